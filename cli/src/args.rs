@@ -1,0 +1,67 @@
+//! The command line, as clap derive types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "netclaw", version, about = "netclaw's security core: validate config, explain decisions")]
+pub struct Cli {
+    /// netclaw's home [default: $NETCLAW_HOME, else ~/.netclaw]
+    #[arg(long, global = true, env = "NETCLAW_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the diagnostic checks against the home
+    Doctor(DoctorArgs),
+    /// Inspect the configuration
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Apply the fixes checks offer
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: report what would change without writing
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
+    /// Run only this check (id or name); repeatable
+    #[arg(long, value_name = "NAME")]
+    pub only: Vec<String>,
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
+    pub format: DoctorFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the configuration with the source of each value (secrets masked)
+    Show {
+        /// Include built-in defaults, not only what files and the environment set
+        #[arg(long)]
+        effective: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoctorFormat {
+    Text,
+    Json,
+    Sarif,
+}

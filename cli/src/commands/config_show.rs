@@ -1,0 +1,56 @@
+//! `netclaw config show [--effective]`.
+
+use std::io::Write;
+
+use netclaw_engine::config::{ConfigEntry, EnvVar};
+use netclaw_engine::{Home, HomeConfig, HomeFiles};
+use serde_json::json;
+
+use crate::args::Format;
+use crate::exit::Exit;
+
+pub fn run(home: &Home, env: &[EnvVar], effective: bool, format: Format) -> Exit {
+    let files = HomeFiles::read(home);
+    let loaded = HomeConfig::load(&files, env);
+    let config = match loaded.config {
+        Ok(config) => config,
+        Err(diagnostics) => {
+            eprintln!("error: the configuration is invalid; netclaw denies every tool call until it is fixed");
+            for diagnostic in diagnostics {
+                eprintln!("  {diagnostic}");
+            }
+            return Exit::DataError;
+        }
+    };
+    let entries = config.entries(effective);
+    let mut stdout = std::io::stdout().lock();
+    let written = match format {
+        Format::Json => {
+            let document = json!({
+                "home": home.root().display().to_string(),
+                "effective": effective,
+                "values": entries,
+            });
+            serde_json::to_writer_pretty(&mut stdout, &document)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(stdout))
+        }
+        Format::Text => write_text(&mut stdout, &entries, effective),
+    };
+    match written.and_then(|()| stdout.flush()) {
+        Ok(()) => Exit::Ok,
+        Err(_) => Exit::IoError,
+    }
+}
+
+fn write_text(out: &mut dyn Write, entries: &[ConfigEntry], effective: bool) -> std::io::Result<()> {
+    if entries.is_empty() {
+        let hint = if effective { "" } else { " (--effective shows the defaults)" };
+        return writeln!(out, "nothing is set; built-in defaults apply{hint}");
+    }
+    let width = entries.iter().map(|e| e.key.len()).max().unwrap_or(0);
+    for entry in entries {
+        writeln!(out, "{:<width$}  {}  # {}", entry.key, entry.value, entry.source)?;
+    }
+    Ok(())
+}

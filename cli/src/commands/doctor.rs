@@ -1,0 +1,39 @@
+//! `netclaw doctor`.
+
+use std::io::Write;
+
+use netclaw_engine::config::EnvVar;
+use netclaw_engine::doctor::output::{Emitter, JsonEmitter, SarifEmitter, TextEmitter};
+use netclaw_engine::doctor::{self, DoctorContext, FixSummary};
+use netclaw_engine::{Home, HomeConfig, HomeFiles};
+
+use crate::args::{DoctorArgs, DoctorFormat};
+use crate::exit::Exit;
+
+pub fn run(home: &Home, env: &[EnvVar], args: &DoctorArgs) -> Exit {
+    let files = HomeFiles::read(home);
+    let config = HomeConfig::load(&files, env);
+    let context = DoctorContext { files: &files, config: &config };
+    let fix = FixSummary { requested: args.fix, dry_run: args.dry_run, ..FixSummary::default() };
+    let report = match doctor::run(&context, &args.only, fix) {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Exit::Usage;
+        }
+    };
+    let emitter: Box<dyn Emitter> = match args.format {
+        DoctorFormat::Text => Box::new(TextEmitter { color: crate::use_color() }),
+        DoctorFormat::Json => Box::new(JsonEmitter),
+        DoctorFormat::Sarif => Box::new(SarifEmitter),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if emitter.emit(&report, &mut stdout).and_then(|()| stdout.flush()).is_err() {
+        return Exit::IoError;
+    }
+    match report.exit_code {
+        0 => Exit::Ok,
+        2 => Exit::Warnings,
+        _ => Exit::Failed,
+    }
+}

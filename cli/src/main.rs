@@ -1,0 +1,58 @@
+//! `netclaw`: parse arguments, call the engine, print. No decisions are made here.
+
+mod args;
+mod commands;
+mod exit;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+use netclaw_engine::Home;
+use netclaw_engine::config::{ENV_PREFIX, EnvVar};
+
+use crate::args::{Cli, Command, ConfigCommand};
+use crate::exit::Exit;
+
+fn main() -> Exit {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and version go to stdout and succeed; everything else is a usage error.
+            let _ = err.print();
+            return match err.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Exit::Ok,
+                _ => Exit::Usage,
+            };
+        }
+    };
+    let Some(home) = Home::resolve(cli.home, None, std::env::var_os("HOME").map(PathBuf::from)) else {
+        eprintln!("error: no home: pass --home, set NETCLAW_HOME, or set HOME");
+        return Exit::IoError;
+    };
+    let env = netclaw_env();
+    match cli.command {
+        Command::Doctor(args) => commands::doctor::run(&home, &env, &args),
+        Command::Config { command: ConfigCommand::Show { effective, format } } => {
+            commands::config_show::run(&home, &env, effective, format)
+        }
+    }
+}
+
+/// The `NETCLAW_*` variables; a value that is not Unicode is kept as `None` so the
+/// loader reports it instead of silently mangling it.
+fn netclaw_env() -> Vec<EnvVar> {
+    std::env::vars_os()
+        .filter_map(|(name, value)| {
+            let name = name.into_string().ok()?;
+            let prefixed = name.get(..ENV_PREFIX.len())?.eq_ignore_ascii_case(ENV_PREFIX);
+            prefixed.then(|| (name, value.into_string().ok()))
+        })
+        .collect()
+}
+
+/// Colour only for a terminal, and never when `NO_COLOR` is set (no-color.org).
+pub fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

@@ -1,0 +1,262 @@
+//! Raw files → validated, typed config, collecting every diagnostic at once.
+//!
+//! Each file is parsed (with spans), shaped into the schema's spelling, validated, and
+//! only then deserialised. `netclaw.json`, `secrets.json` and the environment are
+//! layered over the defaults with provenance. Any error makes that part of the result
+//! an `Err`: callers that decide (the authorizer) deny everything on it, callers that
+//! report (doctor) print the diagnostics. Nothing here falls back to defaults for a
+//! file that exists but is wrong.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::env::{EnvVar, env_settings};
+use super::hard_deny_overrides::{HardDenyOverrides, RuleShapeProblem, rule_shape_problems};
+use super::netclaw::NetclawConfig;
+use super::provenance::{Layered, Provenance, Source, nest};
+use super::tool_approvals::ToolApprovals;
+use super::webhook_route::{WebhookRoute, is_valid_route_name};
+use crate::diagnostic::{Diagnostic, Location, Problem};
+use crate::document::JsonDocument;
+use crate::home::{
+    FileRead, HARD_DENY_OVERRIDES_JSON, HomeFiles, NETCLAW_JSON, SECRETS_JSON, TOOL_APPROVALS_JSON, WEBHOOKS_DIR,
+    WebhookDir,
+};
+use crate::json_pointer;
+use crate::schema::{SchemaId, SchemaNode, Shaped, shape, validate};
+
+/// `Err` always holds at least one error-severity diagnostic.
+pub type Checked<T> = Result<T, Vec<Diagnostic>>;
+
+/// Everything the home configures.
+#[derive(Debug, Clone)]
+pub struct HomeConfig {
+    /// Set when the home itself is unusable; every part below is then `Err` too.
+    pub home_problem: Option<Diagnostic>,
+    /// `netclaw.json` + `secrets.json` + `NETCLAW_*` over the defaults.
+    pub config: Checked<EffectiveConfig>,
+    pub tool_approvals: Checked<ToolApprovals>,
+    pub hard_deny_overrides: Checked<HardDenyOverrides>,
+    pub webhook_routes: WebhookRoutes,
+}
+
+/// The effective `netclaw.json` and where each value came from.
+#[derive(Debug, Clone)]
+pub struct EffectiveConfig {
+    pub config: NetclawConfig,
+    /// The same, as JSON in canonical spelling (what `config show` walks).
+    pub value: Value,
+    pub provenance: Provenance,
+}
+
+impl EffectiveConfig {
+    /// Whether the value at a canonical pointer must be masked when shown: a
+    /// credential by type, or anything that came from `secrets.json`.
+    pub fn is_secret(&self, pointer: &str) -> bool {
+        let from_secrets = matches!(
+            self.provenance.source_of(pointer),
+            Some(Source::File { file, .. }) if file == SECRETS_JSON
+        );
+        let schema = SchemaId::Netclaw.compiled();
+        from_secrets || schema.root().at(pointer).is_some_and(SchemaNode::is_write_only)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WebhookRoutes {
+    /// Valid routes by name, sorted.
+    pub routes: Vec<(String, WebhookRoute)>,
+    /// Problems with the directory, file names and route files (errors and warnings).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl HomeConfig {
+    pub fn load(files: &HomeFiles, env: &[EnvVar]) -> Self {
+        if let Some(problem) = &files.home_problem {
+            let errors = vec![problem.clone()];
+            return Self {
+                home_problem: Some(problem.clone()),
+                config: Err(errors.clone()),
+                tool_approvals: Err(errors.clone()),
+                hard_deny_overrides: Err(errors),
+                webhook_routes: WebhookRoutes { routes: Vec::new(), diagnostics: vec![problem.clone()] },
+            };
+        }
+        Self {
+            home_problem: None,
+            config: load_effective(&files.netclaw, &files.secrets, env),
+            tool_approvals: load_optional(&files.tool_approvals, TOOL_APPROVALS_JSON, SchemaId::ToolApprovals)
+                .map(Option::unwrap_or_default),
+            hard_deny_overrides: load_overrides(&files.hard_deny_overrides),
+            webhook_routes: load_routes(&files.webhooks),
+        }
+    }
+}
+
+/// A file parsed and shaped against its schema, with every diagnostic so far.
+struct Prepared {
+    document: JsonDocument,
+    shaped: Shaped,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn prepare(text: &str, file: &str, schema: SchemaId, mask_values: bool) -> Result<Prepared, Vec<Diagnostic>> {
+    let document = JsonDocument::parse(file, text.to_owned()).map_err(|d| vec![d])?;
+    let compiled = schema.compiled();
+    let shaped = shape(&document, compiled.root(), mask_values);
+    let mut diagnostics = document.duplicate_keys().to_vec();
+    diagnostics.extend(shaped.diagnostics.iter().cloned());
+    diagnostics.extend(validate(compiled, &shaped, |p| document.locate(&shaped.original_pointer(p))));
+    Ok(Prepared { document, shaped, diagnostics })
+}
+
+impl Prepared {
+    fn into_typed<T: DeserializeOwned>(self) -> Checked<(T, Self)> {
+        if self.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(self.diagnostics);
+        }
+        match serde_json::from_value(self.shaped.value.clone()) {
+            Ok(typed) => Ok((typed, self)),
+            Err(err) => Err(vec![drift(&self.document.file, &err)]),
+        }
+    }
+
+    /// The source of a canonical pointer of this file.
+    fn source(&self, canonical: &str) -> Source {
+        let location = self.document.locate(&self.shaped.original_pointer(canonical));
+        Source::File { file: location.file, pointer: location.pointer, line: location.line, column: location.column }
+    }
+}
+
+/// A file that validated but does not deserialise means the schema and types drifted.
+fn drift(file: &str, err: &serde_json::Error) -> Diagnostic {
+    // serde's message can quote a value; keep only its category.
+    let message = format!("{:?} error at line {}", err.classify(), err.line());
+    Diagnostic::error(Location::file(file), Problem::SchemaDrift { message })
+}
+
+/// `Ok(None)` for a missing file.
+fn load_optional<T: DeserializeOwned>(read: &FileRead, file: &str, schema: SchemaId) -> Checked<Option<T>> {
+    match read {
+        FileRead::Missing => Ok(None),
+        FileRead::Failed(diagnostic) => Err(vec![diagnostic.clone()]),
+        FileRead::Text(text) => {
+            let prepared = prepare(text, file, schema, false)?;
+            prepared.into_typed().map(|(typed, _)| Some(typed))
+        }
+    }
+}
+
+fn load_effective(netclaw: &FileRead, secrets: &FileRead, env: &[EnvVar]) -> Checked<EffectiveConfig> {
+    let defaults = serde_json::to_value(NetclawConfig::default()).unwrap_or(Value::Null);
+    let mut layered = Layered::new(defaults);
+    let mut diagnostics = Vec::new();
+    for (read, file, schema, masked) in
+        [(netclaw, NETCLAW_JSON, SchemaId::Netclaw, false), (secrets, SECRETS_JSON, SchemaId::Secrets, true)]
+    {
+        match read {
+            FileRead::Missing => {}
+            FileRead::Failed(diagnostic) => diagnostics.push(diagnostic.clone()),
+            FileRead::Text(text) => match prepare(text, file, schema, masked) {
+                Ok(prepared) => {
+                    layered.overlay(&prepared.shaped.value, &|p| prepared.source(p));
+                    diagnostics.extend(prepared.diagnostics);
+                }
+                Err(found) => diagnostics.extend(found),
+            },
+        }
+    }
+    let (settings, env_diagnostics) = env_settings(env, SchemaId::Netclaw.compiled().root());
+    diagnostics.extend(env_diagnostics);
+    for setting in &settings {
+        let source = Source::Env { var: setting.var.clone() };
+        layered.overlay(&nest(&setting.pointer, setting.value.clone()), &|_| source.clone());
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
+    }
+    // Each file passed on its own; what is left to catch is an env value out of range.
+    let effective = Shaped { value: layered.value.clone(), ..Shaped::default() };
+    let located = |pointer: &str| match layered.provenance.source_of(pointer) {
+        Some(Source::Env { var }) => Location::at(format!("env:{var}"), pointer),
+        Some(Source::File { file, pointer, line, column }) => {
+            Location { file: file.clone(), pointer: pointer.clone(), line: *line, column: *column }
+        }
+        _ => Location::at("defaults", pointer),
+    };
+    let late = validate(SchemaId::Netclaw.compiled(), &effective, located);
+    if !late.is_empty() {
+        return Err(late);
+    }
+    match serde_json::from_value(layered.value.clone()) {
+        Ok(config) => Ok(EffectiveConfig { config, value: layered.value, provenance: layered.provenance }),
+        Err(err) => Err(vec![drift(NETCLAW_JSON, &err)]),
+    }
+}
+
+fn load_overrides(read: &FileRead) -> Checked<HardDenyOverrides> {
+    let FileRead::Text(text) = read else {
+        return load_optional(read, HARD_DENY_OVERRIDES_JSON, SchemaId::HardDenyOverrides)
+            .map(Option::unwrap_or_default);
+    };
+    let prepared = prepare(text, HARD_DENY_OVERRIDES_JSON, SchemaId::HardDenyOverrides, false)?;
+    let (rules, prepared): (HardDenyOverrides, _) = prepared.into_typed()?;
+    let problems: Vec<Diagnostic> = rules
+        .iter()
+        .enumerate()
+        .flat_map(|(index, rule)| {
+            let rule_pointer = json_pointer::join("", &index.to_string());
+            rule_shape_problems(rule).into_iter().map(move |(key, problem)| {
+                let pointer = key.map_or(rule_pointer.clone(), |k| json_pointer::join(&rule_pointer, k));
+                (pointer, problem)
+            })
+        })
+        .map(|(pointer, problem)| {
+            let location = prepared.document.locate(&prepared.shaped.original_pointer(&pointer));
+            Diagnostic::error(location, Problem::HardDenyRuleShape { message: shape_message(&problem) })
+        })
+        .collect();
+    if problems.is_empty() { Ok(rules) } else { Err(problems) }
+}
+
+fn shape_message(problem: &RuleShapeProblem) -> String {
+    match problem {
+        RuleShapeProblem::MatcherCount { present } if present.is_empty() => {
+            "a rule needs one of `verb`, `verbPrefix`, `rawText`".to_owned()
+        }
+        RuleShapeProblem::MatcherCount { present } => format!(
+            "a rule takes exactly one of `verb`, `verbPrefix`, `rawText`, not {}",
+            present.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ")
+        ),
+        RuleShapeProblem::RefinementWithoutVerb { key } => format!("`{key}` only refines a `verb` rule"),
+    }
+}
+
+fn load_routes(dir: &WebhookDir) -> WebhookRoutes {
+    let entries = match dir {
+        WebhookDir::Entries(entries) => entries,
+        WebhookDir::Failed(diagnostic) => {
+            return WebhookRoutes { routes: Vec::new(), diagnostics: vec![diagnostic.clone()] };
+        }
+        WebhookDir::Missing => return WebhookRoutes::default(),
+    };
+    let mut out = WebhookRoutes::default();
+    for entry in entries {
+        let file = format!("{WEBHOOKS_DIR}/{}", entry.name);
+        let Some(stem) = entry.name.strip_suffix(".json") else {
+            out.diagnostics
+                .push(Diagnostic::warning(Location::file(&file), Problem::IgnoredFile { name: entry.name.clone() }));
+            continue;
+        };
+        if !is_valid_route_name(stem) {
+            out.diagnostics
+                .push(Diagnostic::error(Location::file(&file), Problem::InvalidRouteName { name: stem.to_owned() }));
+        }
+        match load_optional::<WebhookRoute>(&entry.read, &file, SchemaId::WebhookRoute) {
+            Ok(Some(route)) if is_valid_route_name(stem) => out.routes.push((stem.to_owned(), route)),
+            Ok(_) => {}
+            Err(found) => out.diagnostics.extend(found),
+        }
+    }
+    out
+}

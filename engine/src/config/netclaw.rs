@@ -1,0 +1,161 @@
+//! The typed model of `config/netclaw.json`.
+//!
+//! Field names are netclaw's (PascalCase); the loader matches them case-insensitively
+//! before serde sees them. `Default` is the built-in configuration a missing file means,
+//! and it is also what the generated JSON Schema publishes as each key's `default`.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::secret::Secret;
+use super::tools::ToolsConfig;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
+#[schemars(
+    title = "netclaw.json",
+    description = "netclaw's main configuration. Values merge over the built-in defaults, so only changed keys need to be written. Keys match case-insensitively."
+)]
+pub struct NetclawConfig {
+    pub security: SecurityConfig,
+    pub tools: ToolsConfig,
+    pub slack: SlackConfig,
+    pub daemon: DaemonConfig,
+    pub webhooks: WebhooksConfig,
+    pub notifications: NotificationsConfig,
+}
+
+/// An audience, narrowest first: the order is the privilege order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum Audience {
+    Public,
+    Team,
+    Personal,
+}
+
+impl Audience {
+    pub const ALL: [Audience; 3] = [Audience::Public, Audience::Team, Audience::Personal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Public => "Public",
+            Audience::Team => "Team",
+            Audience::Personal => "Personal",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ShellExecutionMode {
+    Off,
+    SandboxOnly,
+    HostAllowed,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Missing means `Public`, and doctor's Security Policy check flags it: an unstated
+    /// posture should never silently be the permissive one.
+    pub deployment_posture: Option<Audience>,
+    /// `Tools.ShellMode` wins over this; when both are unset the posture decides
+    /// (`Personal` → `HostAllowed`, otherwise `Off`).
+    pub shell_execution_mode: Option<ShellExecutionMode>,
+    /// The sandbox `SandboxOnly` runs commands in; without one, shell is unavailable.
+    pub sandbox_backend: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
+pub struct SlackConfig {
+    pub enabled: bool,
+    /// Respond only when @mentioned.
+    pub mention_only: bool,
+    pub allow_direct_messages: bool,
+    pub default_channel_id: Option<String>,
+    /// With no allowlist and no default channel, all channel traffic is denied.
+    pub allowed_channel_ids: Vec<String>,
+    /// Empty means any user of the workspace.
+    pub allowed_user_ids: Vec<String>,
+    /// Channel id (or the reserved `dm`) → audience. An audience can only be narrowed
+    /// by the request, never widened.
+    pub channel_audiences: BTreeMap<String, Audience>,
+    pub bot_token: Option<Secret>,
+    pub app_token: Option<Secret>,
+    pub signing_secret: Option<Secret>,
+}
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            mention_only: true,
+            allow_direct_messages: false,
+            default_channel_id: None,
+            allowed_channel_ids: Vec::new(),
+            allowed_user_ids: Vec::new(),
+            channel_audiences: BTreeMap::new(),
+            bot_token: None,
+            app_token: None,
+            signing_secret: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExposureMode {
+    #[default]
+    Local,
+    TailscaleServe,
+    TailscaleFunnel,
+    CloudflareTunnel,
+}
+
+impl ExposureMode {
+    pub fn is_internet_facing(self) -> bool {
+        matches!(self, ExposureMode::TailscaleFunnel | ExposureMode::CloudflareTunnel)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
+pub struct DaemonConfig {
+    pub host: String,
+    pub port: u16,
+    /// Changes only on restart: excluded from hot reload on purpose.
+    pub exposure_mode: ExposureMode,
+    /// Internet-facing exposure modes need this explicit confirmation.
+    pub internet_exposure_confirmed: bool,
+    /// `cloudflare-tunnel` is only safe behind a Cloudflare Access policy.
+    pub cloudflare_access_policy_id: Option<String>,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".to_owned(),
+            port: 5199,
+            exposure_mode: ExposureMode::Local,
+            internet_exposure_confirmed: false,
+            cloudflare_access_policy_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    /// Routes live one per file in `config/webhooks/`; none is served unless this is on.
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
+pub struct NotificationsConfig {
+    pub enabled: bool,
+    /// Where approval prompts and security alerts are posted.
+    pub slack_channel_id: Option<String>,
+}

@@ -1,0 +1,78 @@
+//! A string that must never be printed: config values that are credentials.
+//!
+//! The type carries its own secrecy so no caller has to remember it: `Debug` and
+//! `Display` mask it, and its JSON Schema is marked `writeOnly`, which is how the
+//! schema walker and `config show` know to mask the value at that pointer.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Serialize};
+
+/// What every masked value is printed as.
+pub const MASK: &str = "********";
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The plaintext or `ENC:` ciphertext; call only where the value is used, never to print.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Values written `ENC:…` are encrypted at rest; anything else is plaintext.
+    pub fn is_encrypted(&self) -> bool {
+        self.0.starts_with("ENC:")
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({MASK})")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(MASK)
+    }
+}
+
+impl JsonSchema for Secret {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "Secret".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "writeOnly": true,
+            "description": "A credential. Keep it in config/secrets.json, encrypted (`ENC:…`)."
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A secret that leaks through `{:?}` in a log line is the classic leak.
+    #[test]
+    fn debug_and_display_never_show_the_value() {
+        let secret = Secret::new("xoxb-very-secret-token");
+        assert!(!format!("{secret:?}").contains("xoxb"));
+        assert!(!format!("{secret}").contains("xoxb"));
+        assert_eq!(secret.expose(), "xoxb-very-secret-token");
+    }
+}

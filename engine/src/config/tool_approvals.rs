@@ -1,0 +1,93 @@
+//! The typed model of `config/tool-approvals.json` (format version 3): persisted
+//! "approve always" answers, per audience and tool.
+//!
+//! Entries either cover a shell command by its leading tokens or a non-shell tool call
+//! by its verb; `directory: null` means everywhere. Removing an entry revokes it.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::netclaw::Audience;
+
+/// The only format version this build reads; anything else is refused, not guessed at.
+pub const APPROVALS_FORMAT_VERSION: u32 = 3;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "tool-approvals.json", description = "Persisted \"approve always\" grants (format version 3).")]
+pub struct ToolApprovals {
+    #[schemars(range(min = 3, max = 3))]
+    pub version: u32,
+    #[serde(default)]
+    pub audiences: ApprovalAudiences,
+}
+
+impl Default for ToolApprovals {
+    fn default() -> Self {
+        Self { version: APPROVALS_FORMAT_VERSION, audiences: ApprovalAudiences::default() }
+    }
+}
+
+/// Tool name (`shell_execute`, `server/tool`) → its persisted grants.
+pub type ToolGrants = BTreeMap<String, Vec<ApprovalEntry>>;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ApprovalAudiences {
+    pub personal: ToolGrants,
+    pub team: ToolGrants,
+    pub public: ToolGrants,
+}
+
+impl ApprovalAudiences {
+    pub fn get(&self, audience: Audience) -> &ToolGrants {
+        match audience {
+            Audience::Personal => &self.personal,
+            Audience::Team => &self.team,
+            Audience::Public => &self.public,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ApprovalEntry {
+    Shell(ShellApproval),
+    Tool(ToolApproval),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum ShellMatch {
+    /// The command's normalised words start with `verbTokens`.
+    TokenPrefix,
+    /// The command's normalised words are exactly `verbTokens`.
+    Exact,
+}
+
+/// Covers shell commands whose words start with `verbTokens` (e.g. `git status`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ShellApproval {
+    /// The command as the human saw it when approving.
+    pub shell: String,
+    #[serde(rename = "match")]
+    pub match_kind: ShellMatch,
+    #[schemars(length(min = 1))]
+    pub verb_tokens: Vec<String>,
+    pub directory: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    pub created_at: String,
+}
+
+/// Covers calls of a non-shell tool with this verb (e.g. `notion/notion-delete-page`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ToolApproval {
+    pub verb: String,
+    pub directory: Option<String>,
+    pub created_at: String,
+}

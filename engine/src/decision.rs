@@ -1,0 +1,111 @@
+//! The authorize request and decision documents of the contract.
+//!
+//! A decision is a value with reasons — layer, Cedar policy ids, config sources,
+//! remediation — never a bare bool. The authorizer that produces it arrives with the
+//! policy compiler; the shapes are fixed here so the schemas can be published first.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::config::Audience;
+
+/// One tool invocation to decide. Only `tool` is required.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "authorize request")]
+pub struct AuthorizeRequest {
+    /// `tui`, `slack`, `webhook`, …; it sets the widest audience the call can have.
+    #[serde(default = "default_channel")]
+    pub channel: String,
+    /// Can only narrow the channel's audience. Kept as text so an unknown value can be
+    /// denied as a decision (fail closed) rather than rejected as a malformed request.
+    #[serde(default)]
+    pub audience: Option<String>,
+    #[serde(default)]
+    pub slack: Option<SlackContext>,
+    /// False for headless sessions (reminders, webhooks, `chat -p`): no one can approve.
+    #[serde(default)]
+    pub interactive: bool,
+    /// First-party tool name, or `server/tool` for MCP tools.
+    #[schemars(length(min = 1))]
+    pub tool: String,
+    #[serde(default)]
+    pub arguments: Map<String, Value>,
+    #[serde(default)]
+    pub working_directory: Option<String>,
+}
+
+fn default_channel() -> String {
+    "headless".to_owned()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SlackContext {
+    pub channel_id: String,
+    pub user_id: String,
+    #[serde(default)]
+    pub is_dm: bool,
+    #[serde(default)]
+    pub mentioned: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    Allow,
+    ApprovalRequired,
+    Deny,
+}
+
+/// netclaw's own names for the three effects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Outcome {
+    Allowed,
+    RequiresApproval,
+    Denied,
+}
+
+impl From<Effect> for Outcome {
+    fn from(effect: Effect) -> Self {
+        match effect {
+            Effect::Allow => Outcome::Allowed,
+            Effect::ApprovalRequired => Outcome::RequiresApproval,
+            Effect::Deny => Outcome::Denied,
+        }
+    }
+}
+
+/// The layers, in evaluation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    ChannelAcl,
+    OperationHardDeny,
+    ResourceHardDeny,
+    ToolAccessGrant,
+    ApprovalGate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "authorize decision")]
+pub struct Decision {
+    pub decision: Effect,
+    pub outcome: Outcome,
+    /// The effective audience, when one could be established.
+    pub audience: Option<Audience>,
+    /// The layer that decided.
+    pub layer: Layer,
+    /// netclaw's reason code (`hard_deny_privilege_escalation`, …); null when allowed.
+    pub reason_code: Option<String>,
+    pub message: String,
+    /// Ids of the Cedar policies that decided.
+    pub policies: Vec<String>,
+    /// Config keys (dotted) or files those policies were compiled from.
+    pub sources: Vec<String>,
+    /// What config change would change the decision.
+    pub remediation: Option<String>,
+    pub decision_id: String,
+}

@@ -1,0 +1,156 @@
+//! SARIF 2.1.0, so code-scanning UIs show doctor findings inline on the config files.
+//!
+//! One rule per finding code; results carry the file as an artifact location relative
+//! to the home (`%SRCROOT%`) and the pointer as a logical location.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::Emitter;
+use crate::doctor::{DoctorReport, FindingSeverity};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SarifEmitter;
+
+const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'a str,
+    version: &'a str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    tool: Tool<'a>,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'a str,
+    information_uri: &'a str,
+    version: &'a str,
+    rules: Vec<Rule<'a>>,
+}
+
+#[derive(Serialize)]
+struct Rule<'a> {
+    id: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    level: &'a str,
+    message: Message,
+    locations: Vec<SarifLocation<'a>>,
+}
+
+#[derive(Serialize)]
+struct Message {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation<'a> {
+    physical_location: PhysicalLocation<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation<'a> {
+    artifact_location: ArtifactLocation<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation<'a> {
+    uri: &'a str,
+    uri_base_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    fully_qualified_name: &'a str,
+    kind: &'a str,
+}
+
+impl Emitter for SarifEmitter {
+    fn emit(&self, report: &DoctorReport, out: &mut dyn Write) -> io::Result<()> {
+        let mut rules = BTreeMap::new();
+        let mut results = Vec::new();
+        for check in &report.checks {
+            for finding in &check.findings {
+                rules.insert(finding.code.as_str(), check.name.as_str());
+                let mut text = finding.message.clone();
+                if let Some(help) = &finding.help {
+                    text.push_str(&format!(" ({help})"));
+                }
+                let region = finding
+                    .line
+                    .zip(finding.column)
+                    .map(|(start_line, start_column)| Region { start_line, start_column });
+                let logical = (!finding.pointer.is_empty())
+                    .then_some(LogicalLocation { fully_qualified_name: &finding.pointer, kind: "object" });
+                results.push(SarifResult {
+                    rule_id: &finding.code,
+                    level: match finding.severity {
+                        FindingSeverity::Error => "error",
+                        FindingSeverity::Warning => "warning",
+                    },
+                    message: Message { text },
+                    locations: vec![SarifLocation {
+                        physical_location: PhysicalLocation {
+                            artifact_location: ArtifactLocation { uri: &finding.file, uri_base_id: "%SRCROOT%" },
+                            region,
+                        },
+                        logical_locations: logical.into_iter().collect(),
+                    }],
+                });
+            }
+        }
+        let log = Log {
+            schema: SARIF_SCHEMA,
+            version: "2.1.0",
+            runs: vec![Run {
+                tool: Tool {
+                    driver: Driver {
+                        name: "netclaw doctor",
+                        information_uri: "https://netclaw.dev/hardening",
+                        version: env!("CARGO_PKG_VERSION"),
+                        rules: rules.into_iter().map(|(id, name)| Rule { id, name }).collect(),
+                    },
+                },
+                results,
+            }],
+        };
+        serde_json::to_writer_pretty(&mut *out, &log)?;
+        writeln!(out)
+    }
+}

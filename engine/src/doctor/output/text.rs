@@ -1,0 +1,84 @@
+//! Human output: one line per check, its findings indented beneath it.
+
+use std::io::{self, Write};
+
+use super::Emitter;
+use crate::doctor::{CheckReport, CheckSeverity, DoctorReport, Finding, FindingSeverity};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextEmitter {
+    /// ANSI colours; the caller decides (terminal, `NO_COLOR`).
+    pub color: bool,
+}
+
+const GREEN: &str = "\x1b[32m";
+const YELLOW: &str = "\x1b[33m";
+const RED: &str = "\x1b[31m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+impl TextEmitter {
+    fn paint(&self, color: &str, text: &str) -> String {
+        if self.color { format!("{color}{text}{RESET}") } else { text.to_owned() }
+    }
+
+    fn check(&self, check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
+        let tag = match check.severity {
+            CheckSeverity::Pass => self.paint(GREEN, "[pass]"),
+            CheckSeverity::Warn => self.paint(YELLOW, "[warn]"),
+            CheckSeverity::Fail => self.paint(RED, "[FAIL]"),
+        };
+        writeln!(out, "{tag} {:<24} {}", check.name, check.message)?;
+        for finding in &check.findings {
+            self.finding(finding, out)?;
+        }
+        if let Some(remediation) = &check.remediation {
+            writeln!(out, "       {}", self.paint(DIM, &format!("fix: {remediation}")))?;
+        }
+        Ok(())
+    }
+
+    fn finding(&self, finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
+        let level = match finding.severity {
+            FindingSeverity::Error => self.paint(RED, "error"),
+            FindingSeverity::Warning => self.paint(YELLOW, "warning"),
+        };
+        let mut place = finding.file.clone();
+        if let (Some(line), Some(column)) = (finding.line, finding.column) {
+            place.push_str(&format!(":{line}:{column}"));
+        }
+        if !finding.pointer.is_empty() {
+            place.push_str(&format!(" {}", finding.pointer));
+        }
+        writeln!(out, "       {level}[{}] {place}: {}", finding.code, finding.message)?;
+        if let Some(help) = &finding.help {
+            writeln!(out, "         help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Emitter for TextEmitter {
+    fn emit(&self, report: &DoctorReport, out: &mut dyn Write) -> io::Result<()> {
+        for check in &report.checks {
+            self.check(check, out)?;
+        }
+        let count = |s| report.checks.iter().filter(|c| c.severity == s).count();
+        writeln!(
+            out,
+            "\n{} checks: {} passed, {} warned, {} failed",
+            report.checks.len(),
+            count(CheckSeverity::Pass),
+            count(CheckSeverity::Warn),
+            count(CheckSeverity::Fail)
+        )?;
+        if report.fix.requested {
+            let verb = if report.fix.dry_run { "would change" } else { "changed" };
+            writeln!(out, "fix: {verb} {} file(s)", report.fix.changed_files)?;
+            for file in &report.fix.files {
+                writeln!(out, "  {file}")?;
+            }
+        }
+        Ok(())
+    }
+}

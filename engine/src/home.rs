@@ -1,0 +1,156 @@
+//! The home directory and reading its files: the only file-system access the config
+//! loader needs, kept at the edge so loading itself is pure and testable.
+//!
+//! Reads never block and never follow into surprises: only regular files are read
+//! (a FIFO named `netclaw.json` would otherwise hang the reader forever), and every
+//! failure becomes a located diagnostic instead of an error that stops the run.
+
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Location, Problem};
+
+pub const NETCLAW_JSON: &str = "config/netclaw.json";
+pub const SECRETS_JSON: &str = "config/secrets.json";
+pub const TOOL_APPROVALS_JSON: &str = "config/tool-approvals.json";
+pub const HARD_DENY_OVERRIDES_JSON: &str = "config/hard-deny-overrides.json";
+pub const WEBHOOKS_DIR: &str = "config/webhooks";
+
+/// Where netclaw keeps its state: `--home`, else `$NETCLAW_HOME`, else `~/.netclaw`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Home {
+    root: PathBuf,
+}
+
+impl Home {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// Resolves the home by the contract's precedence; `None` only when nothing names one
+    /// and the user has no home directory.
+    pub fn resolve(flag: Option<PathBuf>, env: Option<PathBuf>, user_home: Option<PathBuf>) -> Option<Self> {
+        flag.or(env).or_else(|| user_home.map(|h| h.join(".netclaw"))).map(Self::new)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+}
+
+/// The outcome of reading one file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileRead {
+    /// Absent: the built-in defaults apply.
+    Missing,
+    Text(String),
+    Failed(Diagnostic),
+}
+
+/// What a directory entry of `config/webhooks/` is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirEntry {
+    pub name: String,
+    pub read: FileRead,
+}
+
+/// The outcome of listing `config/webhooks/`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WebhookDir {
+    /// Absent: no routes.
+    Missing,
+    /// Every entry, sorted by name.
+    Entries(Vec<DirEntry>),
+    Failed(Diagnostic),
+}
+
+/// Every file the config loader reads, read once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HomeFiles {
+    /// Set when the home exists but is not a directory.
+    pub home_problem: Option<Diagnostic>,
+    pub netclaw: FileRead,
+    pub secrets: FileRead,
+    pub tool_approvals: FileRead,
+    pub hard_deny_overrides: FileRead,
+    pub webhooks: WebhookDir,
+}
+
+impl HomeFiles {
+    pub fn read(home: &Home) -> Self {
+        let home_problem = match fs::metadata(home.root()) {
+            Ok(meta) if !meta.is_dir() => Some(Diagnostic::error(Location::file("."), Problem::NotADirectory)),
+            _ => None,
+        };
+        Self {
+            home_problem,
+            netclaw: read_file(home, NETCLAW_JSON),
+            secrets: read_file(home, SECRETS_JSON),
+            tool_approvals: read_file(home, TOOL_APPROVALS_JSON),
+            hard_deny_overrides: read_file(home, HARD_DENY_OVERRIDES_JSON),
+            webhooks: read_webhooks(home),
+        }
+    }
+}
+
+/// Reads a home-relative file as UTF-8 text, without ever blocking on a special file.
+pub fn read_file(home: &Home, relative: &str) -> FileRead {
+    let path = home.path(relative);
+    let failed = |problem| FileRead::Failed(Diagnostic::error(Location::file(relative), problem));
+    let meta = match fs::metadata(&path) {
+        Ok(meta) => meta,
+        // A home that is a file, or a `config` that is one, means the file cannot exist.
+        Err(err) if matches!(err.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => return FileRead::Missing,
+        Err(err) => return failed(Problem::Unreadable { reason: io_reason(&err) }),
+    };
+    if meta.is_dir() {
+        return failed(Problem::NotAFile { found: "a directory" });
+    }
+    if !meta.is_file() {
+        return failed(Problem::NotAFile { found: "a special file (FIFO, socket or device)" });
+    }
+    match fs::read(&path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => FileRead::Text(text),
+            Err(_) => failed(Problem::NotUtf8),
+        },
+        Err(err) => failed(Problem::Unreadable { reason: io_reason(&err) }),
+    }
+}
+
+fn read_webhooks(home: &Home) -> WebhookDir {
+    let dir = home.path(WEBHOOKS_DIR);
+    let failed = |problem| WebhookDir::Failed(Diagnostic::error(Location::file(WEBHOOKS_DIR), problem));
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(err) if matches!(err.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+            return if fs::metadata(&dir).is_ok() { failed(Problem::NotADirectory) } else { WebhookDir::Missing };
+        }
+        Err(err) => return failed(Problem::Unreadable { reason: io_reason(&err) }),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => return failed(Problem::Unreadable { reason: io_reason(&err) }),
+        };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let read = read_file(home, &format!("{WEBHOOKS_DIR}/{name}"));
+        out.push(DirEntry { name, read });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    WebhookDir::Entries(out)
+}
+
+/// The OS reason without the path (paths are in the location already).
+fn io_reason(err: &std::io::Error) -> String {
+    match err.kind() {
+        ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        kind => kind.to_string(),
+    }
+}

@@ -1,0 +1,22 @@
+//! netclaw's security core as a library: the CLI, the daemon and the doctor all call
+//! this crate, so every decision is made in one place.
+//!
+//! The façade is small: load a home ([`HomeFiles`] → [`HomeConfig`]), run the doctor
+//! ([`doctor::run`]), and the published schemas ([`SchemaId`]). File-system access is
+//! confined to [`home`]; everything else is pure.
+
+pub mod config;
+mod decision;
+mod diagnostic;
+pub mod doctor;
+mod document;
+pub mod home;
+mod json_pointer;
+mod schema;
+
+pub use config::HomeConfig;
+pub use decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, SlackContext};
+pub use diagnostic::{Diagnostic, Location, Problem, Severity};
+pub use home::{Home, HomeFiles};
+pub use json_pointer::dotted as dotted_key;
+pub use schema::SchemaId;

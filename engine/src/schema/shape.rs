@@ -1,0 +1,400 @@
+//! Case-insensitive key and enum matching, driven by the schema.
+//!
+//! netclaw matches keys (and enum values) case-insensitively, which JSON Schema cannot
+//! express. Before validation, [`shape`] rewrites a document into the schema's own
+//! spelling, remembering each canonical pointer's original spelling so diagnostics
+//! point at what the user wrote. Keys the schema does not know are reported here, with
+//! a "did you mean", and dropped: an ignored typo in a security setting is a hole.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+use crate::diagnostic::{Diagnostic, Problem, did_you_mean};
+use crate::document::JsonDocument;
+use crate::json_pointer;
+
+/// A place in a schema document, with the root at hand to resolve `$ref`s.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaNode<'s> {
+    root: &'s Value,
+    node: &'s Value,
+}
+
+/// The schema that admits anything.
+static ANY: Value = Value::Bool(true);
+
+/// How many `$ref` hops are followed before a schema is treated as opaque.
+const MAX_REF_HOPS: usize = 32;
+
+impl<'s> SchemaNode<'s> {
+    pub fn root(root: &'s Value) -> Self {
+        Self { root, node: root }
+    }
+
+    fn with(self, node: &'s Value) -> Self {
+        Self { root: self.root, node }
+    }
+
+    fn resolve(self) -> Self {
+        let mut node = self.node;
+        for _ in 0..MAX_REF_HOPS {
+            let Some(reference) = node.get("$ref").and_then(Value::as_str) else {
+                break;
+            };
+            match reference.strip_prefix('#').and_then(|p| self.root.pointer(p)) {
+                Some(target) => node = target,
+                None => break,
+            }
+        }
+        self.with(node)
+    }
+
+    /// This schema and every `anyOf` / `oneOf` / `allOf` alternative, refs resolved.
+    fn branches(self) -> Vec<SchemaNode<'s>> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.resolve()];
+        while let Some(node) = stack.pop() {
+            out.push(node);
+            for keyword in ["anyOf", "oneOf", "allOf"] {
+                if let Some(alternatives) = node.node.get(keyword).and_then(Value::as_array) {
+                    stack.extend(alternatives.iter().rev().map(|a| node.with(a).resolve()));
+                }
+            }
+        }
+        out
+    }
+
+    fn properties(self) -> Vec<(&'s str, SchemaNode<'s>)> {
+        self.branches()
+            .into_iter()
+            .filter_map(|b| b.node.get("properties").and_then(Value::as_object).map(|p| (b, p)))
+            .flat_map(|(b, props)| props.iter().map(move |(k, v)| (k.as_str(), b.with(v))))
+            .collect()
+    }
+
+    /// The schema of keys not listed in `properties`: `Some` if they are allowed.
+    fn additional(self) -> Option<SchemaNode<'s>> {
+        let branches = self.branches();
+        let objects: Vec<_> = branches
+            .iter()
+            .filter(|b| b.node.get("properties").is_some() || b.node.get("additionalProperties").is_some())
+            .collect();
+        if objects.is_empty() {
+            return Some(self.with(&ANY));
+        }
+        objects.iter().find_map(|b| match b.node.get("additionalProperties") {
+            None | Some(Value::Bool(true)) => Some(b.with(&ANY)),
+            Some(Value::Bool(false)) => None,
+            Some(schema) => Some(b.with(schema)),
+        })
+    }
+
+    /// The schema of a key of this object, and the key in the schema's spelling.
+    pub fn child(self, key: &str) -> Option<(String, SchemaNode<'s>)> {
+        let properties = self.properties();
+        let exact = properties.iter().find(|(name, _)| *name == key);
+        let folded = || properties.iter().find(|(name, _)| name.eq_ignore_ascii_case(key));
+        if let Some((name, schema)) = exact.or_else(folded) {
+            return Some(((*name).to_owned(), *schema));
+        }
+        self.additional().map(|schema| (key.to_owned(), schema))
+    }
+
+    pub(crate) fn property_names(self) -> Vec<&'s str> {
+        self.properties().into_iter().map(|(name, _)| name).collect()
+    }
+
+    fn items(self) -> SchemaNode<'s> {
+        self.branches()
+            .into_iter()
+            .find_map(|b| b.node.get("items").map(|items| b.with(items)))
+            .unwrap_or(self.with(&ANY))
+    }
+
+    /// Allowed string values: `enum` lists, and `const` alternatives (schemars writes
+    /// an enum whose variants have doc comments as a `oneOf` of `const`s).
+    fn enum_strings(self) -> Vec<&'s str> {
+        let mut values = Vec::new();
+        for branch in self.branches() {
+            if let Some(listed) = branch.node.get("enum").and_then(Value::as_array) {
+                values.extend(listed.iter().filter_map(Value::as_str));
+            }
+            if let Some(constant) = branch.node.get("const").and_then(Value::as_str) {
+                values.push(constant);
+            }
+        }
+        values
+    }
+
+    pub(crate) fn has_enum(self) -> bool {
+        !self.enum_strings().is_empty()
+    }
+
+    /// Marked `writeOnly`: the value is a credential and is never printed.
+    pub fn is_write_only(self) -> bool {
+        self.branches().iter().any(|b| b.node.get("writeOnly") == Some(&ANY))
+    }
+
+    /// The JSON types this schema admits (`"string"`, `"boolean"`, …), for coercing
+    /// environment variable text.
+    pub fn types(self) -> Vec<&'s str> {
+        let mut types = Vec::new();
+        for branch in self.branches() {
+            match branch.node.get("type") {
+                Some(Value::String(t)) => types.push(t.as_str()),
+                Some(Value::Array(ts)) => types.extend(ts.iter().filter_map(Value::as_str)),
+                _ => {}
+            }
+            if branch.node.get("enum").is_some() || branch.node.get("const").is_some_and(Value::is_string) {
+                types.push("string");
+            }
+        }
+        let mut seen = Vec::new();
+        types.retain(|t| {
+            !seen.contains(t) && {
+                seen.push(*t);
+                true
+            }
+        });
+        types
+    }
+
+    /// The schema at a canonical pointer, matching keys as [`SchemaNode::child`] does.
+    pub fn at(self, pointer: &str) -> Option<SchemaNode<'s>> {
+        json_pointer::tokens(pointer).iter().try_fold(self, |node, token| match token.parse::<usize>() {
+            Ok(_) if node.types().contains(&"array") => Some(node.items()),
+            _ => node.child(token).map(|(_, child)| child),
+        })
+    }
+
+    /// The canonical spelling of `value` if it names one of this schema's enum values.
+    pub fn canonical_enum_value(self, value: &str) -> Option<&'s str> {
+        let values = self.enum_strings();
+        values.iter().find(|v| **v == value).or_else(|| values.iter().find(|v| v.eq_ignore_ascii_case(value))).copied()
+    }
+
+    fn suggest_enum(self, value: &str) -> Option<String> {
+        did_you_mean(value, self.enum_strings())
+    }
+}
+
+/// A document rewritten into its schema's spelling.
+#[derive(Debug, Default)]
+pub struct Shaped {
+    pub value: Value,
+    /// Canonical pointer → the pointer as spelled in the file.
+    pub original: HashMap<String, String>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Canonical pointers already diagnosed here, so validation does not repeat them.
+    pub explained: HashSet<String>,
+}
+
+impl Shaped {
+    pub fn original_pointer(&self, canonical: &str) -> String {
+        self.original.get(canonical).cloned().unwrap_or_else(|| canonical.to_owned())
+    }
+}
+
+/// Rewrites `document` into `schema`'s spelling. With `mask_values`, no value of the
+/// document appears in any diagnostic (used for `secrets.json`).
+pub(crate) fn shape(document: &JsonDocument, schema: SchemaNode<'_>, mask_values: bool) -> Shaped {
+    let mut shaped = Shaped::default();
+    let mut walker = Walker { document, mask_values, out: &mut shaped };
+    let value = walker.node(&document.value, schema, "", "", true);
+    shaped.value = value;
+    shaped
+}
+
+struct Walker<'a> {
+    document: &'a JsonDocument,
+    mask_values: bool,
+    out: &'a mut Shaped,
+}
+
+impl Walker<'_> {
+    fn node(&mut self, value: &Value, schema: SchemaNode<'_>, canonical: &str, original: &str, root: bool) -> Value {
+        self.out.original.insert(canonical.to_owned(), original.to_owned());
+        match value {
+            Value::Object(object) => Value::Object(self.object(object, schema, canonical, original, root)),
+            Value::Array(items) => {
+                let item_schema = schema.items();
+                let shaped = items.iter().enumerate().map(|(i, item)| {
+                    let token = i.to_string();
+                    let c = json_pointer::join(canonical, &token);
+                    let o = json_pointer::join(original, &token);
+                    self.node(item, item_schema, &c, &o, false)
+                });
+                Value::Array(shaped.collect())
+            }
+            Value::String(text) => Value::String(self.string(text, schema, canonical, original)),
+            other => other.clone(),
+        }
+    }
+
+    fn object(
+        &mut self,
+        object: &Map<String, Value>,
+        schema: SchemaNode<'_>,
+        canonical: &str,
+        original: &str,
+        root: bool,
+    ) -> Map<String, Value> {
+        let mut out = Map::new();
+        for (key, value) in object {
+            let original_child = json_pointer::join(original, key);
+            // Editors add `$schema` for completion; it is not configuration.
+            if root && key == "$schema" {
+                continue;
+            }
+            let Some((name, child_schema)) = schema.child(key) else {
+                let suggestion = did_you_mean(key, schema.property_names());
+                let location = self.document.locate_key(&original_child);
+                self.out
+                    .diagnostics
+                    .push(Diagnostic::error(location, Problem::UnknownKey { key: key.clone(), suggestion }));
+                continue;
+            };
+            let canonical_child = json_pointer::join(canonical, &name);
+            if out.contains_key(&name) {
+                let location = self.document.locate_key(&original_child);
+                self.out.diagnostics.push(Diagnostic::error(location, Problem::DuplicateKey { key: key.clone() }));
+                self.out.explained.insert(canonical_child);
+                continue;
+            }
+            let shaped = self.node(value, child_schema, &canonical_child, &original_child, false);
+            out.insert(name, shaped);
+        }
+        out
+    }
+
+    fn string(&mut self, text: &str, schema: SchemaNode<'_>, canonical: &str, original: &str) -> String {
+        let allowed = schema.enum_strings();
+        if allowed.is_empty() {
+            return text.to_owned();
+        }
+        if let Some(value) = schema.canonical_enum_value(text) {
+            return value.to_owned();
+        }
+        let masked = self.mask_values || schema.is_write_only();
+        self.out.diagnostics.push(Diagnostic::error(
+            self.document.locate(original),
+            Problem::InvalidEnumValue {
+                value: (!masked).then(|| text.to_owned()),
+                allowed: allowed.iter().map(|a| (*a).to_owned()).collect(),
+                suggestion: if masked { None } else { schema.suggest_enum(text) },
+            },
+        ));
+        self.out.explained.insert(canonical.to_owned());
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn schema() -> Value {
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "Security": {"$ref": "#/$defs/Security"},
+                "Overrides": {"type": "object", "additionalProperties": {"$ref": "#/$defs/Mode"}},
+                "Kind": {"$ref": "#/$defs/Kind"}
+            },
+            "$defs": {
+                "Security": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                        "ShellExecutionMode": {"anyOf": [{"$ref": "#/$defs/Shell"}, {"type": "null"}]},
+                        "Token": {"type": ["string", "null"], "writeOnly": true}
+                    }
+                },
+                "Shell": {"type": "string", "enum": ["Off", "SandboxOnly", "HostAllowed"]},
+                "Kind": {"oneOf": [{"type": "string", "const": "Hmac"}, {"type": "string", "const": "HeaderSecret"}]},
+                "Mode": {"type": "string", "enum": ["Auto", "Approval", "Deny"]}
+            }
+        })
+    }
+
+    fn shaped(text: &str, mask: bool) -> Shaped {
+        let schema = schema();
+        let Ok(document) = JsonDocument::parse("config/netclaw.json", text.to_owned()) else {
+            unreachable!("fixture parses")
+        };
+        shape(&document, SchemaNode::root(&schema), mask)
+    }
+
+    #[test]
+    fn keys_and_enum_values_take_the_schema_spelling() {
+        let s =
+            shaped(r#"{"security": {"shellexecutionmode": "sandboxonly"}, "OVERRIDES": {"notion/x": "deny"}}"#, false);
+        assert!(s.diagnostics.is_empty(), "{:?}", s.diagnostics);
+        assert_eq!(
+            s.value,
+            json!({"Security": {"ShellExecutionMode": "SandboxOnly"}, "Overrides": {"notion/x": "Deny"}})
+        );
+        assert_eq!(s.original_pointer("/Security/ShellExecutionMode"), "/security/shellexecutionmode");
+    }
+
+    /// schemars writes documented enum variants as `oneOf` of `const`s.
+    #[test]
+    fn const_alternatives_are_enum_values() {
+        let s = shaped(r#"{"kind": "headersecret"}"#, false);
+        assert_eq!(s.value, json!({"Kind": "HeaderSecret"}));
+        let s = shaped(r#"{"Kind": "Hamc"}"#, false);
+        assert_eq!(s.diagnostics.first().and_then(|d| d.problem.help()).as_deref(), Some("did you mean `Hmac`?"));
+    }
+
+    /// Map keys (tool names) are data, not schema keys: their case is kept.
+    #[test]
+    fn dynamic_map_keys_keep_their_case() {
+        let s = shaped(r#"{"Overrides": {"Notion/Delete": "Auto"}}"#, false);
+        assert_eq!(s.value, json!({"Overrides": {"Notion/Delete": "Auto"}}));
+    }
+
+    #[test]
+    fn unknown_keys_are_dropped_with_a_suggestion() {
+        let s = shaped(r#"{"Secutiry": {"ShellExecutionMode": "Off"}}"#, false);
+        assert_eq!(s.value, json!({}));
+        let [d] = s.diagnostics.as_slice() else { unreachable!("one diagnostic: {:?}", s.diagnostics) };
+        assert_eq!(d.problem.code(), "unknown-key");
+        assert_eq!(d.problem.help().as_deref(), Some("did you mean `Security`?"));
+        assert_eq!(d.location.pointer, "/Secutiry");
+    }
+
+    #[test]
+    fn wrong_enum_values_suggest_the_closest() {
+        let s = shaped(r#"{"Security": {"ShellExecutionMode": "Sandbox"}}"#, false);
+        let [d] = s.diagnostics.as_slice() else { unreachable!("one diagnostic") };
+        assert_eq!(d.problem.help().as_deref(), Some("did you mean `SandboxOnly`?"));
+        assert!(d.problem.to_string().contains("`Sandbox`"));
+        assert!(s.explained.contains("/Security/ShellExecutionMode"));
+    }
+
+    #[test]
+    fn masked_documents_never_echo_values() {
+        let s = shaped(r#"{"Security": {"ShellExecutionMode": "hunter2-secret"}}"#, true);
+        let [d] = s.diagnostics.as_slice() else { unreachable!("one diagnostic") };
+        assert!(!d.to_string().contains("hunter2"), "{d}");
+    }
+
+    #[test]
+    fn keys_differing_only_in_case_are_duplicates() {
+        let s = shaped(r#"{"Security": {}, "security": {}}"#, false);
+        assert_eq!(s.diagnostics.first().map(|d| d.problem.code()), Some("duplicate-key"));
+    }
+
+    #[test]
+    fn navigates_canonical_pointers_case_insensitively() {
+        let schema = schema();
+        let root = SchemaNode::root(&schema);
+        assert!(root.at("/security/token").is_some_and(SchemaNode::is_write_only));
+        assert!(root.at("/Security/Nope").is_none());
+        assert_eq!(root.at("/Overrides/anything").map(|n| n.types()), Some(vec!["string"]));
+    }
+}
