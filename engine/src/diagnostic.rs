@@ -192,6 +192,42 @@ pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a st
 mod tests {
     use super::*;
 
+    fn one_of_each() -> Vec<Problem> {
+        let text = String::new;
+        vec![
+            Problem::NotADirectory,
+            Problem::NotAFile { found: "a directory" },
+            Problem::Unreadable { reason: text() },
+            Problem::NotUtf8,
+            Problem::InvalidJson { message: text() },
+            Problem::DuplicateKey { key: text() },
+            Problem::UnknownKey { key: text(), suggestion: None },
+            Problem::InvalidEnumValue { value: None, allowed: Vec::new(), suggestion: None },
+            Problem::SchemaViolation { keyword: text(), message: text() },
+            Problem::HardDenyRuleShape { message: text() },
+            Problem::InvalidRouteName { name: text() },
+            Problem::IgnoredFile { name: text() },
+            Problem::UnknownEnvVar { var: text(), suggestion: None },
+            Problem::InvalidEnvValue { var: text(), expected: text() },
+            Problem::SchemaDrift { message: text() },
+        ]
+    }
+
+    /// Codes are what CI filters and docs refer to: each must be unique and kebab-case.
+    #[test]
+    fn problem_codes_are_unique_and_kebab_case() {
+        let codes: Vec<_> = one_of_each().iter().map(Problem::code).collect();
+        let unique: std::collections::HashSet<_> = codes.iter().collect();
+        assert_eq!(unique.len(), codes.len(), "{codes:?}");
+        for code in codes {
+            assert!(
+                code.split('-')
+                    .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
+                "{code}"
+            );
+        }
+    }
+
     #[test]
     fn suggests_close_spellings_only() {
         let keys = ["Security", "Slack", "Tools"];

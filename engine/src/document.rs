@@ -40,7 +40,8 @@ impl JsonDocument {
         let value: Value = serde_json::from_str(&text).map_err(|err| {
             let location = Location {
                 line: u32::try_from(err.line()).ok(),
-                column: u32::try_from(err.column()).ok(),
+                // serde_json says column 0 at the start of a line (e.g. at EOF).
+                column: u32::try_from(err.column().max(1)).ok(),
                 ..Location::file(file)
             };
             Diagnostic::error(location, Problem::InvalidJson { message: syntax_message(&err) })

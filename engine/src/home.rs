@@ -104,6 +104,10 @@ pub fn read_file(home: &Home, relative: &str) -> FileRead {
     let failed = |problem| FileRead::Failed(Diagnostic::error(Location::file(relative), problem));
     let meta = match fs::metadata(&path) {
         Ok(meta) => meta,
+        // A link to nowhere is a config someone meant to have: say so, don't default.
+        Err(err) if err.kind() == ErrorKind::NotFound && fs::symlink_metadata(&path).is_ok() => {
+            return failed(Problem::Unreadable { reason: "a symbolic link to a missing file".to_owned() });
+        }
         // A home that is a file, or a `config` that is one, means the file cannot exist.
         Err(err) if matches!(err.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => return FileRead::Missing,
         Err(err) => return failed(Problem::Unreadable { reason: io_reason(&err) }),

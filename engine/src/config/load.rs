@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::env::{EnvVar, env_settings};
-use super::hard_deny_overrides::{HardDenyOverrides, RuleShapeProblem, rule_shape_problems};
+use super::hard_deny_overrides::{HardDenyOverrides, HardDenyRule, RuleShapeProblem, rule_shape_problems};
 use super::netclaw::NetclawConfig;
 use super::provenance::{Layered, Provenance, Source, nest};
 use super::tool_approvals::ToolApprovals;
@@ -107,6 +107,7 @@ fn prepare(text: &str, file: &str, schema: SchemaId, mask_values: bool) -> Resul
     let mut diagnostics = document.duplicate_keys().to_vec();
     diagnostics.extend(shaped.diagnostics.iter().cloned());
     diagnostics.extend(validate(compiled, &shaped, |p| document.locate(&shaped.original_pointer(p))));
+    sort_by_position(&mut diagnostics);
     Ok(Prepared { document, shaped, diagnostics })
 }
 
@@ -126,6 +127,14 @@ impl Prepared {
         let location = self.document.locate(&self.shaped.original_pointer(canonical));
         Source::File { file: location.file, pointer: location.pointer, line: location.line, column: location.column }
     }
+}
+
+/// Top to bottom, as a reader goes through the file.
+fn sort_by_position(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| (d.location.line.unwrap_or(0), d.location.column.unwrap_or(0));
+        key(a).cmp(&key(b)).then_with(|| a.location.pointer.cmp(&b.location.pointer))
+    });
 }
 
 /// A file that validated but does not deserialise means the schema and types drifted.
@@ -194,29 +203,31 @@ fn load_effective(netclaw: &FileRead, secrets: &FileRead, env: &[EnvVar]) -> Che
     }
 }
 
+/// Schema errors and rule-shape problems together: a rule that is well-typed is
+/// shape-checked even when another rule in the file is not.
 fn load_overrides(read: &FileRead) -> Checked<HardDenyOverrides> {
     let FileRead::Text(text) = read else {
         return load_optional(read, HARD_DENY_OVERRIDES_JSON, SchemaId::HardDenyOverrides)
             .map(Option::unwrap_or_default);
     };
     let prepared = prepare(text, HARD_DENY_OVERRIDES_JSON, SchemaId::HardDenyOverrides, false)?;
-    let (rules, prepared): (HardDenyOverrides, _) = prepared.into_typed()?;
-    let problems: Vec<Diagnostic> = rules
-        .iter()
-        .enumerate()
-        .flat_map(|(index, rule)| {
-            let rule_pointer = json_pointer::join("", &index.to_string());
-            rule_shape_problems(rule).into_iter().map(move |(key, problem)| {
-                let pointer = key.map_or(rule_pointer.clone(), |k| json_pointer::join(&rule_pointer, k));
-                (pointer, problem)
-            })
-        })
-        .map(|(pointer, problem)| {
+    let elements = prepared.shaped.value.as_array().cloned().unwrap_or_default();
+    let mut diagnostics = prepared.diagnostics.clone();
+    for (index, element) in elements.iter().enumerate() {
+        let Ok(rule) = serde_json::from_value::<HardDenyRule>(element.clone()) else { continue };
+        let rule_pointer = json_pointer::join("", &index.to_string());
+        for (key, problem) in rule_shape_problems(&rule) {
+            let pointer = key.map_or(rule_pointer.clone(), |k| json_pointer::join(&rule_pointer, k));
             let location = prepared.document.locate(&prepared.shaped.original_pointer(&pointer));
-            Diagnostic::error(location, Problem::HardDenyRuleShape { message: shape_message(&problem) })
-        })
-        .collect();
-    if problems.is_empty() { Ok(rules) } else { Err(problems) }
+            diagnostics
+                .push(Diagnostic::error(location, Problem::HardDenyRuleShape { message: shape_message(&problem) }));
+        }
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        sort_by_position(&mut diagnostics);
+        return Err(diagnostics);
+    }
+    prepared.into_typed().map(|(rules, _)| rules)
 }
 
 fn shape_message(problem: &RuleShapeProblem) -> String {

@@ -18,7 +18,7 @@ pub const APPROVALS_FORMAT_VERSION: u32 = 3;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(title = "tool-approvals.json", description = "Persisted \"approve always\" grants (format version 3).")]
 pub struct ToolApprovals {
-    #[schemars(range(min = 3, max = 3))]
+    #[schemars(extend("const" = 3))]
     pub version: u32,
     #[serde(default)]
     pub audiences: ApprovalAudiences,

@@ -84,10 +84,10 @@ impl SchemaId {
     /// The schema derived from the Rust types, pretty-printed with a trailing newline.
     pub fn generate(self) -> String {
         let schema = match self {
-            SchemaId::Netclaw => root::<NetclawConfig>(),
-            SchemaId::Secrets => secrets_schema(),
-            SchemaId::WebhookRoute => root::<WebhookRoute>(),
-            SchemaId::ToolApprovals => root::<ToolApprovals>(),
+            SchemaId::Netclaw => editable(root::<NetclawConfig>()),
+            SchemaId::Secrets => editable(secrets_schema()),
+            SchemaId::WebhookRoute => editable(root::<WebhookRoute>()),
+            SchemaId::ToolApprovals => editable(root::<ToolApprovals>()),
             SchemaId::HardDenyOverrides => root::<HardDenyOverrides>(),
             SchemaId::DoctorReport => root::<DoctorReport>(),
             SchemaId::AuthorizeRequest => root::<AuthorizeRequest>(),
@@ -131,6 +131,16 @@ impl Compiled {
 fn root<T: JsonSchema>() -> Value {
     let generator = SchemaSettings::draft2020_12().into_generator();
     generator.into_root_schema_for::<T>().to_value()
+}
+
+/// A file schema that admits a root `"$schema"` key, so editors can be pointed at it;
+/// the loader drops that key before validation.
+fn editable(mut schema: Value) -> Value {
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        let reference = serde_json::json!({"type": "string", "description": "The JSON Schema this file follows; ignored by netclaw."});
+        properties.insert("$schema".to_owned(), reference);
+    }
+    schema
 }
 
 /// `secrets.json` overlays `netclaw.json`: same shape, its own title.

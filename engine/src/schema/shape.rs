@@ -188,6 +188,9 @@ pub struct Shaped {
     pub diagnostics: Vec<Diagnostic>,
     /// Canonical pointers already diagnosed here, so validation does not repeat them.
     pub explained: HashSet<String>,
+    /// (canonical object pointer, key) for each unknown key whose suggestion is a key
+    /// the object lacks: "missing `prompt`" adds nothing after "did you mean `prompt`?".
+    pub misspelled: HashSet<(String, String)>,
 }
 
 impl Shaped {
@@ -249,6 +252,9 @@ impl Walker<'_> {
             }
             let Some((name, child_schema)) = schema.child(key) else {
                 let suggestion = did_you_mean(key, schema.property_names());
+                if let Some(meant) = &suggestion {
+                    self.out.misspelled.insert((canonical.to_owned(), meant.clone()));
+                }
                 let location = self.document.locate_key(&original_child);
                 self.out
                     .diagnostics
@@ -381,6 +387,16 @@ mod tests {
         let s = shaped(r#"{"Security": {"ShellExecutionMode": "hunter2-secret"}}"#, true);
         let [d] = s.diagnostics.as_slice() else { unreachable!("one diagnostic") };
         assert!(!d.to_string().contains("hunter2"), "{d}");
+    }
+
+    #[test]
+    fn a_root_schema_key_is_dropped_but_nested_ones_are_unknown() {
+        let s = shaped(r#"{"$schema": "x.json", "Security": {"$schema": "y"}}"#, false);
+        assert_eq!(s.value, json!({"Security": {}}));
+        assert_eq!(
+            s.diagnostics.iter().map(|d| d.location.pointer.as_str()).collect::<Vec<_>>(),
+            vec!["/Security/$schema"]
+        );
     }
 
     #[test]

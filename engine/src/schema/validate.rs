@@ -25,6 +25,9 @@ pub(crate) fn validate(compiled: &Compiled, shaped: &Shaped, locate: impl Fn(&st
     leaves
         .into_iter()
         .filter(|leaf| !shaped.explained.contains(&leaf.pointer))
+        .filter(|leaf| {
+            !leaf.missing.as_ref().is_some_and(|key| shaped.misspelled.contains(&(leaf.pointer.clone(), key.clone())))
+        })
         .map(|leaf| {
             let problem = Problem::SchemaViolation { keyword: leaf.keyword, message: leaf.message };
             Diagnostic::error(locate(&leaf.pointer), problem)
@@ -37,6 +40,8 @@ struct Leaf {
     pointer: String,
     keyword: String,
     message: String,
+    /// For `required`: the missing key.
+    missing: Option<String>,
 }
 
 /// For `anyOf` / `oneOf` failures, descends into the alternative that came closest:
@@ -58,6 +63,10 @@ fn collect_leaves(error: &ValidationError<'_>, out: &mut Vec<Leaf>) {
             pointer: error.instance_path().as_str().to_owned(),
             keyword: error.kind().keyword().to_owned(),
             message: message(error.kind(), error.instance()),
+            missing: match error.kind() {
+                ValidationErrorKind::Required { property } => property.as_str().map(str::to_owned),
+                _ => None,
+            },
         }),
     }
 }

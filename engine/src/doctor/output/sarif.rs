@@ -1,7 +1,8 @@
 //! SARIF 2.1.0, so code-scanning UIs show doctor findings inline on the config files.
 //!
-//! One rule per finding code; results carry the file as an artifact location relative
-//! to the home (`%SRCROOT%`) and the pointer as a logical location.
+//! One rule per check and finding code (`config-schema/unknown-key`: the same code
+//! can come from several checks); results carry the file as an artifact location
+//! relative to the home (`%SRCROOT%`) and the pointer as a logical location.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -39,21 +40,22 @@ struct Tool<'a> {
 #[serde(rename_all = "camelCase")]
 struct Driver<'a> {
     name: &'a str,
-    information_uri: &'a str,
     version: &'a str,
     rules: Vec<Rule<'a>>,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Rule<'a> {
-    id: &'a str,
+    id: String,
     name: &'a str,
+    short_description: Message,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifResult<'a> {
-    rule_id: &'a str,
+    rule_id: String,
     level: &'a str,
     message: Message,
     locations: Vec<SarifLocation<'a>>,
@@ -107,7 +109,12 @@ impl Emitter for SarifEmitter {
         let mut results = Vec::new();
         for check in &report.checks {
             for finding in &check.findings {
-                rules.insert(finding.code.as_str(), check.name.as_str());
+                let rule_id = format!("{}/{}", check.id, finding.code);
+                rules.entry(rule_id.clone()).or_insert_with(|| Rule {
+                    id: rule_id.clone(),
+                    name: &finding.code,
+                    short_description: Message { text: format!("{}: {}", check.name, finding.code) },
+                });
                 let mut text = finding.message.clone();
                 if let Some(help) = &finding.help {
                     text.push_str(&format!(" ({help})"));
@@ -119,7 +126,7 @@ impl Emitter for SarifEmitter {
                 let logical = (!finding.pointer.is_empty())
                     .then_some(LogicalLocation { fully_qualified_name: &finding.pointer, kind: "object" });
                 results.push(SarifResult {
-                    rule_id: &finding.code,
+                    rule_id,
                     level: match finding.severity {
                         FindingSeverity::Error => "error",
                         FindingSeverity::Warning => "warning",
@@ -142,9 +149,8 @@ impl Emitter for SarifEmitter {
                 tool: Tool {
                     driver: Driver {
                         name: "netclaw doctor",
-                        information_uri: "https://netclaw.dev/hardening",
                         version: env!("CARGO_PKG_VERSION"),
-                        rules: rules.into_iter().map(|(id, name)| Rule { id, name }).collect(),
+                        rules: rules.into_values().collect(),
                     },
                 },
                 results,

@@ -1,0 +1,18 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
+
+//! End-to-end tests of the `netclaw` binary: real processes over real homes.
+//!
+//! One test binary (see `autotests = false`), one module per command.
+
+mod common;
+
+mod bad_input;
+mod config_show;
+mod conventions;
+mod doctor;
