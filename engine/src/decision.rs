@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::config::Audience;
+use crate::reason::ReasonCode;
 
 /// One tool invocation to decide. Only `tool` is required.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -99,7 +100,7 @@ pub struct Decision {
     /// The layer that decided.
     pub layer: Layer,
     /// netclaw's reason code (`hard_deny_privilege_escalation`, …); null when allowed.
-    pub reason_code: Option<String>,
+    pub reason_code: Option<ReasonCode>,
     pub message: String,
     /// Ids of the Cedar policies that decided.
     pub policies: Vec<String>,

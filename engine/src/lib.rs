@@ -10,13 +10,18 @@ mod decision;
 mod diagnostic;
 pub mod doctor;
 mod document;
+pub mod hard_deny;
 pub mod home;
 mod json_pointer;
+pub mod paths;
+mod reason;
 mod schema;
+pub mod shell;
 
 pub use config::HomeConfig;
 pub use decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, SlackContext};
 pub use diagnostic::{Diagnostic, Location, Problem, Severity};
 pub use home::{Home, HomeFiles};
 pub use json_pointer::dotted as dotted_key;
+pub use reason::ReasonCode;
 pub use schema::SchemaId;
