@@ -24,6 +24,26 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Analyse shell commands against the hard-deny layers
+    Shell {
+        #[command(subcommand)]
+        command: ShellCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShellCommand {
+    /// Check one command: every segment against the hard-deny rules and protected paths
+    Check {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The directory relative paths are resolved against [default: the current one]
+        #[arg(long, value_name = "DIR")]
+        cwd: Option<PathBuf>,
+        /// The command, after `--` (several arguments are joined with spaces)
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]

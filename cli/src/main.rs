@@ -12,7 +12,7 @@ use clap::error::ErrorKind;
 use netclaw_engine::Home;
 use netclaw_engine::config::{ENV_PREFIX, EnvVar};
 
-use crate::args::{Cli, Command, ConfigCommand};
+use crate::args::{Cli, Command, ConfigCommand, ShellCommand};
 use crate::exit::Exit;
 
 fn main() -> Exit {
@@ -36,6 +36,9 @@ fn main() -> Exit {
         Command::Doctor(args) => commands::doctor::run(&home, &env, &args),
         Command::Config { command: ConfigCommand::Show { effective, format } } => {
             commands::config_show::run(&home, &env, effective, format)
+        }
+        Command::Shell { command: ShellCommand::Check { format, cwd, command } } => {
+            commands::shell_check::run(&home, &env, &command.join(" "), cwd, format)
         }
     }
 }

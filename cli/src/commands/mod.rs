@@ -2,3 +2,4 @@
 
 pub mod config_show;
 pub mod doctor;
+pub mod shell_check;

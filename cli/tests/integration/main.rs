@@ -16,3 +16,4 @@ mod bad_input;
 mod config_show;
 mod conventions;
 mod doctor;
+mod shell_check;

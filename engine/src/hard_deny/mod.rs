@@ -13,8 +13,9 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::config::HardDenyRule;
+use crate::config::{HardDenyRule, HomeConfig};
 use crate::decision::Layer;
+use crate::diagnostic::Diagnostic;
 use crate::paths::{Access, ProtectedPaths, canonical};
 use crate::reason::ReasonCode;
 use crate::shell::{Invocation, Limits, ParsedCommand, Segment, parse};
@@ -57,6 +58,20 @@ pub struct HardDenyRules {
 }
 
 impl HardDenyRules {
+    /// The rules a home configures. An invalid `netclaw.json` (or overlay) or
+    /// overrides file is an error: callers deny everything on it (fail closed).
+    pub fn from_home(home: &HomeConfig) -> Result<Self, Vec<Diagnostic>> {
+        match (&home.config, &home.hard_deny_overrides) {
+            (Ok(config), Ok(overrides)) => Ok(Self::new(&config.config.tools.hard_deny_patterns, overrides)),
+            (config, overrides) => {
+                let errors = config.as_ref().err().into_iter().chain(overrides.as_ref().err()).flatten();
+                let mut errors: Vec<Diagnostic> = errors.cloned().collect();
+                errors.dedup();
+                Err(errors)
+            }
+        }
+    }
+
     pub fn new(patterns: &[String], overrides: &[HardDenyRule]) -> Self {
         let patterns = patterns
             .iter()
@@ -275,6 +290,77 @@ pub fn check_file_path(tool: &str, path: &str, env: &ShellEnv<'_>) -> Option<Har
         ),
         source: BUILTIN_SOURCE.to_owned(),
     })
+}
+
+/// What `netclaw shell check` reports (CONTRACT §2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShellCheckReport {
+    pub decision: ShellDecision,
+    pub reason_code: Option<ReasonCode>,
+    pub layer: Option<Layer>,
+    pub segment: Option<SegmentRef>,
+    pub rule: Option<String>,
+    pub message: String,
+    pub source: Option<String>,
+    /// How many segments the command has.
+    pub segments: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ShellDecision {
+    Allow,
+    Deny,
+}
+
+impl ShellCheckReport {
+    pub fn from_verdict(verdict: &ShellVerdict) -> Self {
+        let segments = verdict.parsed.segments.len();
+        match verdict.denial() {
+            Some(denial) => Self {
+                decision: ShellDecision::Deny,
+                reason_code: Some(denial.reason_code),
+                layer: Some(denial.layer),
+                segment: denial.segment.clone(),
+                rule: Some(denial.rule.clone()),
+                message: match &denial.segment {
+                    Some(s) => format!("segment {} of {}, `{}`: {}", s.index, s.total, s.text, denial.message),
+                    None => denial.message.clone(),
+                },
+                source: Some(denial.source.clone()),
+                segments,
+            },
+            None => Self {
+                decision: ShellDecision::Allow,
+                reason_code: None,
+                layer: None,
+                segment: None,
+                rule: None,
+                message: format!("{segments} segment(s); no hard-deny rule matched"),
+                source: None,
+                segments,
+            },
+        }
+    }
+
+    /// Everything denied because the rules themselves could not be loaded.
+    pub fn invalid_config(diagnostics: &[Diagnostic]) -> Self {
+        let problems: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+        Self {
+            decision: ShellDecision::Deny,
+            reason_code: Some(ReasonCode::InternalPolicyFailure),
+            layer: Some(Layer::OperationHardDeny),
+            segment: None,
+            rule: None,
+            message: format!(
+                "the hard-deny rules cannot be loaded, so every command is denied: {}",
+                problems.join("; ")
+            ),
+            source: diagnostics.first().map(|d| d.location.file.clone()),
+            segments: 0,
+        }
+    }
 }
 
 /// Every built-in rule: id, category, reason and what it denies.

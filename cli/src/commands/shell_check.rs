@@ -1,0 +1,59 @@
+//! `netclaw shell check -- COMMAND`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use netclaw_engine::config::EnvVar;
+use netclaw_engine::hard_deny::{HardDenyRules, ShellCheckReport, ShellDecision, ShellEnv, check_shell};
+use netclaw_engine::paths::ProtectedPaths;
+use netclaw_engine::{Home, HomeConfig, HomeFiles};
+
+use crate::args::Format;
+use crate::exit::Exit;
+
+pub fn run(home: &Home, env: &[EnvVar], command: &str, cwd: Option<PathBuf>, format: Format) -> Exit {
+    let loaded = HomeConfig::load(&HomeFiles::read(home), env);
+    let user_home = std::env::var_os("HOME").map(PathBuf::from);
+    let paths = ProtectedPaths::new(home.root(), user_home.as_deref());
+    let cwd = cwd.or_else(|| std::env::current_dir().ok());
+    let report = match HardDenyRules::from_home(&loaded) {
+        Ok(rules) => {
+            let shell_env = ShellEnv { paths: &paths, working_directory: cwd.as_deref() };
+            ShellCheckReport::from_verdict(&check_shell(command, &rules, &shell_env))
+        }
+        Err(diagnostics) => ShellCheckReport::invalid_config(&diagnostics),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let written = match format {
+        Format::Json => serde_json::to_writer_pretty(&mut stdout, &report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(stdout)),
+        Format::Text => write_text(&mut stdout, &report),
+    };
+    if written.and_then(|()| stdout.flush()).is_err() {
+        return Exit::IoError;
+    }
+    match report.decision {
+        ShellDecision::Allow => Exit::Ok,
+        ShellDecision::Deny => Exit::Failed,
+    }
+}
+
+fn write_text(out: &mut dyn Write, report: &ShellCheckReport) -> std::io::Result<()> {
+    match report.decision {
+        ShellDecision::Allow => writeln!(out, "allow: {}", report.message),
+        ShellDecision::Deny => {
+            writeln!(out, "deny: {}", report.message)?;
+            if let Some(code) = report.reason_code {
+                writeln!(out, "  reason: {code}")?;
+            }
+            if let Some(rule) = &report.rule {
+                writeln!(out, "  rule:   {rule}")?;
+            }
+            if let Some(source) = &report.source {
+                writeln!(out, "  source: {source}")?;
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! No input panics or hangs the shell analysis: arbitrary text, huge text, deep text.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use netclaw_engine::ReasonCode;
+use netclaw_engine::hard_deny::{HardDenyRules, ShellEnv, ShellVerdict, check_shell};
+use netclaw_engine::paths::ProtectedPaths;
+use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
+
+fn check(command: &str) -> (ShellVerdict, Duration) {
+    let paths = ProtectedPaths::new(Path::new("/home/agent/.netclaw"), Some(Path::new("/home/agent")));
+    let env = ShellEnv { paths: &paths, working_directory: Some(Path::new("/home/agent/project")) };
+    let start = Instant::now();
+    let verdict = check_shell(command, &HardDenyRules::default(), &env);
+    (verdict, start.elapsed())
+}
+
+/// Generous: CI runs unoptimised builds on two loaded cores.
+const BOUND: Duration = Duration::from_secs(10);
+
+proptest! {
+    // A fixed seed keeps CI deterministic; change it locally to explore further.
+    #![proptest_config(ProptestConfig {
+        cases: 512,
+        rng_seed: RngSeed::Fixed(20_261_126),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn arbitrary_text_never_panics(command in any::<String>()) {
+        let (_, elapsed) = check(&command);
+        prop_assert!(elapsed < BOUND);
+    }
+
+    /// Shell punctuation makes the parser work hardest; any denial must say why.
+    #[test]
+    fn shell_flavoured_text_never_panics(command in "[a-z0-9 $|&;(){}'\"`\\\\<>~*?=\\[\\]\\n-]{0,300}") {
+        let (verdict, elapsed) = check(&command);
+        prop_assert!(elapsed < BOUND);
+        for denial in &verdict.matches {
+            prop_assert!(!denial.message.is_empty());
+        }
+    }
+
+    /// Putting other words before a denied command never makes it allowed; when the
+    /// whole text parses (`if ; sudo id` does not), the denial names the real reason.
+    #[test]
+    fn sudo_stays_denied_in_any_position(prefix in "[a-z]{1,8}( [a-z]{1,8}){0,3}", separator in prop::sample::select(vec![";", "&&", "||", "|", "&", "\n"])) {
+        let (verdict, _) = check(&format!("{prefix} {separator} sudo id"));
+        let reason = verdict.denial().map(|d| d.reason_code);
+        prop_assert!(reason.is_some(), "allowed");
+        if verdict.parsed.refusals.is_empty() {
+            prop_assert_eq!(reason, Some(ReasonCode::HardDenyPrivilegeEscalation));
+        }
+    }
+}
+
+#[test]
+fn a_100k_character_word_is_analysed() {
+    let (verdict, elapsed) = check(&format!("echo {}", "a".repeat(100_000)));
+    assert!(verdict.denial().is_none(), "{:?}", verdict.denial());
+    assert!(elapsed < BOUND, "{elapsed:?}");
+}
+
+#[test]
+fn a_100k_character_command_line_of_many_segments_is_analysed() {
+    let (verdict, elapsed) = check(&"ls; ".repeat(25_000));
+    assert_eq!(verdict.parsed.segments.len(), 25_000);
+    assert!(verdict.denial().is_none());
+    assert!(elapsed < BOUND, "{elapsed:?}");
+    let (verdict, _) = check(&format!("{}sudo id", "ls; ".repeat(25_000)));
+    assert_eq!(verdict.denial().and_then(|d| d.segment.as_ref()).map(|s| s.index), Some(25_001));
+}
+
+/// Deep nesting is refused with a clear message before it can exhaust the stack.
+#[test]
+fn ten_thousand_deep_nesting_is_refused_quickly() {
+    for deep in [
+        format!("{}ls{}", "(".repeat(10_000), ")".repeat(10_000)),
+        format!("{}ls{}", "$(".repeat(10_000), ")".repeat(10_000)),
+        format!("{}ls{}", "{ ".repeat(10_000), "; }".repeat(10_000)),
+        format!("{}ls{}", "if true; then ".repeat(10_000), "; fi".repeat(10_000)),
+        nested_bash_c(10),
+    ] {
+        let (verdict, elapsed) = check(&deep);
+        let denial = verdict.denial().unwrap_or_else(|| panic!("not denied: {}", &deep[..40]));
+        assert_eq!(denial.reason_code, ReasonCode::HardDenyUnresolvedCommand);
+        assert!(denial.message.contains("nest"), "{}", denial.message);
+        assert!(elapsed < BOUND, "{elapsed:?}");
+    }
+}
+
+/// `bash -c '…'` inside `bash -c '…'`, each level quoted properly, so each is a real script.
+fn nested_bash_c(levels: usize) -> String {
+    (0..levels).fold("ls".to_owned(), |inner, _| format!("bash -c '{}'", inner.replace('\'', r"'\''")))
+}
+
+#[test]
+fn nested_scripts_are_followed_to_the_bound() {
+    let (verdict, _) = check(&nested_bash_c(7).replace("ls", "sudo id"));
+    assert_eq!(verdict.denial().map(|d| d.reason_code), Some(ReasonCode::HardDenyPrivilegeEscalation));
+}
+
+#[test]
+fn text_over_the_length_bound_is_refused_not_truncated() {
+    let (verdict, _) = check(&format!("echo {} ; sudo id", "a".repeat(300_000)));
+    let denial = verdict.denial().unwrap();
+    assert!(denial.message.contains("longer than"), "{}", denial.message);
+}
