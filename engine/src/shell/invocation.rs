@@ -157,11 +157,22 @@ fn special(name: String, at: usize, through: Vec<String>, rest: &[ShellWord], st
             Ok(scripts) => scripts,
             Err((word, why)) => return Invocation::Unresolved { word, why },
         }
+    } else if name == "source" || name == "." {
+        match rest.first().map_or(Ok(Vec::new()), |file| script_file(file, stdin)) {
+            Ok(scripts) => scripts,
+            Err((word, why)) => return Invocation::Unresolved { word, why },
+        }
+    } else if name == "alias" {
+        // `alias x=sudo` makes `x` run `sudo`: the value is a command.
+        rest.iter().filter_map(|w| w.text()?.split_once('=').map(|(_, value)| value.to_owned())).collect()
     } else {
         let joined = match name.as_str() {
             "eval" => Some(rest),
             "watch" => Some(skip_options(rest, &["-n", "--interval", "-d", "--differences"])),
             "env" => env_split_string(rest),
+            // `trap 'cmd' EXIT` runs `cmd` later; `script -c` and `flock -c` run it now.
+            "trap" => rest.first().filter(|w| w.text() != Some("-")).map(std::slice::from_ref),
+            "script" | "flock" => option_value(rest, &["-c", "--command"]).map(std::slice::from_ref),
             _ => None,
         };
         match joined.map(static_script).transpose() {
@@ -193,9 +204,8 @@ fn shell_script(rest: &[ShellWord], stdin: Stdin<'_>) -> Result<Vec<String>, Ref
         let script = rest.get(at).ok_or_else(|| ("-c".to_owned(), "`-c` has no script".to_owned()))?;
         return static_script(std::slice::from_ref(script)).map(|s| vec![s]);
     }
-    if rest.get(at).is_some() {
-        // A script file: its contents are not ours to see.
-        return Ok(Vec::new());
+    if let Some(file) = rest.get(at) {
+        return script_file(file, stdin);
     }
     match stdin {
         Stdin::Inherited => Ok(Vec::new()),
@@ -203,6 +213,24 @@ fn shell_script(rest: &[ShellWord], stdin: Stdin<'_>) -> Result<Vec<String>, Ref
         Stdin::Pipe => {
             Err(("|".to_owned(), "a shell reading commands from a pipe runs text nobody can see".to_owned()))
         }
+    }
+}
+
+/// Paths through which a script file is really standard input.
+const STDIN_PATHS: &[&str] = &["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"];
+
+/// A script a shell or `source` reads from a file. A named file is not ours to see,
+/// but a file that is only known at run time (`<(curl …)`, `$F`) or that is standard
+/// input is text nobody can see, or the here-string it comes from.
+fn script_file(file: &ShellWord, stdin: Stdin<'_>) -> Result<Vec<String>, Refusal> {
+    match file.text() {
+        None => Err((file.raw.clone(), "the script it runs is only known at run time".to_owned())),
+        Some(path) if STDIN_PATHS.contains(&path) => match stdin {
+            Stdin::Text(word) => static_script(std::slice::from_ref(word)).map(|s| vec![s]),
+            Stdin::Pipe => Err((file.raw.clone(), "it runs commands read from a pipe".to_owned())),
+            Stdin::Inherited => Ok(Vec::new()),
+        },
+        Some(_) => Ok(Vec::new()),
     }
 }
 
@@ -228,6 +256,12 @@ fn skip_options<'w>(rest: &'w [ShellWord], valued: &[&str]) -> &'w [ShellWord] {
         at += if valued.contains(&text) { 2 } else { 1 };
     }
     rest.get(at..).unwrap_or_default()
+}
+
+/// The word after the first of `options`.
+fn option_value<'w>(rest: &'w [ShellWord], options: &[&str]) -> Option<&'w ShellWord> {
+    let at = rest.iter().position(|w| w.text().is_some_and(|t| options.contains(&t)))?;
+    rest.get(at + 1)
 }
 
 /// `env -S 'cmd args'` / `env --split-string=…`: the string is split into a command.

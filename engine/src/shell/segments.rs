@@ -248,7 +248,14 @@ impl Walker<'_> {
                 }
                 CommandPrefixOrSuffixItem::AssignmentWord(_, word) => {
                     text.push(word.value.clone());
-                    nested.extend(ShellWord::parse(&word.value, &self.options).substitutions);
+                    let parsed = ShellWord::parse(&word.value, &self.options);
+                    // After the command word (`alias x=sudo`, `export A=b`) it is an
+                    // argument, whose substitutions are collected with the others.
+                    if position >= prefix_len {
+                        words.push(parsed);
+                    } else {
+                        nested.extend(parsed.substitutions);
+                    }
                 }
                 CommandPrefixOrSuffixItem::IoRedirect(redirect) => {
                     match redirect {
@@ -263,7 +270,9 @@ impl Walker<'_> {
                     self.redirect_scripts(redirect, context);
                 }
                 CommandPrefixOrSuffixItem::ProcessSubstitution(_, subshell) => {
+                    // An operand whose value (a `/dev/fd/N` path) exists only at run time.
                     text.push("<(…)".to_owned());
+                    words.push(ShellWord { raw: "<(…)".to_owned(), literal: None, substitutions: Vec::new() });
                     self.compound_list(&subshell.list, context);
                 }
             }
@@ -407,6 +416,7 @@ mod tests {
         assert_eq!(texts("diff <(ls a) <(ls b)"), ["ls a", "ls b", "diff <(…) <(…)"]);
         assert_eq!(texts("(cd /; ls) && { pwd; }"), ["cd /", "ls", "pwd"]);
         assert_eq!(texts("x=$(sudo id) ls"), ["x=$(sudo id) ls", "sudo id"]);
+        assert_eq!(texts("export x=$(sudo id)"), ["export x=$(sudo id)", "sudo id"]);
     }
 
     #[test]
