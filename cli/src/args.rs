@@ -24,11 +24,38 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Decide one tool invocation (request JSON on stdin unless --request)
+    Authorize {
+        /// Read the request from this file
+        #[arg(long, value_name = "FILE")]
+        request: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Compile and check the Cedar policies the configuration produces
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Analyse shell commands against the hard-deny layers
     Shell {
         #[command(subcommand)]
         command: ShellCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Write netclaw.cedar, netclaw.cedarschema and entities.json (the policy text to stdout without --out)
+    Compile {
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Exit 1 if DIR differs from what would be written
+        #[arg(long, requires = "out")]
+        check: bool,
+    },
+    /// Compile and validate the policies in strict mode against the schema
+    Validate,
 }
 
 #[derive(Debug, Subcommand)]

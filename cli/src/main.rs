@@ -12,7 +12,7 @@ use clap::error::ErrorKind;
 use netclaw_engine::Home;
 use netclaw_engine::config::{ENV_PREFIX, EnvVar};
 
-use crate::args::{Cli, Command, ConfigCommand, ShellCommand};
+use crate::args::{Cli, Command, ConfigCommand, PolicyCommand, ShellCommand};
 use crate::exit::Exit;
 
 fn main() -> Exit {
@@ -37,6 +37,11 @@ fn main() -> Exit {
         Command::Config { command: ConfigCommand::Show { effective, format } } => {
             commands::config_show::run(&home, &env, effective, format)
         }
+        Command::Authorize { request, format } => commands::authorize::run(&home, &env, request.as_deref(), format),
+        Command::Policy { command: PolicyCommand::Compile { out, check } } => {
+            commands::policy::compile_command(&home, &env, out.as_deref(), check)
+        }
+        Command::Policy { command: PolicyCommand::Validate } => commands::policy::validate_command(&home, &env),
         Command::Shell { command: ShellCommand::Check { format, cwd, command } } => {
             commands::shell_check::run(&home, &env, &command.join(" "), cwd, format)
         }

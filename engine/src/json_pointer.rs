@@ -17,11 +17,12 @@ pub fn is_within(pointer: &str, ancestor: &str) -> bool {
 }
 
 /// The dotted config key netclaw users know (`Tools.AudienceProfiles.Team.ApprovalPolicy`);
-/// tokens with a dot are bracketed so the path stays unambiguous.
+/// tokens with a dot or slash (`notion/notion-search`) are bracketed so the path stays
+/// unambiguous.
 pub fn dotted(pointer: &str) -> String {
     let mut out = String::new();
     for token in tokens(pointer) {
-        if token.contains('.') || token.is_empty() {
+        if token.contains(['.', '/']) || token.is_empty() {
             out.push_str(&format!("[{token:?}]"));
         } else {
             if !out.is_empty() {
@@ -55,5 +56,6 @@ mod tests {
     fn dotted_keys_bracket_dots() {
         assert_eq!(dotted("/Tools/ShellMode"), "Tools.ShellMode");
         assert_eq!(dotted("/A/b.c"), "A[\"b.c\"]");
+        assert_eq!(dotted("/ToolOverrides/notion~1x"), "ToolOverrides[\"notion/x\"]");
     }
 }

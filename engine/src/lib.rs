@@ -14,6 +14,7 @@ pub mod hard_deny;
 pub mod home;
 mod json_pointer;
 pub mod paths;
+pub mod policy;
 mod reason;
 mod schema;
 pub mod shell;

@@ -1,9 +1,10 @@
 //! netclaw's reason codes: the stable, machine-readable "why" of every denial.
 //!
-//! The names are netclaw's own (REFERENCE.md). Two are this project's additions, named
-//! in the same family: `hard_deny_unresolved_command` (a command word that cannot be
-//! known before run time) and `hard_deny_protected_path` (a file tool aimed at a
-//! protected path).
+//! The names are netclaw's own (REFERENCE.md). The rest are this project's additions,
+//! named in the same families: `hard_deny_unresolved_command` (a command word that
+//! cannot be known before run time), `hard_deny_protected_path` (a file tool aimed at
+//! a protected path), and the channel ACL's `audience_invalid` and `slack_*` codes,
+//! for which REFERENCE.md names none.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,13 @@ pub enum ReasonCode {
     ApprovalRequiredUnattended,
     ApprovalStoreUnavailable,
     InternalPolicyFailure,
+    AudienceInvalid,
+    SlackDisabled,
+    SlackContextMissing,
+    SlackChannelNotAllowed,
+    SlackUserNotAllowed,
+    SlackMentionRequired,
+    SlackDirectMessagesDisabled,
 }
 
 impl ReasonCode {
@@ -50,7 +58,46 @@ impl ReasonCode {
             ReasonCode::ApprovalRequiredUnattended => "approval_required_unattended",
             ReasonCode::ApprovalStoreUnavailable => "approval_store_unavailable",
             ReasonCode::InternalPolicyFailure => "internal_policy_failure",
+            ReasonCode::AudienceInvalid => "audience_invalid",
+            ReasonCode::SlackDisabled => "slack_disabled",
+            ReasonCode::SlackContextMissing => "slack_context_missing",
+            ReasonCode::SlackChannelNotAllowed => "slack_channel_not_allowed",
+            ReasonCode::SlackUserNotAllowed => "slack_user_not_allowed",
+            ReasonCode::SlackMentionRequired => "slack_mention_required",
+            ReasonCode::SlackDirectMessagesDisabled => "slack_direct_messages_disabled",
         }
+    }
+
+    /// Every code, for lookups by name (`@reason` annotations) and for tests.
+    pub const ALL: [ReasonCode; 24] = [
+        ReasonCode::HardDenyCustomDeny,
+        ReasonCode::HardDenySelfDestructive,
+        ReasonCode::HardDenySystemDestructive,
+        ReasonCode::HardDenyPrivilegeEscalation,
+        ReasonCode::HardDenyUnresolvedCommand,
+        ReasonCode::HardDenyProtectedPath,
+        ReasonCode::ShellReferencesProtectedPath,
+        ReasonCode::ShellDisabled,
+        ReasonCode::ShellRequiresSandboxBackend,
+        ReasonCode::ShellRequiresPersonalContext,
+        ReasonCode::ToolNotAllowedForAudienceProfile,
+        ReasonCode::McpServerNotAllowedForAudienceProfile,
+        ReasonCode::McpToolNotAllowedForAudienceProfile,
+        ReasonCode::ToolDeniedByApprovalPolicy,
+        ReasonCode::ApprovalRequiredUnattended,
+        ReasonCode::ApprovalStoreUnavailable,
+        ReasonCode::InternalPolicyFailure,
+        ReasonCode::AudienceInvalid,
+        ReasonCode::SlackDisabled,
+        ReasonCode::SlackContextMissing,
+        ReasonCode::SlackChannelNotAllowed,
+        ReasonCode::SlackUserNotAllowed,
+        ReasonCode::SlackMentionRequired,
+        ReasonCode::SlackDirectMessagesDisabled,
+    ];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.as_str() == name)
     }
 }
 

@@ -1,0 +1,88 @@
+//! `netclaw authorize [--request FILE]`: one tool call, one decision.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use netclaw_engine::config::EnvVar;
+use netclaw_engine::paths::ProtectedPaths;
+use netclaw_engine::policy::{CompiledPolicy, unavailable};
+use netclaw_engine::{AuthorizeRequest, Decision, Home, HomeConfig, HomeFiles};
+
+use crate::args::Format;
+use crate::exit::Exit;
+
+pub fn run(home: &Home, env: &[EnvVar], request: Option<&Path>, format: Format) -> Exit {
+    let text = match read_request(request) {
+        Ok(text) => text,
+        Err(err) => {
+            eprintln!("error: cannot read the request: {err}");
+            return Exit::IoError;
+        }
+    };
+    let request: AuthorizeRequest = match serde_json::from_str(&text) {
+        Ok(request) => request,
+        Err(err) => {
+            eprintln!("error: invalid request: {err}");
+            return Exit::DataError;
+        }
+    };
+    let decision = match compile(home, env) {
+        Ok(policy) => policy.authorize(&request),
+        Err(err) => unavailable(&err),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let written = match format {
+        Format::Json => serde_json::to_writer_pretty(&mut stdout, &decision)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(stdout)),
+        Format::Text => write_text(&mut stdout, &request, &decision),
+    };
+    if written.and_then(|()| stdout.flush()).is_err() {
+        return Exit::IoError;
+    }
+    Exit::Ok
+}
+
+/// Loads and compiles the home, with `~` meaning the user's home directory.
+pub fn compile(home: &Home, env: &[EnvVar]) -> Result<CompiledPolicy, netclaw_engine::policy::CompileError> {
+    let loaded = HomeConfig::load(&HomeFiles::read(home), env);
+    let user_home = std::env::var_os("HOME").map(PathBuf::from);
+    CompiledPolicy::compile(&loaded, ProtectedPaths::new(home.root(), user_home.as_deref()))
+}
+
+fn read_request(path: Option<&Path>) -> std::io::Result<String> {
+    match path {
+        Some(path) => std::fs::read_to_string(path),
+        None => {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text)?;
+            Ok(text)
+        }
+    }
+}
+
+fn write_text(out: &mut dyn Write, request: &AuthorizeRequest, decision: &Decision) -> std::io::Result<()> {
+    let verdict = match decision.decision {
+        netclaw_engine::Effect::Allow => "ALLOW",
+        netclaw_engine::Effect::ApprovalRequired => "ASK",
+        netclaw_engine::Effect::Deny => "DENY",
+    };
+    let audience = decision.audience.map_or("no valid audience", |a| a.as_str());
+    writeln!(out, "{verdict} `{}` for {audience}: {}", request.tool, decision.message)?;
+    let layer =
+        serde_json::to_value(decision.layer).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    match decision.reason_code {
+        Some(code) => writeln!(out, "  layer:    {layer} ({code})")?,
+        None => writeln!(out, "  layer:    {layer}")?,
+    }
+    if !decision.policies.is_empty() {
+        writeln!(out, "  policies: {}", decision.policies.join(", "))?;
+    }
+    if !decision.sources.is_empty() {
+        writeln!(out, "  sources:  {}", decision.sources.join(", "))?;
+    }
+    if let Some(fix) = &decision.remediation {
+        writeln!(out, "  to change it: {fix}")?;
+    }
+    writeln!(out, "  decision: {}", decision.decision_id)
+}

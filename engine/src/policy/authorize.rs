@@ -1,0 +1,476 @@
+//! One tool call → one decision, by asking Cedar up to three questions.
+//!
+//! `invoke` (hard deny and grants; a denial here is final), `auto_run` (may it run
+//! without asking?) and `ask` (is there a human to ask?). Rust computes the inputs —
+//! the audience, the hard-deny evidence, whether a persisted approval covers the
+//! call — and orders the questions; every answer is Cedar's, and every decision names
+//! the policies that made it. An evaluation error anywhere denies.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use cedar_policy::{
+    Context, Decision as CedarDecision, EntityId, EntityTypeName, EntityUid, Request, RestrictedExpression,
+};
+
+use super::explain;
+use super::generate::Action;
+use super::slices::Principal;
+use super::tool_name::ToolName;
+use super::{CompiledPolicy, PolicyInfo};
+use crate::config::{ApprovalEntry, Audience, ShellMatch};
+use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, SlackContext};
+use crate::hard_deny::{HardDenyMatch, ShellEnv, ShellVerdict, check_file_path, check_shell};
+use crate::json_pointer;
+use crate::reason::ReasonCode;
+use crate::shell::{Invocation, ShellWord};
+
+/// Entity uids built once per compile, so a decision only builds the resource's.
+#[derive(Debug)]
+pub(crate) struct Uids {
+    public: EntityUid,
+    team: EntityUid,
+    personal: EntityUid,
+    invalid: EntityUid,
+    invoke: EntityUid,
+    auto_run: EntityUid,
+    ask: EntityUid,
+    ingress: EntityUid,
+    tool: EntityTypeName,
+    mcp_tool: EntityTypeName,
+    server: EntityTypeName,
+    user: EntityTypeName,
+    channel: EntityTypeName,
+}
+
+impl Uids {
+    pub fn new() -> Result<Self, String> {
+        let name = |n: &str| n.parse::<EntityTypeName>().map_err(|e| e.to_string());
+        let uid = |t: &EntityTypeName, id: &str| EntityUid::from_type_name_and_id(t.clone(), EntityId::new(id));
+        let audience = name("Netclaw::Audience")?;
+        let action = name("Netclaw::Action")?;
+        Ok(Self {
+            public: uid(&audience, "Public"),
+            team: uid(&audience, "Team"),
+            personal: uid(&audience, "Personal"),
+            invalid: uid(&audience, "invalid"),
+            invoke: uid(&action, Action::Invoke.id()),
+            auto_run: uid(&action, Action::AutoRun.id()),
+            ask: uid(&action, Action::Ask.id()),
+            ingress: uid(&action, Action::Ingress.id()),
+            tool: name("Netclaw::Tool")?,
+            mcp_tool: name("Netclaw::McpTool")?,
+            server: name("Netclaw::McpServer")?,
+            user: name("Netclaw::SlackUser")?,
+            channel: name("Netclaw::SlackChannel")?,
+        })
+    }
+
+    fn audience(&self, principal: Principal) -> &EntityUid {
+        match principal {
+            Some(Audience::Public) => &self.public,
+            Some(Audience::Team) => &self.team,
+            Some(Audience::Personal) => &self.personal,
+            None => &self.invalid,
+        }
+    }
+
+    fn action(&self, action: Action) -> &EntityUid {
+        match action {
+            Action::Invoke => &self.invoke,
+            Action::AutoRun => &self.auto_run,
+            Action::Ask => &self.ask,
+            Action::Ingress => &self.ingress,
+        }
+    }
+}
+
+/// One Cedar answer: allowed?, the policies that decided, and any evaluation errors.
+struct Answer {
+    allowed: bool,
+    policies: Vec<String>,
+    errors: Vec<String>,
+}
+
+/// Everything known about a call before Cedar is asked.
+struct Facts<'r> {
+    request: &'r AuthorizeRequest,
+    tool: ToolName,
+    principal: Principal,
+    audience_sources: Vec<String>,
+    evidence: Option<HardDenyMatch>,
+    /// The persisted grant covering the call: file and pointer.
+    approval: Option<String>,
+}
+
+static DECISIONS: AtomicU64 = AtomicU64::new(0);
+
+/// Unique per process and time; decisions are looked up by it in the audit log.
+pub(crate) fn new_decision_id() -> String {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let count = DECISIONS.fetch_add(1, Ordering::Relaxed);
+    format!("dec_{nanos:x}_{:x}_{count:x}", std::process::id())
+}
+
+impl CompiledPolicy {
+    pub fn authorize(&self, request: &AuthorizeRequest) -> Decision {
+        let (audience, audience_sources) = self.resolve_audience(request);
+        if request.channel.eq_ignore_ascii_case("slack")
+            && let Some(denied) = self.channel_acl(request.slack.as_ref(), audience.ok().flatten())
+        {
+            return denied;
+        }
+        let tool = ToolName::parse(&request.tool);
+        let principal = audience.unwrap_or(None);
+        let (evidence, verdict) = self.evidence(&tool, request);
+        let approval = principal.and_then(|a| self.persisted_approval(a, &tool, request, verdict.as_ref()));
+        let facts = Facts { request, tool, principal, audience_sources, evidence, approval };
+        match self.decide(&facts) {
+            Ok(decision) => decision,
+            Err(errors) => self.failure(&facts, &errors),
+        }
+    }
+
+    fn decide(&self, facts: &Facts<'_>) -> Result<Decision, Vec<String>> {
+        let context = self.context(facts).map_err(|e| vec![e])?;
+        let invoke = self.ask_cedar(facts, Action::Invoke, &context)?;
+        if !invoke.allowed {
+            return Ok(self.denial(facts, &invoke.policies));
+        }
+        let auto = self.ask_cedar(facts, Action::AutoRun, &context)?;
+        if auto.allowed {
+            let policies = [invoke.policies, auto.policies].concat();
+            return Ok(self.allowed(facts, policies));
+        }
+        let ask = self.ask_cedar(facts, Action::Ask, &context)?;
+        let policies = [auto.policies, ask.policies].concat();
+        Ok(if ask.allowed { self.gated(facts, policies) } else { self.denial(facts, &policies) })
+    }
+
+    fn ask_cedar(&self, facts: &Facts<'_>, action: Action, context: &Context) -> Result<Answer, Vec<String>> {
+        let tool_id = facts.tool.id();
+        let Some(slice) = self.slices.get(facts.principal, action, &tool_id, facts.tool.server()) else {
+            return Err(vec![format!("no policy slice for {action:?}")]);
+        };
+        let resource_type = match facts.tool {
+            ToolName::FirstParty(_) => &self.uids.tool,
+            ToolName::Mcp { .. } => &self.uids.mcp_tool,
+        };
+        let resource = EntityUid::from_type_name_and_id(resource_type.clone(), EntityId::new(&tool_id));
+        let principal = self.uids.audience(facts.principal).clone();
+        let request = Request::new(principal, self.uids.action(action).clone(), resource, context.clone(), None)
+            .map_err(|e| vec![e.to_string()])?;
+        Ok(answer(self.authorizer.is_authorized(&request, slice, &self.entities)))
+    }
+
+    fn context(&self, facts: &Facts<'_>) -> Result<Context, String> {
+        let server = EntityUid::from_type_name_and_id(
+            self.uids.server.clone(),
+            EntityId::new(facts.tool.server().unwrap_or_default()),
+        );
+        let layer = facts.evidence.as_ref().map(|e| e.layer);
+        let hard_deny = RestrictedExpression::new_record([
+            ("operation".to_owned(), RestrictedExpression::new_bool(layer == Some(Layer::OperationHardDeny))),
+            ("resource".to_owned(), RestrictedExpression::new_bool(layer == Some(Layer::ResourceHardDeny))),
+        ])
+        .map_err(|e| e.to_string())?;
+        Context::from_pairs([
+            ("tool".to_owned(), RestrictedExpression::new_string(facts.request.tool.clone())),
+            ("server".to_owned(), RestrictedExpression::new_entity_uid(server)),
+            ("interactive".to_owned(), RestrictedExpression::new_bool(facts.request.interactive)),
+            ("approvedAlways".to_owned(), RestrictedExpression::new_bool(facts.approval.is_some())),
+            ("hardDeny".to_owned(), hard_deny),
+        ])
+        .map_err(|e| e.to_string())
+    }
+
+    /// The channel's audience (a Slack mapping may set it), narrowed by the request's.
+    /// `Ok(None)`: an audience value netclaw does not know.
+    fn resolve_audience(&self, request: &AuthorizeRequest) -> (Result<Option<Audience>, ()>, Vec<String>) {
+        let mut sources = Vec::new();
+        let mut audience = channel_audience(&request.channel);
+        if request.channel.eq_ignore_ascii_case("slack")
+            && let Some(slack) = &request.slack
+        {
+            let key = if slack.is_dm { "dm" } else { slack.channel_id.as_str() };
+            if let Some(mapped) = self.config.config.slack.channel_audiences.get(key) {
+                audience = *mapped;
+                sources.push(format!("Slack.ChannelAudiences.{key}"));
+            }
+        }
+        let explicit =
+            request.audience.as_deref().map(|a| Audience::ALL.into_iter().find(|x| x.as_str().eq_ignore_ascii_case(a)));
+        match explicit {
+            None => (Ok(Some(audience)), sources),
+            Some(Some(narrower)) => {
+                if narrower < audience {
+                    sources.push("request audience".to_owned());
+                }
+                (Ok(Some(audience.min(narrower))), sources)
+            }
+            Some(None) => (Ok(None), vec!["request audience".to_owned()]),
+        }
+    }
+
+    fn channel_acl(&self, slack: Option<&SlackContext>, audience: Option<Audience>) -> Option<Decision> {
+        let Some(slack) = slack else {
+            let reason = ReasonCode::SlackContextMissing;
+            let (message, remediation) = explain::channel(reason, None);
+            return Some(decision(
+                Effect::Deny,
+                audience,
+                Layer::ChannelAcl,
+                Some(reason),
+                message,
+                vec![],
+                vec!["request".into()],
+                remediation,
+            ));
+        };
+        let user = EntityUid::from_type_name_and_id(self.uids.user.clone(), EntityId::new(&slack.user_id));
+        let channel = EntityUid::from_type_name_and_id(self.uids.channel.clone(), EntityId::new(&slack.channel_id));
+        let context = Context::from_pairs([
+            ("isDm".to_owned(), RestrictedExpression::new_bool(slack.is_dm)),
+            ("mentioned".to_owned(), RestrictedExpression::new_bool(slack.mentioned)),
+        ]);
+        let request = context.map_err(|e| e.to_string()).and_then(|context| {
+            Request::new(user, self.uids.action(Action::Ingress).clone(), channel, context, None)
+                .map_err(|e| e.to_string())
+        });
+        let answer = match request {
+            Ok(request) => answer(self.authorizer.is_authorized(&request, &self.policies, &self.entities)),
+            Err(error) => Answer { allowed: false, policies: vec![], errors: vec![error] },
+        };
+        if answer.allowed && answer.errors.is_empty() {
+            return None;
+        }
+        let (infos, reason) = self.deciding(&answer.policies, None);
+        let reason = reason.unwrap_or(ReasonCode::SlackChannelNotAllowed);
+        let (message, remediation) = explain::channel(reason, Some(slack));
+        let sources = infos.iter().map(|(_, info)| info.source.clone()).collect();
+        Some(decision(
+            Effect::Deny,
+            audience,
+            Layer::ChannelAcl,
+            Some(reason),
+            message,
+            answer.policies,
+            sources,
+            remediation,
+        ))
+    }
+
+    /// Hard-deny evidence: shell analysis for `shell_execute`, protected paths for file tools.
+    fn evidence(&self, tool: &ToolName, request: &AuthorizeRequest) -> (Option<HardDenyMatch>, Option<ShellVerdict>) {
+        let cwd = request.working_directory.as_deref().map(Path::new);
+        let env = ShellEnv { paths: &self.paths, working_directory: cwd };
+        let ToolName::FirstParty(name) = tool else { return (None, None) };
+        if name == crate::config::SHELL_TOOL {
+            let command = request.arguments.get("command").and_then(|c| c.as_str());
+            let Some(command) = command else {
+                return (Some(explain::missing_command()), None);
+            };
+            let verdict = check_shell(command, &self.hard_deny, &env);
+            return (verdict.denial().cloned(), Some(verdict));
+        }
+        let path = request.arguments.get("path").and_then(|p| p.as_str());
+        (path.and_then(|p| check_file_path(name, p, &env)), None)
+    }
+
+    /// The persisted "approve always" grant covering this call, as file and pointer.
+    /// A shell command is covered only if every one of its segments is.
+    fn persisted_approval(
+        &self,
+        audience: Audience,
+        tool: &ToolName,
+        request: &AuthorizeRequest,
+        verdict: Option<&ShellVerdict>,
+    ) -> Option<String> {
+        let grants = self.approvals.audiences.get(audience);
+        let cwd = request.working_directory.as_deref().map(Path::new);
+        let (key, entries) = grants.iter().find(|(key, _)| ToolName::parse(key) == *tool)?;
+        let pointer = |index: usize| {
+            let audience_key = super::generate::audience_prefix(audience);
+            let base = json_pointer::join(&json_pointer::join("/audiences", audience_key), key);
+            format!("config/tool-approvals.json {}", json_pointer::join(&base, &index.to_string()))
+        };
+        let in_scope = |directory: &Option<String>| match (directory, cwd) {
+            (None, _) => true,
+            (Some(dir), Some(cwd)) => cwd.starts_with(dir),
+            (Some(_), None) => false,
+        };
+        if let Some(verdict) = verdict {
+            let mut first = None;
+            for segment in &verdict.parsed.segments {
+                let words = match &segment.invocation {
+                    Invocation::Empty => continue,
+                    Invocation::Unresolved { .. } => return None,
+                    Invocation::Command(resolved) => {
+                        chain(&resolved.name, segment.words.get(resolved.args..).unwrap_or_default())
+                    }
+                };
+                let covering = entries.iter().position(|entry| match entry {
+                    ApprovalEntry::Shell(shell) => {
+                        in_scope(&shell.directory)
+                            && match shell.match_kind {
+                                ShellMatch::TokenPrefix => words.starts_with(&shell.verb_tokens),
+                                ShellMatch::Exact => words == shell.verb_tokens,
+                            }
+                    }
+                    ApprovalEntry::Tool(_) => false,
+                })?;
+                first.get_or_insert(covering);
+            }
+            return first.map(pointer);
+        }
+        let covering = entries.iter().position(|entry| match entry {
+            ApprovalEntry::Tool(grant) => ToolName::parse(&grant.verb) == *tool && in_scope(&grant.directory),
+            ApprovalEntry::Shell(_) => false,
+        })?;
+        Some(pointer(covering))
+    }
+
+    /// The deciding policies with their annotations, earliest layer first, and the
+    /// most specific reason among those at the earliest layer.
+    fn deciding<'a>(
+        &'a self,
+        policies: &[String],
+        evidence: Option<&HardDenyMatch>,
+    ) -> (Vec<(String, &'a PolicyInfo)>, Option<ReasonCode>) {
+        let mut infos: Vec<(String, &PolicyInfo)> =
+            policies.iter().filter_map(|id| self.info(id).map(|info| (id.clone(), info))).collect();
+        infos.sort_by_key(|(id, info)| (info.layer, explain::priority(info.reason), id.clone()));
+        let first = infos.first().map(|(_, info)| info);
+        let reason = match first.map(|info| info.layer) {
+            Some(Layer::OperationHardDeny | Layer::ResourceHardDeny) => evidence.map(|e| e.reason_code),
+            _ => first.and_then(|info| info.reason),
+        };
+        (infos, reason)
+    }
+
+    fn denial(&self, facts: &Facts<'_>, policies: &[String]) -> Decision {
+        let (infos, reason) = self.deciding(policies, facts.evidence.as_ref());
+        let layer = infos.first().map_or(Layer::ToolAccessGrant, |(_, info)| info.layer);
+        let reason = reason.unwrap_or(ReasonCode::ToolNotAllowedForAudienceProfile);
+        let subject = explain::Subject { audience: facts.principal, tool: &facts.tool, name: &facts.request.tool };
+        let (message, remediation) = explain::denial(reason, &subject, facts.evidence.as_ref());
+        let mut sources: Vec<String> = match (&facts.evidence, layer) {
+            (Some(evidence), Layer::OperationHardDeny | Layer::ResourceHardDeny) => vec![evidence.source.clone()],
+            _ => infos.iter().filter(|(_, i)| i.layer == layer).map(|(_, i)| i.source.clone()).collect(),
+        };
+        sources.extend(facts.audience_sources.iter().cloned());
+        let ids = infos.into_iter().map(|(id, _)| id).collect();
+        decision(Effect::Deny, facts.principal, layer, Some(reason), message, ids, dedup(sources), remediation)
+    }
+
+    fn allowed(&self, facts: &Facts<'_>, policies: Vec<String>) -> Decision {
+        let (infos, _) = self.deciding(&policies, None);
+        // A persisted grant is cited by its entry, not just by its file.
+        let generic = facts.approval.as_ref().map(|_| "config/tool-approvals.json");
+        let mut sources: Vec<String> =
+            infos.iter().map(|(_, i)| i.source.clone()).filter(|s| Some(s.as_str()) != generic).collect();
+        sources.extend(facts.approval.iter().cloned());
+        sources.extend(facts.audience_sources.iter().cloned());
+        let subject = explain::Subject { audience: facts.principal, tool: &facts.tool, name: &facts.request.tool };
+        let message = explain::allowed(&subject, facts.approval.as_deref());
+        let ids = infos.into_iter().map(|(id, _)| id).collect();
+        decision(Effect::Allow, facts.principal, Layer::ApprovalGate, None, message, ids, dedup(sources), None)
+    }
+
+    fn gated(&self, facts: &Facts<'_>, policies: Vec<String>) -> Decision {
+        let (infos, _) = self.deciding(&policies, None);
+        let mut sources: Vec<String> = infos.iter().map(|(_, i)| i.source.clone()).collect();
+        sources.extend(facts.audience_sources.iter().cloned());
+        let subject = explain::Subject { audience: facts.principal, tool: &facts.tool, name: &facts.request.tool };
+        let (message, remediation) = explain::gated(&subject);
+        let ids = infos.into_iter().map(|(id, _)| id).collect();
+        decision(
+            Effect::ApprovalRequired,
+            facts.principal,
+            Layer::ApprovalGate,
+            None,
+            message,
+            ids,
+            dedup(sources),
+            remediation,
+        )
+    }
+
+    /// Cedar could not evaluate a policy: deny, and say so (fail closed).
+    fn failure(&self, facts: &Facts<'_>, errors: &[String]) -> Decision {
+        let reason = ReasonCode::InternalPolicyFailure;
+        let message = format!("policy evaluation failed, so the call is denied: {}", errors.join("; "));
+        let remediation = Some("this is a netclaw bug: run `netclaw policy validate` and report it".to_owned());
+        decision(
+            Effect::Deny,
+            facts.principal,
+            Layer::ToolAccessGrant,
+            Some(reason),
+            message,
+            vec![],
+            vec![],
+            remediation,
+        )
+    }
+}
+
+fn answer(response: cedar_policy::Response) -> Answer {
+    let diagnostics = response.diagnostics();
+    let errors: Vec<String> = diagnostics.errors().map(ToString::to_string).collect();
+    Answer {
+        // An evaluation error fails closed, even if the remaining policies allowed.
+        allowed: response.decision() == CedarDecision::Allow && errors.is_empty(),
+        policies: diagnostics.reason().map(ToString::to_string).collect(),
+        errors,
+    }
+}
+
+/// The audience a channel carries before any mapping (REFERENCE: channels).
+fn channel_audience(channel: &str) -> Audience {
+    match channel.to_ascii_lowercase().as_str() {
+        "tui" | "signalr" | "headless" | "console" | "manual" => Audience::Personal,
+        "slack" | "discord" | "reminder" | "timer" => Audience::Team,
+        _ => Audience::Public,
+    }
+}
+
+/// A segment's normalised command words, as persisted approvals record them.
+fn chain(name: &str, args: &[ShellWord]) -> Vec<String> {
+    std::iter::once(name.to_owned()).chain(args.iter().map_while(|w| w.text().map(str::to_owned))).collect()
+}
+
+fn dedup(items: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        if !item.is_empty() && !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+#[expect(clippy::too_many_arguments, reason = "a decision has this many parts; each call names them in order")]
+fn decision(
+    effect: Effect,
+    audience: Option<Audience>,
+    layer: Layer,
+    reason: Option<ReasonCode>,
+    message: String,
+    policies: Vec<String>,
+    sources: Vec<String>,
+    remediation: Option<String>,
+) -> Decision {
+    Decision {
+        decision: effect,
+        outcome: Outcome::from(effect),
+        audience,
+        layer,
+        reason_code: reason,
+        message,
+        policies,
+        sources,
+        remediation,
+        decision_id: new_decision_id(),
+    }
+}

@@ -1,0 +1,198 @@
+//! The words of a decision: a message that reads like a short audit answer, and the
+//! config change that would change the outcome.
+
+use super::tool_name::ToolName;
+use crate::config::Audience;
+use crate::decision::{Layer, SlackContext};
+use crate::hard_deny::{BUILTIN_SOURCE, HardDenyMatch};
+use crate::reason::ReasonCode;
+
+pub(crate) struct Subject<'a> {
+    pub audience: Option<Audience>,
+    pub tool: &'a ToolName,
+    /// The tool as the request named it.
+    pub name: &'a str,
+}
+
+impl Subject<'_> {
+    fn audience(&self) -> &'static str {
+        self.audience.map_or("an invalid audience", Audience::as_str)
+    }
+
+    fn profile(&self) -> String {
+        format!("Tools.AudienceProfiles.{}", self.audience.map_or("<audience>", Audience::as_str))
+    }
+}
+
+/// Most specific first: when several denials apply at one layer, the first is reported.
+const SPECIFICITY: &[ReasonCode] = &[
+    ReasonCode::AudienceInvalid,
+    ReasonCode::SlackDisabled,
+    ReasonCode::SlackUserNotAllowed,
+    ReasonCode::SlackDirectMessagesDisabled,
+    ReasonCode::SlackChannelNotAllowed,
+    ReasonCode::SlackMentionRequired,
+    ReasonCode::ShellDisabled,
+    ReasonCode::ShellRequiresSandboxBackend,
+    ReasonCode::ShellRequiresPersonalContext,
+    ReasonCode::McpServerNotAllowedForAudienceProfile,
+    ReasonCode::McpToolNotAllowedForAudienceProfile,
+    ReasonCode::ToolNotAllowedForAudienceProfile,
+    ReasonCode::ToolDeniedByApprovalPolicy,
+    ReasonCode::ApprovalRequiredUnattended,
+];
+
+pub(crate) fn priority(reason: Option<ReasonCode>) -> usize {
+    reason.and_then(|r| SPECIFICITY.iter().position(|s| *s == r)).unwrap_or(SPECIFICITY.len())
+}
+
+pub(crate) fn denial(
+    reason: ReasonCode,
+    subject: &Subject<'_>,
+    evidence: Option<&HardDenyMatch>,
+) -> (String, Option<String>) {
+    let (tool, audience, profile) = (subject.name, subject.audience(), subject.profile());
+    let server = subject.tool.server().unwrap_or_default();
+    let short = match subject.tool {
+        ToolName::Mcp { tool, .. } => tool.as_str(),
+        ToolName::FirstParty(name) => name.as_str(),
+    };
+    use ReasonCode as R;
+    let (message, fix) = match reason {
+        R::HardDenyCustomDeny
+        | R::HardDenySelfDestructive
+        | R::HardDenySystemDestructive
+        | R::HardDenyPrivilegeEscalation
+        | R::HardDenyUnresolvedCommand
+        | R::HardDenyProtectedPath
+        | R::ShellReferencesProtectedPath => return hard_deny(evidence),
+        R::ShellDisabled => (
+            "shell is disabled".to_owned(),
+            "set `Security.ShellExecutionMode` (or `Tools.ShellMode`) to `SandboxOnly` or `HostAllowed`".to_owned(),
+        ),
+        R::ShellRequiresSandboxBackend => (
+            "shell is `SandboxOnly` but no sandbox backend is configured".to_owned(),
+            "set `Security.SandboxBackend`, or `Security.ShellExecutionMode` to `HostAllowed`".to_owned(),
+        ),
+        R::ShellRequiresPersonalContext => (
+            format!("shell is only available to the Personal audience, and this call is {audience}"),
+            "run it from a Personal channel (tui, console), or map this Slack channel to `personal` in `Slack.ChannelAudiences`".to_owned(),
+        ),
+        R::ToolNotAllowedForAudienceProfile => (
+            format!("{audience} may not use `{tool}`"),
+            format!("add `{tool}` to `{profile}.AllowedTools`"),
+        ),
+        R::McpServerNotAllowedForAudienceProfile => (
+            format!("MCP server `{server}` is not allowed for {audience}"),
+            format!("add `{server}` to `{profile}.AllowedMcpServers`"),
+        ),
+        R::McpToolNotAllowedForAudienceProfile => (
+            format!("`{short}` is not among the tools of `{server}` granted to {audience}"),
+            format!("add `{short}` to `{profile}.McpServerToolGrants.{server}`"),
+        ),
+        R::ToolDeniedByApprovalPolicy => (
+            format!("the approval policy of {audience} denies `{tool}`"),
+            format!("add `{tool}` to `{profile}.ApprovalPolicy.ToolOverrides` as `Approval` (ask first) or `Auto`"),
+        ),
+        R::ApprovalRequiredUnattended => (
+            format!("`{tool}` needs approval and this session is headless: no one can approve it"),
+            format!("run it in an interactive session, or add `{tool}` to `{profile}.ApprovalPolicy.ToolOverrides` as `Auto`"),
+        ),
+        R::AudienceInvalid => (
+            "the request names an audience netclaw does not know".to_owned(),
+            "use `Public`, `Team` or `Personal`".to_owned(),
+        ),
+        R::ApprovalStoreUnavailable | R::InternalPolicyFailure => (
+            "the policy inputs are unusable, so every call is denied".to_owned(),
+            "run `netclaw doctor` and fix its findings".to_owned(),
+        ),
+        R::SlackDisabled
+        | R::SlackContextMissing
+        | R::SlackChannelNotAllowed
+        | R::SlackUserNotAllowed
+        | R::SlackMentionRequired
+        | R::SlackDirectMessagesDisabled => return channel(reason, None),
+    };
+    (message, Some(fix))
+}
+
+fn hard_deny(evidence: Option<&HardDenyMatch>) -> (String, Option<String>) {
+    let Some(evidence) = evidence else {
+        return ("a hard-deny rule matched".to_owned(), None);
+    };
+    let message = match &evidence.segment {
+        Some(s) => format!("segment {} of {}, `{}`: {}", s.index, s.total, s.text, evidence.message),
+        None => evidence.message.clone(),
+    };
+    let fix = match (evidence.layer, evidence.source.as_str()) {
+        (Layer::ResourceHardDeny, _) => {
+            "protected paths cannot be granted to agents; use a path outside the netclaw home".to_owned()
+        }
+        (_, BUILTIN_SOURCE) => {
+            "built-in hard-deny rules cannot be overridden; run the command without the denied part".to_owned()
+        }
+        (_, source) => format!("the rule comes from `{source}`; remove it there if it no longer applies"),
+    };
+    (message, Some(fix))
+}
+
+pub(crate) fn channel(reason: ReasonCode, slack: Option<&SlackContext>) -> (String, Option<String>) {
+    let channel = slack.map_or("", |s| s.channel_id.as_str());
+    let user = slack.map_or("", |s| s.user_id.as_str());
+    use ReasonCode as R;
+    let (message, fix) = match reason {
+        R::SlackDisabled => ("Slack is disabled".to_owned(), "set `Slack.Enabled` to `true`".to_owned()),
+        R::SlackContextMissing => (
+            "a Slack request must say which channel and user it comes from".to_owned(),
+            "send `slack.channelId` and `slack.userId` with the request".to_owned(),
+        ),
+        R::SlackUserNotAllowed => {
+            (format!("Slack user `{user}` is not allowed"), format!("add `{user}` to `Slack.AllowedUserIds`"))
+        }
+        R::SlackDirectMessagesDisabled => (
+            "direct messages are disabled".to_owned(),
+            "set `Slack.AllowDirectMessages` to `true`, with `Slack.AllowedUserIds` restricting who may".to_owned(),
+        ),
+        R::SlackMentionRequired => (
+            "netclaw only responds when mentioned in this channel".to_owned(),
+            "mention the bot, or set `Slack.MentionOnly` to `false`".to_owned(),
+        ),
+        _ => (
+            format!("Slack channel `{channel}` is not allowed"),
+            format!("add `{channel}` to `Slack.AllowedChannelIds`"),
+        ),
+    };
+    (message, Some(fix))
+}
+
+pub(crate) fn gated(subject: &Subject<'_>) -> (String, Option<String>) {
+    let message = format!("{} may use `{}` once a human approves it", subject.audience(), subject.name);
+    let fix = format!(
+        "approve it when asked (\"approve always\" persists the answer), or add `{}` to `{}.ApprovalPolicy.ToolOverrides` as `Auto`",
+        subject.name,
+        subject.profile()
+    );
+    (message, Some(fix))
+}
+
+pub(crate) fn allowed(subject: &Subject<'_>, persisted: Option<&str>) -> String {
+    match persisted {
+        Some(grant) => {
+            format!("{} may use `{}`: a persisted approval covers it ({grant})", subject.audience(), subject.name)
+        }
+        None => format!("{} may use `{}` without asking", subject.audience(), subject.name),
+    }
+}
+
+/// `shell_execute` with no `command` argument: nothing to analyse, so nothing to allow.
+pub(crate) fn missing_command() -> HardDenyMatch {
+    HardDenyMatch {
+        layer: Layer::OperationHardDeny,
+        rule: "unresolved-command".to_owned(),
+        category: "obfuscation".to_owned(),
+        reason_code: ReasonCode::HardDenyUnresolvedCommand,
+        segment: None,
+        message: "`shell_execute` was called without a `command` argument".to_owned(),
+        source: BUILTIN_SOURCE.to_owned(),
+    }
+}

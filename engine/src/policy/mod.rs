@@ -1,0 +1,266 @@
+//! The policy compiler and the four-layer authorizer.
+//!
+//! [`CompiledPolicy::compile`] turns an effective config into a Cedar policy set
+//! (static policies from `policies/`, generated ones from the config), entities and
+//! slices, validated in strict mode against `policies/netclaw.cedarschema`: a config
+//! that compiles to an invalid set is an error, never a silent fallback.
+//! [`CompiledPolicy::authorize`] then decides each tool call with Cedar.
+
+mod authorize;
+mod explain;
+mod generate;
+mod slices;
+mod tool_name;
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+use cedar_policy::{
+    Authorizer, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Schema, ValidationMode,
+    Validator,
+};
+use serde_json::{Value, json};
+
+use crate::config::{EffectiveConfig, HomeConfig, ToolApprovals};
+use crate::decision::Layer;
+use crate::diagnostic::Diagnostic;
+use crate::hard_deny::HardDenyRules;
+use crate::paths::ProtectedPaths;
+use crate::reason::ReasonCode;
+
+pub use generate::{Action, SliceKey};
+pub use tool_name::ToolName;
+
+/// The Cedar schema, as shipped in `policies/`.
+pub const SCHEMA_TEXT: &str = include_str!("../../../policies/netclaw.cedarschema");
+/// The static policies, as shipped in `policies/`.
+pub const STATIC_POLICIES: &str = include_str!("../../../policies/netclaw.cedar");
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error("the configuration is invalid ({} problem(s))", .0.len())]
+    InvalidConfig(Vec<Diagnostic>),
+    #[error("the approvals store `config/tool-approvals.json` is unusable ({} problem(s))", .0.len())]
+    ApprovalStore(Vec<Diagnostic>),
+    /// The compiler produced something Cedar rejects: a netclaw bug, reported as such.
+    #[error("the compiled policies are invalid: {0}")]
+    Cedar(String),
+}
+
+impl CompileError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CompileError::InvalidConfig(_) => "invalid-config",
+            CompileError::ApprovalStore(_) => "approval-store-unavailable",
+            CompileError::Cedar(_) => "invalid-policy-set",
+        }
+    }
+
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            CompileError::InvalidConfig(d) | CompileError::ApprovalStore(d) => d,
+            CompileError::Cedar(_) => &[],
+        }
+    }
+
+    /// The reason code every decision gets while this error stands.
+    pub fn reason(&self) -> ReasonCode {
+        match self {
+            CompileError::ApprovalStore(_) => ReasonCode::ApprovalStoreUnavailable,
+            _ => ReasonCode::InternalPolicyFailure,
+        }
+    }
+
+    /// The layer whose inputs are broken.
+    pub fn layer(&self) -> Layer {
+        match self {
+            CompileError::ApprovalStore(_) => Layer::ApprovalGate,
+            _ => Layer::ChannelAcl,
+        }
+    }
+}
+
+/// What a policy says about itself, from its annotations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyInfo {
+    pub layer: Layer,
+    pub reason: Option<ReasonCode>,
+    pub source: String,
+}
+
+/// A config generation, compiled: everything a decision needs, prepared once.
+#[derive(Debug)]
+pub struct CompiledPolicy {
+    generated_text: String,
+    entities_json: Value,
+    policies: PolicySet,
+    entities: Entities,
+    info: HashMap<String, PolicyInfo>,
+    slices: slices::Slices,
+    authorizer: Authorizer,
+    uids: authorize::Uids,
+    pub(crate) config: EffectiveConfig,
+    pub(crate) approvals: ToolApprovals,
+    pub(crate) hard_deny: HardDenyRules,
+    pub(crate) paths: ProtectedPaths,
+}
+
+fn cedar<E: std::fmt::Display>(err: E) -> CompileError {
+    CompileError::Cedar(err.to_string())
+}
+
+impl CompiledPolicy {
+    /// Compiles a loaded home. `paths` says where the protected paths are.
+    pub fn compile(home: &HomeConfig, paths: ProtectedPaths) -> Result<Self, CompileError> {
+        let config = home.config.as_ref().map_err(|d| CompileError::InvalidConfig(d.clone()))?;
+        let hard_deny = HardDenyRules::from_home(home).map_err(CompileError::InvalidConfig)?;
+        let approvals = home.tool_approvals.as_ref().map_err(|d| CompileError::ApprovalStore(d.clone()))?;
+        Self::from_parts(config.clone(), approvals.clone(), hard_deny, paths)
+    }
+
+    pub fn from_parts(
+        config: EffectiveConfig,
+        approvals: ToolApprovals,
+        hard_deny: HardDenyRules,
+        paths: ProtectedPaths,
+    ) -> Result<Self, CompileError> {
+        let generated = generate::generate(&config);
+        let generated_text =
+            generated.policies.iter().map(generate::GeneratedPolicy::text).collect::<Vec<_>>().join("\n");
+        let (schema, _) = Schema::from_cedarschema_str(SCHEMA_TEXT).map_err(cedar)?;
+        let policies = parse_with_ids(&format!("{STATIC_POLICIES}\n{generated_text}"))?;
+        let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        if !validation.validation_passed() {
+            let errors: Vec<String> = validation.validation_errors().map(ToString::to_string).collect();
+            return Err(CompileError::Cedar(errors.join("; ")));
+        }
+        let entities = build_entities(&generated.entities, &schema)?;
+        let placements: HashMap<String, SliceKey> =
+            generated.policies.iter().map(|p| (p.id.clone(), p.slice.clone())).collect();
+        let slices = slices::Slices::build(&policies, &placements).map_err(CompileError::Cedar)?;
+        let info = policies.policies().map(|p| (p.id().to_string(), policy_info(p))).collect();
+        Ok(Self {
+            generated_text,
+            entities_json: entities_json(&generated.entities),
+            policies,
+            entities,
+            info,
+            slices,
+            authorizer: Authorizer::new(),
+            uids: authorize::Uids::new().map_err(cedar)?,
+            config,
+            approvals,
+            hard_deny,
+            paths,
+        })
+    }
+
+    /// The whole policy set as Cedar text: static, then generated. Unformatted; see
+    /// [`CompiledPolicy::formatted_text`] for the artifact users read.
+    pub fn policy_text(&self) -> String {
+        format!("{STATIC_POLICIES}\n{}", self.generated_text)
+    }
+
+    /// The policy set formatted by `cedar-policy-formatter`: deterministic, so a
+    /// one-line config change is a small diff.
+    pub fn formatted_text(&self) -> Result<String, CompileError> {
+        let config = cedar_policy_formatter::Config { line_width: 100, indent_width: 2 };
+        cedar_policy_formatter::policies_str_to_pretty(&self.policy_text(), &config).map_err(cedar)
+    }
+
+    /// entities.json: the groups the config's lists compile to.
+    pub fn entities_json(&self) -> &Value {
+        &self.entities_json
+    }
+
+    pub fn policy_count(&self) -> usize {
+        self.policies.policies().count()
+    }
+
+    pub fn slice_count(&self) -> usize {
+        self.slices.count()
+    }
+
+    /// The full, unsliced policy set and entities (for baselines and cross-checks).
+    pub fn unsliced(&self) -> (&PolicySet, &Entities) {
+        (&self.policies, &self.entities)
+    }
+
+    pub fn info(&self, id: &str) -> Option<&PolicyInfo> {
+        self.info.get(id)
+    }
+}
+
+/// Parses a policy set and names each policy by its `@id`, as the `cedar` CLI does.
+pub fn parse_with_ids(text: &str) -> Result<PolicySet, CompileError> {
+    let parsed = PolicySet::from_str(text).map_err(cedar)?;
+    let mut named = PolicySet::new();
+    for policy in parsed.policies() {
+        let id = policy.annotation("id").ok_or_else(|| CompileError::Cedar(format!("policy without @id: {policy}")))?;
+        named.add(policy.new_id(PolicyId::new(id))).map_err(cedar)?;
+    }
+    Ok(named)
+}
+
+fn policy_info(policy: &cedar_policy::Policy) -> PolicyInfo {
+    let layer = match policy.annotation("layer") {
+        Some("channel_acl") => Layer::ChannelAcl,
+        Some("operation_hard_deny") => Layer::OperationHardDeny,
+        Some("resource_hard_deny") => Layer::ResourceHardDeny,
+        Some("approval_gate") => Layer::ApprovalGate,
+        _ => Layer::ToolAccessGrant,
+    };
+    PolicyInfo {
+        layer,
+        reason: policy.annotation("reason").and_then(ReasonCode::from_name),
+        source: policy.annotation("source").unwrap_or_default().to_owned(),
+    }
+}
+
+fn uid(entity_type: &str, id: &str) -> Result<EntityUid, CompileError> {
+    let name = EntityTypeName::from_str(&format!("Netclaw::{entity_type}")).map_err(cedar)?;
+    Ok(EntityUid::from_type_name_and_id(name, EntityId::new(id)))
+}
+
+fn build_entities(decls: &[generate::EntityDecl], schema: &Schema) -> Result<Entities, CompileError> {
+    let mut entities = Vec::with_capacity(decls.len());
+    for decl in decls {
+        let parents: HashSet<EntityUid> = decl.parents.iter().map(|g| uid("Group", g)).collect::<Result<_, _>>()?;
+        entities.push(Entity::new_no_attrs(uid(decl.entity_type, &decl.id)?, parents));
+    }
+    Entities::from_entities(entities, Some(schema)).map_err(cedar)
+}
+
+fn entities_json(decls: &[generate::EntityDecl]) -> Value {
+    let entity = |decl: &generate::EntityDecl| {
+        let parents: Vec<Value> = decl.parents.iter().map(|g| json!({"type": "Netclaw::Group", "id": g})).collect();
+        json!({"uid": {"type": format!("Netclaw::{}", decl.entity_type), "id": decl.id}, "attrs": {}, "parents": parents})
+    };
+    Value::Array(decls.iter().map(entity).collect())
+}
+
+/// The decision for every call while the home cannot be compiled: deny, naming the
+/// files and pointers that are wrong (fail closed, never a fallback to defaults).
+pub fn unavailable(err: &CompileError) -> crate::decision::Decision {
+    use crate::decision::{Decision, Effect, Outcome};
+    let problems: Vec<String> = err.diagnostics().iter().map(ToString::to_string).collect();
+    let detail = if problems.is_empty() { err.to_string() } else { problems.join("; ") };
+    let sources = err.diagnostics().iter().map(|d| d.location.file.clone()).fold(Vec::new(), |mut all, file| {
+        if !all.contains(&file) {
+            all.push(file);
+        }
+        all
+    });
+    Decision {
+        decision: Effect::Deny,
+        outcome: Outcome::Denied,
+        audience: None,
+        layer: err.layer(),
+        reason_code: Some(err.reason()),
+        message: format!("every call is denied until the configuration is fixed: {detail}"),
+        policies: Vec::new(),
+        sources,
+        remediation: Some("run `netclaw doctor` and fix its findings".to_owned()),
+        decision_id: authorize::new_decision_id(),
+    }
+}
