@@ -86,6 +86,18 @@ impl Uids {
     }
 }
 
+/// One Cedar question: `audience` (`None`: the invalid audience) asks `action` on `tool`.
+#[derive(Debug, Clone, Copy)]
+pub struct Question<'a> {
+    pub audience: Option<Audience>,
+    pub action: Action,
+    pub tool: &'a str,
+    pub interactive: bool,
+    pub approved_always: bool,
+    /// Hard-deny evidence at this layer, if any.
+    pub hard_deny: Option<Layer>,
+}
+
 /// One Cedar answer: allowed?, the policies that decided, and any evaluation errors.
 struct Answer {
     allowed: bool,
@@ -162,6 +174,34 @@ impl CompiledPolicy {
         let request = Request::new(principal, self.uids.action(action).clone(), resource, context.clone(), None)
             .map_err(|e| vec![e.to_string()])?;
         Ok(answer(self.authorizer.is_authorized(&request, slice, &self.entities)))
+    }
+
+    /// One Cedar question on the prepared slices, outside any request: what
+    /// `policy diff`, `mcp permissions` and the `cedar` CLI cross-check ask.
+    pub fn answer(&self, question: &Question<'_>) -> Result<bool, Vec<String>> {
+        let tool = ToolName::parse(question.tool);
+        let evidence = question.hard_deny.map(|layer| HardDenyMatch { layer, ..explain::missing_command() });
+        let approval = question.approved_always.then(|| "question".to_owned());
+        let request = AuthorizeRequest {
+            channel: "question".to_owned(),
+            audience: None,
+            slack: None,
+            interactive: question.interactive,
+            tool: question.tool.to_owned(),
+            arguments: serde_json::Map::new(),
+            working_directory: None,
+        };
+        let facts = Facts {
+            request: &request,
+            tool,
+            principal: question.audience,
+            audience_sources: Vec::new(),
+            evidence,
+            approval,
+        };
+        let context = self.context(&facts).map_err(|e| vec![e])?;
+        let answer = self.ask_cedar(&facts, question.action, &context)?;
+        if answer.errors.is_empty() { Ok(answer.allowed) } else { Err(answer.errors) }
     }
 
     fn context(&self, facts: &Facts<'_>) -> Result<Context, String> {

@@ -28,6 +28,7 @@ use crate::hard_deny::HardDenyRules;
 use crate::paths::ProtectedPaths;
 use crate::reason::ReasonCode;
 
+pub use authorize::Question;
 pub use generate::{Action, SliceKey};
 pub use tool_name::ToolName;
 

@@ -1,0 +1,134 @@
+//! The compiled artifacts are plain Cedar: the official `cedar` CLI (crate
+//! `cedar-policy-cli`, run in-process through its own argument parser) validates them
+//! against the schema, and — given the same request and entities — decides every
+//! question exactly as netclaw's sliced evaluation does.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
+
+use std::path::{Path, PathBuf};
+
+use cedar_policy_cli::{CedarExitCode, Cli, Commands, authorize, validate};
+use clap::Parser;
+use netclaw_engine::config::Audience;
+use netclaw_engine::paths::ProtectedPaths;
+use netclaw_engine::policy::{Action, CompiledPolicy, Question, SCHEMA_TEXT};
+use netclaw_engine::{Home, HomeConfig, HomeFiles, Layer};
+use serde_json::json;
+
+fn compile(example: &str) -> CompiledPolicy {
+    let home = Home::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(example));
+    let loaded = HomeConfig::load(&HomeFiles::read(&home), &[]);
+    CompiledPolicy::compile(&loaded, ProtectedPaths::new(home.root(), Some(Path::new("/home/agent")))).unwrap()
+}
+
+fn cedar(args: &[&str]) -> CedarExitCode {
+    let cli = Cli::try_parse_from(std::iter::once("cedar").chain(args.iter().copied())).unwrap();
+    match cli.command {
+        Commands::Validate(args) => validate(&args),
+        Commands::Authorize(args) => authorize(&args),
+        other => panic!("unexpected command {other:?}"),
+    }
+}
+
+/// Writes the artifacts `netclaw policy compile --out` writes.
+fn write_artifacts(policy: &CompiledPolicy, dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let paths = (dir.join("netclaw.cedar"), dir.join("netclaw.cedarschema"), dir.join("entities.json"));
+    std::fs::write(&paths.0, policy.formatted_text().unwrap()).unwrap();
+    std::fs::write(&paths.1, SCHEMA_TEXT).unwrap();
+    std::fs::write(&paths.2, serde_json::to_string_pretty(policy.entities_json()).unwrap()).unwrap();
+    paths
+}
+
+const TOOLS: &[&str] = &[
+    "file_read",
+    "file_write",
+    "web_fetch",
+    "shell_execute",
+    "skill_manage",
+    "made_up_tool",
+    "notion/notion-search",
+    "notion/notion-delete-page",
+    "notion/notion-fetch",
+    "github/create_issue",
+];
+
+#[test]
+fn cedar_validates_and_decides_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut compared = 0;
+    for example in ["personal", "team", "public"] {
+        let policy = compile(example);
+        let (policies, schema, entities) = write_artifacts(&policy, dir.path());
+        let (p, s, e) = (policies.to_str().unwrap(), schema.to_str().unwrap(), entities.to_str().unwrap());
+        assert!(
+            matches!(cedar(&["validate", "--schema", s, "--policies", p]), CedarExitCode::Success),
+            "{example}: cedar validate failed"
+        );
+        for audience in [Some(Audience::Public), Some(Audience::Team), Some(Audience::Personal), None] {
+            for action in Action::TOOL_ACTIONS {
+                for tool in TOOLS {
+                    for (interactive, approved_always, hard_deny) in [
+                        (true, false, None),
+                        (false, false, None),
+                        (true, true, None),
+                        (true, false, Some(Layer::OperationHardDeny)),
+                    ] {
+                        let question = Question { audience, action, tool, interactive, approved_always, hard_deny };
+                        let ours = policy.answer(&question).unwrap();
+                        let request = request_json(&question);
+                        let request_file = dir.path().join("request.json");
+                        std::fs::write(&request_file, request.to_string()).unwrap();
+                        let args = [
+                            "authorize",
+                            "--policies",
+                            p,
+                            "--schema",
+                            s,
+                            "--entities",
+                            e,
+                            "--request-json",
+                            request_file.to_str().unwrap(),
+                        ];
+                        let theirs = match cedar(&args) {
+                            CedarExitCode::Success => true,
+                            CedarExitCode::AuthorizeDeny => false,
+                            other => panic!("cedar authorize failed ({other:?}) on {request}"),
+                        };
+                        assert_eq!(ours, theirs, "{example}: {question:?} netclaw={ours} cedar={theirs}\n{request}");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 3 * 4 * 3 * TOOLS.len() * 4);
+}
+
+fn request_json(question: &Question<'_>) -> serde_json::Value {
+    let (entity_type, server) = match question.tool.split_once('/') {
+        Some((server, _)) => ("Netclaw::McpTool", server),
+        None => ("Netclaw::Tool", ""),
+    };
+    let audience = question.audience.map_or("invalid", Audience::as_str);
+    json!({
+        "principal": format!("Netclaw::Audience::{audience:?}"),
+        "action": format!("Netclaw::Action::{:?}", question.action.id()),
+        "resource": format!("{entity_type}::{:?}", question.tool),
+        "context": {
+            "tool": question.tool,
+            "server": {"__entity": {"type": "Netclaw::McpServer", "id": server}},
+            "interactive": question.interactive,
+            "approvedAlways": question.approved_always,
+            "hardDeny": {
+                "operation": question.hard_deny == Some(Layer::OperationHardDeny),
+                "resource": question.hard_deny == Some(Layer::ResourceHardDeny),
+            }
+        }
+    })
+}
