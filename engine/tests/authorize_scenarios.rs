@@ -1,0 +1,395 @@
+//! The authorizer against REFERENCE.md's rules and the hardening guide's scenarios.
+//! Each row: a config, a request, and the effect, layer, reason and deciding policy.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
+
+mod common;
+
+use common::{compile, decide, example, try_compile};
+use netclaw_engine::policy::unavailable;
+use netclaw_engine::{Decision, Effect, Layer, ReasonCode};
+use serde_json::{Value, json};
+
+#[track_caller]
+fn expect(decision: &Decision, effect: Effect, layer: Layer, reason: Option<ReasonCode>, policy: &str) {
+    let summary = serde_json::to_string_pretty(decision).unwrap();
+    assert_eq!(decision.decision, effect, "{summary}");
+    assert_eq!(decision.layer, layer, "{summary}");
+    assert_eq!(decision.reason_code, reason, "{summary}");
+    assert!(policy.is_empty() || decision.policies.iter().any(|p| p == policy), "missing policy {policy}: {summary}");
+    assert!(!decision.message.is_empty() && !decision.decision_id.is_empty());
+    if effect != Effect::Allow {
+        assert!(decision.remediation.is_some(), "a denial or gate says what to change: {summary}");
+    }
+}
+
+fn slack(channel: &str, user: &str, mentioned: bool, tool: &str) -> Value {
+    json!({"channel": "slack", "slack": {"channelId": channel, "userId": user, "mentioned": mentioned}, "interactive": true, "tool": tool})
+}
+
+// --- built-in defaults ------------------------------------------------------------
+
+#[test]
+fn defaults_follow_the_reference() {
+    let p = compile(&json!({}), None);
+    expect(
+        &decide(&p, json!({"tool": "file_read"})),
+        Effect::Allow,
+        Layer::ApprovalGate,
+        None,
+        "personal.approval.default.auto",
+    );
+    let shell = json!({"tool": "shell_execute", "arguments": {"command": "ls"}});
+    expect(&decide(&p, shell), Effect::Deny, Layer::ToolAccessGrant, Some(ReasonCode::ShellDisabled), "shell.disabled");
+    let webhook = json!({"channel": "webhook", "tool": "file_read"});
+    expect(
+        &decide(&p, webhook),
+        Effect::Deny,
+        Layer::ApprovalGate,
+        Some(ReasonCode::ToolDeniedByApprovalPolicy),
+        "public.approval.default.deny",
+    );
+    let web = json!({"channel": "webhook", "tool": "web_fetch"});
+    expect(
+        &decide(&p, web),
+        Effect::Deny,
+        Layer::ToolAccessGrant,
+        Some(ReasonCode::ToolNotAllowedForAudienceProfile),
+        "public.tools.not_allowed",
+    );
+    let from_slack = slack("C1", "U1", true, "file_read");
+    expect(&decide(&p, from_slack), Effect::Deny, Layer::ChannelAcl, Some(ReasonCode::SlackDisabled), "slack.disabled");
+    let reminder = json!({"channel": "reminder", "tool": "file_read"});
+    expect(
+        &decide(&p, reminder),
+        Effect::Deny,
+        Layer::ApprovalGate,
+        Some(ReasonCode::ApprovalRequiredUnattended),
+        "netclaw.approval.unattended",
+    );
+}
+
+/// An MCP server nobody granted: every audience starts with zero grants.
+#[test]
+fn a_new_mcp_server_is_granted_to_no_one() {
+    let p = compile(&json!({}), None);
+    for channel in ["tui", "slack", "webhook"] {
+        let d = decide(&p, json!({"channel": channel, "audience": "Public", "tool": "notion/notion-search"}));
+        assert_eq!(d.decision, Effect::Deny, "{channel}");
+    }
+    let d = decide(&p, json!({"channel": "tui", "interactive": true, "tool": "notion/notion-search"}));
+    expect(
+        &d,
+        Effect::Deny,
+        Layer::ToolAccessGrant,
+        Some(ReasonCode::McpServerNotAllowedForAudienceProfile),
+        "personal.mcp.server_not_allowed",
+    );
+}
+
+// --- the guide's Team setup (examples/team) ------------------------------------------
+
+#[test]
+fn team_default_mode_approval_gates_and_headless_denies() {
+    let p = example("team");
+    let d = decide(&p, slack("C0123ABCDEF", "U0123ABCDEF", true, "file_read"));
+    expect(&d, Effect::ApprovalRequired, Layer::ApprovalGate, None, "team.approval.default.approval");
+    let d = decide(&p, json!({"channel": "reminder", "tool": "file_read"}));
+    expect(
+        &d,
+        Effect::Deny,
+        Layer::ApprovalGate,
+        Some(ReasonCode::ApprovalRequiredUnattended),
+        "netclaw.approval.unattended",
+    );
+}
+
+#[test]
+fn team_overrides_and_grants() {
+    let p = example("team");
+    let d = decide(&p, slack("C0123ABCDEF", "U0123ABCDEF", true, "notion/notion-search"));
+    expect(&d, Effect::Allow, Layer::ApprovalGate, None, "team.mcp.notion.notion-search.auto");
+    let d = decide(&p, slack("C0123ABCDEF", "U0123ABCDEF", true, "notion__notion-delete-page"));
+    expect(
+        &d,
+        Effect::Deny,
+        Layer::ApprovalGate,
+        Some(ReasonCode::ToolDeniedByApprovalPolicy),
+        "team.mcp.notion.notion-delete-page.deny",
+    );
+    let d = decide(&p, slack("C0123ABCDEF", "U0123ABCDEF", true, "notion/notion-create-page"));
+    expect(
+        &d,
+        Effect::Deny,
+        Layer::ToolAccessGrant,
+        Some(ReasonCode::McpToolNotAllowedForAudienceProfile),
+        "team.mcp.tool_not_granted",
+    );
+    let d = decide(&p, slack("C0123ABCDEF", "U0123ABCDEF", true, "github/create_issue"));
+    expect(
+        &d,
+        Effect::Deny,
+        Layer::ToolAccessGrant,
+        Some(ReasonCode::McpServerNotAllowedForAudienceProfile),
+        "team.mcp.server_not_allowed",
+    );
+    let shell = json!({"channel": "slack", "slack": {"channelId": "C0123ABCDEF", "userId": "U0123ABCDEF", "mentioned": true}, "interactive": true, "tool": "shell_execute", "arguments": {"command": "ls"}});
+    expect(&decide(&p, shell), Effect::Deny, Layer::ToolAccessGrant, Some(ReasonCode::ShellDisabled), "shell.disabled");
+}
+
+#[test]
+fn a_persisted_approval_covers_matching_calls() {
+    let p = example("team");
+    let d = decide(&p, slack("C0123ABCDEF", "U0123ABCDEF", true, "web_fetch"));
+    expect(&d, Effect::Allow, Layer::ApprovalGate, None, "netclaw.approval.persisted");
+    assert!(d.sources.iter().any(|s| s == "config/tool-approvals.json /audiences/team/web_fetch/0"), "{:?}", d.sources);
+}
+
+#[test]
+fn slack_acl_layers() {
+    let p = example("team");
+    let d = decide(&p, slack("C9999999999", "U0123ABCDEF", true, "file_read"));
+    expect(&d, Effect::Deny, Layer::ChannelAcl, Some(ReasonCode::SlackChannelNotAllowed), "slack.channels.not_allowed");
+    let d = decide(&p, slack("C0123ABCDEF", "U0123ABCDEF", false, "file_read"));
+    expect(&d, Effect::Deny, Layer::ChannelAcl, Some(ReasonCode::SlackMentionRequired), "slack.mention_only");
+    let d = decide(&p, slack("C0123ABCDEF", "U9999999999", true, "file_read"));
+    expect(&d, Effect::Deny, Layer::ChannelAcl, Some(ReasonCode::SlackUserNotAllowed), "slack.users.allowlist");
+    let d = decide(&p, json!({"channel": "slack", "tool": "file_read"}));
+    expect(&d, Effect::Deny, Layer::ChannelAcl, Some(ReasonCode::SlackContextMissing), "");
+}
+
+/// `"dm": "team"` maps direct messages; `C0456GHIJKL` is mapped to Public.
+#[test]
+fn channel_audiences_set_the_audience_and_a_request_can_only_narrow_it() {
+    let p = example("team");
+    let dm = json!({"channel": "slack", "slack": {"channelId": "D1", "userId": "U0123ABCDEF", "isDm": true}, "interactive": true, "tool": "file_read"});
+    let d = decide(&p, dm);
+    assert_eq!((d.decision, d.audience.map(|a| a.as_str())), (Effect::ApprovalRequired, Some("Team")));
+    assert!(d.sources.iter().any(|s| s == "Slack.ChannelAudiences.dm"), "{:?}", d.sources);
+    let d = decide(&p, slack("C0456GHIJKL", "U0123ABCDEF", true, "file_read"));
+    expect(
+        &d,
+        Effect::Deny,
+        Layer::ApprovalGate,
+        Some(ReasonCode::ToolDeniedByApprovalPolicy),
+        "public.approval.default.deny",
+    );
+    let mut widen = slack("C0123ABCDEF", "U0123ABCDEF", true, "file_write");
+    widen["audience"] = json!("personal");
+    assert_eq!(decide(&p, widen).audience.map(|a| a.as_str()), Some("Team"), "an explicit audience cannot widen");
+}
+
+#[test]
+fn an_invalid_audience_denies() {
+    let p = example("team");
+    let d = decide(&p, json!({"channel": "tui", "audience": "admins", "tool": "file_read"}));
+    expect(&d, Effect::Deny, Layer::ChannelAcl, Some(ReasonCode::AudienceInvalid), "netclaw.audience.invalid");
+}
+
+// --- the guide's Personal setup (examples/personal) ----------------------------------
+
+#[test]
+fn personal_auto_with_shell_execute_approval() {
+    let p = example("personal");
+    let tui = |tool: &str, args: Value, interactive: bool| json!({"channel": "tui", "interactive": interactive, "tool": tool, "arguments": args});
+    let d = decide(&p, tui("file_write", json!({"path": "/home/agent/project/a.txt"}), true));
+    expect(&d, Effect::Allow, Layer::ApprovalGate, None, "personal.approval.default.auto");
+    let d = decide(&p, tui("shell_execute", json!({"command": "cargo build"}), true));
+    expect(&d, Effect::ApprovalRequired, Layer::ApprovalGate, None, "personal.tool.shell_execute.approval");
+    let d = decide(&p, tui("shell_execute", json!({"command": "cargo build"}), false));
+    expect(
+        &d,
+        Effect::Deny,
+        Layer::ApprovalGate,
+        Some(ReasonCode::ApprovalRequiredUnattended),
+        "netclaw.approval.unattended",
+    );
+    let d = decide(&p, tui("shell_execute", json!({"command": "git status"}), false));
+    expect(&d, Effect::Allow, Layer::ApprovalGate, None, "netclaw.approval.persisted");
+    let d = decide(&p, tui("shell_execute", json!({"command": "git status && cargo build"}), true));
+    expect(&d, Effect::ApprovalRequired, Layer::ApprovalGate, None, "");
+}
+
+/// Hard deny beats the grant, the Auto mode and the persisted approval alike.
+#[test]
+fn hard_deny_beats_grants_and_approvals() {
+    let p = example("personal");
+    let d = decide(
+        &p,
+        json!({"channel": "tui", "interactive": true, "tool": "shell_execute", "arguments": {"command": "git status && rm -rf ~"}}),
+    );
+    expect(
+        &d,
+        Effect::Deny,
+        Layer::OperationHardDeny,
+        Some(ReasonCode::HardDenySystemDestructive),
+        "netclaw.hard_deny.operation",
+    );
+    assert!(d.message.contains("segment 2 of 2"), "{}", d.message);
+    let d = decide(
+        &p,
+        json!({"channel": "tui", "tool": "file_read", "arguments": {"path": "~/.netclaw/config/secrets.json"}}),
+    );
+    expect(
+        &d,
+        Effect::Deny,
+        Layer::ResourceHardDeny,
+        Some(ReasonCode::HardDenyProtectedPath),
+        "netclaw.hard_deny.resource",
+    );
+    let d = decide(&p, json!({"channel": "tui", "tool": "shell_execute", "arguments": {}}));
+    expect(
+        &d,
+        Effect::Deny,
+        Layer::OperationHardDeny,
+        Some(ReasonCode::HardDenyUnresolvedCommand),
+        "netclaw.hard_deny.operation",
+    );
+}
+
+/// Without any override, Personal's shell needs approval: the fail-closed rule.
+#[test]
+fn personal_shell_fails_closed_unless_explicitly_auto() {
+    let host = json!({"Security": {"DeploymentPosture": "Personal"}});
+    let p = compile(&host, None);
+    let shell = json!({"channel": "tui", "interactive": true, "tool": "shell_execute", "arguments": {"command": "ls"}});
+    expect(
+        &decide(&p, shell.clone()),
+        Effect::ApprovalRequired,
+        Layer::ApprovalGate,
+        None,
+        "personal.tool.shell_execute.fail_closed",
+    );
+    let auto = json!({"Security": {"DeploymentPosture": "Personal"}, "Tools": {"AudienceProfiles": {"Personal": {"ApprovalPolicy": {"ToolOverrides": {"shell_execute": "Auto"}}}}}});
+    let p = compile(&auto, None);
+    expect(&decide(&p, shell), Effect::Allow, Layer::ApprovalGate, None, "personal.tool.shell_execute.auto");
+}
+
+#[test]
+fn shell_modes() {
+    let shell = json!({"channel": "tui", "interactive": true, "tool": "shell_execute", "arguments": {"command": "ls"}});
+    let sandbox = json!({"Security": {"DeploymentPosture": "Personal", "ShellExecutionMode": "SandboxOnly"}});
+    expect(
+        &decide(&compile(&sandbox, None), shell.clone()),
+        Effect::Deny,
+        Layer::ToolAccessGrant,
+        Some(ReasonCode::ShellRequiresSandboxBackend),
+        "shell.requires_sandbox_backend",
+    );
+    let backend = json!({"Security": {"DeploymentPosture": "Personal", "ShellExecutionMode": "SandboxOnly", "SandboxBackend": "bwrap"}});
+    assert_eq!(decide(&compile(&backend, None), shell.clone()).decision, Effect::ApprovalRequired);
+    let tools_wins = json!({"Security": {"ShellExecutionMode": "HostAllowed"}, "Tools": {"ShellMode": "Off"}});
+    expect(
+        &decide(&compile(&tools_wins, None), shell.clone()),
+        Effect::Deny,
+        Layer::ToolAccessGrant,
+        Some(ReasonCode::ShellDisabled),
+        "shell.disabled",
+    );
+    let team_all = json!({"Security": {"ShellExecutionMode": "HostAllowed"}, "Tools": {"AudienceProfiles": {"Team": {"ToolsMode": "All", "ApprovalPolicy": {"DefaultMode": "Auto"}}}}});
+    let mut as_team = shell;
+    as_team["audience"] = json!("Team");
+    expect(
+        &decide(&compile(&team_all, None), as_team),
+        Effect::Deny,
+        Layer::ToolAccessGrant,
+        Some(ReasonCode::ShellRequiresPersonalContext),
+        "shell.requires_personal_context",
+    );
+}
+
+/// ToolOverrides → McpServerDefaults → DefaultMode.
+#[test]
+fn approval_precedence() {
+    let config = json!({"Tools": {"AudienceProfiles": {"Personal": {
+        "AllowedMcpServers": ["notion", "github"],
+        "ApprovalPolicy": {
+            "DefaultMode": "Auto",
+            "McpServerDefaults": {"notion": "Approval", "github": "Deny"},
+            "ToolOverrides": {"notion/notion-search": "Auto", "github__list_issues": "Approval"}
+        }
+    }}}});
+    let p = compile(&config, None);
+    let tool = |name: &str| json!({"channel": "tui", "interactive": true, "tool": name});
+    expect(
+        &decide(&p, tool("notion/notion-search")),
+        Effect::Allow,
+        Layer::ApprovalGate,
+        None,
+        "personal.mcp.notion.notion-search.auto",
+    );
+    expect(
+        &decide(&p, tool("notion/notion-fetch")),
+        Effect::ApprovalRequired,
+        Layer::ApprovalGate,
+        None,
+        "personal.mcp.notion.default.approval",
+    );
+    expect(
+        &decide(&p, tool("github/create_issue")),
+        Effect::Deny,
+        Layer::ApprovalGate,
+        Some(ReasonCode::ToolDeniedByApprovalPolicy),
+        "personal.mcp.github.default.deny",
+    );
+    expect(
+        &decide(&p, tool("github/list_issues")),
+        Effect::ApprovalRequired,
+        Layer::ApprovalGate,
+        None,
+        "personal.mcp.github.list_issues.approval",
+    );
+    expect(&decide(&p, tool("file_read")), Effect::Allow, Layer::ApprovalGate, None, "personal.approval.default.auto");
+}
+
+#[test]
+fn server_denial_beats_a_tool_grant_and_open_servers_expose_all_tools() {
+    let config = json!({"Tools": {"AudienceProfiles": {"Personal": {
+        "AllowedMcpServers": ["open"],
+        "McpServerToolGrants": {"closed": ["read"]}
+    }}}});
+    let p = compile(&config, None);
+    let tool = |name: &str| json!({"channel": "tui", "interactive": true, "tool": name});
+    expect(
+        &decide(&p, tool("closed/read")),
+        Effect::Deny,
+        Layer::ToolAccessGrant,
+        Some(ReasonCode::McpServerNotAllowedForAudienceProfile),
+        "personal.mcp.server_not_allowed",
+    );
+    expect(&decide(&p, tool("open/anything")), Effect::Allow, Layer::ApprovalGate, None, "personal.mcp.open_servers");
+}
+
+/// Two spellings of one tool with different modes: the stricter one wins.
+#[test]
+fn conflicting_override_spellings_resolve_to_the_stricter() {
+    let config = json!({"Tools": {"AudienceProfiles": {"Personal": {"AllowedMcpServers": ["n"], "ApprovalPolicy": {"ToolOverrides": {"n/x": "Auto", "n__x": "Deny"}}}}}});
+    let d = decide(&compile(&config, None), json!({"channel": "tui", "interactive": true, "tool": "n/x"}));
+    assert_eq!(d.decision, Effect::Deny);
+}
+
+// --- fail closed --------------------------------------------------------------
+
+#[test]
+fn an_invalid_config_denies_everything_and_names_the_pointer() {
+    let err = try_compile(&json!({"Security": {"ShellExecutionMode": "Sandbox"}}), None).err().unwrap();
+    let d = unavailable(&err);
+    assert_eq!((d.decision, d.reason_code), (Effect::Deny, Some(ReasonCode::InternalPolicyFailure)));
+    assert!(d.message.contains("/Security/ShellExecutionMode"), "{}", d.message);
+}
+
+#[test]
+fn an_unreadable_approvals_store_denies() {
+    let err = try_compile(&json!({}), Some(&json!({"version": 2}))).err().unwrap();
+    let d = unavailable(&err);
+    assert_eq!(
+        (d.decision, d.layer, d.reason_code),
+        (Effect::Deny, Layer::ApprovalGate, Some(ReasonCode::ApprovalStoreUnavailable))
+    );
+}

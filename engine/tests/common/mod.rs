@@ -1,0 +1,52 @@
+//! Compiling homes from JSON for the policy tests.
+
+#![allow(dead_code, reason = "each test binary uses a different part")]
+
+use std::path::Path;
+
+use netclaw_engine::home::{FileRead, HomeFiles, WebhookDir};
+use netclaw_engine::paths::ProtectedPaths;
+use netclaw_engine::policy::{CompileError, CompiledPolicy};
+use netclaw_engine::{AuthorizeRequest, Decision, HomeConfig};
+use serde_json::{Value, json};
+
+pub const HOME: &str = "/home/agent/.netclaw";
+
+fn text(value: Option<&Value>) -> FileRead {
+    value.map_or(FileRead::Missing, |v| FileRead::Text(v.to_string()))
+}
+
+pub fn try_compile(netclaw: &Value, approvals: Option<&Value>) -> Result<CompiledPolicy, CompileError> {
+    let files = HomeFiles {
+        home_problem: None,
+        netclaw: text(Some(netclaw)),
+        secrets: FileRead::Missing,
+        tool_approvals: text(approvals),
+        hard_deny_overrides: FileRead::Missing,
+        webhooks: WebhookDir::Missing,
+    };
+    let loaded = HomeConfig::load(&files, &[]);
+    CompiledPolicy::compile(&loaded, ProtectedPaths::new(Path::new(HOME), Some(Path::new("/home/agent"))))
+}
+
+pub fn compile(netclaw: &Value, approvals: Option<&Value>) -> CompiledPolicy {
+    match try_compile(netclaw, approvals) {
+        Ok(policy) => policy,
+        Err(err) => panic!("does not compile: {err}: {:?}", err.diagnostics()),
+    }
+}
+
+pub fn example(name: &str) -> CompiledPolicy {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name).join("config");
+    let read =
+        |file: &str| std::fs::read_to_string(dir.join(file)).ok().and_then(|t| serde_json::from_str::<Value>(&t).ok());
+    compile(&read("netclaw.json").unwrap_or(json!({})), read("tool-approvals.json").as_ref())
+}
+
+pub fn request(value: Value) -> AuthorizeRequest {
+    serde_json::from_value(value).unwrap_or_else(|e| panic!("bad request: {e}"))
+}
+
+pub fn decide(policy: &CompiledPolicy, value: Value) -> Decision {
+    policy.authorize(&request(value))
+}
