@@ -37,6 +37,11 @@ pub enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Inspect MCP grants
+    Mcp {
+        #[command(subcommand)]
+        command: McpCommand,
+    },
     /// Analyse shell commands against the hard-deny layers
     Shell {
         #[command(subcommand)]
@@ -56,6 +61,37 @@ pub enum PolicyCommand {
     },
     /// Compile and validate the policies in strict mode against the schema
     Validate,
+    /// What a config change grants or takes away; exit 1 when it widens access
+    Diff {
+        /// The config before: a home directory or a netclaw.json file
+        #[arg(long, value_name = "HOME_OR_FILE")]
+        from: PathBuf,
+        /// The config after: a home directory or a netclaw.json file
+        #[arg(long, value_name = "HOME_OR_FILE")]
+        to: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// Per audience: each MCP server, whether it is allowed, each tool's grant and approval mode
+    Permissions {
+        /// Only this audience (Public, Team, Personal)
+        #[arg(long, value_parser = parse_audience)]
+        audience: Option<netclaw_engine::config::Audience>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+fn parse_audience(text: &str) -> Result<netclaw_engine::config::Audience, String> {
+    use netclaw_engine::config::Audience;
+    Audience::ALL
+        .into_iter()
+        .find(|a| a.as_str().eq_ignore_ascii_case(text))
+        .ok_or_else(|| "expected Public, Team or Personal".to_owned())
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,7 +12,7 @@ use clap::error::ErrorKind;
 use netclaw_engine::Home;
 use netclaw_engine::config::{ENV_PREFIX, EnvVar};
 
-use crate::args::{Cli, Command, ConfigCommand, PolicyCommand, ShellCommand};
+use crate::args::{Cli, Command, ConfigCommand, McpCommand, PolicyCommand, ShellCommand};
 use crate::exit::Exit;
 
 fn main() -> Exit {
@@ -42,6 +42,12 @@ fn main() -> Exit {
             commands::policy::compile_command(&home, &env, out.as_deref(), check)
         }
         Command::Policy { command: PolicyCommand::Validate } => commands::policy::validate_command(&home, &env),
+        Command::Policy { command: PolicyCommand::Diff { from, to, format } } => {
+            commands::policy_diff::run(&from, &to, &env, format)
+        }
+        Command::Mcp { command: McpCommand::Permissions { audience, format } } => {
+            commands::mcp_permissions::run(&home, &env, audience, format)
+        }
         Command::Shell { command: ShellCommand::Check { format, cwd, command } } => {
             commands::shell_check::run(&home, &env, &command.join(" "), cwd, format)
         }

@@ -3,5 +3,7 @@
 pub mod authorize;
 pub mod config_show;
 pub mod doctor;
+pub mod mcp_permissions;
 pub mod policy;
+pub mod policy_diff;
 pub mod shell_check;

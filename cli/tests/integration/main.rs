@@ -16,4 +16,6 @@ mod bad_input;
 mod config_show;
 mod conventions;
 mod doctor;
+mod mcp_and_diff;
+mod policy;
 mod shell_check;

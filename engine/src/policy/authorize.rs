@@ -128,20 +128,27 @@ pub(crate) fn new_decision_id() -> String {
 impl CompiledPolicy {
     pub fn authorize(&self, request: &AuthorizeRequest) -> Decision {
         let (audience, audience_sources) = self.resolve_audience(request);
-        if request.channel.eq_ignore_ascii_case("slack")
-            && let Some(denied) = self.channel_acl(request.slack.as_ref(), audience.ok().flatten())
-        {
-            return denied;
+        let mut admitted_by = Vec::new();
+        if request.channel.eq_ignore_ascii_case("slack") {
+            match self.channel_acl(request.slack.as_ref(), audience.ok().flatten()) {
+                Ok(policies) => admitted_by = policies,
+                Err(denied) => return *denied,
+            }
         }
         let tool = ToolName::parse(&request.tool);
         let principal = audience.unwrap_or(None);
         let (evidence, verdict) = self.evidence(&tool, request);
         let approval = principal.and_then(|a| self.persisted_approval(a, &tool, request, verdict.as_ref()));
         let facts = Facts { request, tool, principal, audience_sources, evidence, approval };
-        match self.decide(&facts) {
+        let mut decision = match self.decide(&facts) {
             Ok(decision) => decision,
             Err(errors) => self.failure(&facts, &errors),
-        }
+        };
+        // The channel ACL let the call in: that layer is part of the answer too.
+        let acl_sources = admitted_by.iter().filter_map(|id| self.info(id)).map(|i| i.source.clone());
+        decision.sources = dedup(acl_sources.chain(decision.sources).collect());
+        decision.policies = admitted_by.into_iter().chain(decision.policies).collect();
+        decision
     }
 
     fn decide(&self, facts: &Facts<'_>) -> Result<Decision, Vec<String>> {
@@ -253,11 +260,16 @@ impl CompiledPolicy {
         }
     }
 
-    fn channel_acl(&self, slack: Option<&SlackContext>, audience: Option<Audience>) -> Option<Decision> {
+    /// `Ok`: the policies that admitted the message; `Err`: the denial.
+    fn channel_acl(
+        &self,
+        slack: Option<&SlackContext>,
+        audience: Option<Audience>,
+    ) -> Result<Vec<String>, Box<Decision>> {
         let Some(slack) = slack else {
             let reason = ReasonCode::SlackContextMissing;
             let (message, remediation) = explain::channel(reason, None);
-            return Some(decision(
+            return Err(Box::new(decision(
                 Effect::Deny,
                 audience,
                 Layer::ChannelAcl,
@@ -266,7 +278,7 @@ impl CompiledPolicy {
                 vec![],
                 vec!["request".into()],
                 remediation,
-            ));
+            )));
         };
         let user = EntityUid::from_type_name_and_id(self.uids.user.clone(), EntityId::new(&slack.user_id));
         let channel = EntityUid::from_type_name_and_id(self.uids.channel.clone(), EntityId::new(&slack.channel_id));
@@ -283,13 +295,13 @@ impl CompiledPolicy {
             Err(error) => Answer { allowed: false, policies: vec![], errors: vec![error] },
         };
         if answer.allowed && answer.errors.is_empty() {
-            return None;
+            return Ok(answer.policies);
         }
         let (infos, reason) = self.deciding(&answer.policies, None);
         let reason = reason.unwrap_or(ReasonCode::SlackChannelNotAllowed);
         let (message, remediation) = explain::channel(reason, Some(slack));
         let sources = infos.iter().map(|(_, info)| info.source.clone()).collect();
-        Some(decision(
+        Err(Box::new(decision(
             Effect::Deny,
             audience,
             Layer::ChannelAcl,
@@ -298,7 +310,7 @@ impl CompiledPolicy {
             answer.policies,
             sources,
             remediation,
-        ))
+        )))
     }
 
     /// Hard-deny evidence: shell analysis for `shell_execute`, protected paths for file tools.
@@ -420,7 +432,9 @@ impl CompiledPolicy {
 
     fn gated(&self, facts: &Facts<'_>, policies: Vec<String>) -> Decision {
         let (infos, _) = self.deciding(&policies, None);
-        let mut sources: Vec<String> = infos.iter().map(|(_, i)| i.source.clone()).collect();
+        // Why it is gated is the config; that someone can be asked is not news.
+        let asked = |info: &PolicyInfo| info.source == "interactive session";
+        let mut sources: Vec<String> = infos.iter().filter(|(_, i)| !asked(i)).map(|(_, i)| i.source.clone()).collect();
         sources.extend(facts.audience_sources.iter().cloned());
         let subject = explain::Subject { audience: facts.principal, tool: &facts.tool, name: &facts.request.tool };
         let (message, remediation) = explain::gated(&subject);

@@ -7,8 +7,10 @@
 //! [`CompiledPolicy::authorize`] then decides each tool call with Cedar.
 
 mod authorize;
+mod diff;
 mod explain;
 mod generate;
+mod permissions;
 mod slices;
 mod tool_name;
 
@@ -29,7 +31,9 @@ use crate::paths::ProtectedPaths;
 use crate::reason::ReasonCode;
 
 pub use authorize::Question;
+pub use diff::{Change, ChangeKind, PolicyDiff, diff};
 pub use generate::{Action, SliceKey};
+pub use permissions::{ANY_OTHER_TOOL, AudiencePermissions, Mode, ServerPermissions, ToolPermission};
 pub use tool_name::ToolName;
 
 /// The Cedar schema, as shipped in `policies/`.

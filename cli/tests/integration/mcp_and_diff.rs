@@ -1,0 +1,78 @@
+//! `netclaw mcp permissions` and `netclaw policy diff`.
+
+use crate::common::{example, home_arg, netclaw, snapshot};
+
+#[test]
+fn mcp_permissions_show_grant_mode_and_source_per_audience() {
+    let home = home_arg(&example("team"));
+    let text = netclaw(&["mcp", "permissions", "--home", &home], &[]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    snapshot!("mcp-permissions-team.txt", text.stdout);
+    let json = netclaw(&["mcp", "permissions", "--home", &home, "--audience", "team", "--format", "json"], &[]).json();
+    let notion = &json[0]["servers"][0];
+    assert_eq!((json[0]["audience"].as_str(), notion["allowed"].as_bool()), (Some("Team"), Some(true)));
+    let tool = |name: &str| {
+        notion["tools"].as_array().and_then(|t| t.iter().find(|x| x["tool"] == name).cloned()).unwrap_or_default()
+    };
+    assert_eq!(tool("notion-search")["mode"], "Auto");
+    assert_eq!(tool("notion-fetch")["mode"], "Approval");
+    assert_eq!(tool("notion-delete-page")["mode"], "Deny");
+    assert_eq!(tool("*")["granted"], false, "a server with a tool list exposes only those");
+    assert_eq!(netclaw(&["mcp", "permissions", "--home", &home, "--audience", "admins"], &[]).code, 64);
+}
+
+#[test]
+fn a_widening_change_exits_1_and_names_the_keys() {
+    let (public, team) = (home_arg(&example("public")), home_arg(&example("team")));
+    let run = netclaw(&["policy", "diff", "--from", &public, "--to", &team], &[]);
+    assert_eq!(run.code, 1, "widening must fail the gate: {}", run.stdout);
+    snapshot!("policy-diff-public-to-team.txt", run.stdout);
+    let json = netclaw(&["policy", "diff", "--from", &public, "--to", &team, "--format", "json"], &[]).json();
+    assert_eq!(json["widens"], true);
+    let search = json["changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|x| x["subject"] == "notion/notion-search").cloned())
+        .unwrap_or_default();
+    assert_eq!((search["kind"].as_str(), search["audience"].as_str()), (Some("newly_allowed"), Some("Team")));
+    assert!(
+        search["sources"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|k| k == "Tools.AudienceProfiles.Team.McpServerToolGrants"))
+    );
+}
+
+#[test]
+fn a_narrowing_or_empty_change_exits_0() {
+    let (public, team) = (home_arg(&example("public")), home_arg(&example("team")));
+    let narrowing = netclaw(&["policy", "diff", "--from", &team, "--to", &public, "--format", "json"], &[]);
+    assert_eq!((narrowing.code, narrowing.json()["widens"].as_bool()), (0, Some(false)));
+    let same = netclaw(&["policy", "diff", "--from", &team, "--to", &team], &[]);
+    assert_eq!((same.code, same.stdout.trim()), (0, "no change in what any audience may do"));
+}
+
+/// A one-line edit to a lone netclaw.json file: the PR-gate case.
+#[test]
+fn diff_accepts_netclaw_json_files() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (before, after) = (dir.path().join("before.json"), dir.path().join("after.json"));
+    std::fs::write(
+        &before,
+        r#"{"Tools": {"AudienceProfiles": {"Team": {"ApprovalPolicy": {"DefaultMode": "Approval"}}}}}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&after, r#"{"Tools": {"AudienceProfiles": {"Team": {"ApprovalPolicy": {"DefaultMode": "Auto"}}}}}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run =
+        netclaw(&["policy", "diff", "--from", &home_arg(&before), "--to", &home_arg(&after), "--format", "json"], &[]);
+    let changes = run.json()["changes"].as_array().cloned().unwrap_or_default();
+    assert_eq!(run.code, 1);
+    assert!(
+        !changes.is_empty() && changes.iter().all(|c| c["audience"] == "Team" && c["kind"] == "newly_allowed"),
+        "{changes:?}"
+    );
+    assert!(changes.iter().all(|c| {
+        c["sources"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|k| k == "Tools.AudienceProfiles.Team.ApprovalPolicy.DefaultMode"))
+    }));
+}

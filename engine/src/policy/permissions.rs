@@ -1,0 +1,134 @@
+//! `netclaw mcp permissions`: per audience, each MCP server and tool, whether it is
+//! granted, its approval mode, and why — every answer from the authorizer itself.
+
+use std::collections::BTreeSet;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::CompiledPolicy;
+use super::tool_name::ToolName;
+use crate::config::Audience;
+use crate::decision::{AuthorizeRequest, Decision, Effect, Layer};
+use crate::reason::ReasonCode;
+
+/// Stands for "a tool of this server that no config names".
+pub const ANY_OTHER_TOOL: &str = "*";
+
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AudiencePermissions {
+    pub audience: Audience,
+    pub servers: Vec<ServerPermissions>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerPermissions {
+    pub server: String,
+    pub allowed: bool,
+    pub tools: Vec<ToolPermission>,
+}
+
+/// How a granted tool runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub enum Mode {
+    Auto,
+    Approval,
+    Deny,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolPermission {
+    /// The tool's name on the server, or `*` for any tool no config names.
+    pub tool: String,
+    pub granted: bool,
+    /// The approval mode, for a granted tool.
+    pub mode: Option<Mode>,
+    pub policies: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+impl CompiledPolicy {
+    /// The decision an interactive caller of `audience` gets for `tool`.
+    pub(crate) fn probe(&self, audience: Audience, tool: &str) -> Decision {
+        let mut decision = self.authorize(&AuthorizeRequest {
+            channel: "tui".to_owned(),
+            audience: Some(audience.as_str().to_owned()),
+            slack: None,
+            interactive: true,
+            tool: tool.to_owned(),
+            arguments: serde_json::Map::new(),
+            working_directory: None,
+        });
+        // The probe's own narrowing is not a reason anyone configured.
+        decision.sources.retain(|s| s != "request audience");
+        decision
+    }
+
+    /// Every MCP server and tool any part of the config names, by server.
+    pub(crate) fn named_mcp_tools(&self) -> Vec<(String, BTreeSet<String>)> {
+        let mut servers: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+        for audience in Audience::ALL {
+            let profile = self.config.config.tools.audience_profiles.get(audience);
+            let policy = &profile.approval_policy;
+            let named = profile.allowed_mcp_servers.iter().chain(policy.mcp_server_defaults.keys());
+            for server in named.chain(profile.mcp_server_tool_grants.keys()) {
+                servers.entry(server.clone()).or_default();
+            }
+            for (server, tools) in &profile.mcp_server_tool_grants {
+                let names = tools.iter().map(|t| t.rsplit('/').next().unwrap_or(t).to_owned());
+                servers.entry(server.clone()).or_default().extend(names);
+            }
+            for key in policy.tool_overrides.keys() {
+                if let ToolName::Mcp { server, tool } = ToolName::parse(key) {
+                    servers.entry(server).or_default().insert(tool);
+                }
+            }
+        }
+        servers.into_iter().collect()
+    }
+
+    pub fn mcp_permissions(&self, only: Option<Audience>) -> Vec<AudiencePermissions> {
+        let named = self.named_mcp_tools();
+        Audience::ALL
+            .into_iter()
+            .rev()
+            .filter(|a| only.is_none_or(|o| o == *a))
+            .map(|audience| AudiencePermissions {
+                audience,
+                servers: named.iter().map(|(server, tools)| self.server_permissions(audience, server, tools)).collect(),
+            })
+            .collect()
+    }
+
+    fn server_permissions(&self, audience: Audience, server: &str, tools: &BTreeSet<String>) -> ServerPermissions {
+        let all = tools.iter().map(String::as_str).chain([ANY_OTHER_TOOL]);
+        let tools: Vec<ToolPermission> =
+            all.map(|tool| permission(tool, &self.probe(audience, &format!("{server}/{tool}")))).collect();
+        let server_denied =
+            |p: &ToolPermission| !p.granted && p.policies.iter().any(|id| id.ends_with(".mcp.server_not_allowed"));
+        let allowed = !tools.iter().all(server_denied);
+        ServerPermissions { server: server.to_owned(), allowed, tools }
+    }
+}
+
+fn permission(tool: &str, decision: &Decision) -> ToolPermission {
+    let admitted = !(decision.decision == Effect::Deny && decision.layer <= Layer::ToolAccessGrant);
+    let mode = match (decision.decision, decision.reason_code) {
+        _ if !admitted => None,
+        (Effect::Allow, _) => Some(Mode::Auto),
+        (Effect::ApprovalRequired, _) | (Effect::Deny, Some(ReasonCode::ApprovalRequiredUnattended)) => {
+            Some(Mode::Approval)
+        }
+        (Effect::Deny, _) => Some(Mode::Deny),
+    };
+    ToolPermission {
+        tool: tool.to_owned(),
+        granted: admitted,
+        mode,
+        policies: decision.policies.clone(),
+        sources: decision.sources.clone(),
+    }
+}
