@@ -41,7 +41,7 @@ fn write_artifacts(policy: &CompiledPolicy, dir: &Path) -> (PathBuf, PathBuf, Pa
     let paths = (dir.join("netclaw.cedar"), dir.join("netclaw.cedarschema"), dir.join("entities.json"));
     std::fs::write(&paths.0, policy.formatted_text().unwrap()).unwrap();
     std::fs::write(&paths.1, SCHEMA_TEXT).unwrap();
-    std::fs::write(&paths.2, serde_json::to_string_pretty(policy.entities_json()).unwrap()).unwrap();
+    std::fs::write(&paths.2, serde_json::to_string_pretty(&policy.entities_json()).unwrap()).unwrap();
     paths
 }
 

@@ -13,7 +13,7 @@ use crate::exit::Exit;
 /// The artifacts, by file name, byte-for-byte deterministic.
 fn artifacts(policy: &CompiledPolicy) -> Result<Vec<(&'static str, String)>, String> {
     let text = policy.formatted_text().map_err(|e| e.to_string())?;
-    let mut entities = serde_json::to_string_pretty(policy.entities_json()).map_err(|e| e.to_string())?;
+    let mut entities = serde_json::to_string_pretty(&policy.entities_json()).map_err(|e| e.to_string())?;
     entities.push('\n');
     Ok(vec![("netclaw.cedar", text), ("netclaw.cedarschema", SCHEMA_TEXT.to_owned()), ("entities.json", entities)])
 }

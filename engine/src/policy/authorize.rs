@@ -241,7 +241,7 @@ impl CompiledPolicy {
             && let Some(slack) = &request.slack
         {
             let key = if slack.is_dm { "dm" } else { slack.channel_id.as_str() };
-            if let Some(mapped) = self.config.config.slack.channel_audiences.get(key) {
+            if let Some(mapped) = self.config.slack.channel_audiences.get(key) {
                 audience = *mapped;
                 sources.push(format!("Slack.ChannelAudiences.{key}"));
             }
@@ -339,9 +339,8 @@ impl CompiledPolicy {
         request: &AuthorizeRequest,
         verdict: Option<&ShellVerdict>,
     ) -> Option<String> {
-        let grants = self.approvals.audiences.get(audience);
         let cwd = request.working_directory.as_deref().map(Path::new);
-        let (key, entries) = grants.iter().find(|(key, _)| ToolName::parse(key) == *tool)?;
+        let (key, entries) = self.approvals.get(&(audience, tool.id()))?;
         let pointer = |index: usize| {
             let audience_key = super::generate::audience_prefix(audience);
             let base = json_pointer::join(&json_pointer::join("/audiences", audience_key), key);

@@ -134,7 +134,7 @@ fn tools(from: &CompiledPolicy, to: &CompiledPolicy) -> BTreeSet<String> {
         PUBLIC_TOOLS.iter().chain(TEAM_EXTRA_TOOLS).chain([&SHELL_TOOL]).map(|t| (*t).to_owned()).collect();
     for policy in [from, to] {
         for audience in Audience::ALL {
-            let profile = policy.config.config.tools.audience_profiles.get(audience);
+            let profile = policy.config.tools.audience_profiles.get(audience);
             all.extend(profile.allowed_tools.iter().cloned());
             all.extend(profile.approval_policy.tool_overrides.keys().cloned());
         }
@@ -149,7 +149,7 @@ fn tools(from: &CompiledPolicy, to: &CompiledPolicy) -> BTreeSet<String> {
 fn slack_channels(from: &CompiledPolicy, to: &CompiledPolicy) -> BTreeSet<String> {
     let mut channels = BTreeSet::from(["dm".to_owned()]);
     for policy in [from, to] {
-        let slack = &policy.config.config.slack;
+        let slack = &policy.config.slack;
         channels.extend(slack.allowed_channel_ids.iter().chain(slack.default_channel_id.as_ref()).cloned());
         channels.extend(slack.channel_audiences.keys().cloned());
     }
@@ -159,7 +159,7 @@ fn slack_channels(from: &CompiledPolicy, to: &CompiledPolicy) -> BTreeSet<String
 /// A user both configs allow if there is one (the first of either allowlist), so the
 /// comparison isolates the channel rules.
 fn probe_user(from: &CompiledPolicy, to: &CompiledPolicy) -> String {
-    let users = |p: &CompiledPolicy| p.config.config.slack.allowed_user_ids.clone();
+    let users = |p: &CompiledPolicy| p.config.slack.allowed_user_ids.clone();
     let (before, after) = (users(from), users(to));
     let shared = before.iter().find(|u| after.is_empty() || after.contains(u));
     shared.or(after.first()).or(before.first()).cloned().unwrap_or_default()

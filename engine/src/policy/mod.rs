@@ -23,7 +23,7 @@ use cedar_policy::{
 };
 use serde_json::{Value, json};
 
-use crate::config::{EffectiveConfig, HomeConfig, ToolApprovals};
+use crate::config::{ApprovalEntry, Audience, EffectiveConfig, HomeConfig, NetclawConfig, ToolApprovals};
 use crate::decision::Layer;
 use crate::diagnostic::Diagnostic;
 use crate::hard_deny::HardDenyRules;
@@ -97,15 +97,20 @@ pub struct PolicyInfo {
 #[derive(Debug)]
 pub struct CompiledPolicy {
     generated_text: String,
-    entities_json: Value,
+    /// The entity declarations, kept to render entities.json on demand.
+    entity_decls: Vec<generate::EntityDecl>,
     policies: PolicySet,
     entities: Entities,
     info: HashMap<String, PolicyInfo>,
     slices: slices::Slices,
     authorizer: Authorizer,
     uids: authorize::Uids,
-    pub(crate) config: EffectiveConfig,
-    pub(crate) approvals: ToolApprovals,
+    /// The typed config the authorizer reads (Slack mappings, profiles); provenance
+    /// is only needed while generating, so it is not kept.
+    pub(crate) config: NetclawConfig,
+    /// Persisted grants by audience and canonical tool id: the key as written in
+    /// tool-approvals.json, and its entries. Indexed once so a decision never scans.
+    pub(crate) approvals: HashMap<(Audience, String), (String, Vec<ApprovalEntry>)>,
     pub(crate) hard_deny: HardDenyRules,
     pub(crate) paths: ProtectedPaths,
 }
@@ -120,41 +125,44 @@ impl CompiledPolicy {
         let config = home.config.as_ref().map_err(|d| CompileError::InvalidConfig(d.clone()))?;
         let hard_deny = HardDenyRules::from_home(home).map_err(CompileError::InvalidConfig)?;
         let approvals = home.tool_approvals.as_ref().map_err(|d| CompileError::ApprovalStore(d.clone()))?;
-        Self::from_parts(config.clone(), approvals.clone(), hard_deny, paths)
+        Self::from_parts(config, approvals, hard_deny, paths)
     }
 
     pub fn from_parts(
-        config: EffectiveConfig,
-        approvals: ToolApprovals,
+        config: &EffectiveConfig,
+        approvals: &ToolApprovals,
         hard_deny: HardDenyRules,
         paths: ProtectedPaths,
     ) -> Result<Self, CompileError> {
-        let generated = generate::generate(&config);
+        let generated = generate::generate(config);
         let generated_text =
             generated.policies.iter().map(generate::GeneratedPolicy::text).collect::<Vec<_>>().join("\n");
         let (schema, _) = Schema::from_cedarschema_str(SCHEMA_TEXT).map_err(cedar)?;
-        let policies = parse_with_ids(&format!("{STATIC_POLICIES}\n{generated_text}"))?;
-        let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
-        if !validation.validation_passed() {
-            let errors: Vec<String> = validation.validation_errors().map(ToString::to_string).collect();
-            return Err(CompileError::Cedar(errors.join("; ")));
-        }
-        let entities = build_entities(&generated.entities, &schema)?;
+        // Parsing and validating the policies and building the entities are independent:
+        // on two cores, do them side by side.
+        let (policies, entities) = std::thread::scope(|scope| {
+            let entities = scope.spawn(|| build_entities(&generated.entities, &schema));
+            let policies = parse_and_validate(&format!("{STATIC_POLICIES}\n{generated_text}"), &schema);
+            let entities =
+                entities.join().unwrap_or_else(|_| Err(CompileError::Cedar("building the entities failed".into())));
+            (policies, entities)
+        });
+        let (policies, entities) = (policies?, entities?);
         let placements: HashMap<String, SliceKey> =
             generated.policies.iter().map(|p| (p.id.clone(), p.slice.clone())).collect();
         let slices = slices::Slices::build(&policies, &placements).map_err(CompileError::Cedar)?;
         let info = policies.policies().map(|p| (p.id().to_string(), policy_info(p))).collect();
         Ok(Self {
             generated_text,
-            entities_json: entities_json(&generated.entities),
+            entity_decls: generated.entities,
             policies,
             entities,
             info,
             slices,
             authorizer: Authorizer::new(),
             uids: authorize::Uids::new().map_err(cedar)?,
-            config,
-            approvals,
+            config: config.config.clone(),
+            approvals: index_approvals(approvals),
             hard_deny,
             paths,
         })
@@ -174,8 +182,8 @@ impl CompiledPolicy {
     }
 
     /// entities.json: the groups the config's lists compile to.
-    pub fn entities_json(&self) -> &Value {
-        &self.entities_json
+    pub fn entities_json(&self) -> Value {
+        entities_json(&self.entity_decls)
     }
 
     pub fn policy_count(&self) -> usize {
@@ -194,6 +202,30 @@ impl CompiledPolicy {
     pub fn info(&self, id: &str) -> Option<&PolicyInfo> {
         self.info.get(id)
     }
+}
+
+fn index_approvals(approvals: &ToolApprovals) -> HashMap<(Audience, String), (String, Vec<ApprovalEntry>)> {
+    let mut index = HashMap::new();
+    for audience in Audience::ALL {
+        for (key, entries) in approvals.audiences.get(audience) {
+            let id = ToolName::parse(key).id();
+            // `notion/x` and `notion__x` both listed: keep the first key's entries and add the rest.
+            let slot = index.entry((audience, id)).or_insert_with(|| (key.clone(), Vec::new()));
+            slot.1.extend(entries.iter().cloned());
+        }
+    }
+    index
+}
+
+/// Parses, names and strictly validates the policy set.
+fn parse_and_validate(text: &str, schema: &Schema) -> Result<PolicySet, CompileError> {
+    let policies = parse_with_ids(text)?;
+    let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+    if !validation.validation_passed() {
+        let errors: Vec<String> = validation.validation_errors().map(ToString::to_string).collect();
+        return Err(CompileError::Cedar(errors.join("; ")));
+    }
+    Ok(policies)
 }
 
 /// Parses a policy set and names each policy by its `@id`, as the `cedar` CLI does.

@@ -71,7 +71,7 @@ impl CompiledPolicy {
     pub(crate) fn named_mcp_tools(&self) -> Vec<(String, BTreeSet<String>)> {
         let mut servers: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
         for audience in Audience::ALL {
-            let profile = self.config.config.tools.audience_profiles.get(audience);
+            let profile = self.config.tools.audience_profiles.get(audience);
             let policy = &profile.approval_policy;
             let named = profile.allowed_mcp_servers.iter().chain(policy.mcp_server_defaults.keys());
             for server in named.chain(profile.mcp_server_tool_grants.keys()) {
