@@ -393,3 +393,48 @@ fn an_unreadable_approvals_store_denies() {
         (Effect::Deny, Layer::ApprovalGate, Some(ReasonCode::ApprovalStoreUnavailable))
     );
 }
+
+/// `n/x` and `n__x` name one tool; a grant under either spelling is cited exactly.
+#[test]
+fn persisted_grants_under_either_spelling_cite_their_own_pointer() {
+    let config = json!({"Tools": {"AudienceProfiles": {"Personal": {"AllowedMcpServers": ["n"], "ApprovalPolicy": {"DefaultMode": "Approval"}}}}});
+    let entry = |dir: &str| json!({"verb": "n/x", "directory": dir, "createdAt": "2026-01-01T00:00:00Z"});
+    let approvals =
+        json!({"version": 3, "audiences": {"personal": {"n/x": [entry("/a")], "n__x": [entry("/b"), entry("/c")]}}});
+    let p = compile(&config, Some(&approvals));
+    let d = decide(&p, json!({"channel": "tui", "tool": "n/x", "workingDirectory": "/c/project"}));
+    assert_eq!(d.decision, Effect::Allow, "{d:?}");
+    assert!(d.sources.iter().any(|s| s == "config/tool-approvals.json /audiences/personal/n__x/1"), "{:?}", d.sources);
+}
+
+/// Memoised answers are the same answers, each with its own decision id.
+#[test]
+fn repeated_calls_agree_and_get_fresh_ids() {
+    let p = example("team");
+    let call = slack("C0123ABCDEF", "U0123ABCDEF", true, "notion/notion-fetch");
+    let (first, second) = (decide(&p, call.clone()), decide(&p, call));
+    assert_ne!(first.decision_id, second.decision_id);
+    assert_eq!(Decision { decision_id: String::new(), ..first }, Decision { decision_id: String::new(), ..second });
+}
+
+/// File-tool decisions consult the file system, so they are never memoised: a link
+/// into the home made between two calls must change the second answer.
+#[test]
+fn file_tool_decisions_see_the_file_system_as_it_is_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join(".netclaw");
+    std::fs::create_dir_all(home.join("keys")).unwrap();
+    let p = common::try_compile_at(&home, &json!({}), None).unwrap();
+    let link = dir.path().join("notes");
+    let call = json!({"channel": "tui", "tool": "file_read", "arguments": {"path": link.join("k").to_str().unwrap()}});
+    assert_eq!(decide(&p, call.clone()).decision, Effect::Allow);
+    std::os::unix::fs::symlink(home.join("keys"), &link).unwrap();
+    let d = decide(&p, call);
+    expect(
+        &d,
+        Effect::Deny,
+        Layer::ResourceHardDeny,
+        Some(ReasonCode::HardDenyProtectedPath),
+        "netclaw.hard_deny.resource",
+    );
+}

@@ -22,7 +22,6 @@ use super::{CompiledPolicy, PolicyInfo};
 use crate::config::{ApprovalEntry, Audience, ShellMatch};
 use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, SlackContext};
 use crate::hard_deny::{HardDenyMatch, ShellEnv, ShellVerdict, check_file_path, check_shell};
-use crate::json_pointer;
 use crate::reason::ReasonCode;
 use crate::shell::{Invocation, ShellWord};
 
@@ -118,6 +117,38 @@ struct Facts<'r> {
 
 static DECISIONS: AtomicU64 = AtomicU64::new(0);
 
+/// How many memoised decisions a config generation keeps.
+const MEMO_CAPACITY: usize = 65_536;
+
+/// Everything a memoisable decision depends on besides the config.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct MemoKey {
+    channel: String,
+    audience: Option<String>,
+    slack: Option<(String, String, bool, bool)>,
+    interactive: bool,
+    tool: String,
+    working_directory: Option<String>,
+}
+
+impl MemoKey {
+    /// `None` for calls whose decision also depends on the file system.
+    fn of(request: &AuthorizeRequest) -> Option<Self> {
+        let name = request.tool.as_str();
+        if name == crate::config::SHELL_TOOL || crate::hard_deny::file_tool_access(name).is_some() {
+            return None;
+        }
+        Some(Self {
+            channel: request.channel.to_ascii_lowercase(),
+            audience: request.audience.clone(),
+            slack: request.slack.as_ref().map(|s| (s.channel_id.clone(), s.user_id.clone(), s.is_dm, s.mentioned)),
+            interactive: request.interactive,
+            tool: request.tool.clone(),
+            working_directory: request.working_directory.clone(),
+        })
+    }
+}
+
 /// Unique per process and time; decisions are looked up by it in the audit log.
 pub(crate) fn new_decision_id() -> String {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
@@ -126,7 +157,31 @@ pub(crate) fn new_decision_id() -> String {
 }
 
 impl CompiledPolicy {
+    /// Decides one call. Calls whose decision depends only on the config and the
+    /// request (every tool but the shell and file tools, whose analysis consults the
+    /// file system) are memoised for this config generation; each answer still gets
+    /// its own decision id.
     pub fn authorize(&self, request: &AuthorizeRequest) -> Decision {
+        let Some(key) = MemoKey::of(request) else {
+            return self.authorize_uncached(request);
+        };
+        if let Some(mut decision) = self.memo.read().ok().and_then(|memo| memo.get(&key).cloned()) {
+            decision.decision_id = new_decision_id();
+            return decision;
+        }
+        let decision = self.authorize_uncached(request);
+        if let Ok(mut memo) = self.memo.write() {
+            // Bounded: a flood of distinct requests costs memory once, not forever.
+            if memo.len() >= MEMO_CAPACITY {
+                memo.clear();
+            }
+            memo.insert(key, decision.clone());
+        }
+        decision
+    }
+
+    /// Decides one call, asking Cedar every time.
+    pub fn authorize_uncached(&self, request: &AuthorizeRequest) -> Decision {
         let (audience, audience_sources) = self.resolve_audience(request);
         let mut admitted_by = Vec::new();
         if request.channel.eq_ignore_ascii_case("slack") {
@@ -340,12 +395,8 @@ impl CompiledPolicy {
         verdict: Option<&ShellVerdict>,
     ) -> Option<String> {
         let cwd = request.working_directory.as_deref().map(Path::new);
-        let (key, entries) = self.approvals.get(&(audience, tool.id()))?;
-        let pointer = |index: usize| {
-            let audience_key = super::generate::audience_prefix(audience);
-            let base = json_pointer::join(&json_pointer::join("/audiences", audience_key), key);
-            format!("config/tool-approvals.json {}", json_pointer::join(&base, &index.to_string()))
-        };
+        let entries = self.approvals.get(&(audience, tool.id()))?;
+        let pointer = |index: usize| entries.get(index).map(|(pointer, _)| pointer.clone());
         let in_scope = |directory: &Option<String>| match (directory, cwd) {
             (None, _) => true,
             (Some(dir), Some(cwd)) => cwd.starts_with(dir),
@@ -361,7 +412,7 @@ impl CompiledPolicy {
                         chain(&resolved.name, segment.words.get(resolved.args..).unwrap_or_default())
                     }
                 };
-                let covering = entries.iter().position(|entry| match entry {
+                let covering = entries.iter().position(|(_, entry)| match entry {
                     ApprovalEntry::Shell(shell) => {
                         in_scope(&shell.directory)
                             && match shell.match_kind {
@@ -373,13 +424,13 @@ impl CompiledPolicy {
                 })?;
                 first.get_or_insert(covering);
             }
-            return first.map(pointer);
+            return first.and_then(pointer);
         }
-        let covering = entries.iter().position(|entry| match entry {
+        let covering = entries.iter().position(|(_, entry)| match entry {
             ApprovalEntry::Tool(grant) => ToolName::parse(&grant.verb) == *tool && in_scope(&grant.directory),
             ApprovalEntry::Shell(_) => false,
         })?;
-        Some(pointer(covering))
+        pointer(covering)
     }
 
     /// The deciding policies with their annotations, earliest layer first, and the

@@ -27,6 +27,7 @@ use crate::config::{ApprovalEntry, Audience, EffectiveConfig, HomeConfig, Netcla
 use crate::decision::Layer;
 use crate::diagnostic::Diagnostic;
 use crate::hard_deny::HardDenyRules;
+use crate::json_pointer;
 use crate::paths::ProtectedPaths;
 use crate::reason::ReasonCode;
 
@@ -108,11 +109,12 @@ pub struct CompiledPolicy {
     /// The typed config the authorizer reads (Slack mappings, profiles); provenance
     /// is only needed while generating, so it is not kept.
     pub(crate) config: NetclawConfig,
-    /// Persisted grants by audience and canonical tool id: the key as written in
-    /// tool-approvals.json, and its entries. Indexed once so a decision never scans.
-    pub(crate) approvals: HashMap<(Audience, String), (String, Vec<ApprovalEntry>)>,
+    /// Persisted grants by audience and canonical tool id, each with the file and
+    /// pointer it is cited by. Indexed once so a decision never scans the store.
+    pub(crate) approvals: HashMap<(Audience, String), Vec<(String, ApprovalEntry)>>,
     pub(crate) hard_deny: HardDenyRules,
     pub(crate) paths: ProtectedPaths,
+    memo: std::sync::RwLock<HashMap<authorize::MemoKey, crate::decision::Decision>>,
 }
 
 fn cedar<E: std::fmt::Display>(err: E) -> CompileError {
@@ -165,6 +167,7 @@ impl CompiledPolicy {
             approvals: index_approvals(approvals),
             hard_deny,
             paths,
+            memo: std::sync::RwLock::default(),
         })
     }
 
@@ -204,14 +207,17 @@ impl CompiledPolicy {
     }
 }
 
-fn index_approvals(approvals: &ToolApprovals) -> HashMap<(Audience, String), (String, Vec<ApprovalEntry>)> {
-    let mut index = HashMap::new();
+fn index_approvals(approvals: &ToolApprovals) -> HashMap<(Audience, String), Vec<(String, ApprovalEntry)>> {
+    let mut index: HashMap<(Audience, String), Vec<(String, ApprovalEntry)>> = HashMap::new();
     for audience in Audience::ALL {
+        let base = json_pointer::join("/audiences", generate::audience_prefix(audience));
         for (key, entries) in approvals.audiences.get(audience) {
-            let id = ToolName::parse(key).id();
-            // `notion/x` and `notion__x` both listed: keep the first key's entries and add the rest.
-            let slot = index.entry((audience, id)).or_insert_with(|| (key.clone(), Vec::new()));
-            slot.1.extend(entries.iter().cloned());
+            // `notion/x` and `notion__x` are one tool: their entries pool, each citing its own pointer.
+            let slot = index.entry((audience, ToolName::parse(key).id())).or_default();
+            for (i, entry) in entries.iter().enumerate() {
+                let pointer = json_pointer::join(&json_pointer::join(&base, key), &i.to_string());
+                slot.push((format!("config/tool-approvals.json {pointer}"), entry.clone()));
+            }
         }
     }
     index

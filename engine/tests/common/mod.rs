@@ -17,6 +17,11 @@ fn text(value: Option<&Value>) -> FileRead {
 }
 
 pub fn try_compile(netclaw: &Value, approvals: Option<&Value>) -> Result<CompiledPolicy, CompileError> {
+    try_compile_at(Path::new(HOME), netclaw, approvals)
+}
+
+/// Compiles with the netclaw home at `home` (for tests that need real files).
+pub fn try_compile_at(home: &Path, netclaw: &Value, approvals: Option<&Value>) -> Result<CompiledPolicy, CompileError> {
     let files = HomeFiles {
         home_problem: None,
         netclaw: text(Some(netclaw)),
@@ -26,7 +31,7 @@ pub fn try_compile(netclaw: &Value, approvals: Option<&Value>) -> Result<Compile
         webhooks: WebhookDir::Missing,
     };
     let loaded = HomeConfig::load(&files, &[]);
-    CompiledPolicy::compile(&loaded, ProtectedPaths::new(Path::new(HOME), Some(Path::new("/home/agent"))))
+    CompiledPolicy::compile(&loaded, ProtectedPaths::new(home, Some(Path::new("/home/agent"))))
 }
 
 pub fn compile(netclaw: &Value, approvals: Option<&Value>) -> CompiledPolicy {
