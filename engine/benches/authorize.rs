@@ -88,12 +88,15 @@ fn authorize(c: &mut Criterion) {
         serde_json::from_value(json!({"channel": "tui", "interactive": true, "tool": "s16/t5"})).unwrap();
     assert_eq!(policy.authorize(&gated).decision, netclaw_engine::Effect::ApprovalRequired);
 
-    let mut group = c.benchmark_group("decision, non-shell tool, uncached");
-    group.bench_function("netclaw authorize (allow: invoke + auto_run)", |b| {
-        b.iter(|| policy.authorize(black_box(&request)))
+    let mut group = c.benchmark_group("decision, non-shell tool");
+    group.bench_function("uncached: allowed (invoke + auto_run)", |b| {
+        b.iter(|| policy.authorize_uncached(black_box(&request)))
     });
-    group.bench_function("netclaw authorize (gated: invoke + auto_run + ask)", |b| {
-        b.iter(|| policy.authorize(black_box(&gated)))
+    group.bench_function("uncached: gated (invoke + auto_run + ask)", |b| {
+        b.iter(|| policy.authorize_uncached(black_box(&gated)))
+    });
+    group.bench_function("cached: allowed (memoised for this config generation)", |b| {
+        b.iter(|| policy.authorize(black_box(&request)))
     });
     let (unsliced, entities) = policy.unsliced();
     let context = Context::from_pairs([
