@@ -3,6 +3,7 @@
 mod args;
 mod commands;
 mod exit;
+mod output;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -30,17 +30,10 @@ pub fn run(home: &Home, env: &[EnvVar], request: Option<&Path>, format: Format) 
         Ok(policy) => policy.authorize(&request),
         Err(err) => unavailable(&err),
     };
-    let mut stdout = std::io::stdout().lock();
-    let written = match format {
-        Format::Json => serde_json::to_writer_pretty(&mut stdout, &decision)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(stdout)),
-        Format::Text => write_text(&mut stdout, &request, &decision),
-    };
-    if written.and_then(|()| stdout.flush()).is_err() {
-        return Exit::IoError;
+    match crate::output::emit(format, &decision, |out| write_text(out, &request, &decision)) {
+        Ok(()) => Exit::Ok,
+        Err(exit) => exit,
     }
-    Exit::Ok
 }
 
 /// Loads and compiles the home, with `~` meaning the user's home directory.

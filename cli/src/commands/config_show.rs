@@ -23,23 +23,10 @@ pub fn run(home: &Home, env: &[EnvVar], effective: bool, format: Format) -> Exit
         }
     };
     let entries = config.entries(effective);
-    let mut stdout = std::io::stdout().lock();
-    let written = match format {
-        Format::Json => {
-            let document = json!({
-                "home": home.root().display().to_string(),
-                "effective": effective,
-                "values": entries,
-            });
-            serde_json::to_writer_pretty(&mut stdout, &document)
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(stdout))
-        }
-        Format::Text => write_text(&mut stdout, &entries, effective),
-    };
-    match written.and_then(|()| stdout.flush()) {
+    let document = json!({"home": home.root().display().to_string(), "effective": effective, "values": entries});
+    match crate::output::emit(format, &document, |out| write_text(out, &entries, effective)) {
         Ok(()) => Exit::Ok,
-        Err(_) => Exit::IoError,
+        Err(exit) => exit,
     }
 }
 

@@ -22,16 +22,9 @@ pub fn run(home: &Home, env: &[EnvVar], audience: Option<Audience>, format: Form
         }
     };
     let permissions = policy.mcp_permissions(audience);
-    let mut stdout = std::io::stdout().lock();
-    let written = match format {
-        Format::Json => serde_json::to_writer_pretty(&mut stdout, &permissions)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(stdout)),
-        Format::Text => write_text(&mut stdout, &permissions),
-    };
-    match written.and_then(|()| stdout.flush()) {
+    match crate::output::emit(format, &permissions, |out| write_text(out, &permissions)) {
         Ok(()) => Exit::Ok,
-        Err(_) => Exit::IoError,
+        Err(exit) => exit,
     }
 }
 

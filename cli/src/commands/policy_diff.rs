@@ -18,15 +18,8 @@ pub fn run(from: &Path, to: &Path, env: &[EnvVar], format: Format) -> Exit {
         (Err(exit), _) | (_, Err(exit)) => return exit,
     };
     let report = diff(&before, &after);
-    let mut stdout = std::io::stdout().lock();
-    let written = match format {
-        Format::Json => serde_json::to_writer_pretty(&mut stdout, &report)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(stdout)),
-        Format::Text => write_text(&mut stdout, &report),
-    };
-    if written.and_then(|()| stdout.flush()).is_err() {
-        return Exit::IoError;
+    if let Err(exit) = crate::output::emit(format, &report, |out| write_text(out, &report)) {
+        return exit;
     }
     if report.widens { Exit::Failed } else { Exit::Ok }
 }

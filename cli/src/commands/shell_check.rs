@@ -23,15 +23,8 @@ pub fn run(home: &Home, env: &[EnvVar], command: &str, cwd: Option<PathBuf>, for
         }
         Err(diagnostics) => ShellCheckReport::invalid_config(&diagnostics),
     };
-    let mut stdout = std::io::stdout().lock();
-    let written = match format {
-        Format::Json => serde_json::to_writer_pretty(&mut stdout, &report)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(stdout)),
-        Format::Text => write_text(&mut stdout, &report),
-    };
-    if written.and_then(|()| stdout.flush()).is_err() {
-        return Exit::IoError;
+    if let Err(exit) = crate::output::emit(format, &report, |out| write_text(out, &report)) {
+        return exit;
     }
     match report.decision {
         ShellDecision::Allow => Exit::Ok,
