@@ -1,17 +1,7 @@
 //! The authorizer against REFERENCE.md's rules and the hardening guide's scenarios.
 //! Each row: a config, a request, and the effect, layer, reason and deciding policy.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test fails by panicking"
-)]
-
-mod common;
-
-use common::{compile, decide, example, try_compile};
+use crate::common::{compile, decide, example, try_compile};
 use netclaw_engine::policy::unavailable;
 use netclaw_engine::{Decision, Effect, Layer, ReasonCode};
 use serde_json::{Value, json};
@@ -424,7 +414,7 @@ fn file_tool_decisions_see_the_file_system_as_it_is_now() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join(".netclaw");
     std::fs::create_dir_all(home.join("keys")).unwrap();
-    let p = common::try_compile_at(&home, &json!({}), None).unwrap();
+    let p = crate::common::try_compile_at(&home, &json!({}), None).unwrap();
     let link = dir.path().join("notes");
     let call = json!({"channel": "tui", "tool": "file_read", "arguments": {"path": link.join("k").to_str().unwrap()}});
     assert_eq!(decide(&p, call.clone()).decision, Effect::Allow);

@@ -1,13 +1,5 @@
 //! No input panics or hangs the shell analysis: arbitrary text, huge text, deep text.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test fails by panicking"
-)]
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 

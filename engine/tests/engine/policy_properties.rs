@@ -1,16 +1,6 @@
 //! Properties of the authorizer over generated configs and calls.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test fails by panicking"
-)]
-
-mod common;
-
-use common::{compile, decide};
+use crate::common::{compile, decide};
 use netclaw_engine::config::{PUBLIC_TOOLS, SHELL_TOOL, TEAM_EXTRA_TOOLS};
 use netclaw_engine::{Effect, Layer};
 use proptest::prelude::*;

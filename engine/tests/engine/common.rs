@@ -1,7 +1,5 @@
 //! Compiling homes from JSON for the policy tests.
 
-#![allow(dead_code, reason = "each test binary uses a different part")]
-
 use std::path::Path;
 
 use netclaw_engine::home::{FileRead, HomeFiles, WebhookDir};

@@ -3,14 +3,6 @@
 //! against the schema, and — given the same request and entities — decides every
 //! question exactly as netclaw's sliced evaluation does.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test fails by panicking"
-)]
-
 use std::path::{Path, PathBuf};
 
 use cedar_policy_cli::{CedarExitCode, Cli, Commands, authorize, validate};

@@ -1,13 +1,5 @@
 //! Runs `shell_corpus.txt`: every case, every mismatch reported at once.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test fails by panicking"
-)]
-
 use std::path::Path;
 
 use netclaw_engine::config::{HardDenyRule, NetclawConfig};
@@ -22,7 +14,7 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    let text = include_str!("shell_corpus.txt");
+    let text = include_str!("../shell_corpus.txt");
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty() && !line.starts_with('#'))

@@ -1,0 +1,17 @@
+//! The engine's integration tests, one binary, one module per concern.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
+
+mod common;
+
+mod authorize_scenarios;
+mod cedar_cli;
+mod policy_properties;
+mod shell_corpus;
+mod shell_robustness;
