@@ -46,6 +46,12 @@ impl Action {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyEffect {
+    Permit,
+    Forbid,
+}
+
 /// Which slice a policy belongs to, beyond its principal and action.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SliceKey {
@@ -227,7 +233,7 @@ impl Generator<'_> {
         layer: Layer,
         reason: Option<ReasonCode>,
         pointer: &str,
-        permit: bool,
+        effect: PolicyEffect,
         principal: Option<Audience>,
         action: Action,
         resource: String,
@@ -240,7 +246,7 @@ impl Generator<'_> {
             reason,
             source: json_pointer::dotted(pointer),
             origin: self.origin(pointer),
-            permit,
+            permit: effect == PolicyEffect::Permit,
             principal,
             action,
             resource,
@@ -267,7 +273,7 @@ impl Generator<'_> {
                 acl,
                 Some(ReasonCode::SlackDisabled),
                 "/Slack/Enabled",
-                false,
+                PolicyEffect::Forbid,
                 None,
                 Action::Ingress,
                 any(),
@@ -281,7 +287,7 @@ impl Generator<'_> {
             acl,
             None,
             "/Slack/AllowedChannelIds",
-            true,
+            PolicyEffect::Permit,
             None,
             Action::Ingress,
             format!("resource in {channels}"),
@@ -294,7 +300,7 @@ impl Generator<'_> {
             acl,
             Some(ReasonCode::SlackChannelNotAllowed),
             "/Slack/AllowedChannelIds",
-            false,
+            PolicyEffect::Forbid,
             None,
             Action::Ingress,
             any(),
@@ -308,7 +314,7 @@ impl Generator<'_> {
                 acl,
                 None,
                 "/Slack/AllowDirectMessages",
-                true,
+                PolicyEffect::Permit,
                 None,
                 Action::Ingress,
                 any(),
@@ -321,7 +327,7 @@ impl Generator<'_> {
                 acl,
                 Some(ReasonCode::SlackDirectMessagesDisabled),
                 "/Slack/AllowDirectMessages",
-                false,
+                PolicyEffect::Forbid,
                 None,
                 Action::Ingress,
                 any(),
@@ -336,7 +342,7 @@ impl Generator<'_> {
                 acl,
                 Some(ReasonCode::SlackMentionRequired),
                 "/Slack/MentionOnly",
-                false,
+                PolicyEffect::Forbid,
                 None,
                 Action::Ingress,
                 any(),
@@ -351,7 +357,7 @@ impl Generator<'_> {
                 acl,
                 Some(ReasonCode::SlackUserNotAllowed),
                 "/Slack/AllowedUserIds",
-                false,
+                PolicyEffect::Forbid,
                 None,
                 Action::Ingress,
                 any(),
@@ -390,7 +396,7 @@ impl Generator<'_> {
                 grant,
                 Some(ReasonCode::ShellDisabled),
                 pointer,
-                false,
+                PolicyEffect::Forbid,
                 None,
                 Action::Invoke,
                 resource.clone(),
@@ -403,7 +409,7 @@ impl Generator<'_> {
                     grant,
                     Some(ReasonCode::ShellRequiresSandboxBackend),
                     "/Security/SandboxBackend",
-                    false,
+                    PolicyEffect::Forbid,
                     None,
                     Action::Invoke,
                     resource.clone(),
@@ -422,7 +428,7 @@ impl Generator<'_> {
                 grant,
                 Some(ReasonCode::ShellRequiresPersonalContext),
                 "",
-                false,
+                PolicyEffect::Forbid,
                 None,
                 Action::Invoke,
                 resource,
@@ -446,7 +452,7 @@ impl Generator<'_> {
                     grant,
                     None,
                     &pointer,
-                    true,
+                    PolicyEffect::Permit,
                     Some(audience),
                     Action::Invoke,
                     "resource is Netclaw::Tool".into(),
@@ -465,7 +471,7 @@ impl Generator<'_> {
                     grant,
                     Some(ReasonCode::ToolNotAllowedForAudienceProfile),
                     &pointer,
-                    false,
+                    PolicyEffect::Forbid,
                     Some(audience),
                     Action::Invoke,
                     "resource is Netclaw::Tool".into(),
@@ -478,7 +484,7 @@ impl Generator<'_> {
                     grant,
                     None,
                     &pointer,
-                    true,
+                    PolicyEffect::Permit,
                     Some(audience),
                     Action::Invoke,
                     format!("resource in {}", group(&tools_group)),
@@ -533,7 +539,7 @@ impl Generator<'_> {
                 grant,
                 None,
                 &servers_pointer,
-                true,
+                PolicyEffect::Permit,
                 Some(audience),
                 Action::Invoke,
                 is_mcp(),
@@ -547,7 +553,7 @@ impl Generator<'_> {
                 grant,
                 Some(ReasonCode::McpServerNotAllowedForAudienceProfile),
                 &servers_pointer,
-                false,
+                PolicyEffect::Forbid,
                 Some(audience),
                 Action::Invoke,
                 is_mcp(),
@@ -560,7 +566,7 @@ impl Generator<'_> {
                 grant,
                 None,
                 &servers_pointer,
-                true,
+                PolicyEffect::Permit,
                 Some(audience),
                 Action::Invoke,
                 is_mcp(),
@@ -575,7 +581,7 @@ impl Generator<'_> {
             grant,
             Some(ReasonCode::McpToolNotAllowedForAudienceProfile),
             &grants_pointer,
-            false,
+            PolicyEffect::Forbid,
             Some(audience),
             Action::Invoke,
             is_mcp(),
@@ -587,7 +593,7 @@ impl Generator<'_> {
             grant,
             None,
             &grants_pointer,
-            true,
+            PolicyEffect::Permit,
             Some(audience),
             Action::Invoke,
             format!("resource in {}", group(&tools)),
@@ -683,16 +689,16 @@ impl Generator<'_> {
         let (when, rest): (Vec<_>, Vec<_>) = exclusions.drain(..).flatten().partition(|c| c.starts_with("when "));
         let mut conditions: Vec<Option<String>> = when.into_iter().map(Some).collect();
         let mut unless = rest;
-        let (permit, action, reason) = match mode {
-            ApprovalMode::Auto => (true, Action::AutoRun, None),
+        let (effect, action, reason) = match mode {
+            ApprovalMode::Auto => (PolicyEffect::Permit, Action::AutoRun, None),
             ApprovalMode::Approval => {
                 unless.push("context.approvedAlways".to_owned());
-                (false, Action::AutoRun, None)
+                (PolicyEffect::Forbid, Action::AutoRun, None)
             }
-            ApprovalMode::Deny => (false, Action::Invoke, Some(ReasonCode::ToolDeniedByApprovalPolicy)),
+            ApprovalMode::Deny => (PolicyEffect::Forbid, Action::Invoke, Some(ReasonCode::ToolDeniedByApprovalPolicy)),
         };
         conditions.push(condition("unless", &unless));
-        self.policy(id, gate, reason, pointer, permit, Some(audience), action, resource, conditions, slice)
+        self.policy(id, gate, reason, pointer, effect, Some(audience), action, resource, conditions, slice)
     }
 
     fn finish(mut self) -> Generated {
