@@ -1,7 +1,8 @@
 //! Authorization speed on a large config: 3 audiences, 200 MCP servers × 20 tools,
 //! 500 tool overrides, 100 Slack channels, 2,000 persisted approvals.
 //!
-//! Reports compile time (config → validated policy set + slices), the median full
+//! Reports compile time (config → validated policy set + slices; dropping the previous
+//! generation is not counted, a daemon does it off the hot path), the median full
 //! decision for a non-shell tool (uncached: every call asks Cedar), and — in the same
 //! process, on the same request — bare Cedar `is_authorized` over the unsliced set.
 //! `cargo bench -p netclaw-engine --bench authorize`.
@@ -78,7 +79,9 @@ fn authorize(c: &mut Criterion) {
     let policy = compile(&loaded);
     eprintln!("large config: {} policies, {} slices", policy.policy_count(), policy.slice_count());
 
-    c.bench_function("compile: config -> validated policy set + slices", |b| b.iter(|| compile(black_box(&loaded))));
+    c.bench_function("compile: config -> validated policy set + slices", |b| {
+        b.iter_with_large_drop(|| compile(black_box(&loaded)))
+    });
 
     // s17/t5: granted to Personal, no override, server without a default: DefaultMode Auto.
     let request: AuthorizeRequest =
