@@ -1,12 +1,11 @@
 //! `netclaw authorize [--request FILE]`: one tool call, one decision.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use netclaw_engine::config::EnvVar;
-use netclaw_engine::paths::ProtectedPaths;
-use netclaw_engine::policy::{CompiledPolicy, unavailable};
-use netclaw_engine::{AuthorizeRequest, Decision, Home, HomeConfig, HomeFiles};
+use netclaw_engine::policy::unavailable;
+use netclaw_engine::{AuthorizeRequest, Decision, Home};
 
 use crate::args::Format;
 use crate::exit::Exit;
@@ -26,7 +25,7 @@ pub fn run(home: &Home, env: &[EnvVar], request: Option<&Path>, format: Format) 
             return Exit::DataError;
         }
     };
-    let decision = match compile(home, env) {
+    let decision = match super::compiled::compile(home, env) {
         Ok(policy) => policy.authorize(&request),
         Err(err) => unavailable(&err),
     };
@@ -34,13 +33,6 @@ pub fn run(home: &Home, env: &[EnvVar], request: Option<&Path>, format: Format) 
         Ok(()) => Exit::Ok,
         Err(exit) => exit,
     }
-}
-
-/// Loads and compiles the home, with `~` meaning the user's home directory.
-pub fn compile(home: &Home, env: &[EnvVar]) -> Result<CompiledPolicy, netclaw_engine::policy::CompileError> {
-    let loaded = HomeConfig::load(&HomeFiles::read(home), env);
-    let user_home = std::env::var_os("HOME").map(PathBuf::from);
-    CompiledPolicy::compile(&loaded, ProtectedPaths::new(home.root(), user_home.as_deref()))
 }
 
 fn read_request(path: Option<&Path>) -> std::io::Result<String> {

@@ -6,7 +6,7 @@ use netclaw_engine::Home;
 use netclaw_engine::config::{Audience, EnvVar};
 use netclaw_engine::policy::{ANY_OTHER_TOOL, AudiencePermissions, Mode};
 
-use super::authorize::compile;
+use super::compiled::{compile, report};
 use crate::args::Format;
 use crate::exit::Exit;
 
@@ -14,10 +14,7 @@ pub fn run(home: &Home, env: &[EnvVar], audience: Option<Audience>, format: Form
     let policy = match compile(home, env) {
         Ok(policy) => policy,
         Err(err) => {
-            eprintln!("error: {err}");
-            for diagnostic in err.diagnostics() {
-                eprintln!("  {diagnostic}");
-            }
+            report(None, &err);
             return Exit::DataError;
         }
     };

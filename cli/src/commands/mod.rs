@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod authorize;
+pub mod compiled;
 pub mod config_show;
 pub mod doctor;
 pub mod mcp_permissions;

@@ -7,7 +7,7 @@ use netclaw_engine::Home;
 use netclaw_engine::config::EnvVar;
 use netclaw_engine::policy::{CompiledPolicy, SCHEMA_TEXT};
 
-use super::authorize::compile;
+use super::compiled::{compile, report};
 use crate::exit::Exit;
 
 /// The artifacts, by file name, byte-for-byte deterministic.
@@ -20,10 +20,7 @@ fn artifacts(policy: &CompiledPolicy) -> Result<Vec<(&'static str, String)>, Str
 
 fn compiled(home: &Home, env: &[EnvVar]) -> Result<CompiledPolicy, Exit> {
     compile(home, env).map_err(|err| {
-        eprintln!("error: {err}");
-        for diagnostic in err.diagnostics() {
-            eprintln!("  {diagnostic}");
-        }
+        report(None, &err);
         Exit::Failed
     })
 }

@@ -1,14 +1,14 @@
 //! `netclaw policy diff --from HOME_OR_FILE --to HOME_OR_FILE`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use netclaw_engine::config::EnvVar;
 use netclaw_engine::home::{FileRead, HomeFiles, WebhookDir};
-use netclaw_engine::paths::ProtectedPaths;
 use netclaw_engine::policy::{ChangeKind, CompiledPolicy, PolicyDiff, diff};
-use netclaw_engine::{Effect, Home, HomeConfig};
+use netclaw_engine::{Effect, Home};
 
+use super::compiled::{compile_files, report};
 use crate::args::Format;
 use crate::exit::Exit;
 
@@ -45,13 +45,8 @@ fn load(path: &Path, env: &[EnvVar]) -> Result<CompiledPolicy, Exit> {
         let files = HomeFiles::read(&home);
         (home, files)
     };
-    let loaded = HomeConfig::load(&files, env);
-    let user_home = std::env::var_os("HOME").map(PathBuf::from);
-    CompiledPolicy::compile(&loaded, ProtectedPaths::new(home.root(), user_home.as_deref())).map_err(|err| {
-        eprintln!("error: {}: {err}", path.display());
-        for diagnostic in err.diagnostics() {
-            eprintln!("  {diagnostic}");
-        }
+    compile_files(&home, &files, env).map_err(|err| {
+        report(Some(&path.display().to_string()), &err);
         Exit::DataError
     })
 }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use netclaw_engine::config::EnvVar;
 use netclaw_engine::hard_deny::{HardDenyRules, ShellCheckReport, ShellDecision, ShellEnv, check_shell};
-use netclaw_engine::paths::ProtectedPaths;
 use netclaw_engine::{Home, HomeConfig, HomeFiles};
 
 use crate::args::Format;
@@ -13,8 +12,7 @@ use crate::exit::Exit;
 
 pub fn run(home: &Home, env: &[EnvVar], command: &str, cwd: Option<PathBuf>, format: Format) -> Exit {
     let loaded = HomeConfig::load(&HomeFiles::read(home), env);
-    let user_home = std::env::var_os("HOME").map(PathBuf::from);
-    let paths = ProtectedPaths::new(home.root(), user_home.as_deref());
+    let paths = super::compiled::protected_paths(home);
     let cwd = cwd.or_else(|| std::env::current_dir().ok());
     let report = match HardDenyRules::from_home(&loaded) {
         Ok(rules) => {
