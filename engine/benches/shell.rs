@@ -16,12 +16,16 @@ use netclaw_engine::paths::ProtectedPaths;
 
 const TYPICAL: &str = "git status --short && cargo test --workspace 2>&1 | tail -n 20";
 
+/// Every command of the corpus (`tests/shell_corpus/*.txt`), dangerous and benign.
 fn corpus() -> Vec<String> {
-    include_str!("../tests/shell_corpus.txt")
-        .lines()
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/shell_corpus");
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|path| std::fs::read_to_string(path).unwrap().lines().map(str::to_owned).collect::<Vec<_>>())
         .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
-        .filter_map(|line| line.split('\t').nth(1))
-        .map(|command| command.replace("\\n", "\n"))
+        .filter_map(|line| line.split('\t').nth(1).map(|command| command.replace("\\n", "\n")))
         .collect()
 }
 

@@ -2,10 +2,17 @@
 //!
 //! Writes are denied to the config directory, `keys/`, `netclaw.db*` and pid/lock
 //! files; reads to `secrets.json`, `config/webhooks/`, `keys/` and `netclaw.db*`.
-//! Paths are compared after `~` expansion, `..` removal and — where the file exists —
-//! symlink resolution, so `/tmp/link → ~/.netclaw/keys` is caught too.
+//! Every protected entry is known both as written under the home and as resolved on
+//! disk: when `config/` or `secrets.json` is itself a symlink, its target is just as
+//! protected. A request's path is compared after `~` expansion, `..` removal,
+//! `/proc/*/root` removal and — where the file exists — symlink resolution, so
+//! `/tmp/link → ~/.netclaw/keys` is caught too. Paths the shell would glob
+//! (`secrets.js?n`) are matched as patterns, and a relative path whose base is unknown
+//! is matched by its tail (`config/secrets.json` is protected wherever it is).
 
 use std::path::{Component, Path, PathBuf};
+
+use crate::hard_deny::glob;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -27,7 +34,9 @@ enum Shape {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Protected {
-    shape: Shape,
+    /// As written under the home, and — when that differs — as resolved on disk; each
+    /// with the directory inside which a recursive read counts as reading it.
+    shapes: Vec<(Shape, PathBuf)>,
     read: bool,
     write: bool,
     /// What it is, for messages (`secrets.json`).
@@ -45,23 +54,37 @@ pub struct ProtectedPaths {
 impl ProtectedPaths {
     /// `home` is netclaw's home; `user_home` is what `~` and `$HOME` mean.
     pub fn new(home: &Path, user_home: Option<&Path>) -> Self {
-        let home = canonical(&absolute(home));
-        let config = home.join("config");
-        let entry = |shape, read, write, label| Protected { shape, read, write, label };
+        let lexical = normalize(&absolute(home));
+        let resolved = canonical(&lexical);
+        let bases: Vec<&Path> = if resolved == lexical { vec![&lexical] } else { vec![&lexical, &resolved] };
+        let entry = |make: &dyn Fn(&Path) -> Shape, read, write, label| {
+            let mut shapes: Vec<(Shape, PathBuf)> = Vec::new();
+            for base in &bases {
+                let shape = make(base);
+                let on_disk = shape.with_root(canonical(shape.root()));
+                let link_dir = on_disk.root().parent().unwrap_or(on_disk.root()).to_path_buf();
+                for (shape, scope) in [(shape, base.to_path_buf()), (on_disk, link_dir)] {
+                    if !shapes.iter().any(|(s, _)| *s == shape) {
+                        shapes.push((shape, scope));
+                    }
+                }
+            }
+            Protected { shapes, read, write, label }
+        };
         let entries = vec![
-            entry(Shape::File(config.join("secrets.json")), true, true, "secrets.json"),
-            entry(Shape::Tree(config.join("webhooks")), true, true, "config/webhooks/"),
-            entry(Shape::Tree(config.clone()), false, true, "the config directory"),
-            entry(Shape::Tree(home.join("keys")), true, true, "keys/"),
-            entry(Shape::NamePrefix { dir: home.clone(), prefix: "netclaw.db" }, true, true, "netclaw.db"),
+            entry(&|h| Shape::File(h.join("config/secrets.json")), true, true, "secrets.json"),
+            entry(&|h| Shape::Tree(h.join("config/webhooks")), true, true, "config/webhooks/"),
+            entry(&|h| Shape::Tree(h.join("config")), false, true, "the config directory"),
+            entry(&|h| Shape::Tree(h.join("keys")), true, true, "keys/"),
+            entry(&|h| Shape::NamePrefix { dir: h.to_path_buf(), prefix: "netclaw.db" }, true, true, "netclaw.db"),
             entry(
-                Shape::NameSuffix { dir: home.clone(), suffixes: &[".pid", ".lock"] },
+                &|h| Shape::NameSuffix { dir: h.to_path_buf(), suffixes: &[".pid", ".lock"] },
                 false,
                 true,
                 "a pid or lock file",
             ),
         ];
-        Self { home, user_home: user_home.map(Path::to_path_buf), entries }
+        Self { home: resolved, user_home: user_home.map(Path::to_path_buf), entries }
     }
 
     pub fn home(&self) -> &Path {
@@ -72,25 +95,60 @@ impl ProtectedPaths {
         self.user_home.as_deref()
     }
 
-    /// The protected thing `path` (already resolved) is, for this access, if any.
+    fn for_access(&self, access: Access) -> impl Iterator<Item = &Protected> {
+        self.entries.iter().filter(move |p| match access {
+            Access::Read => p.read,
+            Access::Write => p.write,
+        })
+    }
+
+    /// The protected thing `path` (absolute, normalised) is, for this access, if any.
     pub fn denies(&self, path: &Path, access: Access) -> Option<&'static str> {
-        self.entries
-            .iter()
-            .filter(|p| match access {
-                Access::Read => p.read,
-                Access::Write => p.write,
+        self.for_access(access).find(|p| p.shapes.iter().any(|(s, _)| s.contains(path))).map(|p| p.label)
+    }
+
+    /// What a glob pattern (absolute, normalised, quoted metacharacters escaped) can
+    /// match, for this access.
+    pub fn denies_pattern(&self, pattern: &str, access: Access) -> Option<&'static str> {
+        let parts = components(pattern);
+        self.for_access(access).find(|p| p.shapes.iter().any(|(s, _)| s.pattern_matches(&parts))).map(|p| p.label)
+    }
+
+    /// What a relative path under an unknown directory can be: `config/secrets.json`
+    /// is protected wherever it is. `None` when the path does not name the protected
+    /// entry itself (`x/y` is not assumed to be inside `keys/`).
+    pub fn denies_tail(&self, relative: &str, access: Access) -> Option<&'static str> {
+        let parts = components(relative);
+        if parts.is_empty() || parts.contains(&"..") {
+            return None;
+        }
+        self.for_access(access).find(|p| p.shapes.iter().any(|(s, _)| s.tail_matches(&parts))).map(|p| p.label)
+    }
+
+    /// What a path that starts with `prefix` and goes on in a way only known at run time
+    /// can name (`~/.netclaw/config/"$F"`): only asked for prefixes inside the netclaw
+    /// home, since any path starts with `/`.
+    pub fn denies_prefix(&self, prefix: &Path, access: Access) -> Option<&'static str> {
+        let inside_home = self.entries.iter().flat_map(|p| &p.shapes).any(|(_, scope)| prefix.starts_with(scope));
+        if !inside_home {
+            return None;
+        }
+        let text = prefix.to_string_lossy();
+        self.for_access(access)
+            .find(|p| {
+                p.shapes
+                    .iter()
+                    .any(|(s, _)| s.root().to_string_lossy().starts_with(text.as_ref()) || s.contains(prefix))
             })
-            .find(|p| p.shape.contains(path))
             .map(|p| p.label)
     }
 
     /// A directory inside the home that holds read-protected files (the home itself,
     /// `config/`): reading it recursively would read them.
     pub fn holds_protected(&self, path: &Path) -> Option<&'static str> {
-        if !path.starts_with(&self.home) {
-            return None;
-        }
-        self.entries.iter().filter(|p| p.read).find(|p| p.shape.root().starts_with(path)).map(|p| p.label)
+        self.for_access(Access::Read)
+            .find(|p| p.shapes.iter().any(|(s, scope)| s.root().starts_with(path) && path.starts_with(scope)))
+            .map(|p| p.label)
     }
 
     /// `raw` as an absolute, lexically normalised path: `~`/`$HOME` (when
@@ -104,11 +162,27 @@ impl ProtectedPaths {
         } else {
             cwd?.join(raw)
         };
-        Some(normalize(&joined))
+        Some(without_proc_root(&normalize(&joined)))
     }
 }
 
 impl Shape {
+    fn root(&self) -> &Path {
+        match self {
+            Shape::File(path) | Shape::Tree(path) => path,
+            Shape::NamePrefix { dir, .. } | Shape::NameSuffix { dir, .. } => dir,
+        }
+    }
+
+    fn with_root(&self, root: PathBuf) -> Shape {
+        match self {
+            Shape::File(_) => Shape::File(root),
+            Shape::Tree(_) => Shape::Tree(root),
+            Shape::NamePrefix { prefix, .. } => Shape::NamePrefix { dir: root, prefix },
+            Shape::NameSuffix { suffixes, .. } => Shape::NameSuffix { dir: root, suffixes },
+        }
+    }
+
     fn contains(&self, path: &Path) -> bool {
         match self {
             Shape::File(file) => path == file,
@@ -123,12 +197,62 @@ impl Shape {
         }
     }
 
-    fn root(&self) -> &Path {
+    /// Names a pattern's last component must be able to match (one per shape kind).
+    fn sample_names(&self) -> Vec<String> {
         match self {
-            Shape::File(path) | Shape::Tree(path) => path,
-            Shape::NamePrefix { dir, .. } | Shape::NameSuffix { dir, .. } => dir,
+            Shape::File(path) | Shape::Tree(path) => file_name(path).map(str::to_owned).into_iter().collect(),
+            Shape::NamePrefix { prefix, .. } => vec![(*prefix).to_owned(), format!("{prefix}-wal")],
+            Shape::NameSuffix { suffixes, .. } => {
+                suffixes.iter().flat_map(|s| [format!("netclaw{s}"), format!("daemon{s}")]).collect()
+            }
         }
     }
+
+    fn dir_parts(&self) -> Vec<String> {
+        let dir = match self {
+            Shape::File(path) | Shape::Tree(path) => path.parent().unwrap_or(path),
+            Shape::NamePrefix { dir, .. } | Shape::NameSuffix { dir, .. } => dir,
+        };
+        components(&dir.to_string_lossy()).into_iter().map(str::to_owned).collect()
+    }
+
+    /// Whether the pattern (absolute components) can name this entry or something in it.
+    fn pattern_matches(&self, pattern: &[&str]) -> bool {
+        let dir = self.dir_parts();
+        let Some((last, parents)) = pattern.split_at_checked(dir.len()).and_then(|(p, rest)| Some((rest.first()?, p)))
+        else {
+            return false;
+        };
+        let dir_ok = parents.iter().zip(&dir).all(|(p, d)| glob::matches(p, d));
+        let name_ok = self.sample_names().iter().any(|n| glob::matches(last, n));
+        let depth_ok = match self {
+            Shape::Tree(_) => true,
+            _ => pattern.len() == dir.len() + 1,
+        };
+        dir_ok && name_ok && depth_ok
+    }
+
+    /// Whether a relative path under an unknown directory can name this entry: its
+    /// components end like the entry's path (for a tree: then go on inside it).
+    fn tail_matches(&self, relative: &[&str]) -> bool {
+        let full = self.dir_parts();
+        let names = self.sample_names();
+        (1..=relative.len()).any(|m| {
+            let (head, inside) = relative.split_at(m);
+            if !inside.is_empty() && !matches!(self, Shape::Tree(_)) {
+                return false;
+            }
+            let Some((name, dirs)) = head.split_last() else { return false };
+            let dirs_ok =
+                dirs.len() <= full.len() && dirs.iter().rev().zip(full.iter().rev()).all(|(p, d)| glob::matches(p, d));
+            let name_ok = names.iter().any(|n| glob::matches(name, n));
+            dirs_ok && name_ok
+        })
+    }
+}
+
+fn components(path: &str) -> Vec<&str> {
+    path.split('/').filter(|c| !c.is_empty() && *c != ".").collect()
 }
 
 fn file_name(path: &Path) -> Option<&str> {
@@ -150,6 +274,28 @@ pub fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// `/proc/self/root/etc` is `/etc`: every process's root is the same root here.
+pub fn without_proc_root(path: &Path) -> PathBuf {
+    let mut parts = path.components();
+    let is_proc_root = matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some(Component::RootDir), Some(Component::Normal(p)), Some(Component::Normal(_)), Some(Component::Normal(r)))
+            if p == "proc" && r == "root"
+    );
+    if !is_proc_root {
+        return path.to_path_buf();
+    }
+    Path::new("/").join(parts.as_path())
+}
+
+/// `/proc/PID/cwd/…` names a path under a process's working directory: the process
+/// (`self` is the one reading the path) and the part after `cwd`.
+pub fn proc_cwd(path: &str) -> Option<(&str, &str)> {
+    let rest = path.strip_prefix("/proc/")?;
+    let (pid, after) = rest.split_once('/')?;
+    Some((pid, after.strip_prefix("cwd/")?))
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -198,13 +344,38 @@ mod tests {
     }
 
     #[test]
-    fn resolution_expands_home_and_removes_dot_dot() {
+    fn resolution_expands_home_and_removes_dot_dot_and_proc_root() {
         let p = paths();
         let resolved = p.resolve("/.netclaw/x/../keys", true, None);
         assert_eq!(resolved.as_deref(), Some(Path::new("/srv/me/.netclaw/keys")));
         let relative = p.resolve("../config/secrets.json", false, Some(Path::new("/srv/me/.netclaw/keys")));
         assert_eq!(relative.as_deref(), Some(Path::new("/srv/me/.netclaw/config/secrets.json")));
         assert_eq!(p.resolve("x", false, None), None);
+        let proc = p.resolve("/proc/self/root/srv/me/.netclaw/keys", false, None);
+        assert_eq!(proc.as_deref(), Some(Path::new("/srv/me/.netclaw/keys")));
+        assert_eq!(proc_cwd("/proc/123/cwd/keys/x"), Some(("123", "keys/x")));
+    }
+
+    #[test]
+    fn patterns_that_can_match_a_protected_path_are_caught() {
+        let p = paths();
+        assert_eq!(p.denies_pattern("/srv/me/.netclaw/config/secrets.js?n", Access::Read), Some("secrets.json"));
+        assert_eq!(p.denies_pattern("/srv/me/.netclaw/k*/x", Access::Read), Some("keys/"));
+        assert_eq!(p.denies_pattern("/srv/me/.net*/config/*", Access::Read), Some("secrets.json"));
+        assert_eq!(p.denies_pattern("/srv/me/.netclaw/config/*.json", Access::Read), Some("secrets.json"));
+        assert_eq!(p.denies_pattern("/srv/me/project/*.json", Access::Read), None);
+        assert_eq!(p.denies_pattern("/srv/me/.netclaw/netclaw.d?", Access::Read), Some("netclaw.db"));
+    }
+
+    #[test]
+    fn tails_name_protected_paths_wherever_they_are() {
+        let p = paths();
+        assert_eq!(p.denies_tail("secrets.json", Access::Read), Some("secrets.json"));
+        assert_eq!(p.denies_tail("config/secrets.json", Access::Read), Some("secrets.json"));
+        assert_eq!(p.denies_tail("keys/master", Access::Read), Some("keys/"));
+        assert_eq!(p.denies_tail("other/secrets.json", Access::Read), None);
+        assert_eq!(p.denies_tail("notes.md", Access::Read), None);
+        assert_eq!(p.denies_tail("../keys", Access::Read), None);
     }
 
     #[test]
@@ -225,5 +396,21 @@ mod tests {
         std::os::unix::fs::symlink(home.join("keys"), &link).unwrap_or_else(|e| panic!("{e}"));
         let p = ProtectedPaths::new(&home, None);
         assert_eq!(p.denies(&canonical(&link.join("new-file")), Access::Write), Some("keys/"));
+    }
+
+    /// A protected entry that is itself a link protects its target too.
+    #[test]
+    fn protected_entries_that_are_symlinks_protect_their_targets() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let home = dir.path().join("home");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(&home).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(elsewhere.join("secrets.json"), "{}").unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(&elsewhere, home.join("config")).unwrap_or_else(|e| panic!("{e}"));
+        let p = ProtectedPaths::new(&home, None);
+        let target = canonical(&elsewhere.join("secrets.json"));
+        assert_eq!(p.denies(&target, Access::Read), Some("secrets.json"));
+        assert_eq!(p.denies(&canonical(&elsewhere).join("netclaw.json"), Access::Write), Some("the config directory"));
     }
 }

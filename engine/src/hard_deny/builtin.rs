@@ -1,13 +1,42 @@
 //! The built-in hard-deny rules: one table, one function per rule.
 //!
-//! Each rule sees one resolved segment (command name after wrappers, its arguments)
-//! and says why it matches. They cannot be turned off.
+//! Each rule sees one command — the one a segment runs, or one it may run through an
+//! argument or a string (see `operation`) — and says why it matches. Names compare
+//! lowercase (macOS runs `SUDO`). A rule whose decisive argument is only known at run
+//! time (`rm -rf "$(echo /)"`) answers [`Verdict::Unknown`]: denied as unresolved.
+//! They cannot be turned off.
 
 use std::path::{Path, PathBuf};
 
 use super::ShellEnv;
+use super::glob::matches as glob_matches;
+use crate::paths::normalize;
 use crate::reason::ReasonCode;
-use crate::shell::{Resolved, Segment, ShellWord, brace_expansions};
+use crate::shell::{Cwd, Literal, Redirect, ShellWord};
+
+/// One command, as a rule sees it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Command<'a> {
+    /// Lowercase basename (`sudo`).
+    pub name: &'a str,
+    pub args: &'a [ShellWord],
+    /// The segment's redirections (none for a command found inside an argument).
+    pub redirects: &'a [Redirect],
+    pub cwd: &'a Cwd,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Denied {
+        message: String,
+        word: Option<String>,
+    },
+    /// The rule would match for some value of an argument only known at run time.
+    Unknown {
+        message: String,
+        word: String,
+    },
+}
 
 pub(crate) struct BuiltinRule {
     /// Stable kebab-case id.
@@ -15,152 +44,504 @@ pub(crate) struct BuiltinRule {
     /// snake_case category.
     pub category: &'static str,
     pub reason: ReasonCode,
-    /// What the rule denies, for docs and `netclaw shell rules`.
+    /// What the rule denies, for docs and reports.
     pub summary: &'static str,
-    pub check: fn(&Segment, &Resolved, &ShellEnv<'_>) -> Option<String>,
+    /// Command names (lowercase) the rule looks at.
+    pub names: &'static [&'static str],
+    /// Name prefixes it looks at (`mkfs.` covers `mkfs.ext4`).
+    pub prefixes: &'static [&'static str],
+    /// It also looks at every command's redirections.
+    pub all_commands: bool,
+    pub check: fn(&Command<'_>, &ShellEnv<'_>) -> Option<Verdict>,
 }
+
+impl BuiltinRule {
+    pub fn looks_at(&self, name: &str) -> bool {
+        self.names.contains(&name) || self.prefixes.iter().any(|p| name.starts_with(p))
+    }
+}
+
+const PRIVILEGE: &[&str] = &[
+    "sudo", "sudoedit", "sudo-rs", "su", "doas", "pkexec", "run0", "ksu", "kdesu", "kdesudo", "gksu", "gksudo",
+    "please", "calife", "pfexec", "dzdo", "pbrun", "runuser",
+];
+const KILLERS: &[&str] = &["kill", "killall", "killall5", "pkill", "skill", "tkill", "xkill", "fuser"];
+const SERVICE_MANAGERS: &[&str] =
+    &["netclaw", "systemctl", "service", "launchctl", "rc-service", "sv", "supervisorctl", "initctl", "pm2"];
+const SHUTDOWN: &[&str] = &["shutdown", "reboot", "halt", "poweroff", "kexec", "init", "telinit", "systemctl"];
+const FORMATTERS: &[&str] = &[
+    "mkfs",
+    "mke2fs",
+    "mkswap",
+    "mkntfs",
+    "mkdosfs",
+    "mkexfatfs",
+    "mkreiserfs",
+    "mkudffs",
+    "wipefs",
+    "newfs",
+    "blkdiscard",
+    "diskutil",
+];
 
 pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
     BuiltinRule {
         id: "privilege-escalation",
         category: "privilege_escalation",
         reason: ReasonCode::HardDenyPrivilegeEscalation,
-        summary: "sudo, su, doas, pkexec",
+        summary: "sudo, sudoedit, su, doas, pkexec, run0, ksu, kdesu, please and the like",
+        names: PRIVILEGE,
+        prefixes: &[],
+        all_commands: false,
         check: privilege_escalation,
     },
     BuiltinRule {
         id: "process-kill",
         category: "process_control",
         reason: ReasonCode::HardDenySelfDestructive,
-        summary: "kill, killall, pkill",
+        summary: "kill, killall, killall5, pkill, skill, tkill, fuser -k",
+        names: KILLERS,
+        prefixes: &[],
+        all_commands: false,
         check: process_kill,
     },
     BuiltinRule {
         id: "netclaw-daemon-stop",
         category: "self_destructive",
         reason: ReasonCode::HardDenySelfDestructive,
-        summary: "netclaw daemon stop|kill, systemctl stop|kill netclaw, service netclaw stop",
+        summary: "stopping, killing or restarting netclaw: `netclaw daemon stop`, systemctl, service, launchctl, /etc/init.d",
+        names: SERVICE_MANAGERS,
+        prefixes: &[],
+        all_commands: false,
         check: netclaw_daemon_stop,
+    },
+    BuiltinRule {
+        id: "system-shutdown",
+        category: "self_destructive",
+        reason: ReasonCode::HardDenySelfDestructive,
+        summary: "shutdown, reboot, halt, poweroff, `init 0`, `systemctl poweroff|reboot|isolate`",
+        names: SHUTDOWN,
+        prefixes: &[],
+        all_commands: false,
+        check: system_shutdown,
     },
     BuiltinRule {
         id: "recursive-force-rm-root-or-home",
         category: "system_destructive",
         reason: ReasonCode::HardDenySystemDestructive,
-        summary: "rm with recursive and force flags aimed at /, ~ or the home directory",
-        check: recursive_force_rm,
+        summary: "rm -r (any spelling) aimed at /, a top-level directory, ~ or the home directory",
+        names: &["rm"],
+        prefixes: &[],
+        all_commands: false,
+        check: recursive_rm,
+    },
+    BuiltinRule {
+        id: "find-delete-root-or-home",
+        category: "system_destructive",
+        reason: ReasonCode::HardDenySystemDestructive,
+        summary: "find -delete from /, a top-level directory, ~ or the home directory",
+        names: &["find"],
+        prefixes: &[],
+        all_commands: false,
+        check: find_delete,
     },
     BuiltinRule {
         id: "mkfs",
         category: "system_destructive",
         reason: ReasonCode::HardDenySystemDestructive,
-        summary: "mkfs and mkfs.*",
+        summary: "mkfs, mkfs.*, mke2fs, mkswap, wipefs, newfs, blkdiscard, diskutil eraseDisk",
+        names: FORMATTERS,
+        prefixes: &["mkfs.", "mkfs_", "newfs_"],
+        all_commands: false,
         check: mkfs,
     },
     BuiltinRule {
-        id: "fork-bomb",
+        id: "raw-device-write",
         category: "system_destructive",
         reason: ReasonCode::HardDenySystemDestructive,
-        summary: "a function that runs itself in the background or a pipeline",
-        check: fork_bomb,
+        summary: "writing a disk device: `dd of=/dev/sda`, `> /dev/sda`, shred of a device",
+        names: &["dd", "shred"],
+        prefixes: &[],
+        all_commands: true,
+        check: raw_device_write,
     },
 ];
 
-fn args<'s>(segment: &'s Segment, resolved: &Resolved) -> &'s [ShellWord] {
-    segment.words.get(resolved.args..).unwrap_or_default()
+/// The static, non-option arguments, lowercase; `None` for one only known at run time.
+fn operands(command: &Command<'_>) -> Vec<Option<String>> {
+    command
+        .args
+        .iter()
+        .filter(|w| !w.text().is_some_and(|t| t.starts_with('-') && t.len() > 1))
+        .map(|w| w.text().map(str::to_lowercase))
+        .collect()
 }
 
-/// The static, non-option arguments, in order.
-fn operands<'s>(segment: &'s Segment, resolved: &Resolved) -> Vec<&'s str> {
-    args(segment, resolved).iter().filter_map(ShellWord::text).filter(|t| !t.starts_with('-')).collect()
+/// Flags compare lowercase, as names do: over-reading `-K` as `-k` is the safe side.
+fn has_flag(command: &Command<'_>, short: char, long: &str) -> bool {
+    command.args.iter().filter_map(ShellWord::text).map(str::to_lowercase).any(|t| {
+        t == long
+            || (long.len() > 3 && t.starts_with("--") && long.starts_with(t.as_str()) && t.len() >= 4)
+            || (t.starts_with('-') && !t.starts_with("--") && t.contains(short))
+    })
 }
 
-fn privilege_escalation(_: &Segment, resolved: &Resolved, _: &ShellEnv<'_>) -> Option<String> {
-    matches!(resolved.name.as_str(), "sudo" | "su" | "doas" | "pkexec").then(|| format!("runs {}", resolved.name))
+fn privilege_escalation(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
+    Some(Verdict::Denied { message: format!("runs `{}`, which changes user", command.name), word: None })
 }
 
-fn process_kill(_: &Segment, resolved: &Resolved, _: &ShellEnv<'_>) -> Option<String> {
-    matches!(resolved.name.as_str(), "kill" | "killall" | "pkill")
-        .then(|| format!("runs {}, which can stop netclaw itself", resolved.name))
-}
-
-fn netclaw_daemon_stop(segment: &Segment, resolved: &Resolved, _: &ShellEnv<'_>) -> Option<String> {
-    let operands = operands(segment, resolved);
-    let is_netclaw = |unit: &&str| unit.starts_with("netclaw");
-    let stops = match resolved.name.as_str() {
-        "netclaw" => matches!(operands.as_slice(), ["daemon", "stop" | "kill", ..]),
-        "systemctl" => match operands.split_first() {
-            Some((&("stop" | "kill"), units)) => units.iter().any(is_netclaw),
-            Some((&"disable", units)) => {
-                let now = args(segment, resolved).iter().any(|w| w.text() == Some("--now"));
-                now && units.iter().any(is_netclaw)
-            }
-            _ => false,
-        },
-        "service" => matches!(operands.as_slice(), [unit, "stop", ..] if is_netclaw(unit)),
-        _ => false,
-    };
-    stops.then(|| "stops the netclaw daemon".to_owned())
-}
-
-fn recursive_force_rm(segment: &Segment, resolved: &Resolved, env: &ShellEnv<'_>) -> Option<String> {
-    if resolved.name != "rm" {
+fn process_kill(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
+    if command.name == "fuser" && !has_flag(command, 'k', "--kill") {
         return None;
     }
-    let (mut recursive, mut force, mut options_done) = (false, false, false);
+    Some(Verdict::Denied { message: format!("runs `{}`, which can stop netclaw itself", command.name), word: None })
+}
+
+const STOP_VERBS: &[&str] = &[
+    "stop",
+    "kill",
+    "restart",
+    "try-restart",
+    "reload-or-restart",
+    "try-reload-or-restart",
+    "condrestart",
+    "force-reload",
+];
+
+/// `netclaw`, `netclaw.service`, or a pattern that could match them (`net*`).
+/// Service managers match unit patterns themselves (`systemctl stop 'net*'`), so a
+/// quoted pattern counts as much as one the shell would expand.
+fn names_netclaw(word: &ShellWord) -> bool {
+    word.values.iter().any(|value| {
+        let text = value.text.to_lowercase();
+        let own_pattern = text.contains(['*', '?', '[']).then_some(text.as_str());
+        text.contains("netclaw")
+            || value.glob.as_deref().or(own_pattern).is_some_and(|g| {
+                let pattern = g.to_lowercase();
+                let unit = pattern.rsplit('/').next().unwrap_or(&pattern).to_owned();
+                ["netclaw", "netclaw.service", "com.netclaw.daemon"].iter().any(|n| glob_matches(&unit, n))
+            })
+    })
+}
+
+fn netclaw_daemon_stop(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
+    let words: Vec<&ShellWord> =
+        command.args.iter().filter(|w| !w.text().is_some_and(|t| t.starts_with('-') && t.len() > 1)).collect();
+    let lower = |w: &&ShellWord| w.text().map(str::to_lowercase);
+    let stops = |w: &&ShellWord| lower(w).is_some_and(|t| STOP_VERBS.contains(&t.as_str()) || t == "down");
+    let denied = || Some(Verdict::Denied { message: "stops the netclaw daemon".to_owned(), word: None });
+    let unknown = |w: &ShellWord| {
+        Some(Verdict::Unknown {
+            message: format!("`{}` stops a service only known at run time, which could be netclaw", command.name),
+            word: w.raw.clone(),
+        })
+    };
+    match command.name {
+        // `netclaw daemon stop`, and `/etc/init.d/netclaw stop`.
+        "netclaw" => {
+            let early = words.iter().take(3);
+            if early.clone().any(stops) {
+                return denied();
+            }
+            early.clone().find(|w| w.text().is_none()).and_then(|w| unknown(w))
+        }
+        "systemctl" => {
+            let verb = words.iter().position(|w| lower(w).is_some_and(|t| SYSTEMCTL_VERBS.contains(&t.as_str())))?;
+            let verb_text = words.get(verb).and_then(lower)?;
+            let units = words.get(verb + 1..).unwrap_or_default();
+            let now = command.args.iter().any(|w| w.text() == Some("--now"));
+            let stopping =
+                STOP_VERBS.contains(&verb_text.as_str()) || (now && matches!(verb_text.as_str(), "disable" | "mask"));
+            if !stopping {
+                return None;
+            }
+            if units.iter().any(|u| names_netclaw(u)) {
+                return denied();
+            }
+            units.iter().find(|u| u.open).and_then(|u| unknown(u))
+        }
+        // `service netclaw stop`
+        "service" | "rc-service" => {
+            let unit = words.first()?;
+            if !words.iter().skip(1).any(stops) {
+                return None;
+            }
+            if names_netclaw(unit) {
+                denied()
+            } else if unit.open {
+                unknown(unit)
+            } else {
+                None
+            }
+        }
+        _ => {
+            let verbs = ["bootout", "unload", "stop", "kill", "remove", "disable", "down", "delete", "restart"];
+            let stopping = words.iter().any(|w| lower(w).is_some_and(|t| verbs.contains(&t.as_str())));
+            if !stopping {
+                return None;
+            }
+            if words.iter().any(|w| names_netclaw(w)) {
+                return denied();
+            }
+            words.iter().find(|w| w.open).and_then(|w| unknown(w))
+        }
+    }
+}
+
+const SYSTEMCTL_VERBS: &[&str] = &[
+    "stop",
+    "kill",
+    "restart",
+    "try-restart",
+    "reload-or-restart",
+    "try-reload-or-restart",
+    "condrestart",
+    "force-reload",
+    "disable",
+    "mask",
+    "start",
+    "status",
+    "enable",
+    "show",
+    "cat",
+    "list-units",
+    "reload",
+    "poweroff",
+    "reboot",
+    "halt",
+    "kexec",
+    "rescue",
+    "emergency",
+    "isolate",
+    "suspend",
+    "hibernate",
+];
+
+fn system_shutdown(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
+    let operands = operands(command);
+    let first = operands.first().cloned().flatten();
+    let shuts_down = match command.name {
+        "init" | "telinit" => matches!(first.as_deref(), Some("0" | "6" | "1" | "s" | "single")),
+        "systemctl" => operands.iter().flatten().find(|o| SYSTEMCTL_VERBS.contains(&o.as_str())).is_some_and(|verb| {
+            matches!(verb.as_str(), "poweroff" | "reboot" | "halt" | "kexec" | "rescue" | "emergency" | "isolate")
+        }),
+        _ => true,
+    };
+    shuts_down.then(|| Verdict::Denied {
+        message: format!("`{}` stops the machine, and netclaw with it", command.name),
+        word: None,
+    })
+}
+
+/// Top-level directories whose removal breaks the system.
+const SYSTEM_DIRS: &[&str] = &[
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/usr",
+    "/var",
+    "/snap",
+    "/nix",
+    "/System",
+    "/Library",
+    "/Applications",
+    "/Users",
+    "/Volumes",
+    "/private",
+    "/cores",
+];
+
+fn recursive_rm(command: &Command<'_>, env: &ShellEnv<'_>) -> Option<Verdict> {
+    let (mut recursive, mut options_done) = (false, false);
     let mut targets = Vec::new();
-    for word in args(segment, resolved) {
-        let text = word.text().unwrap_or_default();
+    for word in command.args {
+        let lower = word.text().unwrap_or_default().to_lowercase();
+        let text = lower.as_str();
         if !options_done && text == "--" {
             options_done = true;
-        } else if !options_done && text.starts_with("--") {
-            recursive |= text == "--recursive";
-            force |= text == "--force";
+        } else if !options_done && text.starts_with("--") && text.len() > 2 {
+            // getopt accepts any unambiguous prefix: `--rec`, `--no-p`.
+            recursive |= text.len() >= 3 && "--recursive".starts_with(text);
         } else if !options_done && text.starts_with('-') && text.len() > 1 {
-            recursive |= text.contains(['r', 'R']);
-            force |= text.contains('f');
+            recursive |= text.contains('r');
         } else {
             targets.push(word);
         }
     }
-    if !(recursive && force) {
+    if !recursive {
         return None;
     }
-    let hit = targets.into_iter().find(|word| is_root_or_home(word, env))?;
-    Some(format!("removes `{}` recursively and by force", hit.raw))
+    destroys_root_or_home(&targets, command.cwd, env, "removes")
 }
 
-/// `/`, `//`, `/*`, `~`, `~/`, `$HOME`, `${HOME}`, the home path, `/tmp/..`, `{/,}`…
-fn is_root_or_home(word: &ShellWord, env: &ShellEnv<'_>) -> bool {
-    let Some(literal) = &word.literal else { return false };
-    let texts = brace_expansions(&literal.text, 64).unwrap_or_else(|| vec![literal.text.clone()]);
-    texts.iter().any(|text| {
-        let path = if literal.home_relative {
-            Path::new("/home-of-user").join(text.trim_start_matches('/'))
-        } else if text.starts_with('/') {
-            PathBuf::from(text)
-        } else {
-            return false;
-        };
-        let mut normal = crate::paths::normalize(&path);
-        // `/*` and `~/.*` remove everything in the directory.
-        if normal.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(['*', '?', '['])) {
-            normal.pop();
+fn find_delete(command: &Command<'_>, env: &ShellEnv<'_>) -> Option<Verdict> {
+    if !command.args.iter().any(|w| w.text() == Some("-delete")) {
+        return None;
+    }
+    let starts: Vec<&ShellWord> = command
+        .args
+        .iter()
+        .take_while(|w| !w.text().is_some_and(|t| t.starts_with('-') || t == "(" || t == "!"))
+        .collect();
+    if starts.is_empty() {
+        let here = ShellWord::literal(".");
+        return destroys_root_or_home(&[&here], command.cwd, env, "deletes everything under");
+    }
+    destroys_root_or_home(&starts, command.cwd, env, "deletes everything under")
+}
+
+/// The first target that is `/`, a system directory, the home or everything in one.
+fn destroys_root_or_home(targets: &[&ShellWord], cwd: &Cwd, env: &ShellEnv<'_>, verb: &str) -> Option<Verdict> {
+    for word in targets {
+        if word.values.iter().any(|value| is_root_or_home(value, cwd, env)) {
+            return Some(Verdict::Denied {
+                message: format!("{verb} `{}` recursively: the root, a system directory or the home", word.raw),
+                word: Some(word.raw.clone()),
+            });
         }
-        let home = env.paths.user_home();
-        normal == Path::new("/")
-            || (literal.home_relative && normal == Path::new("/home-of-user"))
-            || (!literal.home_relative && home.is_some_and(|h| normal == crate::paths::normalize(h)))
+        if word.open && !pinned_below(word) {
+            return Some(Verdict::Unknown {
+                message: format!(
+                    "{verb} `{}` recursively, a path only known at run time that could be / or the home; write the path out",
+                    word.raw
+                ),
+                word: word.raw.clone(),
+            });
+        }
+        let everything_here = word.values.iter().any(|v| !v.home_relative && is_everything_relative(&v.text));
+        if cwd.unknown && everything_here {
+            return Some(Verdict::Unknown {
+                message: format!("{verb} `{}` recursively in a directory only known at run time", word.raw),
+                word: word.raw.clone(),
+            });
+        }
+    }
+    None
+}
+
+/// `"$DIR/build"`: whatever `$DIR` is, the target is a named child, never `/` or `~`.
+fn pinned_below(word: &ShellWord) -> bool {
+    word.tail.as_deref().and_then(|t| t.trim_end_matches('/').rsplit_once('/')).is_some_and(|(_, name)| {
+        !name.is_empty() && name != "." && name != ".." && !name.chars().all(|c| matches!(c, '*' | '?' | '.'))
     })
 }
 
-fn mkfs(_: &Segment, resolved: &Resolved, _: &ShellEnv<'_>) -> Option<String> {
-    resolved.name.starts_with("mkfs").then(|| format!("runs {}, which formats a file system", resolved.name))
+/// `.`, `./`, `*`, `./*`, `..`: the working directory itself, its parent, or all of it.
+fn is_everything_relative(text: &str) -> bool {
+    let trimmed = text.trim_end_matches('/');
+    trimmed.is_empty() || trimmed.split('/').all(|c| c.is_empty() || c == "." || c == ".." || is_everything_glob(c))
 }
 
-/// Structure, not spelling: `:(){ :|:& };:`, `bomb(){ bomb | bomb & }; bomb`,
-/// `f(){ f & f & }; f` all define a function that runs itself detached.
-fn fork_bomb(segment: &Segment, resolved: &Resolved, _: &ShellEnv<'_>) -> Option<String> {
-    let function = segment.function.as_deref()?;
-    (segment.detached && resolved.name == function)
-        .then(|| format!("function `{function}` runs itself in the background or a pipeline: a fork bomb"))
+/// A glob component that matches (almost) any name: `*`, `.*`, `?*`, `[a-z]*`.
+fn is_everything_glob(component: &str) -> bool {
+    let mut stripped = String::new();
+    let mut depth = 0usize;
+    for c in component.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            c => stripped.push(c),
+        }
+    }
+    stripped.contains('*') && stripped.chars().all(|c| matches!(c, '*' | '?' | '.'))
+}
+
+/// Whether removing `value` recursively removes `/`, a system directory, or the home.
+fn is_root_or_home(value: &Literal, cwd: &Cwd, env: &ShellEnv<'_>) -> bool {
+    let home = env.paths.user_home().map(normalize);
+    let candidates: Vec<PathBuf> = if value.home_relative {
+        match &home {
+            Some(home) => vec![normalize(&home.join(value.text.trim_start_matches('/')))],
+            // Whose home is unknown: `~` itself is the home all the same.
+            None => return value.text.trim_matches('/').is_empty() || is_everything_relative(&value.text),
+        }
+    } else {
+        cwd.join(&value.text).into_iter().map(|p| crate::paths::without_proc_root(&p)).collect()
+    };
+    let pattern = value.glob.is_some();
+    candidates.iter().any(|path| {
+        let mut path = path.clone();
+        let name = path.file_name().and_then(|n| n.to_str()).map(str::to_owned);
+        if name.as_deref().is_some_and(is_everything_glob) {
+            path.pop();
+        }
+        critical(&path, home.as_deref(), pattern)
+    })
+}
+
+/// `/`, a system directory, the home or one of its ancestors — or, for a glob, a
+/// pattern that can match one of those.
+fn critical(path: &Path, home: Option<&Path>, pattern: bool) -> bool {
+    let text = path.to_string_lossy();
+    let mut known: Vec<PathBuf> = SYSTEM_DIRS.iter().map(PathBuf::from).collect();
+    known.push(PathBuf::from("/"));
+    if let Some(home) = home {
+        known.extend(home.ancestors().map(Path::to_path_buf));
+    }
+    known.iter().any(|k| if pattern { glob_matches(&text, &k.to_string_lossy()) } else { path == k })
+}
+
+fn mkfs(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
+    if command.name == "diskutil" {
+        let verb = operands(command).into_iter().flatten().next()?;
+        let erases = verb.starts_with("erase")
+            || matches!(verb.as_str(), "zerodisk" | "randomdisk" | "secureerase" | "partitiondisk" | "reformat");
+        if !erases {
+            return None;
+        }
+    }
+    Some(Verdict::Denied { message: format!("runs `{}`, which destroys a file system", command.name), word: None })
+}
+
+/// Device files that are not disks.
+fn harmless_device(path: &str) -> bool {
+    let name = path.strip_prefix("/dev/").unwrap_or(path);
+    matches!(
+        name,
+        "null" | "zero" | "full" | "random" | "urandom" | "stdout" | "stderr" | "stdin" | "tty" | "ptmx" | "console"
+    ) || ["pts/", "fd/", "shm/", "tty", "mqueue/"].iter().any(|p| name.starts_with(p))
+}
+
+fn raw_device_write(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
+    let device = |text: &str| {
+        let normal = normalize(Path::new(&text.to_lowercase())).to_string_lossy().into_owned();
+        (normal.starts_with("/dev/") && !harmless_device(&normal)).then_some(normal)
+    };
+    let written: Vec<(&str, String)> = match command.name {
+        "dd" => command
+            .args
+            .iter()
+            .filter_map(|w| Some((w.raw.as_str(), w.text()?.to_lowercase().strip_prefix("of=")?.to_owned())))
+            .collect(),
+        "shred" => command.args.iter().filter_map(|w| Some((w.raw.as_str(), w.text()?.to_owned()))).collect(),
+        _ => Vec::new(),
+    };
+    let redirected = command
+        .redirects
+        .iter()
+        .filter(|r| r.writes)
+        .filter_map(|r| Some((r.target.raw.as_str(), r.target.text()?.to_owned())));
+    for (raw, text) in written.into_iter().chain(redirected) {
+        if let Some(device) = device(&text) {
+            return Some(Verdict::Denied {
+                message: format!("writes to the device `{device}`, destroying what is on it"),
+                word: Some(raw.to_owned()),
+            });
+        }
+    }
+    None
 }

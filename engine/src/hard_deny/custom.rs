@@ -1,101 +1,135 @@
 //! User rules: `Tools.HardDenyPatterns` and `config/hard-deny-overrides.json`.
 //! They only add denials; nothing here can allow what a built-in rule denies.
-
-use std::path::Path;
+//!
+//! A pattern's first word is a command name; its other words must follow among the
+//! arguments in order, with anything in between: `docker rm` matches `docker
+//! --context x rm` and `docker container rm` too. Everything compares lowercase.
 
 use super::ShellEnv;
+use super::builtin::Command;
 use crate::config::HardDenyRule;
-use crate::shell::{Resolved, Segment, ShellWord};
+use crate::shell::ShellWord;
 
-/// A segment's normalised command words: the resolved command name, then its static
-/// arguments up to the first dynamic one.
-pub(crate) fn chain<'s>(segment: &'s Segment, resolved: &'s Resolved) -> Vec<&'s str> {
-    let args = segment.words.get(resolved.args..).unwrap_or_default();
-    std::iter::once(resolved.name.as_str()).chain(args.iter().map_while(ShellWord::text)).collect()
+/// A pattern, lowercase and split into words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pattern {
+    pub text: String,
+    /// The command name (basename of the first word).
+    pub name: String,
+    pub rest: Vec<String>,
 }
 
-/// Whether `chain` starts with the pattern's words (its first word by basename).
-pub(crate) fn starts_with(chain: &[&str], pattern: &[String]) -> bool {
-    let Some((first, rest)) = pattern.split_first() else { return false };
-    let name = first.rsplit('/').next().unwrap_or(first);
-    chain.first() == Some(&name)
-        && rest.len() < chain.len()
-        && rest.iter().zip(chain.iter().skip(1)).all(|(p, c)| p == c)
+impl Pattern {
+    pub fn new(text: &str) -> Option<Self> {
+        let mut words = text.split_whitespace().map(str::to_lowercase);
+        let first = words.next()?;
+        let name = first.rsplit('/').next().unwrap_or(&first).to_owned();
+        Some(Self { text: text.to_owned(), name, rest: words.collect() })
+    }
+
+    /// Whether `command` runs the pattern: its name, then its words in order.
+    pub fn matches(&self, command: &Command<'_>) -> bool {
+        command.name == self.name && in_order(command.args, &self.rest)
+    }
 }
 
-/// Why an overrides rule matches this segment, if it does.
-pub(crate) fn override_matches(
-    rule: &HardDenyRule,
-    segment: &Segment,
-    resolved: &Resolved,
-    env: &ShellEnv<'_>,
-) -> bool {
-    let words = chain(segment, resolved);
+/// Whether `words` appear among `args`, in order; an argument matches a word if any of
+/// its values does (lowercase).
+fn in_order(args: &[ShellWord], words: &[String]) -> bool {
+    let mut args = args.iter();
+    words.iter().all(|word| args.any(|arg| arg.values.iter().any(|v| v.text.to_lowercase() == *word)))
+}
+
+/// Whether an overrides rule matches this command.
+pub(crate) fn override_matches(rule: &HardDenyRule, command: &Command<'_>, text: &str, env: &ShellEnv<'_>) -> bool {
     if let Some(verb) = &rule.verb {
-        if !starts_with(&words, verb) {
+        let Some(pattern) = Pattern::new(&verb.join(" ")) else { return false };
+        if !pattern.matches(command) {
             return false;
         }
-        let rest: Vec<&str> = words.get(verb.len()..).unwrap_or_default().to_vec();
-        let flags_ok = rule.arg_flags.is_empty() || rule.arg_flags.iter().any(|flag| has_flag(&rest, flag));
+        let flags_ok = rule.arg_flags.is_empty() || rule.arg_flags.iter().any(|flag| has_flag(command.args, flag));
         let path_ok = rule.first_path.as_ref().is_none_or(|first| {
-            let operand = rest.iter().find(|w| !w.starts_with('-'));
-            operand.is_some_and(|o| first.one_of.iter().any(|p| same_path(o, p, env)))
+            let operand =
+                command.args.iter().skip(pattern.rest.len()).find(|w| !w.text().is_some_and(|t| t.starts_with('-')));
+            operand.is_some_and(|o| first.one_of.iter().any(|p| same_path(o, p, command, env)))
         });
         return flags_ok && path_ok;
     }
     if let Some(prefix) = &rule.verb_prefix {
-        return resolved.name.starts_with(prefix.as_str());
+        return command.name.starts_with(&prefix.to_lowercase());
     }
     if let Some(raw) = &rule.raw_text {
-        return segment.text.contains(raw.as_str()) || words.join(" ").contains(raw.as_str());
+        let raw = raw.to_lowercase();
+        let words: Vec<&str> = command.args.iter().filter_map(ShellWord::text).collect();
+        let joined = format!("{} {}", command.name, words.join(" ")).to_lowercase();
+        return text.to_lowercase().contains(&raw) || joined.contains(&raw);
     }
     false
 }
 
 /// `-f` is present as itself or inside a cluster like `-rf`; long flags match whole
 /// or before `=`.
-fn has_flag(args: &[&str], flag: &str) -> bool {
+fn has_flag(args: &[ShellWord], flag: &str) -> bool {
+    let flag = flag.to_lowercase();
     let short = flag.strip_prefix('-').filter(|f| f.len() == 1 && !f.starts_with('-'));
-    args.iter().any(|arg| {
-        *arg == flag
-            || arg.split_once('=').is_some_and(|(name, _)| name == flag)
+    args.iter().filter_map(ShellWord::text).any(|arg| {
+        let lower = arg.to_lowercase();
+        lower == flag
+            || lower.split_once('=').is_some_and(|(name, _)| name == flag)
             || short.is_some_and(|s| arg.starts_with('-') && !arg.starts_with("--") && arg.contains(s))
     })
 }
 
-fn same_path(operand: &str, listed: &str, env: &ShellEnv<'_>) -> bool {
-    let resolve = |text: &str| {
-        let (rest, home) = match text.strip_prefix('~') {
-            Some(rest) => (rest, true),
-            None => (text, false),
-        };
-        env.paths.resolve(rest, home, env.working_directory)
+fn same_path(operand: &ShellWord, listed: &str, command: &Command<'_>, env: &ShellEnv<'_>) -> bool {
+    let resolve = |text: &str, home: bool| -> Vec<std::path::PathBuf> {
+        if home {
+            return env
+                .paths
+                .user_home()
+                .map(|h| crate::paths::normalize(&h.join(text.trim_start_matches('/'))))
+                .into_iter()
+                .collect();
+        }
+        command.cwd.join(text)
     };
-    match (resolve(operand), resolve(listed)) {
-        (Some(a), Some(b)) => a == b,
-        _ => Path::new(operand) == Path::new(listed),
-    }
+    let listed = match listed.strip_prefix('~') {
+        Some(rest) => resolve(rest, true),
+        None => resolve(listed, false),
+    };
+    operand.values.iter().any(|v| resolve(&v.text, v.home_relative).iter().any(|p| listed.contains(p)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shell::Cwd;
+
+    fn command<'a>(name: &'a str, args: &'a [ShellWord], cwd: &'a Cwd) -> Command<'a> {
+        Command { name, args, redirects: &[], cwd }
+    }
+
+    fn words(text: &str) -> Vec<ShellWord> {
+        text.split(' ').map(ShellWord::literal).collect()
+    }
 
     #[test]
-    fn patterns_match_word_chains_not_substrings() {
-        let pattern = vec!["docker".to_owned(), "rm".to_owned()];
-        assert!(starts_with(&["docker", "rm", "foo"], &pattern));
-        assert!(starts_with(&["docker", "rm"], &pattern));
-        assert!(!starts_with(&["docker", "rmi", "foo"], &pattern));
-        assert!(!starts_with(&["docker"], &pattern));
-        assert!(starts_with(&["docker", "rm"], &["/usr/bin/docker".to_owned(), "rm".to_owned()]));
+    fn patterns_match_across_global_options_and_case() {
+        let cwd = Cwd::unknown();
+        let pattern = Pattern::new("Docker RM").unwrap();
+        assert!(pattern.matches(&command("docker", &words("rm foo"), &cwd)));
+        assert!(pattern.matches(&command("docker", &words("--context x rm foo"), &cwd)));
+        assert!(pattern.matches(&command("docker", &words("container RM foo"), &cwd)));
+        assert!(!pattern.matches(&command("docker", &words("rmi foo"), &cwd)));
+        assert!(!pattern.matches(&command("docker", &words("ps"), &cwd)));
+        assert!(Pattern::new("/usr/bin/docker rm").unwrap().matches(&command("docker", &words("rm"), &cwd)));
     }
 
     #[test]
     fn flags_match_in_clusters() {
-        assert!(has_flag(&["-rf", "x"], "-f"));
-        assert!(has_flag(&["--force=yes"], "--force"));
-        assert!(!has_flag(&["--fast"], "-f"));
-        assert!(!has_flag(&["file"], "-f"));
+        assert!(has_flag(&words("-rf x"), "-f"));
+        assert!(has_flag(&words("--force=yes"), "--force"));
+        assert!(has_flag(&words("--FORCE"), "--force"));
+        assert!(!has_flag(&words("--fast"), "-f"));
+        assert!(!has_flag(&words("file"), "-f"));
     }
 }

@@ -2,11 +2,15 @@
 //! hard deny (which protected paths a call touches). They run before any grant or
 //! approval, and nothing can override them.
 //!
-//! The result is evidence, not a bool: which rule, which segment, which reason code,
-//! which config it came from. The policy layer feeds it into Cedar's context.
+//! The result is evidence, not a bool: which rule, which segment, which word, which
+//! reason code, which config it came from. The policy layer feeds it into Cedar's
+//! context.
 
 mod builtin;
 mod custom;
+pub(crate) mod glob;
+mod operation;
+mod resource;
 
 use std::path::Path;
 
@@ -16,9 +20,12 @@ use serde::Serialize;
 use crate::config::{HardDenyRule, HomeConfig};
 use crate::decision::Layer;
 use crate::diagnostic::Diagnostic;
-use crate::paths::{Access, ProtectedPaths, canonical};
+use crate::paths::{Access, ProtectedPaths};
 use crate::reason::ReasonCode;
-use crate::shell::{Invocation, Limits, ParsedCommand, Segment, parse};
+use crate::shell::{Limits, ParsedCommand, Start, parse};
+
+use custom::Pattern;
+use operation::Found;
 
 /// Where the built-in rules come from, as cited in decisions.
 pub const BUILTIN_SOURCE: &str = "built-in hard-deny list";
@@ -37,6 +44,8 @@ pub struct HardDenyMatch {
     pub reason_code: ReasonCode,
     /// The segment that matched, when the call was a shell command.
     pub segment: Option<SegmentRef>,
+    /// The word that matched, as written (`/usr/bin/sudo`, `'BEGIN{system("sudo id")}'`).
+    pub word: Option<String>,
     pub message: String,
     /// The rule's origin: the built-in list, a config key or a file and pointer.
     pub source: String,
@@ -53,8 +62,11 @@ pub struct SegmentRef {
 /// The user's rules, compiled once per config generation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HardDenyRules {
-    patterns: Vec<(String, Vec<String>)>,
+    patterns: Vec<Pattern>,
     overrides: Vec<HardDenyRule>,
+    /// Command names (lowercase) the user's rules look at.
+    names: Vec<String>,
+    prefixes: Vec<String>,
 }
 
 impl HardDenyRules {
@@ -73,12 +85,31 @@ impl HardDenyRules {
     }
 
     pub fn new(patterns: &[String], overrides: &[HardDenyRule]) -> Self {
-        let patterns = patterns
-            .iter()
-            .map(|p| (p.clone(), p.split_whitespace().map(str::to_owned).collect::<Vec<_>>()))
-            .filter(|(_, words)| !words.is_empty())
-            .collect();
-        Self { patterns, overrides: overrides.to_vec() }
+        let patterns: Vec<Pattern> = patterns.iter().filter_map(|p| Pattern::new(p)).collect();
+        let mut names: Vec<String> = patterns.iter().map(|p| p.name.clone()).collect();
+        let mut prefixes = Vec::new();
+        for rule in overrides {
+            if let Some(pattern) = rule.verb.as_ref().and_then(|v| Pattern::new(&v.join(" "))) {
+                names.push(pattern.name);
+            }
+            if let Some(prefix) = &rule.verb_prefix {
+                prefixes.push(prefix.to_lowercase());
+            }
+        }
+        Self { patterns, overrides: overrides.to_vec(), names, prefixes }
+    }
+
+    /// Whether some rule, built-in or the user's, looks at commands of this name.
+    fn is_trigger(&self, name: &str) -> bool {
+        builtin::BUILTIN_RULES.iter().any(|r| r.looks_at(name))
+            || self.names.iter().any(|n| n == name)
+            || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+    }
+
+    /// Every name some rule looks at (prefix rules by their prefix).
+    fn trigger_names(&self) -> impl Iterator<Item = &str> {
+        let builtin = builtin::BUILTIN_RULES.iter().flat_map(|r| r.names.iter().chain(r.prefixes).copied());
+        builtin.chain(self.names.iter().map(String::as_str)).chain(self.prefixes.iter().map(String::as_str))
     }
 }
 
@@ -93,7 +124,8 @@ pub struct ShellEnv<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShellVerdict {
     pub parsed: ParsedCommand,
-    /// Every match; the first decides. Operation-layer matches come before resource-layer ones.
+    /// Every match; the first decides. Operation-layer matches come before resource-layer
+    /// ones, and what a segment runs before what it may run.
     pub matches: Vec<HardDenyMatch>,
 }
 
@@ -104,25 +136,22 @@ impl ShellVerdict {
 }
 
 pub fn check_shell(command: &str, rules: &HardDenyRules, env: &ShellEnv<'_>) -> ShellVerdict {
-    let parsed = parse(command, &Limits::default());
+    let start = Start { cwd: env.working_directory, user_home: env.paths.user_home() };
+    let parsed = parse(command, &Limits::default(), &start);
     let total = parsed.segments.len();
-    let mut matches = refusals(&parsed, total);
-    for segment in &parsed.segments {
-        operation_matches(segment, total, rules, env, &mut matches);
+    let mut found: Vec<(Found, HardDenyMatch)> =
+        refusals(&parsed, total).into_iter().map(|m| (Found::Unresolved, m)).collect();
+    found.extend(operation::matches(&parsed, rules, env));
+    if found.is_empty() {
+        let mut resolver = resource::Resolver::new(env);
+        found.extend(
+            parsed.segments.iter().filter_map(|s| resolver.segment(s, total)).map(|m| (Found::Runs, m)).take(1),
+        );
     }
-    if matches.is_empty() {
-        for segment in &parsed.segments {
-            matches.extend(resource_match(segment, total, env));
-        }
-    }
-    // Every match denies; the most specific one is reported first, so `$(sudo id)`
-    // reads as privilege escalation rather than as an unresolvable word.
-    matches.sort_by_key(|m| m.reason_code == ReasonCode::HardDenyUnresolvedCommand);
-    ShellVerdict { parsed, matches }
-}
-
-fn segment_ref(segment: &Segment, total: usize) -> SegmentRef {
-    SegmentRef { index: segment.index, total, text: segment.text.clone() }
+    // Every match denies; the most direct one is reported first, so `bash -c 'sudo
+    // id'` reads as privilege escalation in the script rather than as a string.
+    found.sort_by_key(|(how, m)| (*how, m.segment.as_ref().map_or(0, |s| s.index)));
+    ShellVerdict { parsed, matches: found.into_iter().map(|(_, m)| m).collect() }
 }
 
 /// Text that could not be analysed is denied: what cannot be read cannot be allowed.
@@ -135,123 +164,16 @@ fn refusals(parsed: &ParsedCommand, total: usize) -> Vec<HardDenyMatch> {
             rule: "unanalysable-command".to_owned(),
             category: "obfuscation".to_owned(),
             reason_code: ReasonCode::HardDenyUnresolvedCommand,
-            segment: refusal.segment.and_then(|i| parsed.segments.get(i - 1)).map(|s| segment_ref(s, total)),
+            segment: refusal.segment.and_then(|i| parsed.segments.get(i - 1)).map(|s| SegmentRef {
+                index: s.index,
+                total,
+                text: s.text.clone(),
+            }),
+            word: refusal.word.clone(),
             message: refusal.message.clone(),
             source: BUILTIN_SOURCE.to_owned(),
         })
         .collect()
-}
-
-fn operation_matches(
-    segment: &Segment,
-    total: usize,
-    rules: &HardDenyRules,
-    env: &ShellEnv<'_>,
-    out: &mut Vec<HardDenyMatch>,
-) {
-    let at = || Some(segment_ref(segment, total));
-    let resolved = match &segment.invocation {
-        Invocation::Empty => return,
-        Invocation::Unresolved { word, why } => {
-            return out.push(HardDenyMatch {
-                layer: Layer::OperationHardDeny,
-                rule: "unresolved-command".to_owned(),
-                category: "obfuscation".to_owned(),
-                reason_code: ReasonCode::HardDenyUnresolvedCommand,
-                segment: at(),
-                message: format!("the command `{word}` cannot be resolved statically: {why}; write the plain command"),
-                source: BUILTIN_SOURCE.to_owned(),
-            });
-        }
-        Invocation::Command(resolved) => resolved,
-    };
-    for rule in builtin::BUILTIN_RULES {
-        if let Some(why) = (rule.check)(segment, resolved, env) {
-            out.push(HardDenyMatch {
-                layer: Layer::OperationHardDeny,
-                rule: rule.id.to_owned(),
-                category: rule.category.to_owned(),
-                reason_code: rule.reason,
-                segment: at(),
-                message: why,
-                source: BUILTIN_SOURCE.to_owned(),
-            });
-        }
-    }
-    let words = custom::chain(segment, resolved);
-    for (text, pattern) in &rules.patterns {
-        if custom::starts_with(&words, pattern) {
-            out.push(HardDenyMatch {
-                layer: Layer::OperationHardDeny,
-                rule: format!("pattern:{text}"),
-                category: "custom".to_owned(),
-                reason_code: ReasonCode::HardDenyCustomDeny,
-                segment: at(),
-                message: format!("matches the hard-deny pattern `{text}`"),
-                source: PATTERNS_SOURCE.to_owned(),
-            });
-        }
-    }
-    for (index, rule) in rules.overrides.iter().enumerate() {
-        if custom::override_matches(rule, segment, resolved, env) {
-            out.push(HardDenyMatch {
-                layer: Layer::OperationHardDeny,
-                rule: format!("override:{index}"),
-                category: rule.category.clone().unwrap_or_else(|| "custom".to_owned()),
-                reason_code: ReasonCode::HardDenyCustomDeny,
-                segment: at(),
-                message: rule.reason.clone(),
-                source: format!("{OVERRIDES_SOURCE} /{index}"),
-            });
-        }
-    }
-}
-
-/// Commands that only list or inspect names and metadata, never file contents.
-const LISTING_COMMANDS: &[&str] = &["ls", "stat", "du", "test", "[", "cd", "pwd", "realpath", "dirname", "basename"];
-/// Commands that read but never write the files they are given.
-const READ_ONLY_COMMANDS: &[&str] =
-    &["cat", "less", "more", "head", "tail", "grep", "rg", "jq", "wc", "diff", "file", "md5sum", "sha256sum"];
-
-fn resource_match(segment: &Segment, total: usize, env: &ShellEnv<'_>) -> Option<HardDenyMatch> {
-    let name = match &segment.invocation {
-        Invocation::Command(resolved) => resolved.name.as_str(),
-        _ => "",
-    };
-    let words = segment.words.iter().map(|w| (false, w));
-    let redirects = segment.redirects.iter().map(|(writes, w)| (*writes, w));
-    for (redirect_write, word) in words.chain(redirects) {
-        let Some(literal) = &word.literal else { continue };
-        // `--file=~/x`: some programs expand the `~` after `=` themselves.
-        let after_equals = literal.text.split_once('=').map(|(_, v)| match v.strip_prefix('~') {
-            Some(rest) if rest.is_empty() || rest.starts_with('/') => (rest, true),
-            _ => (v, false),
-        });
-        let candidates = std::iter::once((literal.text.as_str(), literal.home_relative)).chain(after_equals);
-        for (candidate, home_relative) in candidates {
-            let Some(path) = env.paths.resolve(candidate, home_relative, env.working_directory) else { continue };
-            let path = if candidate.contains('/') || home_relative { canonical(&path) } else { path };
-            let label = env.paths.denies(&path, Access::Read).or_else(|| {
-                let writes =
-                    redirect_write || !(READ_ONLY_COMMANDS.contains(&name) || LISTING_COMMANDS.contains(&name));
-                let write_denied = env.paths.denies(&path, Access::Write).filter(|_| writes);
-                let lists = LISTING_COMMANDS.contains(&name) && !redirect_write;
-                write_denied.or_else(|| env.paths.holds_protected(&path).filter(|_| !lists))
-            });
-            if let Some(label) = label {
-                return Some(HardDenyMatch {
-                    layer: Layer::ResourceHardDeny,
-                    rule: "protected-path".to_owned(),
-                    category: "protected_path".to_owned(),
-                    reason_code: ReasonCode::ShellReferencesProtectedPath,
-                    segment: Some(segment_ref(segment, total)),
-                    message: format!("`{}` names {label}, which agents may not touch", word.raw),
-                    source: BUILTIN_SOURCE.to_owned(),
-                });
-            }
-        }
-    }
-    None
 }
 
 /// File tools and the access they need; anything else named here is not a file tool.
@@ -266,21 +188,14 @@ pub fn file_tool_access(tool: &str) -> Option<Access> {
 /// The resource layer for a file tool's `path` argument.
 pub fn check_file_path(tool: &str, path: &str, env: &ShellEnv<'_>) -> Option<HardDenyMatch> {
     let access = file_tool_access(tool)?;
-    let (rest, home_relative) = match path.strip_prefix('~') {
-        Some(rest) if rest.is_empty() || rest.starts_with('/') => (rest, true),
-        _ => (path, false),
-    };
-    let resolved = canonical(&env.paths.resolve(rest, home_relative, env.working_directory)?);
-    let label = env.paths.denies(&resolved, access).or_else(|| {
-        // Searching a directory reads every file under it.
-        (tool == "file_search").then(|| env.paths.holds_protected(&resolved)).flatten()
-    })?;
+    let label = resource::file_path(tool, path, access, env)?;
     Some(HardDenyMatch {
         layer: Layer::ResourceHardDeny,
         rule: "protected-path".to_owned(),
         category: "protected_path".to_owned(),
         reason_code: ReasonCode::HardDenyProtectedPath,
         segment: None,
+        word: Some(path.to_owned()),
         message: format!(
             "`{tool}` on `{path}` touches {label}, which agents may not {}",
             match access {
@@ -300,6 +215,8 @@ pub struct ShellCheckReport {
     pub reason_code: Option<ReasonCode>,
     pub layer: Option<Layer>,
     pub segment: Option<SegmentRef>,
+    /// The word that matched, as written.
+    pub word: Option<String>,
     pub rule: Option<String>,
     pub message: String,
     pub source: Option<String>,
@@ -323,6 +240,7 @@ impl ShellCheckReport {
                 reason_code: Some(denial.reason_code),
                 layer: Some(denial.layer),
                 segment: denial.segment.clone(),
+                word: denial.word.clone(),
                 rule: Some(denial.rule.clone()),
                 message: match &denial.segment {
                     Some(s) => format!("segment {} of {}, `{}`: {}", s.index, s.total, s.text, denial.message),
@@ -336,6 +254,7 @@ impl ShellCheckReport {
                 reason_code: None,
                 layer: None,
                 segment: None,
+                word: None,
                 rule: None,
                 message: format!("{segments} segment(s); no hard-deny rule matched"),
                 source: None,
@@ -352,6 +271,7 @@ impl ShellCheckReport {
             reason_code: Some(ReasonCode::InternalPolicyFailure),
             layer: Some(Layer::OperationHardDeny),
             segment: None,
+            word: None,
             rule: None,
             message: format!(
                 "the hard-deny rules cannot be loaded, so every command is denied: {}",

@@ -409,7 +409,7 @@ impl CompiledPolicy {
                     Invocation::Empty => continue,
                     Invocation::Unresolved { .. } => return None,
                     Invocation::Command(resolved) => {
-                        chain(&resolved.name, segment.words.get(resolved.args..).unwrap_or_default())
+                        chain(&resolved.name, segment.words.get(resolved.args()..).unwrap_or_default())
                     }
                 };
                 let covering = entries.iter().position(|(_, entry)| match entry {

@@ -192,6 +192,7 @@ pub(crate) fn missing_command() -> HardDenyMatch {
         category: "obfuscation".to_owned(),
         reason_code: ReasonCode::HardDenyUnresolvedCommand,
         segment: None,
+        word: None,
         message: "`shell_execute` was called without a `command` argument".to_owned(),
         source: BUILTIN_SOURCE.to_owned(),
     }

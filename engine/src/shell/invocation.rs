@@ -1,12 +1,16 @@
-//! What a simple command actually runs, seen through wrappers.
+//! What a simple command runs, seen through the wrappers this module knows.
 //!
 //! `/usr/bin/env -i nice -n 5 sudo id` runs `sudo`; `bash -c 'sudo id'` and
 //! `eval "sudo id"` run a script that must itself be analysed; `echo … | sh` runs
-//! commands nobody can see. This module turns a segment's words into one of those
-//! answers. A command word that cannot be known statically is `Unresolved`, which the
-//! hard-deny layer refuses: the agent can always write the plain command instead.
+//! commands nobody can see. This table exists for precise explanations ("runs sudo
+//! through env, nice"); it is not the only line of defence — any argument of any
+//! command is also checked as a command it may run (see `embedded`). A command word
+//! that cannot be known statically is `Unresolved`, which the hard-deny layer refuses:
+//! the agent can always write the plain command instead.
 
-use super::word::{ShellWord, brace_expansions};
+use super::programs::{interpreter, is_shell};
+use super::word::ShellWord;
+use crate::paths::normalize;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invocation {
@@ -21,58 +25,178 @@ pub enum Invocation {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
-    /// The command's name: quote-removed, path prefix stripped (`sudo`).
+    /// The command's name: quote-removed, path prefix stripped, lowercase (`sudo`).
     pub name: String,
-    /// Index in the segment's words of the first argument.
-    pub args: usize,
+    /// Index in the segment's words of the command word.
+    pub at: usize,
     /// Wrappers looked through, outermost first (`env`, `nice`).
     pub through: Vec<String>,
     /// Scripts the command runs (`sh -c`, `eval`, `find -exec`, `watch`, a here-string
     /// fed to a shell): analysed as segments of their own.
     pub scripts: Vec<String>,
+    /// Indexes of the words it runs as script files (`bash FILE`, `source FILE`).
+    pub script_files: Vec<usize>,
 }
 
-/// What feeds the command's standard input, for shells that read commands from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stdin<'a> {
+impl Resolved {
+    /// Index in the segment's words of the first argument.
+    pub fn args(&self) -> usize {
+        self.at + 1
+    }
+}
+
+/// What feeds a command's standard input, for shells that read commands from it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Stdin {
+    #[default]
     Inherited,
+    /// Another command's output.
     Pipe,
-    Text(&'a ShellWord),
+    /// A here-string or here-document.
+    Text(ShellWord),
+    /// A file (`< script.sh`).
+    File(ShellWord),
+    /// Something only known at run time (`< <(curl …)`, `<&3` of an unknown descriptor).
+    Unseen,
 }
 
-const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish"];
+/// A wrapper: a program that runs its operand as a command.
+struct Wrapper {
+    name: &'static str,
+    /// Options that take the next word as their value (`-n 5`).
+    valued: &'static [&'static str],
+    /// Positional operands before the command (`timeout DURATION cmd`).
+    operands: usize,
+    /// Subcommands that must come first (`npm exec cmd`); empty for none.
+    subcommands: &'static [&'static str],
+}
 
-/// Wrappers that run their operand as a command, with the options that take a value.
-const WRAPPERS: &[(&str, &[&str])] = &[
-    ("env", &["-u", "--unset", "-C", "--chdir"]),
-    ("command", &[]),
-    ("exec", &["-a"]),
-    ("nohup", &[]),
-    ("nice", &["-n", "--adjustment"]),
-    ("timeout", &["-s", "--signal", "-k", "--kill-after"]),
-    ("xargs", &["-I", "-L", "-n", "-P", "-d", "-E", "-s", "-a", "--arg-file", "--delimiter", "--max-args"]),
-    ("time", &["-f", "--format", "-o", "--output"]),
-    ("builtin", &[]),
-    ("stdbuf", &["-i", "-o", "-e"]),
-    ("setsid", &[]),
-    ("ionice", &["-c", "-n", "-p", "-P", "-u"]),
-    ("busybox", &[]),
+const fn wrapper(name: &'static str, valued: &'static [&'static str]) -> Wrapper {
+    Wrapper { name, valued, operands: 0, subcommands: &[] }
+}
+
+const fn runner(name: &'static str, subcommands: &'static [&'static str]) -> Wrapper {
+    Wrapper { name, valued: &[], operands: 0, subcommands }
+}
+
+const WRAPPERS: &[Wrapper] = &[
+    wrapper("env", &["-u", "--unset", "-C", "--chdir"]),
+    wrapper("command", &[]),
+    wrapper("builtin", &[]),
+    wrapper("exec", &["-a"]),
+    wrapper("nohup", &[]),
+    wrapper("nice", &["-n", "--adjustment"]),
+    Wrapper { operands: 1, ..wrapper("timeout", &["-s", "--signal", "-k", "--kill-after"]) },
+    wrapper(
+        "xargs",
+        &[
+            "-a",
+            "--arg-file",
+            "-d",
+            "--delimiter",
+            "-E",
+            "-e",
+            "--eof",
+            "-I",
+            "-i",
+            "--replace",
+            "-L",
+            "-l",
+            "--max-lines",
+            "-n",
+            "--max-args",
+            "-P",
+            "--max-procs",
+            "-s",
+            "--max-chars",
+            "--process-slot-var",
+        ],
+    ),
+    wrapper("time", &["-f", "--format", "-o", "--output"]),
+    wrapper("stdbuf", &["-i", "-o", "-e", "--input", "--output", "--error"]),
+    wrapper("setsid", &[]),
+    wrapper("ionice", &["-c", "--class", "-n", "--classdata", "-p", "--pid", "-P", "--pgid", "-u", "--uid"]),
+    wrapper("busybox", &[]),
+    wrapper("toybox", &[]),
+    Wrapper { operands: 1, ..wrapper("chroot", &["--userspec", "--groups"]) },
+    Wrapper { operands: 1, ..wrapper("flock", &["-w", "--timeout", "-E", "--conflict-exit-code"]) },
+    Wrapper { operands: 1, ..wrapper("taskset", &[]) },
+    Wrapper { operands: 1, ..wrapper("chrt", &["-T", "--sched-runtime", "-P", "--sched-period", "-D"]) },
+    Wrapper { operands: 1, ..wrapper("setarch", &[]) },
+    wrapper("unshare", &["-S", "--setuid", "-G", "--setgid", "-R", "--root", "-w", "--wd"]),
+    wrapper("nsenter", &["-t", "--target", "-S", "--setuid", "-G", "--setgid", "-r", "-w"]),
+    wrapper("setpriv", &[]),
+    wrapper("strace", &["-o", "-e", "-p", "-s", "-u", "-E", "-a", "-b", "-I", "-O", "-P", "-S", "-X"]),
+    wrapper("ltrace", &["-o", "-e", "-p", "-s", "-u", "-n", "-a", "-A", "-D", "-F", "-l", "-x"]),
+    wrapper("valgrind", &[]),
+    wrapper(
+        "systemd-run",
+        &[
+            "-p",
+            "--property",
+            "-u",
+            "--unit",
+            "-M",
+            "-H",
+            "-E",
+            "--setenv",
+            "--uid",
+            "--gid",
+            "--slice",
+            "--description",
+        ],
+    ),
+    wrapper("firejail", &[]),
+    wrapper("rlwrap", &["-a", "-b", "-f", "-H", "-l", "-p", "-P", "-s", "-S", "-t", "-w", "-z"]),
+    wrapper("sshpass", &["-p", "-f", "-d", "-P"]),
+    wrapper("torsocks", &["-u", "-p", "-a", "-P"]),
+    wrapper("torify", &[]),
+    wrapper("proxychains", &["-f"]),
+    wrapper("proxychains4", &["-f"]),
+    wrapper("ssh-agent", &["-a", "-E", "-t", "-P"]),
+    wrapper("dbus-launch", &[]),
+    wrapper("catchsegv", &[]),
+    wrapper("eatmydata", &[]),
+    wrapper("fakeroot", &[]),
+    wrapper("unbuffer", &[]),
+    wrapper("caffeinate", &["-t", "-w"]),
+    wrapper("cpulimit", &["-l", "--limit", "-p", "--pid", "-e", "--exe"]),
+    wrapper("choom", &["-n", "-p"]),
+    wrapper("aa-exec", &["-p", "--profile", "-n", "--namespace"]),
+    wrapper("pexec", &[]),
+    wrapper("multitime", &["-n", "-s"]),
+    wrapper("softlimit", &["-a", "-c", "-d", "-f", "-l", "-m", "-o", "-p", "-r", "-s", "-t"]),
+    Wrapper { operands: 1, ..wrapper("setlock", &[]) },
+    Wrapper { operands: 1, ..wrapper("logsave", &[]) },
+    runner("npm", &["exec", "x"]),
+    runner("npx", &[]),
+    runner("yarn", &["exec", "dlx"]),
+    runner("pnpm", &["exec", "dlx"]),
+    runner("uv", &["run"]),
+    runner("uvx", &[]),
+    runner("bundle", &["exec"]),
+    runner("cabal", &["exec", "run"]),
+    runner("poetry", &["run"]),
+    runner("pipenv", &["run"]),
+    runner("pdm", &["run"]),
+    runner("hatch", &["run"]),
+    runner("conda", &["run"]),
 ];
-
-/// Wrappers that take one positional operand before the command (`timeout 5 cmd`).
-const WRAPPERS_WITH_OPERAND: &[&str] = &["timeout", "chroot"];
 
 /// How many wrappers deep we look before calling the command unresolvable.
 const MAX_WRAPPERS: usize = 16;
 
-pub fn resolve(words: &[ShellWord], stdin: Stdin<'_>) -> Invocation {
-    let mut through = Vec::new();
+/// Resolves a segment's command words. `stdin` is what feeds the command.
+pub fn resolve(words: &[ShellWord], stdin: &Stdin) -> Invocation {
+    let mut through: Vec<String> = Vec::new();
+    let mut wrapper_at = Vec::new();
     let mut at = 0;
     for _ in 0..MAX_WRAPPERS {
         let Some(word) = words.get(at) else {
-            return match through.pop() {
-                Some(name) => command(name, at, through, Vec::new()),
-                None => Invocation::Empty,
+            // A wrapper with nothing to wrap (`env`, `nohup`) is the command itself.
+            return match (through.pop(), wrapper_at.pop()) {
+                (Some(name), Some(index)) => command(name, index, through),
+                _ => Invocation::Empty,
             };
         };
         let name = match command_name(word) {
@@ -82,6 +206,7 @@ pub fn resolve(words: &[ShellWord], stdin: Stdin<'_>) -> Invocation {
         let rest = words.get(at + 1..).unwrap_or_default();
         if let Some(next) = unwrap(&name, rest) {
             through.push(name);
+            wrapper_at.push(at);
             at += 1 + next;
             continue;
         }
@@ -91,57 +216,74 @@ pub fn resolve(words: &[ShellWord], stdin: Stdin<'_>) -> Invocation {
     Invocation::Unresolved { word: raw, why: "wrapped too many times".to_owned() }
 }
 
-fn command(name: String, args: usize, through: Vec<String>, scripts: Vec<String>) -> Invocation {
-    Invocation::Command(Resolved { name, args, through, scripts })
+fn command(name: String, at: usize, through: Vec<String>) -> Invocation {
+    Invocation::Command(Resolved { name, at, through, scripts: Vec::new(), script_files: Vec::new() })
 }
 
-/// The basename of a static command word, or why it has none.
+/// The lowercase basename of a static command word, or why it has none. Case is
+/// folded because macOS file systems are case-insensitive: `SUDO` runs sudo there.
 pub fn command_name(word: &ShellWord) -> Result<String, String> {
-    let Some(literal) = &word.literal else {
+    if word.open {
         return Err("its value is only known at run time".to_owned());
+    }
+    let literal = match word.values.as_slice() {
+        [only] => only,
+        _ => return Err("it takes several values".to_owned()),
     };
-    if literal.glob {
+    if literal.glob.is_some() {
         return Err("it is a glob pattern the shell would expand".to_owned());
     }
-    // `{su,}do id` runs `sudo do id`: the first expansion is the command.
-    let expanded = match literal.braces {
-        true => brace_expansions(&literal.text, 64).and_then(|all| all.into_iter().next()),
-        false => Some(literal.text.clone()),
-    };
-    let Some(text) = expanded else {
-        return Err("it is a brace expansion too large to follow".to_owned());
-    };
-    let name = text.rsplit('/').next().unwrap_or_default();
+    let name = literal.text.rsplit('/').next().unwrap_or_default();
     if name.is_empty() || name.contains(char::is_whitespace) {
         return Err("it is not a command name".to_owned());
     }
-    Ok(name.to_owned())
+    Ok(name.to_lowercase())
 }
+
+/// `ld-linux-x86-64.so.2 PROGRAM` runs PROGRAM: the dynamic loader is a wrapper too.
+fn is_dynamic_loader(name: &str) -> bool {
+    name == "ld.so" || name.starts_with("ld-linux") || name.starts_with("ld64.so") || name.starts_with("ld-musl")
+}
+
+const LOADER: Wrapper = wrapper("ld.so", &["--library-path", "--preload", "--audit", "--argv0"]);
 
 /// For a wrapper, how many of `rest` belong to it before the wrapped command.
 fn unwrap(name: &str, rest: &[ShellWord]) -> Option<usize> {
-    let (_, valued) = WRAPPERS.iter().find(|(wrapper, _)| *wrapper == name)?;
+    let spec = match WRAPPERS.iter().find(|w| w.name == name) {
+        Some(spec) => spec,
+        None if is_dynamic_loader(name) => &LOADER,
+        None => return None,
+    };
     let mut at = 0;
-    let mut operand_pending = WRAPPERS_WITH_OPERAND.contains(&name);
+    if !spec.subcommands.is_empty() {
+        let first = rest.first()?.text()?.to_ascii_lowercase();
+        if !spec.subcommands.contains(&first.as_str()) {
+            return None;
+        }
+        at = 1;
+    }
+    let mut operands = spec.operands;
+    let mut options_done = false;
     while let Some(word) = rest.get(at) {
         let text = word.text().unwrap_or_default();
-        if text == "--" {
+        if !options_done && text == "--" {
+            options_done = true;
             at += 1;
-            break;
+            continue;
         }
-        let is_assignment = name == "env" && text.contains('=') && !text.starts_with('-');
-        if is_assignment {
-            at += 1;
-        } else if text.starts_with('-') && text.len() > 1 {
-            // `command -v x` only looks `x` up; `env -S` is handled as a script.
+        if !options_done && text.starts_with('-') && text.len() > 1 {
+            // `command -v x` only looks `x` up; `env -S` and `watch` are scripts.
             if (name == "command" && (text.starts_with("-v") || text.starts_with("-V")))
                 || (name == "env" && (text.starts_with("-S") || text.starts_with("--split-string")))
+                || (name == "flock" && matches!(text, "-c" | "--command"))
             {
                 return None;
             }
-            at += if valued.contains(&text) { 2 } else { 1 };
-        } else if operand_pending {
-            operand_pending = false;
+            at += if spec.valued.contains(&text) { 2 } else { 1 };
+        } else if name == "env" && (text.contains('=') || text == "-") {
+            at += 1;
+        } else if operands > 0 {
+            operands -= 1;
             at += 1;
         } else {
             break;
@@ -150,96 +292,169 @@ fn unwrap(name: &str, rest: &[ShellWord]) -> Option<usize> {
     Some(at)
 }
 
-/// Commands that run other commands through their arguments or input.
-fn special(name: String, at: usize, through: Vec<String>, rest: &[ShellWord], stdin: Stdin<'_>) -> Invocation {
-    let scripts = if SHELLS.contains(&name.as_str()) {
-        match shell_script(rest, stdin) {
-            Ok(scripts) => scripts,
-            Err((word, why)) => return Invocation::Unresolved { word, why },
-        }
-    } else if name == "source" || name == "." {
-        match rest.first().map_or(Ok(Vec::new()), |file| script_file(file, stdin)) {
-            Ok(scripts) => scripts,
-            Err((word, why)) => return Invocation::Unresolved { word, why },
-        }
-    } else if name == "alias" {
-        // `alias x=sudo` makes `x` run `sudo`: the value is a command.
-        rest.iter().filter_map(|w| w.text()?.split_once('=').map(|(_, value)| value.to_owned())).collect()
-    } else {
-        let joined = match name.as_str() {
-            "eval" => Some(rest),
-            "watch" => Some(skip_options(rest, &["-n", "--interval", "-d", "--differences"])),
-            "env" => env_split_string(rest),
-            // `trap 'cmd' EXIT` runs `cmd` later; `script -c` and `flock -c` run it now.
-            "trap" => rest.first().filter(|w| w.text() != Some("-")).map(std::slice::from_ref),
-            "script" | "flock" => option_value(rest, &["-c", "--command"]).map(std::slice::from_ref),
-            _ => None,
-        };
-        match joined.map(static_script).transpose() {
-            Ok(script) => script.into_iter().chain(exec_scripts(&name, rest)).collect(),
-            Err((word, why)) => return Invocation::Unresolved { word, why },
-        }
-    };
-    command(name, at + 1, through, scripts)
-}
-
 type Refusal = (String, String);
 
-/// `sh -c SCRIPT`, a shell fed a here-string, or a shell reading a pipe.
-fn shell_script(rest: &[ShellWord], stdin: Stdin<'_>) -> Result<Vec<String>, Refusal> {
-    let mut at = 0;
-    let mut has_c = false;
-    while let Some(text) = rest.get(at).and_then(ShellWord::text) {
-        let is_flag = (text.starts_with('-') || text.starts_with('+')) && text.len() > 1 && text != "--";
-        if !is_flag {
-            break;
+/// Commands that run other commands through their arguments or input.
+fn special(name: String, at: usize, through: Vec<String>, rest: &[ShellWord], stdin: &Stdin) -> Invocation {
+    let mut script_files = Vec::new();
+    let found: Result<Vec<String>, Refusal> = if is_shell(&name) {
+        shell_script(&name, rest, stdin).map(|(scripts, file)| {
+            script_files.extend(file.map(|i| at + 1 + i));
+            scripts
+        })
+    } else if name == "source" || name == "." {
+        match rest.first() {
+            Some(file) => script_file(file, stdin).map(|(scripts, named)| {
+                if named {
+                    script_files.push(at + 1);
+                }
+                scripts
+            }),
+            None => Ok(Vec::new()),
         }
-        has_c |= !text.starts_with("--") && text.contains('c');
-        at += if ["-o", "+o", "-O", "+O", "--rcfile", "--init-file"].contains(&text) { 2 } else { 1 };
-    }
-    if rest.get(at).is_some_and(|w| w.text() == Some("--")) {
-        at += 1;
-    }
-    if has_c {
-        let script = rest.get(at).ok_or_else(|| ("-c".to_owned(), "`-c` has no script".to_owned()))?;
-        return static_script(std::slice::from_ref(script)).map(|s| vec![s]);
-    }
-    if let Some(file) = rest.get(at) {
-        return script_file(file, stdin);
-    }
-    match stdin {
-        Stdin::Inherited => Ok(Vec::new()),
-        Stdin::Text(word) => static_script(std::slice::from_ref(word)).map(|s| vec![s]),
-        Stdin::Pipe => {
-            Err(("|".to_owned(), "a shell reading commands from a pipe runs text nobody can see".to_owned()))
-        }
+    } else if let Some(code_options) = interpreter(&name) {
+        interpreter_program(code_options, rest, stdin).map(|_| Vec::new())
+    } else {
+        other_scripts(&name, rest)
+    };
+    match found {
+        Ok(scripts) => Invocation::Command(Resolved { name, at, through, scripts, script_files }),
+        Err((word, why)) => Invocation::Unresolved { word, why },
     }
 }
 
-/// Paths through which a script file is really standard input.
-const STDIN_PATHS: &[&str] = &["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"];
+fn other_scripts(name: &str, rest: &[ShellWord]) -> Result<Vec<String>, Refusal> {
+    if name == "alias" {
+        // `alias x=sudo` makes `x` run `sudo`: the value is a command.
+        return Ok(rest.iter().filter_map(|w| w.text()?.split_once('=').map(|(_, value)| value.to_owned())).collect());
+    }
+    if name == "find" {
+        return Ok(exec_scripts(rest));
+    }
+    let joined: Option<Vec<&ShellWord>> = match name {
+        "eval" => Some(rest.iter().skip_while(|w| w.text() == Some("--")).collect()),
+        "watch" => watch_script(rest),
+        "env" => env_split_string(rest),
+        // `trap 'cmd' EXIT` runs `cmd` later; `script -c` and `flock -c` run it now.
+        "trap" => rest.first().filter(|w| !matches!(w.text(), Some("-" | "-p" | "-l" | "--"))).map(|w| vec![w]),
+        "script" | "flock" => option_value(rest, 'c', "--command").map(|w| vec![w]),
+        // Callbacks: `mapfile -C cmd`, `compgen -C cmd`, `complete -C cmd`.
+        "mapfile" | "readarray" | "compgen" | "complete" => option_value(rest, 'C', "-C").map(|w| vec![w]),
+        _ => None,
+    };
+    match joined {
+        Some(words) => static_script(&words).map(|script| vec![script]),
+        None => Ok(Vec::new()),
+    }
+}
 
-/// A script a shell or `source` reads from a file. A named file is not ours to see,
-/// but a file that is only known at run time (`<(curl …)`, `$F`) or that is standard
-/// input is text nobody can see, or the here-string it comes from.
-fn script_file(file: &ShellWord, stdin: Stdin<'_>) -> Result<Vec<String>, Refusal> {
-    match file.text() {
-        None => Err((file.raw.clone(), "the script it runs is only known at run time".to_owned())),
-        Some(path) if STDIN_PATHS.contains(&path) => match stdin {
-            Stdin::Text(word) => static_script(std::slice::from_ref(word)).map(|s| vec![s]),
-            Stdin::Pipe => Err((file.raw.clone(), "it runs commands read from a pipe".to_owned())),
-            Stdin::Inherited => Ok(Vec::new()),
-        },
-        Some(_) => Ok(Vec::new()),
+/// `sh -c SCRIPT`, `sh FILE`, a shell fed a here-string, or a shell reading a pipe.
+/// The second value is the index in `rest` of a script file it runs.
+fn shell_script(shell: &str, rest: &[ShellWord], stdin: &Stdin) -> Result<(Vec<String>, Option<usize>), Refusal> {
+    let powershell = matches!(shell, "pwsh" | "powershell");
+    let mut at = 0;
+    let mut scripts = Vec::new();
+    let mut command_next = false;
+    let mut reads_stdin = false;
+    while let Some(word) = rest.get(at) {
+        let Some(text) = word.text() else { break };
+        let lower = text.to_ascii_lowercase();
+        if text == "--" {
+            at += 1;
+            break;
+        }
+        let is_option = (text.starts_with('-') || text.starts_with('+')) && text.len() > 1;
+        if !is_option {
+            break;
+        }
+        if powershell && (lower.starts_with("-e") || lower.starts_with("--e")) {
+            return Err((word.raw.clone(), "it runs a base64-encoded script".to_owned()));
+        }
+        if let Some(value) = text.strip_prefix("--command=").or_else(|| text.strip_prefix("--init-command=")) {
+            scripts.push(value.to_owned());
+        } else if matches!(lower.as_str(), "-command" | "--command" | "-c" | "-init-command" | "--init-command" | "-C")
+            || (!text.starts_with("--") && text.starts_with('-') && text.contains('c'))
+        {
+            command_next = true;
+        }
+        reads_stdin |= !text.starts_with("--") && text.starts_with('-') && text.contains(['s', 'i']);
+        at += if ["-o", "+o", "-O", "+O", "--rcfile", "--init-file"].contains(&text) { 2 } else { 1 };
+    }
+    // Text on a shell's input is read as a script even when the shell has one already:
+    // `BASH_ENV=/dev/stdin bash -c :` reads it at start-up.
+    if let (Stdin::Text(text), true) = (stdin, command_next || !scripts.is_empty()) {
+        scripts.push(static_script(&[text])?);
+    }
+    if command_next {
+        let script = rest.get(at).ok_or_else(|| ("-c".to_owned(), "`-c` has no script".to_owned()))?;
+        scripts.push(static_script(&[script])?);
+        return Ok((scripts, None));
+    }
+    if !scripts.is_empty() {
+        return Ok((scripts, None));
+    }
+    match rest.get(at) {
+        Some(file) if !reads_stdin => {
+            let (scripts, named) = script_file(file, stdin)?;
+            Ok((scripts, named.then_some(at)))
+        }
+        _ => stdin_script(stdin, "a shell").map(|s| (s, None)),
+    }
+}
+
+/// The script a shell or `source` reads from a file operand, and whether it is a
+/// named file (not ours to read, unless this command wrote it: see the walker).
+fn script_file(file: &ShellWord, stdin: &Stdin) -> Result<(Vec<String>, bool), Refusal> {
+    let Some(path) = file.text() else {
+        return Err((file.raw.clone(), "the script it runs is only known at run time".to_owned()));
+    };
+    if is_stdin_path(path) {
+        return stdin_script(stdin, "it").map(|s| (s, false));
+    }
+    Ok((Vec::new(), true))
+}
+
+/// `-`, `/dev/stdin`, `/dev/fd/0`, `/proc/*/fd/0`, however spelled (`/dev/./stdin`).
+pub(crate) fn is_stdin_path(path: &str) -> bool {
+    if path == "-" {
+        return true;
+    }
+    let normal = normalize(std::path::Path::new(path));
+    let text = normal.to_string_lossy();
+    text == "/dev/stdin"
+        || text == "/dev/fd/0"
+        || (text.starts_with("/proc/") && text.ends_with("/fd/0") && text.matches('/').count() == 4)
+}
+
+/// What a command reading its script from stdin runs.
+fn stdin_script(stdin: &Stdin, who: &str) -> Result<Vec<String>, Refusal> {
+    match stdin {
+        Stdin::Inherited | Stdin::File(_) => Ok(Vec::new()),
+        Stdin::Text(word) => static_script(&[word]).map(|s| vec![s]),
+        Stdin::Pipe => Err(("|".to_owned(), format!("{who} reads commands from a pipe: text nobody can see"))),
+        Stdin::Unseen => Err(("<".to_owned(), format!("{who} reads commands from input only known at run time"))),
+    }
+}
+
+/// An interpreter with no code on its command line reads its program from stdin.
+fn interpreter_program(code_options: &[&str], rest: &[ShellWord], stdin: &Stdin) -> Result<(), Refusal> {
+    let has_code = rest.iter().any(|w| w.text().is_some_and(|t| code_options.iter().any(|o| t.starts_with(o))));
+    let operand = rest.iter().find(|w| !w.text().is_some_and(|t| t.starts_with('-') && t != "-"));
+    let reads_stdin = !has_code && operand.is_none_or(|w| w.text().is_some_and(is_stdin_path));
+    match stdin {
+        Stdin::Pipe | Stdin::Unseen if reads_stdin => {
+            Err(("|".to_owned(), "it reads its program from input nobody can see".to_owned()))
+        }
+        _ => Ok(()),
     }
 }
 
 /// The words joined into a script, if all are static.
-fn static_script(words: &[ShellWord]) -> Result<String, Refusal> {
+fn static_script(words: &[&ShellWord]) -> Result<String, Refusal> {
     let mut parts = Vec::new();
     for word in words {
-        match word.text() {
-            Some(text) if !word.literal.as_ref().is_some_and(|l| l.home_relative) => parts.push(text.to_owned()),
+        match word.value() {
+            Some(value) if !value.home_relative => parts.push(value.text.clone()),
             Some(_) => parts.push(word.raw.clone()),
             None => return Err((word.raw.clone(), "the script is only known at run time".to_owned())),
         }
@@ -247,45 +462,128 @@ fn static_script(words: &[ShellWord]) -> Result<String, Refusal> {
     Ok(parts.join(" "))
 }
 
-fn skip_options<'w>(rest: &'w [ShellWord], valued: &[&str]) -> &'w [ShellWord] {
+/// `watch CMD…` joins its arguments into a `sh -c` script (`watch -x` runs them as
+/// they are, which reads the same).
+fn watch_script(rest: &[ShellWord]) -> Option<Vec<&ShellWord>> {
+    let valued = ["-n", "--interval", "-q", "--equexit", "--errexit"];
     let mut at = 0;
     while let Some(text) = rest.get(at).and_then(ShellWord::text) {
-        if !text.starts_with('-') {
+        if !text.starts_with('-') || text == "--" {
+            at += usize::from(text == "--");
             break;
         }
         at += if valued.contains(&text) { 2 } else { 1 };
     }
-    rest.get(at..).unwrap_or_default()
+    Some(rest.get(at..).unwrap_or_default().iter().collect())
 }
 
-/// The word after the first of `options`.
-fn option_value<'w>(rest: &'w [ShellWord], options: &[&str]) -> Option<&'w ShellWord> {
-    let at = rest.iter().position(|w| w.text().is_some_and(|t| options.contains(&t)))?;
-    rest.get(at + 1)
+/// The value of `-X`, `-…X` (last in a cluster), `-Xvalue` or `--long=value`/`--long value`.
+fn option_value<'w>(rest: &'w [ShellWord], short: char, long: &str) -> Option<&'w ShellWord> {
+    for (i, word) in rest.iter().enumerate() {
+        let Some(text) = word.text() else { continue };
+        if text == long || (text.starts_with('-') && !text.starts_with("--") && text.ends_with(short)) {
+            return rest.get(i + 1);
+        }
+        if text.strip_prefix(long).is_some_and(|v| v.starts_with('=')) {
+            return Some(word);
+        }
+    }
+    None
 }
 
-/// `env -S 'cmd args'` / `env --split-string=…`: the string is split into a command.
-fn env_split_string(rest: &[ShellWord]) -> Option<&[ShellWord]> {
+/// `env -S 'cmd args'` / `env -S'…'` / `env --split-string=…`: a string split into a command.
+fn env_split_string(rest: &[ShellWord]) -> Option<Vec<&ShellWord>> {
     let at = rest.iter().position(|w| {
         let text = w.text().unwrap_or_default();
-        text.starts_with("-S") || text.starts_with("--split-string")
+        text.starts_with("-S") || text.starts_with("--split-string") || (text.starts_with('-') && text.contains('S'))
     })?;
-    rest.get(at + 1..)
+    let word = rest.get(at)?;
+    let text = word.text().unwrap_or_default();
+    let attached = text.len() > 2 && !text.starts_with("--split-string") || text.starts_with("--split-string=");
+    let from = if attached { at } else { at + 1 };
+    Some(rest.get(from..).unwrap_or_default().iter().collect())
 }
 
-/// `find … -exec CMD … ;` runs CMD for every match.
-fn exec_scripts(name: &str, rest: &[ShellWord]) -> Vec<String> {
-    if name != "find" {
-        return Vec::new();
-    }
+/// `find … -exec CMD … ;` runs CMD for every match; `{}` stands for the start paths.
+fn exec_scripts(rest: &[ShellWord]) -> Vec<String> {
+    let start = rest
+        .iter()
+        .take_while(|w| !w.text().is_some_and(|t| t.starts_with('-') || t == "(" || t == "!"))
+        .map(|w| w.raw.as_str())
+        .next()
+        .unwrap_or(".");
     let mut scripts = Vec::new();
     let mut words = rest.iter();
     while let Some(word) = words.next() {
         if matches!(word.text(), Some("-exec" | "-execdir" | "-ok" | "-okdir")) {
-            let command: Vec<&str> =
-                words.by_ref().take_while(|w| !matches!(w.text(), Some(";" | "+"))).map(|w| w.raw.as_str()).collect();
+            let command: Vec<String> = words
+                .by_ref()
+                .take_while(|w| !matches!(w.text(), Some(";" | "+")))
+                .map(|w| if w.text() == Some("{}") { start.to_owned() } else { w.raw.clone() })
+                .collect();
             scripts.push(command.join(" "));
         }
     }
     scripts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<ShellWord> {
+        text.split(' ').map(ShellWord::literal).collect()
+    }
+
+    fn resolved(text: &str) -> Resolved {
+        match resolve(&words(text), &Stdin::Inherited) {
+            Invocation::Command(resolved) => resolved,
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn wrapper_options_are_parsed() {
+        for (text, at) in [
+            ("timeout -- 5 sudo id", 3),
+            ("xargs --max-procs 2 sudo", 3),
+            ("stdbuf --output L sudo", 3),
+            ("env - sudo", 2),
+            ("flock /tmp/l sudo id", 2),
+            ("chroot / sudo", 2),
+            ("npm exec sudo", 2),
+            ("/lib64/ld-linux-x86-64.so.2 /usr/bin/sudo id", 1),
+            ("NICE -n 5 SUDO id", 3),
+        ] {
+            let r = resolved(text);
+            assert_eq!((r.name.as_str(), r.at), ("sudo", at), "{text}");
+        }
+    }
+
+    #[test]
+    fn scripts_are_found() {
+        assert_eq!(resolved("bash -c ls").scripts, ["ls"]);
+        assert_eq!(resolved("eval -- sudo id").scripts, ["sudo id"]);
+        assert_eq!(resolved("script -qc id /dev/null").scripts, ["id"]);
+        assert_eq!(resolved("env -Ssudo id").scripts, ["-Ssudo id"]);
+        assert_eq!(resolved("find ~ -exec rm -rf {} +").scripts, ["rm -rf ~"]);
+        assert_eq!(resolved("bash run.sh").script_files, [1]);
+    }
+
+    #[test]
+    fn stdin_paths_are_recognised_however_spelled() {
+        for path in ["-", "/dev/stdin", "/dev/./stdin", "/dev/fd/0", "/proc/self/fd/0", "/proc/1/fd/0"] {
+            assert!(is_stdin_path(path), "{path}");
+        }
+        assert!(!is_stdin_path("/proc/self/fd/0/x"));
+    }
+
+    #[test]
+    fn shells_and_interpreters_reading_a_pipe_are_unresolved() {
+        for text in ["bash", "sh -s", "python3", "perl -", "tcsh", "ksh93"] {
+            assert!(matches!(resolve(&words(text), &Stdin::Pipe), Invocation::Unresolved { .. }), "{text}");
+        }
+        assert!(matches!(resolve(&words("python3 -c x"), &Stdin::Pipe), Invocation::Command(_)));
+        assert!(matches!(resolve(&words("pwsh -EncodedCommand x"), &Stdin::Inherited), Invocation::Unresolved { .. }));
+    }
 }

@@ -3,10 +3,18 @@
 //! A real parser (`brush-parser`) builds the syntax tree; nothing here splits strings
 //! on operators. The hard-deny rules consume [`ParsedCommand`].
 
+mod arithmetic;
+mod cwd;
+mod embedded;
 mod invocation;
+mod programs;
 mod segments;
+mod vars;
 mod word;
 
-pub use invocation::{Invocation, Resolved};
-pub use segments::{Limits, ParsedCommand, Refusal, Segment, parse};
-pub use word::{Literal, ShellWord, brace_expansions};
+pub use cwd::Cwd;
+pub use embedded::Embedded;
+pub use invocation::{Invocation, Resolved, Stdin, command_name};
+pub(crate) use programs::unversioned;
+pub use segments::{Limits, ParsedCommand, Redirect, Refusal, Segment, Start, Stdout, parse};
+pub use word::{Literal, ShellWord};

@@ -5,18 +5,32 @@
 //! `sh -c`, `eval`, `find -exec` and friends run: each simple command becomes a
 //! [`Segment`], numbered in reading order (a command before what it contains).
 //!
+//! The walk follows what bash does statically: brace expansion, variables assigned in
+//! the script, the working directory through `cd`, what feeds each command's input
+//! (a pipe, a here-string — also one given to a whole `{ …; }` group — or a file
+//! descriptor opened by `exec 3<<<…`), where its output goes, and which files the
+//! script itself writes (running one of those is running text nobody has seen).
+//!
 //! Input is bounded before it reaches the parser — length, nesting, script depth — so
 //! no command can exhaust the stack or the clock; what exceeds a bound is a
 //! [`Refusal`], which the hard-deny layer turns into a denial.
 
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
 use brush_parser::ast::{
-    self, AndOrList, Command, CommandPrefixOrSuffixItem, CompoundCommand, CompoundList, IoFileRedirectKind,
-    IoFileRedirectTarget, IoRedirect, Pipeline, SeparatorOperator,
+    self, AndOrList, AssignmentName, AssignmentValue, Command, CommandPrefixOrSuffixItem, CompoundCommand,
+    CompoundList, IoFileRedirectKind, IoFileRedirectTarget, IoRedirect, Pipeline, ProcessSubstitutionKind,
+    SeparatorOperator,
 };
 use brush_parser::{Parser, ParserOptions};
 
+use super::cwd::Cwd;
+use super::embedded::{self, Embedded, Exemption};
 use super::invocation::{Invocation, Stdin, resolve};
-use super::word::ShellWord;
+use super::programs;
+use super::vars::Variables;
+use super::word::{Scope, ShellWord, expand_braces};
 
 /// Bounds on what is analysed; beyond them a command is refused, never half-read.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +47,13 @@ impl Default for Limits {
     }
 }
 
+/// Where a script starts: its working directory (`None`: unknown) and what `~` means.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Start<'a> {
+    pub cwd: Option<&'a Path>,
+    pub user_home: Option<&'a Path>,
+}
+
 /// One simple command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
@@ -40,17 +61,52 @@ pub struct Segment {
     pub index: usize,
     /// The command as written (assignments and words, quotes kept).
     pub text: String,
-    /// The command word and its arguments (assignments and redirections excluded).
+    /// The command word and its arguments, brace-expanded (assignments and
+    /// redirections excluded).
     pub words: Vec<ShellWord>,
+    /// The values of its assignments (`PAGER=… git log`, `export X=…`): text that a
+    /// later expansion or the command may run.
+    pub assignments: Vec<ShellWord>,
     pub invocation: Invocation,
-    /// Redirection targets: (writes?, target).
-    pub redirects: Vec<(bool, ShellWord)>,
+    pub redirects: Vec<Redirect>,
+    pub stdin: Stdin,
+    pub stdout: Stdout,
+    /// Commands inside the strings it is given (`awk 'BEGIN{system("…")}'`).
+    pub embedded: Vec<Embedded>,
+    /// Why its arguments are only names to it (`man kill`), when they are.
+    pub names_only: Option<&'static str>,
+    /// Index in `words` of the first word after which an argument that prose
+    /// (`git commit -m "kill the bug"`) is not taken for a command.
+    pub prose: Vec<usize>,
     /// The segment whose expansion or arguments contain this one.
     pub parent: Option<usize>,
     /// The function whose body this is in, if any.
     pub function: Option<String>,
-    /// Runs in the background (`&`) or as one stage of a multi-command pipeline.
-    pub detached: bool,
+    /// Runs in the background (`&`, `coproc`).
+    pub background: bool,
+    /// Runs as one stage of a multi-command pipeline.
+    pub piped: bool,
+    /// Where it may run.
+    pub cwd: Cwd,
+}
+
+/// A redirection's target and whether it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    pub writes: bool,
+    pub target: ShellWord,
+}
+
+/// Where a command's standard output goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Stdout {
+    /// Wherever the script's goes: the caller reads it.
+    #[default]
+    Inherited,
+    /// A file, or a process substitution.
+    File,
+    /// The next stage of a pipeline, with its command name when that is static.
+    Pipe { into: Option<String> },
 }
 
 /// Why a command was not (fully) analysed.
@@ -58,6 +114,8 @@ pub struct Segment {
 pub struct Refusal {
     /// The segment it concerns, when there is one.
     pub segment: Option<usize>,
+    /// The word it concerns, when there is one.
+    pub word: Option<String>,
     pub message: String,
 }
 
@@ -65,11 +123,28 @@ pub struct Refusal {
 pub struct ParsedCommand {
     pub segments: Vec<Segment>,
     pub refusals: Vec<Refusal>,
+    /// Names of the functions the script defines.
+    pub functions: BTreeSet<String>,
 }
 
-pub fn parse(text: &str, limits: &Limits) -> ParsedCommand {
-    let mut walker = Walker { limits, options: ParserOptions::default(), out: ParsedCommand::default() };
-    walker.script(text, None, 0);
+pub fn parse(text: &str, limits: &Limits, start: &Start<'_>) -> ParsedCommand {
+    let cwd = start.cwd.map_or_else(Cwd::unknown, Cwd::at);
+    let mut walker = Walker {
+        limits,
+        options: ParserOptions::default(),
+        out: ParsedCommand::default(),
+        vars: Variables::default(),
+        cwd,
+        user_home: start.user_home.map(Path::to_path_buf),
+        descriptors: HashMap::new(),
+        written: Vec::new(),
+        source: String::new(),
+    };
+    if text.contains('\0') {
+        walker.refuse(None, "the command contains a NUL byte, which shells read in different ways".to_owned());
+        return walker.out;
+    }
+    walker.script(text, &Context::default());
     walker.out
 }
 
@@ -77,6 +152,15 @@ struct Walker<'l> {
     limits: &'l Limits,
     options: ParserOptions,
     out: ParsedCommand,
+    vars: Variables,
+    cwd: Cwd,
+    user_home: Option<PathBuf>,
+    /// Input descriptors opened by `exec N<…`.
+    descriptors: HashMap<i32, Stdin>,
+    /// Files the script writes, resolved.
+    written: Vec<PathBuf>,
+    /// The text of the script being walked (for source positions).
+    source: String,
 }
 
 /// Where a command sits, as far as the rules care.
@@ -84,18 +168,39 @@ struct Walker<'l> {
 struct Context {
     parent: Option<usize>,
     function: Option<String>,
-    detached: bool,
+    background: bool,
     piped: bool,
     depth: usize,
+    /// Not on the straight-line path: a branch, a loop, a function, a subshell.
+    conditional: bool,
+    /// Input imposed by an enclosing group's redirection or a pipeline.
+    stdin: Option<Stdin>,
+    stdout: Option<Stdout>,
+}
+
+impl Context {
+    fn conditional(&self) -> Self {
+        Self { conditional: true, ..self.clone() }
+    }
 }
 
 impl Walker<'_> {
     fn refuse(&mut self, segment: Option<usize>, message: String) {
-        self.out.refusals.push(Refusal { segment, message });
+        self.out.refusals.push(Refusal { segment, word: None, message });
     }
 
-    fn script(&mut self, text: &str, parent: Option<usize>, depth: usize) {
-        if depth > self.limits.max_script_depth {
+    fn scope(&self) -> Scope<'_> {
+        Scope { options: &self.options, vars: &self.vars, cwd: &self.cwd }
+    }
+
+    fn word(&self, raw: &str) -> ShellWord {
+        ShellWord::parse(raw, &self.scope())
+    }
+
+    /// A script: the whole text, or one that a command runs (`sh -c`, `$( … )`).
+    fn script(&mut self, text: &str, context: &Context) {
+        let parent = context.parent;
+        if context.depth > self.limits.max_script_depth {
             return self.refuse(parent, format!("scripts nest more than {} levels deep", self.limits.max_script_depth));
         }
         if text.len() > self.limits.max_bytes {
@@ -104,25 +209,52 @@ impl Walker<'_> {
         if nesting(text) > self.limits.max_nesting {
             return self.refuse(parent, format!("the command nests more than {} levels deep", self.limits.max_nesting));
         }
-        let mut parser = Parser::new(text.as_bytes(), &self.options);
-        // brush-parser has `unwrap`s of its own; a panic in it is a refusal, not a crash.
-        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse_program()));
-        match parsed {
-            Ok(Ok(program)) => {
-                let context = Context { parent, depth, ..Context::default() };
-                for list in &program.complete_commands {
-                    self.compound_list(list, &context);
-                }
-            }
-            Ok(Err(err)) => self.refuse(parent, format!("the shell text does not parse: {err}")),
-            Err(_) => self.refuse(parent, "the shell parser failed on this text".to_owned()),
+        let program = match self.parse_program(text) {
+            Ok(program) => program,
+            Err(message) => return self.refuse(parent, message),
+        };
+        self.vars.enter(&program);
+        let saved_cwd = self.cwd.clone();
+        let saved_source = std::mem::replace(&mut self.source, text.to_owned());
+        for list in &program.complete_commands {
+            self.compound_list(list, context);
+        }
+        self.source = saved_source;
+        // A nested script runs in its own shell (`bash -c`, `$( … )`): a `cd` in it
+        // does not move its parent.
+        if context.depth > 0 {
+            self.cwd = saved_cwd;
+        }
+        self.vars.leave();
+    }
+
+    fn parse_program(&self, text: &str) -> Result<ast::Program, String> {
+        let attempt = |text: &str| {
+            let mut parser = Parser::new(text.as_bytes(), &self.options);
+            // brush-parser has `unwrap`s of its own; a panic in it is a refusal, not a crash.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse_program()))
+        };
+        match attempt(text) {
+            Ok(Ok(program)) => Ok(program),
+            // brush does not know `select`, which loops exactly like `for`.
+            Ok(Err(_)) if text.contains("select") => match attempt(&select_as_for(text)) {
+                Ok(Ok(program)) => Ok(program),
+                _ => Err("the shell text does not parse".to_owned()),
+            },
+            Ok(Err(err)) => Err(format!("the shell text does not parse: {err}")),
+            Err(_) => Err("the shell parser failed on this text".to_owned()),
         }
     }
 
     fn compound_list(&mut self, list: &CompoundList, context: &Context) {
         for item in &list.0 {
-            let detached = context.detached || matches!(item.1, SeparatorOperator::Async);
-            self.and_or(&item.0, &Context { detached, ..context.clone() });
+            let background = matches!(item.1, SeparatorOperator::Async);
+            let context = if background {
+                Context { background: true, conditional: true, ..context.clone() }
+            } else {
+                context.clone()
+            };
+            self.and_or(&item.0, &context);
         }
     }
 
@@ -130,44 +262,121 @@ impl Walker<'_> {
         self.pipeline(&list.first, context);
         for next in &list.additional {
             let (ast::AndOr::And(pipeline) | ast::AndOr::Or(pipeline)) = next;
-            self.pipeline(pipeline, context);
+            self.pipeline(pipeline, &context.conditional());
         }
     }
 
     fn pipeline(&mut self, pipeline: &Pipeline, context: &Context) {
-        let multi = pipeline.seq.len() > 1;
-        for (position, command) in pipeline.seq.iter().enumerate() {
-            let context = Context { detached: context.detached || multi, piped: position > 0, ..context.clone() };
-            self.command(command, &context);
+        if pipeline.seq.len() < 2 {
+            for command in &pipeline.seq {
+                self.command(command, context);
+            }
+            return;
         }
+        // Each stage runs in a subshell: what it changes stays there.
+        let saved_cwd = self.cwd.clone();
+        let last = pipeline.seq.len() - 1;
+        for (position, command) in pipeline.seq.iter().enumerate() {
+            let stdout = if position < last {
+                Some(Stdout::Pipe { into: pipeline.seq.get(position + 1).and_then(|c| self.command_name(c)) })
+            } else {
+                context.stdout.clone()
+            };
+            let stdin = if position > 0 { Some(Stdin::Pipe) } else { context.stdin.clone() };
+            let stage = Context { piped: true, conditional: true, stdin, stdout, ..context.clone() };
+            self.command(command, &stage);
+            self.cwd = saved_cwd.clone();
+        }
+    }
+
+    /// The static command name of a simple command, lowercase, for pipeline targets.
+    fn command_name(&self, command: &Command) -> Option<String> {
+        let Command::Simple(simple) = command else { return None };
+        let word = self.word(&simple.word_or_name.as_ref()?.value);
+        super::invocation::command_name(&word).ok()
     }
 
     fn command(&mut self, command: &Command, context: &Context) {
         match command {
             Command::Simple(simple) => self.simple(simple, context),
             Command::Compound(compound, redirects) => {
-                self.compound(compound, context);
-                for redirect in redirects.iter().flat_map(|r| r.0.iter()) {
-                    self.redirect_scripts(redirect, context);
-                }
+                let context = match redirects {
+                    Some(list) if !list.0.is_empty() => self.group_redirects(&list.0, context),
+                    _ => context.clone(),
+                };
+                self.compound(compound, &context);
             }
             Command::Function(function) => {
-                let context = Context { function: Some(function.fname.value.clone()), ..context.clone() };
+                self.out.functions.insert(function.fname.value.clone());
+                let context = Context { function: Some(function.fname.value.clone()), ..context.conditional() };
+                let context = match &function.body.1 {
+                    Some(list) if !list.0.is_empty() => self.group_redirects(&list.0, &context),
+                    _ => context,
+                };
                 self.compound(&function.body.0, &context);
             }
             Command::ExtendedTest(test, _) => self.extended_test(&test.expr, context),
         }
     }
 
+    /// The redirections of a whole group or loop (`while …; done < secrets.json`,
+    /// `{ bash; } <<< '…'`): a segment of their own, so their paths are checked, and
+    /// the input and output of every command inside.
+    fn group_redirects(&mut self, redirects: &[IoRedirect], context: &Context) -> Context {
+        let mut io = Io::default();
+        for redirect in redirects {
+            self.redirect(redirect, &mut io, context);
+        }
+        let stdin = io.stdin.clone().or_else(|| context.stdin.clone());
+        let stdout = io.stdout.clone().or_else(|| context.stdout.clone());
+        let text = redirects.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
+        self.push_segment(
+            Segment {
+                index: 0,
+                text,
+                words: Vec::new(),
+                assignments: Vec::new(),
+                invocation: Invocation::Empty,
+                redirects: io.redirects,
+                stdin: stdin.clone().unwrap_or_default(),
+                stdout: stdout.clone().unwrap_or_default(),
+                embedded: Vec::new(),
+                names_only: None,
+                prose: Vec::new(),
+                parent: context.parent,
+                function: context.function.clone(),
+                background: context.background,
+                piped: context.piped,
+                cwd: self.cwd.clone(),
+            },
+            io.scripts,
+            context,
+        );
+        Context { stdin, stdout, ..context.clone() }
+    }
+
     fn compound(&mut self, compound: &CompoundCommand, context: &Context) {
+        let inner = context.conditional();
         match compound {
             CompoundCommand::BraceGroup(group) => self.compound_list(&group.list, context),
-            CompoundCommand::Subshell(subshell) => self.compound_list(&subshell.list, context),
+            CompoundCommand::Subshell(subshell) => {
+                let saved_cwd = self.cwd.clone();
+                self.compound_list(&subshell.list, &inner);
+                self.cwd = saved_cwd;
+            }
             CompoundCommand::ForClause(clause) => {
                 for value in clause.values.iter().flatten() {
                     self.word_scripts(&value.value, context);
                 }
-                self.compound_list(&clause.body.list, context);
+                // `for c in ls sudo`: on a straight line, a static list runs the body
+                // with the variable set to one of its words, never to an inherited value.
+                let values = clause.values.iter().flatten();
+                let static_list = clause.values.as_ref().is_some_and(|v| !v.is_empty())
+                    && values.clone().all(|v| self.word(&v.value).value().is_some_and(|l| l.glob.is_none()));
+                if static_list && !context.conditional {
+                    self.vars.mark_assigned(&clause.variable_name);
+                }
+                self.compound_list(&clause.body.list, &inner);
             }
             CompoundCommand::CaseClause(clause) => {
                 self.word_scripts(&clause.value.value, context);
@@ -176,33 +385,38 @@ impl Walker<'_> {
                         self.word_scripts(&pattern.value, context);
                     }
                     if let Some(list) = &case.cmd {
-                        self.compound_list(list, context);
+                        self.compound_list(list, &inner);
                     }
                 }
             }
             CompoundCommand::IfClause(clause) => {
                 self.compound_list(&clause.condition, context);
-                self.compound_list(&clause.then, context);
+                self.compound_list(&clause.then, &inner);
                 for branch in clause.elses.iter().flatten() {
                     if let Some(condition) = &branch.condition {
-                        self.compound_list(condition, context);
+                        self.compound_list(condition, &inner);
                     }
-                    self.compound_list(&branch.body, context);
+                    self.compound_list(&branch.body, &inner);
                 }
             }
             CompoundCommand::WhileClause(clause) | CompoundCommand::UntilClause(clause) => {
-                self.compound_list(&clause.0, context);
-                self.compound_list(&clause.1.list, context);
+                self.compound_list(&clause.0, &inner);
+                self.compound_list(&clause.1.list, &inner);
             }
-            CompoundCommand::Arithmetic(arithmetic) => self.arithmetic_scripts(&arithmetic.expr.value, context),
+            CompoundCommand::Arithmetic(arithmetic) => {
+                // `((` is arithmetic; `( (` — which brush reads the same — is two subshells.
+                let start = arithmetic.loc.start.index;
+                let spaced = self.source.chars().skip(start).nth(1).is_some_and(char::is_whitespace);
+                self.arithmetic(&arithmetic.expr.value, spaced, context);
+            }
             CompoundCommand::ArithmeticForClause(clause) => {
                 for expr in [&clause.initializer, &clause.condition, &clause.updater].into_iter().flatten() {
-                    self.arithmetic_scripts(&expr.value, context);
+                    self.arithmetic(&expr.value, false, context);
                 }
-                self.compound_list(&clause.body.list, context);
+                self.compound_list(&clause.body.list, &inner);
             }
             CompoundCommand::Coprocess(coprocess) => {
-                let context = Context { detached: true, ..context.clone() };
+                let context = Context { background: true, ..inner };
                 self.command(&coprocess.body, &context);
             }
         }
@@ -227,138 +441,444 @@ impl Walker<'_> {
     fn simple(&mut self, simple: &ast::SimpleCommand, context: &Context) {
         let mut text = Vec::new();
         let mut words = Vec::new();
-        let mut redirects = Vec::new();
-        let mut here = None;
+        let mut assignments = Vec::new();
+        let mut assigned = Vec::new();
+        let mut io = Io::default();
         let mut nested = Vec::new();
-        let items = simple.prefix.iter().flat_map(|p| p.0.iter()).chain(simple.suffix.iter().flat_map(|s| s.0.iter()));
-        let command_word = simple.word_or_name.iter();
-        // Prefix first, then the command word, then the suffix: reading order.
-        let prefix_len = simple.prefix.as_ref().map_or(0, |p| p.0.len());
-        for (position, item) in items.enumerate() {
-            if position == prefix_len {
-                for word in command_word.clone() {
-                    text.push(word.value.clone());
-                    words.push(ShellWord::parse(&word.value, &self.options));
-                }
-            }
-            match item {
-                CommandPrefixOrSuffixItem::Word(word) => {
-                    text.push(word.value.clone());
-                    words.push(ShellWord::parse(&word.value, &self.options));
-                }
-                CommandPrefixOrSuffixItem::AssignmentWord(_, word) => {
-                    text.push(word.value.clone());
-                    let parsed = ShellWord::parse(&word.value, &self.options);
-                    // After the command word (`alias x=sudo`, `export A=b`) it is an
-                    // argument, whose substitutions are collected with the others.
-                    if position >= prefix_len {
-                        words.push(parsed);
-                    } else {
-                        nested.extend(parsed.substitutions);
-                    }
-                }
-                CommandPrefixOrSuffixItem::IoRedirect(redirect) => {
-                    match redirect {
-                        IoRedirect::File(_, kind, IoFileRedirectTarget::Filename(target)) => {
-                            let writes = !matches!(kind, IoFileRedirectKind::Read | IoFileRedirectKind::DuplicateInput);
-                            redirects.push((writes, ShellWord::parse(&target.value, &self.options)));
-                        }
-                        IoRedirect::HereString(_, word) => here = Some(ShellWord::parse(&word.value, &self.options)),
-                        IoRedirect::HereDocument(_, doc) => here = Some(here_document(doc, &self.options)),
-                        _ => {}
-                    }
-                    self.redirect_scripts(redirect, context);
-                }
-                CommandPrefixOrSuffixItem::ProcessSubstitution(_, subshell) => {
-                    // An operand whose value (a `/dev/fd/N` path) exists only at run time.
-                    text.push("<(…)".to_owned());
-                    words.push(ShellWord { raw: "<(…)".to_owned(), literal: None, substitutions: Vec::new() });
-                    self.compound_list(&subshell.list, context);
-                }
-            }
-        }
-        if prefix_len
-            >= simple.prefix.iter().flat_map(|p| p.0.iter()).count()
-                + simple.suffix.iter().flat_map(|s| s.0.iter()).count()
-        {
-            for word in command_word {
+        let prefix: Vec<&CommandPrefixOrSuffixItem> = simple.prefix.iter().flat_map(|p| p.0.iter()).collect();
+        let suffix: Vec<&CommandPrefixOrSuffixItem> = simple.suffix.iter().flat_map(|s| s.0.iter()).collect();
+        let has_command = simple.word_or_name.is_some();
+        for item in &prefix {
+            self.item(item, &mut text, &mut words, &mut io, context);
+            if let CommandPrefixOrSuffixItem::AssignmentWord(assignment, word) = item {
                 text.push(word.value.clone());
-                words.push(ShellWord::parse(&word.value, &self.options));
+                let values = self.assignment_values(assignment, &mut nested);
+                assignments.extend(values);
+                if !has_command {
+                    assigned.push(assignment_name(assignment));
+                }
             }
         }
-        let stdin = match (&here, context.piped) {
-            (Some(word), _) => Stdin::Text(word),
-            (None, true) => Stdin::Pipe,
-            (None, false) => Stdin::Inherited,
-        };
-        let invocation = resolve(&words, stdin);
-        let index = self.out.segments.len() + 1;
-        if index > self.limits.max_segments {
-            return self.refuse(None, format!("the command has more than {} segments", self.limits.max_segments));
+        if let Some(word) = &simple.word_or_name {
+            text.push(word.value.clone());
+            self.push_words(&word.value, &mut words, context.parent);
         }
+        for item in &suffix {
+            self.item(item, &mut text, &mut words, &mut io, context);
+            if let CommandPrefixOrSuffixItem::AssignmentWord(assignment, word) = item {
+                // After the command word (`export A=b`, `alias x=sudo`) it is an argument.
+                text.push(word.value.clone());
+                self.push_words(&word.value, &mut words, context.parent);
+                assignments.extend(self.assignment_values(assignment, &mut nested));
+            }
+        }
+        let stdin = io.stdin.clone().or_else(|| context.stdin.clone()).unwrap_or_default();
+        let stdout = io.stdout.clone().or_else(|| context.stdout.clone()).unwrap_or_default();
+        let mut invocation = resolve(&words, &stdin);
+        if let Invocation::Command(resolved) = &invocation
+            && let Some((word, why)) = self.runs_written_file(&words, resolved)
+        {
+            invocation = Invocation::Unresolved { word, why };
+        }
+        let (names_only, prose) = match &invocation {
+            Invocation::Command(resolved) => (exemption(resolved, &words, &stdout), prose_words(resolved, &words)),
+            _ => (None, Vec::new()),
+        };
+        let exemption = match (names_only, &invocation) {
+            (Some(entry), _) => Exemption::NamesOnly(entry),
+            (None, Invocation::Command(resolved)) => Exemption::None { code: is_code(resolved, &words) },
+            (None, _) => Exemption::None { code: false },
+        };
+        let strings = embedded::strings(&words, &assignments, &stdin, &invocation, exemption, &prose);
+        let embedded = strings.into_iter().flat_map(|s| embedded::runs(&s, &self.scope())).collect();
         nested.extend(words.iter().flat_map(|w| w.substitutions.iter().cloned()));
+        nested.extend(assignments.iter().flat_map(|w| w.substitutions.iter().cloned()));
+        nested.append(&mut io.scripts);
         if let Invocation::Command(resolved) = &invocation {
             nested.extend(resolved.scripts.iter().cloned());
         }
-        self.out.segments.push(Segment {
-            index,
+        // `export x=$(cmd)` is both a word and an assignment: run `cmd` once.
+        let mut seen = std::collections::HashSet::new();
+        nested.retain(|script| seen.insert(script.clone()));
+        let segment = Segment {
+            index: 0,
             text: text.join(" "),
             words,
+            assignments,
             invocation,
-            redirects,
+            redirects: std::mem::take(&mut io.redirects),
+            stdin,
+            stdout,
+            embedded,
+            names_only: names_only.map(|n| n.why),
+            prose,
             parent: context.parent,
             function: context.function.clone(),
-            detached: context.detached,
-        });
-        for script in nested {
-            self.script(&script, Some(index), context.depth + 1);
+            background: context.background,
+            piped: context.piped,
+            cwd: self.cwd.clone(),
+        };
+        let Some(index) = self.push_segment(segment, nested, context) else { return };
+        self.after(index, &io, &assigned, context);
+    }
+
+    /// A prefix or suffix item other than an assignment.
+    fn item(
+        &mut self,
+        item: &CommandPrefixOrSuffixItem,
+        text: &mut Vec<String>,
+        words: &mut Vec<ShellWord>,
+        io: &mut Io,
+        context: &Context,
+    ) {
+        match item {
+            CommandPrefixOrSuffixItem::Word(word) => {
+                text.push(word.value.clone());
+                self.push_words(&word.value, words, context.parent);
+            }
+            CommandPrefixOrSuffixItem::IoRedirect(redirect) => {
+                text.push(redirect.to_string());
+                self.redirect(redirect, io, context);
+            }
+            CommandPrefixOrSuffixItem::ProcessSubstitution(kind, subshell) => {
+                // An operand whose value (a `/dev/fd/N` path) exists only at run time.
+                text.push("<(…)".to_owned());
+                words.push(ShellWord { open: true, values: Vec::new(), ..ShellWord::literal("<(…)") });
+                let stdin = matches!(kind, ProcessSubstitutionKind::Write).then_some(Stdin::Pipe);
+                let inner = Context { stdin, stdout: None, ..context.conditional() };
+                self.compound_list(&subshell.list, &inner);
+            }
+            CommandPrefixOrSuffixItem::AssignmentWord(..) => {}
         }
     }
 
-    fn redirect_scripts(&mut self, redirect: &IoRedirect, context: &Context) {
-        match redirect {
-            IoRedirect::File(_, _, IoFileRedirectTarget::ProcessSubstitution(_, subshell)) => {
-                self.compound_list(&subshell.list, context);
+    /// Brace-expands a raw word and parses each result; splits what the shell would.
+    fn push_words(&mut self, raw: &str, words: &mut Vec<ShellWord>, parent: Option<usize>) {
+        let Some(expanded) = expand_braces(raw, &self.options) else {
+            self.refuse(parent, format!("`{raw}` brace-expands to too many words to follow"));
+            words.push(ShellWord { open: true, values: Vec::new(), ..ShellWord::literal(raw) });
+            return;
+        };
+        for raw in expanded {
+            // `{sudo,} id`: an empty alternative is no word at all.
+            if raw.is_empty() {
+                continue;
             }
-            IoRedirect::File(_, _, IoFileRedirectTarget::Filename(word) | IoFileRedirectTarget::Duplicate(word))
-            | IoRedirect::HereString(_, word)
-            | IoRedirect::OutputAndError(word, _) => self.word_scripts(&word.value, context),
-            IoRedirect::HereDocument(_, doc) => {
-                for script in here_document(doc, &self.options).substitutions {
-                    self.script(&script, context.parent, context.depth + 1);
+            let word = self.word(&raw);
+            match word.value() {
+                // `x="sudo id"; $x` runs `sudo` with `id`: unquoted expansions split.
+                Some(value) if value.splits => {
+                    words.extend(value.text.split_whitespace().map(|part| ShellWord {
+                        raw: raw.clone(),
+                        substitutions: word.substitutions.clone(),
+                        ..ShellWord::literal(part)
+                    }));
+                }
+                _ => words.push(word),
+            }
+        }
+    }
+
+    fn assignment_values(&mut self, assignment: &ast::Assignment, nested: &mut Vec<String>) -> Vec<ShellWord> {
+        if let AssignmentName::ArrayElementName(_, index) = &assignment.name {
+            // `a[$(cmd)]=1` runs `cmd` while evaluating the subscript.
+            nested.extend(self.word(&format!("\"{index}\"")).substitutions);
+        }
+        match &assignment.value {
+            AssignmentValue::Scalar(word) => vec![self.word(&word.value)],
+            AssignmentValue::Array(elements) => elements.iter().map(|(_, word)| self.word(&word.value)).collect(),
+        }
+    }
+
+    /// Running a file this script writes runs text nobody has reviewed.
+    fn runs_written_file(
+        &self,
+        words: &[ShellWord],
+        resolved: &super::invocation::Resolved,
+    ) -> Option<(String, String)> {
+        let command_word = words.get(resolved.at).filter(|w| w.text().is_some_and(|t| t.contains('/')));
+        let files = resolved.script_files.iter().filter_map(|i| words.get(*i));
+        for word in command_word.into_iter().chain(files) {
+            let written = word.values.iter().any(|value| {
+                let paths = self.paths_of(value);
+                paths.iter().any(|p| self.written.contains(p))
+            });
+            if written {
+                return Some((
+                    word.raw.clone(),
+                    "it runs a file this command writes, whose content is not analysed".into(),
+                ));
+            }
+        }
+        None
+    }
+
+    fn paths_of(&self, value: &super::word::Literal) -> Vec<PathBuf> {
+        if value.home_relative {
+            return self
+                .user_home
+                .iter()
+                .map(|h| crate::paths::normalize(&h.join(value.text.trim_start_matches('/'))))
+                .collect();
+        }
+        self.cwd.join(&value.text)
+    }
+
+    fn redirect(&mut self, redirect: &IoRedirect, io: &mut Io, context: &Context) {
+        let is_stdin = |fd: &Option<i32>| fd.is_none_or(|fd| fd == 0);
+        let is_stdout = |fd: &Option<i32>| fd.is_none_or(|fd| fd == 1);
+        match redirect {
+            IoRedirect::File(fd, kind, IoFileRedirectTarget::Filename(word)) => {
+                let target = self.word(&word.value);
+                io.scripts.extend(target.substitutions.iter().cloned());
+                let reads = matches!(kind, IoFileRedirectKind::Read | IoFileRedirectKind::ReadAndWrite);
+                let writes = !matches!(kind, IoFileRedirectKind::Read);
+                if reads {
+                    self.set_input(fd.unwrap_or(0), Stdin::File(target.clone()), io);
+                }
+                if writes && is_stdout(fd) && !is_terminal(&target) {
+                    io.stdout = Some(Stdout::File);
+                }
+                io.redirects.push(Redirect { writes, target });
+            }
+            IoRedirect::File(fd, kind, IoFileRedirectTarget::Duplicate(word)) => {
+                let target = self.word(&word.value);
+                io.scripts.extend(target.substitutions.iter().cloned());
+                let descriptor = target.text().and_then(|t| t.trim_end_matches('-').parse::<i32>().ok());
+                match (kind, descriptor) {
+                    (IoFileRedirectKind::DuplicateInput, Some(from)) if is_stdin(fd) && from > 2 => {
+                        io.stdin = Some(self.descriptors.get(&from).cloned().unwrap_or(Stdin::Unseen));
+                    }
+                    (IoFileRedirectKind::DuplicateInput, None) if is_stdin(fd) => io.stdin = Some(Stdin::Unseen),
+                    // `>& file` is `&> file`.
+                    (IoFileRedirectKind::DuplicateOutput, None) => {
+                        io.stdout = Some(Stdout::File);
+                        io.redirects.push(Redirect { writes: true, target });
+                    }
+                    _ => {}
+                }
+            }
+            IoRedirect::File(fd, _, IoFileRedirectTarget::ProcessSubstitution(kind, subshell)) => {
+                let (stdin, stdout) = match kind {
+                    ProcessSubstitutionKind::Read => (None, None),
+                    ProcessSubstitutionKind::Write => (Some(Stdin::Pipe), None),
+                };
+                let inner = Context { stdin, stdout, ..context.conditional() };
+                self.compound_list(&subshell.list, &inner);
+                match kind {
+                    ProcessSubstitutionKind::Read => self.set_input(fd.unwrap_or(0), Stdin::Unseen, io),
+                    ProcessSubstitutionKind::Write if is_stdout(fd) => io.stdout = Some(Stdout::File),
+                    ProcessSubstitutionKind::Write => {}
                 }
             }
             IoRedirect::File(_, _, IoFileRedirectTarget::Fd(_)) => {}
+            IoRedirect::HereString(fd, word) => {
+                let text = self.word(&word.value);
+                io.scripts.extend(text.substitutions.iter().cloned());
+                self.set_input(fd.unwrap_or(0), Stdin::Text(text), io);
+            }
+            IoRedirect::HereDocument(fd, doc) => {
+                let text = here_document(doc, &self.scope());
+                io.scripts.extend(text.substitutions.iter().cloned());
+                self.set_input(fd.unwrap_or(0), Stdin::Text(text), io);
+            }
+            IoRedirect::OutputAndError(word, _) => {
+                let target = self.word(&word.value);
+                io.scripts.extend(target.substitutions.iter().cloned());
+                io.stdout = Some(Stdout::File);
+                io.redirects.push(Redirect { writes: true, target });
+            }
         }
+    }
+
+    fn set_input(&mut self, fd: i32, source: Stdin, io: &mut Io) {
+        if fd == 0 {
+            io.stdin = Some(source);
+        } else {
+            io.descriptors.push((fd, source));
+        }
+    }
+
+    /// Records a segment and analyses the scripts it runs. `None` past the bound.
+    fn push_segment(&mut self, mut segment: Segment, nested: Vec<String>, context: &Context) -> Option<usize> {
+        let index = self.out.segments.len() + 1;
+        if index > self.limits.max_segments {
+            self.refuse(None, format!("the command has more than {} segments", self.limits.max_segments));
+            return None;
+        }
+        segment.index = index;
+        let unseen = segment
+            .words
+            .iter()
+            .chain(&segment.assignments)
+            .find_map(|w| Some((w.raw.clone(), w.runs_unseen.clone()?)));
+        if let Some((word, message)) = unseen {
+            self.out.refusals.push(Refusal { segment: Some(index), word: Some(word), message });
+        }
+        self.out.segments.push(segment);
+        let inner = Context {
+            parent: Some(index),
+            depth: context.depth + 1,
+            stdin: None,
+            stdout: None,
+            piped: false,
+            background: false,
+            ..context.conditional()
+        };
+        for script in nested {
+            self.script(&script, &inner);
+        }
+        Some(index)
+    }
+
+    /// What a command changes for the ones after it: variables, the working
+    /// directory, open descriptors, files written.
+    fn after(&mut self, index: usize, io: &Io, assigned: &[String], context: &Context) {
+        if !context.conditional {
+            for name in assigned {
+                self.vars.mark_assigned(name);
+            }
+        }
+        let Some(segment) = self.out.segments.get(index - 1) else { return };
+        let resolved = match &segment.invocation {
+            Invocation::Command(resolved) => Some(resolved),
+            _ => None,
+        };
+        let name = resolved.map_or("", |r| r.name.as_str());
+        let args: Vec<ShellWord> =
+            resolved.map(|r| segment.words.get(r.args()..).unwrap_or_default().to_vec()).unwrap_or_default();
+        if matches!(name, "cd" | "pushd" | "popd") {
+            let target = args.iter().find(|w| !w.text().is_some_and(|t| t.starts_with('-') && t != "-"));
+            if name == "popd" {
+                self.cwd.unknown = true;
+            } else {
+                self.cwd.change(target, self.user_home.as_deref());
+            }
+        }
+        if name == "exec" || (resolved.is_none() && segment.words.is_empty()) {
+            for (fd, source) in &io.descriptors {
+                self.descriptors.insert(*fd, source.clone());
+            }
+        }
+        let mut written: Vec<&ShellWord> = segment.redirects.iter().filter(|r| r.writes).map(|r| &r.target).collect();
+        if matches!(name, "tee" | "cp" | "mv" | "install" | "ln" | "curl" | "wget") {
+            written.extend(args.iter().filter(|w| !w.text().is_some_and(|t| t.starts_with('-'))));
+        }
+        let paths: Vec<PathBuf> = written.iter().flat_map(|w| w.values.iter().flat_map(|v| self.paths_of(v))).collect();
+        self.written.extend(paths);
     }
 
     /// Scripts run by expanding a word that is not a command's own (a `for` list, a
-    /// `case` subject, a redirection target).
+    /// `case` subject, a test operand).
     fn word_scripts(&mut self, raw: &str, context: &Context) {
-        for script in ShellWord::parse(raw, &self.options).substitutions {
-            self.script(&script, context.parent, context.depth + 1);
+        let scripts = self.word(raw).substitutions;
+        let inner = Context { depth: context.depth + 1, ..context.clone() };
+        for script in scripts {
+            self.script(&script, &inner);
         }
     }
 
-    /// An arithmetic body is also analysed as a script: brush reads `( ( cmd ) )` —
-    /// nested subshells to bash — as the arithmetic command `(( cmd ))`, and a real
-    /// arithmetic expression parses as a command no rule matches.
-    fn arithmetic_scripts(&mut self, expression: &str, context: &Context) {
-        self.word_scripts(&format!("\"{expression}\""), context);
-        self.script(expression, context.parent, context.depth + 1);
+    /// An arithmetic command: its substitutions run; a body that is not arithmetic
+    /// at all (or that brush took for `((` when bash sees two subshells) is a script.
+    fn arithmetic(&mut self, expression: &str, subshells: bool, context: &Context) {
+        let inner = Context { depth: context.depth + 1, ..context.clone() };
+        if subshells || !super::arithmetic::is_arithmetic(expression) {
+            self.script(expression, &inner);
+            return;
+        }
+        self.word_scripts(&format!("\"{}\"", expression.replace('"', "\\\"")), context);
     }
+}
+
+/// The input, output and redirections one command's redirections set up.
+#[derive(Debug, Default)]
+struct Io {
+    stdin: Option<Stdin>,
+    stdout: Option<Stdout>,
+    redirects: Vec<Redirect>,
+    descriptors: Vec<(i32, Stdin)>,
+    scripts: Vec<String>,
+}
+
+fn assignment_name(assignment: &ast::Assignment) -> String {
+    match &assignment.name {
+        AssignmentName::VariableName(name) | AssignmentName::ArrayElementName(name, _) => name.clone(),
+    }
+}
+
+/// `/dev/null`, `/dev/stdout`, `/dev/stderr`, `/dev/tty`: output nobody stores.
+fn is_terminal(target: &ShellWord) -> bool {
+    matches!(target.text(), Some("/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty"))
+}
+
+/// Whether a command's arguments are only names to it: it is on the names-only list,
+/// and what it prints is read by the caller or by another names-only command — not
+/// stored in a file or fed to a program that may run it (`echo 'sudo id' | at now`).
+fn exemption(
+    resolved: &super::invocation::Resolved,
+    words: &[ShellWord],
+    stdout: &Stdout,
+) -> Option<&'static programs::NamesOnly> {
+    let args: Vec<Option<&str>> =
+        words.get(resolved.args()..).unwrap_or_default().iter().map(ShellWord::text).collect();
+    let entry = programs::names_only(&resolved.name, &args)?;
+    let output_read = match stdout {
+        Stdout::Inherited => true,
+        Stdout::File => false,
+        Stdout::Pipe { into } => into.as_deref().is_some_and(|next| programs::names_only(next, &[]).is_some()),
+    };
+    output_read.then_some(entry)
+}
+
+/// Whether a command's string arguments are code: an interpreter's program, or text a
+/// printing command stores or passes on (`echo '{"preinstall": "…"}' > package.json`).
+fn is_code(resolved: &super::invocation::Resolved, words: &[ShellWord]) -> bool {
+    let args: Vec<Option<&str>> =
+        words.get(resolved.args()..).unwrap_or_default().iter().map(ShellWord::text).collect();
+    programs::interpreter(&resolved.name).is_some() || programs::names_only(&resolved.name, &args).is_some()
+}
+
+/// Indexes of the words that are prose values of options (`-m "…"`, `--message=…`).
+fn prose_words(resolved: &super::invocation::Resolved, words: &[ShellWord]) -> Vec<usize> {
+    let mut prose = Vec::new();
+    for (i, word) in words.iter().enumerate().skip(resolved.args()) {
+        let Some(text) = word.text() else { continue };
+        if programs::prose_attached(&resolved.name, text) {
+            prose.push(i);
+        } else if programs::prose_option(&resolved.name, text) {
+            prose.push(i + 1);
+        }
+    }
+    prose
 }
 
 /// A here-document body as a word: expanded like a double-quoted string unless its
 /// delimiter was quoted.
-fn here_document(doc: &ast::IoHereDocument, options: &ParserOptions) -> ShellWord {
+fn here_document(doc: &ast::IoHereDocument, scope: &Scope<'_>) -> ShellWord {
     if !doc.requires_expansion {
         let quoted = format!("'{}'", doc.doc.value.replace('\'', "'\\''"));
-        return ShellWord::parse(&quoted, options);
+        return ShellWord::parse(&quoted, scope);
     }
-    let mut word = ShellWord::parse(&format!("\"{}\"", doc.doc.value.replace('"', "\\\"")), options);
+    let mut word = ShellWord::parse(&format!("\"{}\"", doc.doc.value.replace('"', "\\\"")), scope);
     word.raw.clone_from(&doc.doc.value);
     word
+}
+
+/// `select NAME in …` rewritten as `for NAME in …`, padded so offsets stay put.
+fn select_as_for(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("select") {
+        let (before, after) = rest.split_at(at);
+        let boundary_before =
+            before.chars().last().is_none_or(|c| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | '{'));
+        let boundary_after = after.chars().nth(6).is_some_and(char::is_whitespace);
+        out.push_str(before);
+        out.push_str(if boundary_before && boundary_after { "for   " } else { "select" });
+        rest = after.get(6..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
 }
 
 /// An upper bound on how deeply `text` nests, computed without parsing: brackets, and
@@ -399,8 +919,16 @@ fn nesting(text: &str) -> usize {
 mod tests {
     use super::*;
 
+    fn parsed(command: &str) -> ParsedCommand {
+        parse(
+            command,
+            &Limits::default(),
+            &Start { cwd: Some(Path::new("/work")), user_home: Some(Path::new("/home/me")) },
+        )
+    }
+
     fn texts(command: &str) -> Vec<String> {
-        let parsed = parse(command, &Limits::default());
+        let parsed = parsed(command);
         assert!(parsed.refusals.is_empty(), "{command}: {:?}", parsed.refusals);
         parsed.segments.into_iter().map(|s| s.text).collect()
     }
@@ -432,21 +960,55 @@ mod tests {
         assert_eq!(texts("bash -c 'sudo id'"), ["bash -c 'sudo id'", "sudo id"]);
         assert_eq!(texts("eval \"rm -rf /\""), ["eval \"rm -rf /\"", "rm -rf /"]);
         assert_eq!(texts("find . -exec rm -rf / \\;"), ["find . -exec rm -rf / \\;", "rm -rf /"]);
-        assert_eq!(texts("bash <<< 'sudo id'"), ["bash", "sudo id"]);
+        assert_eq!(texts("bash <<< 'sudo id'"), ["bash <<< 'sudo id'", "sudo id"]);
+        assert_eq!(texts("{ bash; } <<< 'sudo id'"), ["<<< 'sudo id'", "bash", "sudo id"]);
+        assert_eq!(texts("exec 3<<<'sudo id'; bash <&3"), ["exec 3<<< 'sudo id'", "bash <& 3", "sudo id"]);
     }
 
     #[test]
-    fn pipelines_and_background_are_detached() {
-        let parsed = parse("a | b; c &", &Limits::default());
-        let detached: Vec<bool> = parsed.segments.iter().map(|s| s.detached).collect();
-        assert_eq!(detached, [true, true, true]);
-        assert!(!parse("a; b", &Limits::default()).segments.iter().any(|s| s.detached));
+    fn variables_and_braces_are_expanded() {
+        let parsed = parsed("x=/; rm -rf \"$x\"; {env,sudo} id");
+        let rm = parsed.segments.get(1).unwrap();
+        assert_eq!(rm.words.get(2).and_then(ShellWord::text), Some("/"));
+        let braces = parsed.segments.get(2).unwrap();
+        assert_eq!(braces.words.iter().filter_map(ShellWord::text).collect::<Vec<_>>(), ["env", "sudo", "id"]);
+    }
+
+    #[test]
+    fn the_working_directory_follows_cd() {
+        let parsed = parsed("cd /etc && ls; (cd /tmp); pwd");
+        let dirs = |i: usize| parsed.segments.get(i).unwrap().cwd.dirs.clone();
+        assert_eq!(dirs(1), [PathBuf::from("/work"), PathBuf::from("/etc")]);
+        assert!(!dirs(3).contains(&PathBuf::from("/tmp")), "a subshell's cd stays in it");
+    }
+
+    #[test]
+    fn output_destinations_are_known() {
+        let parsed = parsed("echo a > f; echo b | grep b; echo c | sh");
+        let stdout = |i: usize| parsed.segments.get(i).unwrap().stdout.clone();
+        assert_eq!(stdout(0), Stdout::File);
+        assert_eq!(stdout(1), Stdout::Pipe { into: Some("grep".into()) });
+        assert!(parsed.segments.get(1).unwrap().names_only.is_some());
+        assert!(parsed.segments.get(3).unwrap().names_only.is_none(), "echo into sh is not just printing");
+    }
+
+    #[test]
+    fn running_a_file_the_script_wrote_is_unresolved() {
+        let parsed = parsed("echo x > /tmp/run.sh; bash /tmp/run.sh; ./run2; cat > run2 <<< x");
+        assert!(matches!(parsed.segments.get(1).unwrap().invocation, Invocation::Unresolved { .. }));
+    }
+
+    #[test]
+    fn pipelines_and_background_are_marked() {
+        let parsed = parsed("a | b; c &");
+        let marks: Vec<(bool, bool)> = parsed.segments.iter().map(|s| (s.piped, s.background)).collect();
+        assert_eq!(marks, [(true, false), (true, false), (false, true)]);
     }
 
     #[test]
     fn limits_refuse_instead_of_overflowing() {
         let deep = format!("{}ls{}", "(".repeat(10_000), ")".repeat(10_000));
-        let parsed = parse(&deep, &Limits::default());
+        let parsed = parsed(&deep);
         assert_eq!(parsed.segments.len(), 0);
         assert!(parsed.refusals.first().is_some_and(|r| r.message.contains("nests")));
         // Spaced: `((` would open an arithmetic command.
@@ -458,11 +1020,18 @@ mod tests {
     #[test]
     fn spaced_nested_subshells_are_not_mistaken_for_arithmetic() {
         assert_eq!(texts("( ( sudo id ) )"), ["sudo id"]);
-        assert!(texts("(( i = 1 + 2 ))").iter().all(|t| !t.contains("sudo")));
+        assert!(texts("(( i = 1 + 2 ))").is_empty());
+        assert!(texts("(( $# > 1 ))").is_empty());
     }
 
     #[test]
-    fn unparseable_text_is_refused() {
-        assert!(!parse("echo 'unterminated", &Limits::default()).refusals.is_empty());
+    fn select_loops_parse() {
+        assert_eq!(texts("select x in a b; do echo $x; done"), ["echo $x"]);
+    }
+
+    #[test]
+    fn unparseable_text_and_nul_bytes_are_refused() {
+        assert!(!parsed("echo 'unterminated").refusals.is_empty());
+        assert!(!parsed("echo a\0b").refusals.is_empty());
     }
 }

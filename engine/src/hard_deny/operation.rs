@@ -1,0 +1,361 @@
+//! The operation layer: what each segment runs, or may run, checked against the rules.
+//!
+//! Three kinds of command are checked for every segment:
+//! - the one it runs, through the wrappers the resolver knows (`env nice sudo id`);
+//! - every argument, as a command the program may run — unless the program only
+//!   *names* programs (`man kill`): the wrapper table can never list every program
+//!   that runs its operands (`flock FILE cmd`, `docker run IMAGE cmd`);
+//! - every command found at a command position inside a string it is given.
+//!
+//! A command word only known at run time is denied; so is a rule's decisive argument
+//! (`rm -rf "$(echo /)"`). Fork bombs are found over the whole script.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::builtin::{BUILTIN_RULES, BuiltinRule, Command, Verdict};
+use super::custom::override_matches;
+use super::glob;
+use super::{BUILTIN_SOURCE, HardDenyMatch, HardDenyRules, OVERRIDES_SOURCE, PATTERNS_SOURCE, SegmentRef, ShellEnv};
+use crate::decision::Layer;
+use crate::reason::ReasonCode;
+use crate::shell::{Invocation, ParsedCommand, Segment, ShellWord, Stdout};
+
+/// How a command was found in a segment; the earlier, the more direct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Found {
+    /// The segment runs it.
+    Runs,
+    /// It is an argument of the command the segment runs.
+    Argument,
+    /// It is at a command position in a string the command is given.
+    InString,
+    /// The segment runs something only known at run time.
+    Unresolved,
+}
+
+/// Every operation-layer match of a parsed command, with how each was found.
+pub(crate) fn matches(
+    parsed: &ParsedCommand,
+    rules: &HardDenyRules,
+    env: &ShellEnv<'_>,
+) -> Vec<(Found, HardDenyMatch)> {
+    let total = parsed.segments.len();
+    let mut out = Vec::new();
+    for segment in &parsed.segments {
+        let mut checker = Checker { segment, total, rules, env, out: &mut out };
+        checker.segment();
+    }
+    out.extend(fork_bombs(parsed, total).into_iter().map(|m| (Found::Runs, m)));
+    out
+}
+
+struct Checker<'c, 'e> {
+    segment: &'c Segment,
+    total: usize,
+    rules: &'c HardDenyRules,
+    env: &'c ShellEnv<'e>,
+    out: &'c mut Vec<(Found, HardDenyMatch)>,
+}
+
+impl Checker<'_, '_> {
+    fn segment(&mut self) {
+        let segment = self.segment;
+        let resolved = match &segment.invocation {
+            Invocation::Unresolved { word, why } => {
+                let message =
+                    format!("the command `{word}` cannot be resolved statically: {why}; write the plain command");
+                let found = builtin_match(
+                    "unresolved-command",
+                    "obfuscation",
+                    ReasonCode::HardDenyUnresolvedCommand,
+                    message,
+                    Some(word.clone()),
+                );
+                self.push(Found::Unresolved, found);
+                // `for c in ls sudo; do $c id`: each value it can take is checked too.
+                if let Some((first, rest)) = segment.words.split_first() {
+                    self.candidate(first, rest, Found::Runs, "");
+                }
+                return self.embedded();
+            }
+            Invocation::Empty => {
+                let command = Command { name: "", args: &[], redirects: &segment.redirects, cwd: &segment.cwd };
+                self.check(&command, Found::Runs, None, None, None);
+                // `PROMPT_COMMAND=reboot`, `x='a[$(sudo id)]'`: values run later.
+                return self.embedded();
+            }
+            Invocation::Command(resolved) => resolved,
+        };
+        let args = segment.words.get(resolved.args()..).unwrap_or_default();
+        let command = Command { name: &resolved.name, args, redirects: &segment.redirects, cwd: &segment.cwd };
+        let through = (!resolved.through.is_empty()).then(|| resolved.through.join(", "));
+        let word = segment.words.get(resolved.at).map(|w| w.raw.clone());
+        self.check(&command, Found::Runs, through.as_deref(), None, word);
+        self.raw_text_overrides();
+        // Arguments as commands: all of them, or only a wrapper's for a names-only program.
+        let end = if segment.names_only.is_some() { resolved.at } else { segment.words.len() };
+        for index in 1..end {
+            if index == resolved.at || segment.prose.contains(&index) {
+                continue;
+            }
+            let rest = segment.words.get(index + 1..).unwrap_or_default();
+            let Some(word) = segment.words.get(index) else { continue };
+            self.candidate(word, rest, Found::Argument, &resolved.name);
+        }
+        self.embedded();
+    }
+
+    fn embedded(&mut self) {
+        for embedded in &self.segment.embedded {
+            for (index, word) in embedded.words.iter().enumerate() {
+                let rest = embedded.words.get(index + 1..).unwrap_or_default();
+                self.candidate(word, rest, Found::InString, &embedded.source);
+            }
+        }
+    }
+
+    /// `word` with `rest` as a command, if its name is one a rule looks at.
+    fn candidate(&mut self, word: &ShellWord, rest: &[ShellWord], found: Found, context: &str) {
+        for name in candidate_names(word, self.rules) {
+            let command = Command { name: &name, args: rest, redirects: &[], cwd: &self.segment.cwd };
+            let how = match (found, &self.segment.stdout) {
+                (Found::Argument, Stdout::Inherited) => {
+                    format!("`{}` is an argument of `{context}`, which may run it", word.raw)
+                }
+                (Found::Argument, Stdout::File) => {
+                    format!("`{context}` writes `{}` to a file, from where it may be run", word.raw)
+                }
+                (Found::Argument, Stdout::Pipe { into }) => format!(
+                    "`{context}` passes `{}` on to `{}`, which may run it",
+                    word.raw,
+                    into.as_deref().unwrap_or("the next command")
+                ),
+                (Found::Runs, _) => format!("`{}` can be `{name}`", word.raw),
+                _ => format!("`{context}` runs `{}` at a command position", word.raw),
+            };
+            self.check(&command, found, None, Some(how), Some(word.raw.clone()));
+        }
+    }
+
+    fn check(
+        &mut self,
+        command: &Command<'_>,
+        found: Found,
+        through: Option<&str>,
+        how: Option<String>,
+        found_word: Option<String>,
+    ) {
+        let explain = |message: String| match (&how, through) {
+            (Some(how), _) => format!("{how}: {message}"),
+            (None, Some(through)) => format!("{message} (through {through})"),
+            (None, None) => message,
+        };
+        for rule in BUILTIN_RULES {
+            if !(rule.looks_at(command.name) || (rule.all_commands && found == Found::Runs)) {
+                continue;
+            }
+            if let Some(verdict) = (rule.check)(command, self.env) {
+                let m = verdict_match(rule, verdict, &explain, found_word.clone());
+                self.push(found, m);
+            }
+        }
+        if command.name.is_empty() {
+            return;
+        }
+        for pattern in &self.rules.patterns {
+            if pattern.matches(command) {
+                let message = explain(format!("matches the hard-deny pattern `{}`", pattern.text));
+                self.push(
+                    found,
+                    custom_match(
+                        format!("pattern:{}", pattern.text),
+                        "custom",
+                        message,
+                        PATTERNS_SOURCE.to_owned(),
+                        found_word.clone(),
+                    ),
+                );
+            }
+        }
+        for (index, rule) in self.rules.overrides.iter().enumerate() {
+            if rule.raw_text.is_none() && override_matches(rule, command, "", self.env) {
+                let category = rule.category.clone().unwrap_or_else(|| "custom".to_owned());
+                let source = format!("{OVERRIDES_SOURCE} /{index}");
+                self.push(
+                    found,
+                    custom_match(
+                        format!("override:{index}"),
+                        &category,
+                        explain(rule.reason.clone()),
+                        source,
+                        found_word.clone(),
+                    ),
+                );
+            }
+        }
+    }
+
+    /// `rawText` overrides look at the segment as written, once.
+    fn raw_text_overrides(&mut self) {
+        let text = self.segment.text.as_str();
+        let command = Command { name: "", args: &[], redirects: &[], cwd: &self.segment.cwd };
+        for (index, rule) in self.rules.overrides.iter().enumerate() {
+            if rule.raw_text.is_some() && override_matches(rule, &command, text, self.env) {
+                let category = rule.category.clone().unwrap_or_else(|| "custom".to_owned());
+                let source = format!("{OVERRIDES_SOURCE} /{index}");
+                self.push(
+                    Found::Runs,
+                    custom_match(format!("override:{index}"), &category, rule.reason.clone(), source, None),
+                );
+            }
+        }
+    }
+
+    fn push(&mut self, found: Found, mut m: HardDenyMatch) {
+        m.segment = Some(SegmentRef { index: self.segment.index, total: self.total, text: self.segment.text.clone() });
+        if m.word.is_none() {
+            m.word = self.segment.words.first().map(|w| w.raw.clone());
+        }
+        self.out.push((found, m));
+    }
+}
+
+/// The names a word can be as a command, among those some rule looks at: its
+/// basename, lowercase; for a glob (`/usr/bin/su?o`), every such name it matches.
+fn candidate_names(word: &ShellWord, rules: &HardDenyRules) -> Vec<String> {
+    let mut names = Vec::new();
+    for value in &word.values {
+        let text = value.text.as_str();
+        // A URL or a directory is not a program.
+        if text.contains("://") || text.ends_with('/') {
+            continue;
+        }
+        match &value.glob {
+            Some(pattern) => {
+                let (dir, base) = pattern.rsplit_once('/').unwrap_or(("", pattern));
+                let literal = base.chars().filter(|c| c.is_alphanumeric()).count();
+                // `*` alone is any file here, and `keys/*` any key; `s?d?` or `/usr/bin/?u`
+                // aim at a program.
+                let program_dir =
+                    dir.rsplit('/').next().is_some_and(|d| glob::matches(d, "bin") || glob::matches(d, "sbin"));
+                let aimed = if dir.is_empty() { literal >= 2 } else { program_dir };
+                if !aimed {
+                    continue;
+                }
+                let lower = base.to_lowercase();
+                names.extend(rules.trigger_names().filter(|n| glob::matches(&lower, n)).map(str::to_owned));
+            }
+            None => {
+                let name = text.rsplit('/').next().unwrap_or(text).to_lowercase();
+                if rules.is_trigger(&name) {
+                    names.push(name);
+                }
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn builtin_match(
+    rule: &str,
+    category: &str,
+    reason: ReasonCode,
+    message: String,
+    word: Option<String>,
+) -> HardDenyMatch {
+    HardDenyMatch {
+        layer: Layer::OperationHardDeny,
+        rule: rule.to_owned(),
+        category: category.to_owned(),
+        reason_code: reason,
+        segment: None,
+        word,
+        message,
+        source: BUILTIN_SOURCE.to_owned(),
+    }
+}
+
+fn custom_match(rule: String, category: &str, message: String, source: String, word: Option<String>) -> HardDenyMatch {
+    HardDenyMatch {
+        layer: Layer::OperationHardDeny,
+        rule,
+        category: category.to_owned(),
+        reason_code: ReasonCode::HardDenyCustomDeny,
+        segment: None,
+        word,
+        message,
+        source,
+    }
+}
+
+fn verdict_match(
+    rule: &BuiltinRule,
+    verdict: Verdict,
+    explain: &dyn Fn(String) -> String,
+    found: Option<String>,
+) -> HardDenyMatch {
+    match verdict {
+        Verdict::Denied { message, word } => {
+            builtin_match(rule.id, rule.category, rule.reason, explain(message), found.or(word))
+        }
+        Verdict::Unknown { message, word } => builtin_match(
+            rule.id,
+            rule.category,
+            ReasonCode::HardDenyUnresolvedCommand,
+            explain(message),
+            found.or(Some(word)),
+        ),
+    }
+}
+
+/// Functions that run themselves — directly or through each other — at least twice
+/// at once (a pipeline, `&`), or once in the background: a fork bomb, however named
+/// (`:(){ :|:& };:`, `a(){ b & }; b(){ a & }`). A recursive call in one pipeline stage
+/// (`walk | sort` inside `walk`) spawns one process at a time and is fine.
+fn fork_bombs(parsed: &ParsedCommand, total: usize) -> Vec<HardDenyMatch> {
+    let defined: BTreeSet<String> = parsed.functions.iter().map(|f| f.to_lowercase()).collect();
+    let mut calls: BTreeMap<String, Vec<(String, &Segment)>> = BTreeMap::new();
+    for segment in &parsed.segments {
+        let (Some(function), Invocation::Command(resolved)) = (&segment.function, &segment.invocation) else {
+            continue;
+        };
+        if defined.contains(&resolved.name) {
+            calls.entry(function.to_lowercase()).or_default().push((resolved.name.clone(), segment));
+        }
+    }
+    let reaches = |from: &str, to: &str| {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from.to_owned()];
+        while let Some(current) = stack.pop() {
+            if current == to {
+                return true;
+            }
+            if seen.insert(current.clone()) {
+                stack.extend(calls.get(&current).into_iter().flatten().map(|(callee, _)| callee.clone()));
+            }
+        }
+        false
+    };
+    let mut out = Vec::new();
+    for (function, sites) in &calls {
+        let recursive: Vec<&Segment> =
+            sites.iter().filter(|(callee, _)| reaches(callee, function)).map(|(_, s)| *s).collect();
+        let concurrent = recursive.iter().filter(|s| s.background || s.piped).count();
+        let bomb =
+            recursive.iter().find(|s| s.background).or_else(|| (concurrent >= 2).then(|| recursive.first()).flatten());
+        if let Some(segment) = bomb {
+            let mut m = builtin_match(
+                "fork-bomb",
+                "system_destructive",
+                ReasonCode::HardDenySystemDestructive,
+                format!("function `{function}` runs itself in the background or several times at once: a fork bomb"),
+                segment.words.first().map(|w| w.raw.clone()),
+            );
+            m.segment = Some(SegmentRef { index: segment.index, total, text: segment.text.clone() });
+            out.push(m);
+        }
+    }
+    out
+}
