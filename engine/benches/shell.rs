@@ -1,5 +1,8 @@
 //! Shell hard-deny analysis speed: a typical one-line command, and every corpus
-//! command, against a baseline of bare `brush-parser` parsing in the same process.
+//! command, against a baseline of bare `brush-parser` parsing in the same process;
+//! and the full `shell_execute` decision against the analysis alone (the rest of a
+//! decision — audience, approvals, Cedar, whose answers are remembered per question —
+//! should cost well under half of the analysis).
 //!
 //! `cargo bench -p netclaw-engine --bench shell`; CI compiles and runs it once in test
 //! mode (`cargo test --all-targets`), untimed.
@@ -12,7 +15,10 @@ use std::path::Path;
 use brush_parser::{Parser, ParserOptions};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use netclaw_engine::hard_deny::{HardDenyRules, ShellEnv, check_shell};
+use netclaw_engine::home::{FileRead, HomeFiles, WebhookDir};
 use netclaw_engine::paths::ProtectedPaths;
+use netclaw_engine::policy::CompiledPolicy;
+use netclaw_engine::{AuthorizeRequest, Effect, HomeConfig};
 
 const TYPICAL: &str = "git status --short && cargo test --workspace 2>&1 | tail -n 20";
 
@@ -44,6 +50,21 @@ fn shell(c: &mut Criterion) {
     typical.bench_function("baseline: bare brush parse", |b| b.iter(|| bare_parse(black_box(TYPICAL))));
     typical.finish();
 
+    let policy = personal_home(&patterns);
+    let request: AuthorizeRequest = serde_json::from_value(serde_json::json!({
+        "channel": "tui", "interactive": true, "tool": "shell_execute",
+        "arguments": {"command": TYPICAL}, "workingDirectory": "/home/agent/project"
+    }))
+    .unwrap();
+    assert_eq!(policy.authorize(&request).decision, Effect::ApprovalRequired);
+    let mut decision = c.benchmark_group("shell_execute decision");
+    decision.bench_function("authorize (analysis + approvals + remembered Cedar answers)", |b| {
+        b.iter(|| policy.authorize(black_box(&request)))
+    });
+    decision
+        .bench_function("baseline: check_shell alone", |b| b.iter(|| check_shell(black_box(TYPICAL), &rules, &env)));
+    decision.finish();
+
     let commands = corpus();
     let mut all = c.benchmark_group("corpus, per command");
     all.throughput(Throughput::Elements(commands.len() as u64));
@@ -54,6 +75,28 @@ fn shell(c: &mut Criterion) {
         b.iter(|| commands.iter().filter(|command| bare_parse(command)).count())
     });
     all.finish();
+}
+
+/// A Personal home with the shell on (and approval-gated), the user's patterns and
+/// one persisted approval, as a developer would run it.
+fn personal_home(patterns: &[String]) -> CompiledPolicy {
+    let config = serde_json::json!({
+        "Security": {"DeploymentPosture": "Personal", "ShellExecutionMode": "HostAllowed"},
+        "Tools": {"HardDenyPatterns": patterns}
+    });
+    let approvals = serde_json::json!({"version": 3, "audiences": {"personal": {"shell_execute": [
+        {"shell": "git status", "match": "tokenPrefix", "verbTokens": ["git", "status"], "directory": null, "createdAt": "2026-11-20T09:14:03Z"}
+    ]}}});
+    let files = HomeFiles {
+        home_problem: None,
+        netclaw: FileRead::Text(config.to_string()),
+        secrets: FileRead::Missing,
+        tool_approvals: FileRead::Text(approvals.to_string()),
+        hard_deny_overrides: FileRead::Missing,
+        webhooks: WebhookDir::Missing,
+    };
+    let paths = ProtectedPaths::new(Path::new("/home/agent/.netclaw"), Some(Path::new("/home/agent")));
+    CompiledPolicy::compile(&HomeConfig::load(&files, &[]), paths).unwrap()
 }
 
 criterion_group!(benches, shell);

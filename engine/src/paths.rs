@@ -9,6 +9,10 @@
 //! `/tmp/link → ~/.netclaw/keys` is caught too. Paths the shell would glob
 //! (`secrets.js?n`) are matched as patterns, and a relative path whose base is unknown
 //! is matched by its tail (`config/secrets.json` is protected wherever it is).
+//!
+//! Matching ignores case: macOS file systems are case-insensitive, so
+//! `~/.NETCLAW/KEYS` is the keys directory there. Elsewhere that only ever denies
+//! more, never less.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -49,6 +53,9 @@ pub struct ProtectedPaths {
     home: PathBuf,
     user_home: Option<PathBuf>,
     entries: Vec<Protected>,
+    /// The directories every protected entry is in, as text: a path neither under one
+    /// nor above one cannot be protected, which rules out most words at string speed.
+    anchors: Vec<String>,
 }
 
 impl ProtectedPaths {
@@ -63,7 +70,8 @@ impl ProtectedPaths {
                 let shape = make(base);
                 let on_disk = shape.with_root(canonical(shape.root()));
                 let link_dir = on_disk.root().parent().unwrap_or(on_disk.root()).to_path_buf();
-                for (shape, scope) in [(shape, base.to_path_buf()), (on_disk, link_dir)] {
+                let (shape, on_disk) = (shape.with_root(lower(shape.root())), on_disk.with_root(lower(on_disk.root())));
+                for (shape, scope) in [(shape, lower(base)), (on_disk, lower(&link_dir))] {
                     if !shapes.iter().any(|(s, _)| *s == shape) {
                         shapes.push((shape, scope));
                     }
@@ -84,7 +92,21 @@ impl ProtectedPaths {
                 "a pid or lock file",
             ),
         ];
-        Self { home: resolved, user_home: user_home.map(Path::to_path_buf), entries }
+        let mut anchors: Vec<String> = entries
+            .iter()
+            .flat_map(|p| &p.shapes)
+            .flat_map(|(shape, scope)| [shape.dir(), scope.as_path()])
+            .map(|dir| dir.to_string_lossy().into_owned())
+            .collect();
+        anchors.sort();
+        anchors.dedup();
+        Self { home: resolved, user_home: user_home.map(Path::to_path_buf), entries, anchors }
+    }
+
+    /// Whether `path` may be, be in, or hold something protected (a cheap first test).
+    pub(crate) fn near(&self, path: &Path) -> bool {
+        let text = path.to_string_lossy().to_lowercase();
+        self.anchors.iter().any(|a| text.starts_with(a.as_str()) || a.starts_with(text.as_str()))
     }
 
     pub fn home(&self) -> &Path {
@@ -104,13 +126,18 @@ impl ProtectedPaths {
 
     /// The protected thing `path` (absolute, normalised) is, for this access, if any.
     pub fn denies(&self, path: &Path, access: Access) -> Option<&'static str> {
-        self.for_access(access).find(|p| p.shapes.iter().any(|(s, _)| s.contains(path))).map(|p| p.label)
+        if !self.near(path) {
+            return None;
+        }
+        let path = lower(path);
+        self.for_access(access).find(|p| p.shapes.iter().any(|(s, _)| s.contains(&path))).map(|p| p.label)
     }
 
     /// What a glob pattern (absolute, normalised, quoted metacharacters escaped) can
     /// match, for this access.
     pub fn denies_pattern(&self, pattern: &str, access: Access) -> Option<&'static str> {
-        let parts = components(pattern);
+        let pattern = pattern.to_lowercase();
+        let parts = components(&pattern);
         self.for_access(access).find(|p| p.shapes.iter().any(|(s, _)| s.pattern_matches(&parts))).map(|p| p.label)
     }
 
@@ -118,7 +145,8 @@ impl ProtectedPaths {
     /// is protected wherever it is. `None` when the path does not name the protected
     /// entry itself (`x/y` is not assumed to be inside `keys/`).
     pub fn denies_tail(&self, relative: &str, access: Access) -> Option<&'static str> {
-        let parts = components(relative);
+        let relative = relative.to_lowercase();
+        let parts = components(&relative);
         if parts.is_empty() || parts.contains(&"..") {
             return None;
         }
@@ -129,6 +157,8 @@ impl ProtectedPaths {
     /// can name (`~/.netclaw/config/"$F"`): only asked for prefixes inside the netclaw
     /// home, since any path starts with `/`.
     pub fn denies_prefix(&self, prefix: &Path, access: Access) -> Option<&'static str> {
+        let prefix = lower(prefix);
+        let prefix = prefix.as_path();
         let inside_home = self.entries.iter().flat_map(|p| &p.shapes).any(|(_, scope)| prefix.starts_with(scope));
         if !inside_home {
             return None;
@@ -146,6 +176,11 @@ impl ProtectedPaths {
     /// A directory inside the home that holds read-protected files (the home itself,
     /// `config/`): reading it recursively would read them.
     pub fn holds_protected(&self, path: &Path) -> Option<&'static str> {
+        if !self.near(path) {
+            return None;
+        }
+        let path = lower(path);
+        let path = path.as_path();
         self.for_access(Access::Read)
             .find(|p| p.shapes.iter().any(|(s, scope)| s.root().starts_with(path) && path.starts_with(scope)))
             .map(|p| p.label)
@@ -167,6 +202,14 @@ impl ProtectedPaths {
 }
 
 impl Shape {
+    /// The directory the entry is in (for a name pattern, the directory it applies to).
+    fn dir(&self) -> &Path {
+        match self {
+            Shape::File(path) | Shape::Tree(path) => path.parent().unwrap_or(path),
+            Shape::NamePrefix { dir, .. } | Shape::NameSuffix { dir, .. } => dir,
+        }
+    }
+
     fn root(&self) -> &Path {
         match self {
             Shape::File(path) | Shape::Tree(path) => path,
@@ -209,11 +252,7 @@ impl Shape {
     }
 
     fn dir_parts(&self) -> Vec<String> {
-        let dir = match self {
-            Shape::File(path) | Shape::Tree(path) => path.parent().unwrap_or(path),
-            Shape::NamePrefix { dir, .. } | Shape::NameSuffix { dir, .. } => dir,
-        };
-        components(&dir.to_string_lossy()).into_iter().map(str::to_owned).collect()
+        components(&self.dir().to_string_lossy()).into_iter().map(str::to_owned).collect()
     }
 
     /// Whether the pattern (absolute components) can name this entry or something in it.
@@ -249,6 +288,11 @@ impl Shape {
             dirs_ok && name_ok
         })
     }
+}
+
+/// The path in lowercase, for case-insensitive matching.
+fn lower(path: &Path) -> PathBuf {
+    PathBuf::from(path.to_string_lossy().to_lowercase())
 }
 
 fn components(path: &str) -> Vec<&str> {
@@ -341,6 +385,17 @@ mod tests {
         assert_eq!(p.denies(&home.join("daemon.pid"), Access::Read), None);
         assert_eq!(p.denies(&home.join("keys/a/b"), Access::Read), Some("keys/"));
         assert_eq!(p.denies(Path::new("/srv/me/.netclaw-other/keys"), Access::Read), None);
+    }
+
+    /// macOS reaches `keys/` as `KEYS/` too.
+    #[test]
+    fn matching_ignores_case() {
+        let p = paths();
+        let home = Path::new("/srv/me/.NETCLAW");
+        assert_eq!(p.denies(&home.join("Config/Secrets.JSON"), Access::Read), Some("secrets.json"));
+        assert_eq!(p.denies(&home.join("KEYS/a"), Access::Read), Some("keys/"));
+        assert_eq!(p.denies_tail("CONFIG/SECRETS.json", Access::Read), Some("secrets.json"));
+        assert_eq!(p.denies_pattern("/srv/me/.netclaw/KEYS/*", Access::Read), Some("keys/"));
     }
 
     #[test]

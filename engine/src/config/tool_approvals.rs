@@ -77,6 +77,9 @@ pub struct ShellApproval {
     pub match_kind: ShellMatch,
     #[schemars(length(min = 1))]
     pub verb_tokens: Vec<String>,
+    /// Where the grant applies: the working directory and every directory a `cd` in the
+    /// command reaches must be inside it. `null` means everywhere.
+    #[schemars(length(min = 1))]
     pub directory: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository: Option<String>,
@@ -88,6 +91,8 @@ pub struct ShellApproval {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ToolApproval {
     pub verb: String,
+    /// Where the grant applies; `null` means everywhere.
+    #[schemars(length(min = 1))]
     pub directory: Option<String>,
     pub created_at: String,
 }

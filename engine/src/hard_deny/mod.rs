@@ -12,7 +12,9 @@ pub(crate) mod glob;
 mod operation;
 mod resource;
 
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -101,7 +103,10 @@ impl HardDenyRules {
 
     /// Whether some rule, built-in or the user's, looks at commands of this name.
     fn is_trigger(&self, name: &str) -> bool {
-        builtin::BUILTIN_RULES.iter().any(|r| r.looks_at(name))
+        static BUILTIN: LazyLock<HashSet<&str>> =
+            LazyLock::new(|| builtin::BUILTIN_RULES.iter().flat_map(|r| r.names.iter().copied()).collect());
+        BUILTIN.contains(name)
+            || builtin::BUILTIN_RULES.iter().any(|r| r.prefixes.iter().any(|p| name.starts_with(p)))
             || self.names.iter().any(|n| n == name)
             || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
     }

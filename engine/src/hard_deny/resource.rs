@@ -145,6 +145,10 @@ impl<'e> Resolver<'e> {
 
     fn word(&mut self, word: &ShellWord, touch: Touch, segment: &Segment) -> Option<&'static str> {
         for value in &word.values {
+            // A plain name in a directory far from the netclaw home names nothing in it.
+            if is_plain_name(value) && !segment.cwd.unknown && !self.cwd_near(segment) {
+                continue;
+            }
             for (text, home_relative) in path_forms(value) {
                 let glob = value.glob.as_deref().filter(|_| text == value.text);
                 if let Some(label) = self.text(text, home_relative, glob, touch, segment) {
@@ -237,6 +241,15 @@ impl<'e> Resolver<'e> {
         None
     }
 
+    /// Whether a directory the segment may run in is in, or above, a protected entry.
+    fn cwd_near(&mut self, segment: &Segment) -> bool {
+        let dirs: Vec<PathBuf> = segment.cwd.dirs.clone();
+        dirs.iter().any(|dir| {
+            let resolved = self.canonical_dirs.entry(dir.clone()).or_insert_with(|| canonical(dir)).clone();
+            self.env.paths.near(dir) || self.env.paths.near(&resolved)
+        })
+    }
+
     /// The directories a path is relative to: the user's home, `/`, or each
     /// working directory the segment may be in (and where each resolves on disk).
     fn bases(&mut self, text: &str, home_relative: bool, segment: &Segment) -> Vec<PathBuf> {
@@ -268,6 +281,17 @@ impl<'e> Resolver<'e> {
                 .or_else(|| (touch != Touch::List).then(|| paths.holds_protected(path)).flatten())
         })
     }
+}
+
+/// A relative file name with nothing that could reach elsewhere: no `/`, no glob, not
+/// `.` or `..`, no `=`, `@` or `:` that a program might split a path from.
+fn is_plain_name(value: &Literal) -> bool {
+    let text = value.text.as_str();
+    !value.home_relative
+        && value.glob.is_none()
+        && text != "."
+        && text != ".."
+        && !text.contains(['/', '=', '@', ':', ' ', '\t', '\n', '"', '\''])
 }
 
 /// The ways a word can name a path: as itself, after `=` (`--file=P`, with `~`

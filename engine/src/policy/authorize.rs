@@ -7,6 +7,7 @@
 //! the policies that made it. An evaluation error anywhere denies.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -23,7 +24,7 @@ use crate::config::{ApprovalEntry, Audience, ShellMatch};
 use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, SlackContext};
 use crate::hard_deny::{HardDenyMatch, ShellEnv, ShellVerdict, check_file_path, check_shell};
 use crate::reason::ReasonCode;
-use crate::shell::{Invocation, ShellWord};
+use crate::shell::{Cwd, Invocation, ShellWord};
 
 /// Entity uids built once per compile, so a decision only builds the resource's.
 #[derive(Debug)]
@@ -98,6 +99,7 @@ pub struct Question<'a> {
 }
 
 /// One Cedar answer: allowed?, the policies that decided, and any evaluation errors.
+#[derive(Debug, Clone)]
 struct Answer {
     allowed: bool,
     policies: Vec<String>,
@@ -117,37 +119,31 @@ struct Facts<'r> {
 
 static DECISIONS: AtomicU64 = AtomicU64::new(0);
 
-/// How many memoised decisions a config generation keeps.
+/// How many Cedar questions a config generation remembers the answers to.
 const MEMO_CAPACITY: usize = 65_536;
 
-/// Everything a memoisable decision depends on besides the config.
+/// What Cedar is asked about a call: everything its answers depend on. The shell and
+/// file tools do their own analysis first; what reaches Cedar is only whether it
+/// found a hard-deny, so every tool shares one cache of answers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct MemoKey {
-    channel: String,
-    audience: Option<String>,
-    slack: Option<(String, String, bool, bool)>,
-    interactive: bool,
+pub(crate) struct CedarQuestion {
+    principal: Principal,
     tool: String,
-    working_directory: Option<String>,
+    interactive: bool,
+    approved_always: bool,
+    hard_deny: Option<Layer>,
 }
 
-impl MemoKey {
-    /// `None` for calls whose decision also depends on the file system.
-    fn of(request: &AuthorizeRequest) -> Option<Self> {
-        let name = request.tool.as_str();
-        if name == crate::config::SHELL_TOOL || crate::hard_deny::file_tool_access(name).is_some() {
-            return None;
-        }
-        Some(Self {
-            channel: request.channel.to_ascii_lowercase(),
-            audience: request.audience.clone(),
-            slack: request.slack.as_ref().map(|s| (s.channel_id.clone(), s.user_id.clone(), s.is_dm, s.mentioned)),
-            interactive: request.interactive,
-            tool: request.tool.clone(),
-            working_directory: request.working_directory.clone(),
-        })
-    }
+/// Cedar's answers to a call's questions, in the order they are asked; a later one
+/// only when the earlier ones leave the call open.
+#[derive(Debug, Clone)]
+pub(crate) struct CedarAnswers {
+    invoke: Answer,
+    auto_run: Option<Answer>,
+    ask: Option<Answer>,
 }
+
+pub(crate) type Answers = Result<CedarAnswers, Vec<String>>;
 
 /// Unique per process and time; decisions are looked up by it in the audit log.
 pub(crate) fn new_decision_id() -> String {
@@ -157,31 +153,19 @@ pub(crate) fn new_decision_id() -> String {
 }
 
 impl CompiledPolicy {
-    /// Decides one call. Calls whose decision depends only on the config and the
-    /// request (every tool but the shell and file tools, whose analysis consults the
-    /// file system) are memoised for this config generation; each answer still gets
-    /// its own decision id.
+    /// Decides one call. Cedar's answers are remembered per question for this config
+    /// generation; the analysis before them (the shell, paths) runs every time, and
+    /// each decision gets its own id.
     pub fn authorize(&self, request: &AuthorizeRequest) -> Decision {
-        let Some(key) = MemoKey::of(request) else {
-            return self.authorize_uncached(request);
-        };
-        if let Some(mut decision) = self.memo.read().ok().and_then(|memo| memo.get(&key).cloned()) {
-            decision.decision_id = new_decision_id();
-            return decision;
-        }
-        let decision = self.authorize_uncached(request);
-        if let Ok(mut memo) = self.memo.write() {
-            // Bounded: a flood of distinct requests costs memory once, not forever.
-            if memo.len() >= MEMO_CAPACITY {
-                memo.clear();
-            }
-            memo.insert(key, decision.clone());
-        }
-        decision
+        self.authorize_with(request, true)
     }
 
     /// Decides one call, asking Cedar every time.
     pub fn authorize_uncached(&self, request: &AuthorizeRequest) -> Decision {
+        self.authorize_with(request, false)
+    }
+
+    fn authorize_with(&self, request: &AuthorizeRequest, remember: bool) -> Decision {
         let (audience, audience_sources) = self.resolve_audience(request);
         let mut admitted_by = Vec::new();
         if request.channel.eq_ignore_ascii_case("slack") {
@@ -195,7 +179,7 @@ impl CompiledPolicy {
         let (evidence, verdict) = self.evidence(&tool, request);
         let approval = principal.and_then(|a| self.persisted_approval(a, &tool, request, verdict.as_ref()));
         let facts = Facts { request, tool, principal, audience_sources, evidence, approval };
-        let mut decision = match self.decide(&facts) {
+        let mut decision = match self.decide(&facts, remember) {
             Ok(decision) => decision,
             Err(errors) => self.failure(&facts, &errors),
         };
@@ -206,20 +190,57 @@ impl CompiledPolicy {
         decision
     }
 
-    fn decide(&self, facts: &Facts<'_>) -> Result<Decision, Vec<String>> {
+    fn decide(&self, facts: &Facts<'_>, remember: bool) -> Result<Decision, Vec<String>> {
+        let answers = if remember { self.remembered_answers(facts) } else { Arc::new(self.answers(facts)) };
+        let answers = answers.as_ref().as_ref().map_err(Clone::clone)?;
+        let invoke = &answers.invoke;
+        let (Some(auto), true) = (&answers.auto_run, invoke.allowed) else {
+            return Ok(self.denial(facts, &invoke.policies));
+        };
+        if auto.allowed {
+            return Ok(self.allowed(facts, [&invoke.policies[..], &auto.policies].concat()));
+        }
+        let Some(ask) = &answers.ask else { return Err(vec!["the approval question was not asked".to_owned()]) };
+        let policies = [&auto.policies[..], &ask.policies].concat();
+        Ok(if ask.allowed { self.gated(facts, policies) } else { self.denial(facts, &policies) })
+    }
+
+    /// Cedar's answers for this call's question, from memory when it was asked before.
+    fn remembered_answers(&self, facts: &Facts<'_>) -> Arc<Answers> {
+        let question = CedarQuestion {
+            principal: facts.principal,
+            tool: facts.tool.id(),
+            interactive: facts.request.interactive,
+            approved_always: facts.approval.is_some(),
+            hard_deny: facts.evidence.as_ref().map(|e| e.layer),
+        };
+        if let Some(answers) = self.memo.read().ok().and_then(|memo| memo.get(&question).cloned()) {
+            return answers;
+        }
+        let answers = Arc::new(self.answers(facts));
+        if let Ok(mut memo) = self.memo.write() {
+            // Bounded: a flood of distinct questions costs memory once, not forever.
+            if memo.len() >= MEMO_CAPACITY {
+                memo.clear();
+            }
+            memo.insert(question, Arc::clone(&answers));
+        }
+        answers
+    }
+
+    /// Asks Cedar `invoke`, then `auto_run`, then `ask`, as far as the call stays open.
+    fn answers(&self, facts: &Facts<'_>) -> Answers {
         let context = self.context(facts).map_err(|e| vec![e])?;
         let invoke = self.ask_cedar(facts, Action::Invoke, &context)?;
         if !invoke.allowed {
-            return Ok(self.denial(facts, &invoke.policies));
+            return Ok(CedarAnswers { invoke, auto_run: None, ask: None });
         }
-        let auto = self.ask_cedar(facts, Action::AutoRun, &context)?;
-        if auto.allowed {
-            let policies = [invoke.policies, auto.policies].concat();
-            return Ok(self.allowed(facts, policies));
+        let auto_run = self.ask_cedar(facts, Action::AutoRun, &context)?;
+        if auto_run.allowed {
+            return Ok(CedarAnswers { invoke, auto_run: Some(auto_run), ask: None });
         }
         let ask = self.ask_cedar(facts, Action::Ask, &context)?;
-        let policies = [auto.policies, ask.policies].concat();
-        Ok(if ask.allowed { self.gated(facts, policies) } else { self.denial(facts, &policies) })
+        Ok(CedarAnswers { invoke, auto_run: Some(auto_run), ask: Some(ask) })
     }
 
     fn ask_cedar(&self, facts: &Facts<'_>, action: Action, context: &Context) -> Result<Answer, Vec<String>> {
@@ -394,27 +415,25 @@ impl CompiledPolicy {
         request: &AuthorizeRequest,
         verdict: Option<&ShellVerdict>,
     ) -> Option<String> {
-        let cwd = request.working_directory.as_deref().map(Path::new);
         let entries = self.approvals.get(&(audience, tool.id()))?;
         let pointer = |index: usize| entries.get(index).map(|(pointer, _)| pointer.clone());
-        let in_scope = |directory: &Option<String>| match (directory, cwd) {
-            (None, _) => true,
-            (Some(dir), Some(cwd)) => cwd.starts_with(dir),
-            (Some(_), None) => false,
-        };
         if let Some(verdict) = verdict {
             let mut first = None;
             for segment in &verdict.parsed.segments {
                 let words = match &segment.invocation {
                     Invocation::Empty => continue,
                     Invocation::Unresolved { .. } => return None,
+                    // A `cd` only moves the commands after it, whose directories are checked.
+                    Invocation::Command(resolved) if matches!(resolved.name.as_str(), "cd" | "pushd" | "popd") => {
+                        continue;
+                    }
                     Invocation::Command(resolved) => {
                         chain(&resolved.name, segment.words.get(resolved.args()..).unwrap_or_default())
                     }
                 };
                 let covering = entries.iter().position(|(_, entry)| match entry {
                     ApprovalEntry::Shell(shell) => {
-                        in_scope(&shell.directory)
+                        runs_within(&segment.cwd, shell.directory.as_deref())
                             && match shell.match_kind {
                                 ShellMatch::TokenPrefix => words.starts_with(&shell.verb_tokens),
                                 ShellMatch::Exact => words == shell.verb_tokens,
@@ -426,8 +445,11 @@ impl CompiledPolicy {
             }
             return first.and_then(pointer);
         }
+        let cwd = request.working_directory.as_deref().map_or_else(Cwd::unknown, |d| Cwd::at(Path::new(d)));
         let covering = entries.iter().position(|(_, entry)| match entry {
-            ApprovalEntry::Tool(grant) => ToolName::parse(&grant.verb) == *tool && in_scope(&grant.directory),
+            ApprovalEntry::Tool(grant) => {
+                ToolName::parse(&grant.verb) == *tool && runs_within(&cwd, grant.directory.as_deref())
+            }
             ApprovalEntry::Shell(_) => false,
         })?;
         pointer(covering)
@@ -537,6 +559,15 @@ fn channel_audience(channel: &str) -> Audience {
         "slack" | "discord" | "reminder" | "timer" => Audience::Team,
         _ => Audience::Public,
     }
+}
+
+/// Whether every directory a command can run in is inside an approval's directory
+/// (`None`: everywhere). Both sides are compared without `..`, so `/approved/../etc`
+/// is not inside `/approved`; a `cd` the analysis cannot follow leaves nothing covered.
+fn runs_within(cwd: &Cwd, directory: Option<&str>) -> bool {
+    let Some(directory) = directory else { return true };
+    let approved = crate::paths::normalize(Path::new(directory));
+    !cwd.unknown && !cwd.dirs.is_empty() && cwd.dirs.iter().all(|dir| dir.starts_with(&approved))
 }
 
 /// A segment's normalised command words, as persisted approvals record them.

@@ -114,7 +114,8 @@ pub struct CompiledPolicy {
     pub(crate) approvals: HashMap<(Audience, String), Vec<(String, ApprovalEntry)>>,
     pub(crate) hard_deny: HardDenyRules,
     pub(crate) paths: ProtectedPaths,
-    memo: std::sync::RwLock<HashMap<authorize::MemoKey, crate::decision::Decision>>,
+    /// Cedar's answers by question, for this config generation.
+    memo: std::sync::RwLock<HashMap<authorize::CedarQuestion, std::sync::Arc<authorize::Answers>>>,
 }
 
 fn cedar<E: std::fmt::Display>(err: E) -> CompileError {

@@ -8,6 +8,9 @@
 //! that cannot be known statically is `Unresolved`, which the hard-deny layer refuses:
 //! the agent can always write the plain command instead.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use super::programs::{interpreter, is_shell};
 use super::word::ShellWord;
 use crate::paths::normalize;
@@ -249,7 +252,9 @@ const LOADER: Wrapper = wrapper("ld.so", &["--library-path", "--preload", "--aud
 
 /// For a wrapper, how many of `rest` belong to it before the wrapped command.
 fn unwrap(name: &str, rest: &[ShellWord]) -> Option<usize> {
-    let spec = match WRAPPERS.iter().find(|w| w.name == name) {
+    static BY_NAME: LazyLock<HashMap<&str, &Wrapper>> =
+        LazyLock::new(|| WRAPPERS.iter().map(|w| (w.name, w)).collect());
+    let spec = match BY_NAME.get(name).copied() {
         Some(spec) => spec,
         None if is_dynamic_loader(name) => &LOADER,
         None => return None,

@@ -7,6 +7,9 @@
 //! (`man kill`), options whose value is prose (`git commit -m "kill the bug"`), and
 //! shells and interpreters whose input is a script.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
 /// A program that only names programs or reads files: an argument that is a
 /// hard-deny verb is a name to it, never a command. Each line says why.
 #[derive(Debug)]
@@ -104,7 +107,9 @@ const NAMES_ONLY: &[NamesOnly] = &[
 
 /// The names-only entry for a command, if its arguments are only names to it.
 pub(crate) fn names_only(name: &str, args: &[Option<&str>]) -> Option<&'static NamesOnly> {
-    let entry = NAMES_ONLY.iter().find(|e| e.name == name)?;
+    static BY_NAME: LazyLock<HashMap<&str, &NamesOnly>> =
+        LazyLock::new(|| NAMES_ONLY.iter().map(|e| (e.name, e)).collect());
+    let entry = *BY_NAME.get(name)?;
     if entry.subcommands.is_empty() {
         return Some(entry);
     }
@@ -195,7 +200,8 @@ pub(crate) fn unversioned(name: &str) -> &str {
 }
 
 pub(crate) fn is_shell(name: &str) -> bool {
-    SHELLS.contains(&unversioned(name))
+    static SET: LazyLock<HashSet<&str>> = LazyLock::new(|| SHELLS.iter().copied().collect());
+    SET.contains(unversioned(name))
 }
 
 /// Interpreters, with the options that give them code on the command line. Without
@@ -248,7 +254,8 @@ const INTERPRETERS: &[(&str, &[&str])] = &[
 
 pub(crate) fn interpreter(name: &str) -> Option<&'static [&'static str]> {
     let name = unversioned(name);
-    INTERPRETERS.iter().find(|(n, _)| *n == name).map(|(_, options)| *options)
+    static BY_NAME: LazyLock<HashMap<&str, &[&str]>> = LazyLock::new(|| INTERPRETERS.iter().copied().collect());
+    BY_NAME.get(name).copied()
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use brush_parser::ast::{
     self, AndOrList, AssignmentName, AssignmentValue, Command, CommandPrefixOrSuffixItem, CompoundCommand,
@@ -86,8 +87,8 @@ pub struct Segment {
     pub background: bool,
     /// Runs as one stage of a multi-command pipeline.
     pub piped: bool,
-    /// Where it may run.
-    pub cwd: Cwd,
+    /// Where it may run (shared by the segments a `cd` does not separate).
+    pub cwd: Arc<Cwd>,
 }
 
 /// A redirection's target and whether it is written.
@@ -128,7 +129,7 @@ pub struct ParsedCommand {
 }
 
 pub fn parse(text: &str, limits: &Limits, start: &Start<'_>) -> ParsedCommand {
-    let cwd = start.cwd.map_or_else(Cwd::unknown, Cwd::at);
+    let cwd = Arc::new(start.cwd.map_or_else(Cwd::unknown, Cwd::at));
     let mut walker = Walker {
         limits,
         options: ParserOptions::default(),
@@ -153,7 +154,7 @@ struct Walker<'l> {
     options: ParserOptions,
     out: ParsedCommand,
     vars: Variables,
-    cwd: Cwd,
+    cwd: Arc<Cwd>,
     user_home: Option<PathBuf>,
     /// Input descriptors opened by `exec N<…`.
     descriptors: HashMap<i32, Stdin>,
@@ -750,9 +751,9 @@ impl Walker<'_> {
         if matches!(name, "cd" | "pushd" | "popd") {
             let target = args.iter().find(|w| !w.text().is_some_and(|t| t.starts_with('-') && t != "-"));
             if name == "popd" {
-                self.cwd.unknown = true;
+                Arc::make_mut(&mut self.cwd).unknown = true;
             } else {
-                self.cwd.change(target, self.user_home.as_deref());
+                Arc::make_mut(&mut self.cwd).change(target, self.user_home.as_deref());
             }
         }
         if name == "exec" || (resolved.is_none() && segment.words.is_empty()) {

@@ -79,6 +79,10 @@ impl ShellWord {
     }
 
     fn parse_at(raw: &str, scope: &Scope<'_>, depth: usize) -> Self {
+        // Most words are plain (`status`, `--short`, `src/main.rs`): nothing to expand.
+        if is_plain(raw) {
+            return Self::literal(raw);
+        }
         let mut builder = Builder::new(scope, depth);
         match word::parse(raw, scope.options) {
             Ok(pieces) => builder.pieces(&pieces, raw, false),
@@ -405,6 +409,16 @@ impl<'s> Builder<'s> {
             runs_unseen: self.runs_unseen,
         }
     }
+}
+
+/// A word the shell takes as it is: no quoting, expansion, globbing or tilde.
+fn is_plain(raw: &str) -> bool {
+    !raw.is_empty()
+        && !raw.starts_with('~')
+        && raw.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'-' | b'_' | b'.' | b'/' | b':' | b'@' | b'%' | b'+' | b',' | b'=')
+        })
 }
 
 /// `*`, `?` or a bracket expression `[…]`; a lone `[` (the test command) is not one.

@@ -428,3 +428,57 @@ fn file_tool_decisions_see_the_file_system_as_it_is_now() {
         "netclaw.hard_deny.resource",
     );
 }
+
+// --- approval scope ---------------------------------------------------------------
+
+fn scoped_shell_approval() -> netclaw_engine::policy::CompiledPolicy {
+    let config = json!({"Security": {"DeploymentPosture": "Personal"}});
+    let approvals = json!({"version": 3, "audiences": {"personal": {"shell_execute": [
+        {"shell": "make test", "match": "tokenPrefix", "verbTokens": ["make", "test"], "directory": "/home/agent/project", "createdAt": "2026-11-20T09:14:03Z"}
+    ]}}});
+    compile(&config, Some(&approvals))
+}
+
+fn shell_in(command: &str, cwd: &str) -> Value {
+    json!({"channel": "tui", "interactive": true, "tool": "shell_execute", "arguments": {"command": command}, "workingDirectory": cwd})
+}
+
+/// Inside the approved directory, a persisted approval covers the command.
+#[test]
+fn a_scoped_shell_approval_covers_its_directory_and_below() {
+    let p = scoped_shell_approval();
+    for cwd in ["/home/agent/project", "/home/agent/project/sub"] {
+        let d = decide(&p, shell_in("make test", cwd));
+        expect(&d, Effect::Allow, Layer::ApprovalGate, None, "netclaw.approval.persisted");
+    }
+}
+
+/// `..` in the working directory, or a `cd` out of the approved directory, is outside it.
+#[test]
+fn a_scoped_shell_approval_does_not_follow_the_command_out() {
+    let p = scoped_shell_approval();
+    for (command, cwd) in [
+        ("make test", "/home/agent/project/../other"),
+        ("make test", "/home/agent/projects"),
+        ("cd /etc && make test", "/home/agent/project"),
+        ("cd ..; make test", "/home/agent/project"),
+        ("cd \"$D\" && make test", "/home/agent/project"),
+        ("pushd /tmp; make test", "/home/agent/project"),
+    ] {
+        let d = decide(&p, shell_in(command, cwd));
+        assert_eq!(d.decision, Effect::ApprovalRequired, "{command} in {cwd}: {d:?}");
+    }
+    let d = decide(&p, shell_in("cd sub && make test", "/home/agent/project"));
+    expect(&d, Effect::Allow, Layer::ApprovalGate, None, "netclaw.approval.persisted");
+}
+
+/// An empty directory would read as "everywhere" to some; it is an error instead.
+#[test]
+fn an_empty_approval_directory_is_invalid() {
+    let approvals = json!({"version": 3, "audiences": {"personal": {"shell_execute": [
+        {"shell": "ls", "match": "tokenPrefix", "verbTokens": ["ls"], "directory": "", "createdAt": "2026-11-20T09:14:03Z"}
+    ]}}});
+    let err = try_compile(&json!({}), Some(&approvals)).unwrap_err();
+    let pointers: Vec<&str> = err.diagnostics().iter().map(|d| d.location.pointer.as_str()).collect();
+    assert_eq!(pointers, ["/audiences/personal/shell_execute/0/directory"], "{err:?}");
+}

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use netclaw_engine::config::HardDenyRule;
+use netclaw_engine::hard_deny::HardDenyRules;
 use netclaw_engine::home::{FileRead, HomeFiles, WebhookDir};
 use netclaw_engine::paths::ProtectedPaths;
 use netclaw_engine::policy::{CompileError, CompiledPolicy};
@@ -52,4 +54,14 @@ pub fn request(value: Value) -> AuthorizeRequest {
 
 pub fn decide(policy: &CompiledPolicy, value: Value) -> Decision {
     policy.authorize(&request(value))
+}
+
+/// The user's rules every shell corpus case runs with (see the corpus files' headers).
+pub fn corpus_rules() -> HardDenyRules {
+    let patterns = ["docker rm", "kubectl delete namespace", "terraform destroy"].map(str::to_owned);
+    let overrides: Vec<HardDenyRule> = serde_json::from_str(
+        r#"[{"verb": ["git", "push"], "argFlags": ["--force", "-f"], "reason": "force-push rewrites history"}]"#,
+    )
+    .unwrap();
+    HardDenyRules::new(&patterns, &overrides)
 }

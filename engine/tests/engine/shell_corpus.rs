@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
-use netclaw_engine::config::{HardDenyRule, NetclawConfig};
-use netclaw_engine::hard_deny::{HardDenyRules, ShellEnv, check_shell};
+use netclaw_engine::hard_deny::{ShellEnv, check_shell};
+
+use crate::common::corpus_rules;
 use netclaw_engine::paths::ProtectedPaths;
 
 struct Case {
@@ -45,20 +46,9 @@ fn cases() -> Vec<Case> {
     out
 }
 
-fn rules() -> HardDenyRules {
-    let mut config = NetclawConfig::default();
-    config.tools.hard_deny_patterns =
-        ["docker rm", "kubectl delete namespace", "terraform destroy"].map(str::to_owned).to_vec();
-    let overrides: Vec<HardDenyRule> = serde_json::from_str(
-        r#"[{"verb": ["git", "push"], "argFlags": ["--force", "-f"], "reason": "force-push rewrites history"}]"#,
-    )
-    .unwrap();
-    HardDenyRules::new(&config.tools.hard_deny_patterns, &overrides)
-}
-
 #[test]
 fn every_corpus_case_gets_its_verdict() {
-    let rules = rules();
+    let rules = corpus_rules();
     let paths = ProtectedPaths::new(Path::new("/home/agent/.netclaw"), Some(Path::new("/home/agent")));
     let env = ShellEnv { paths: &paths, working_directory: Some(Path::new("/home/agent/project")) };
     let cases = cases();

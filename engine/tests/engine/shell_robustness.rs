@@ -9,11 +9,13 @@ use netclaw_engine::paths::ProtectedPaths;
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
+use crate::common::corpus_rules;
+
 fn check(command: &str) -> (ShellVerdict, Duration) {
     let paths = ProtectedPaths::new(Path::new("/home/agent/.netclaw"), Some(Path::new("/home/agent")));
     let env = ShellEnv { paths: &paths, working_directory: Some(Path::new("/home/agent/project")) };
     let start = Instant::now();
-    let verdict = check_shell(command, &HardDenyRules::default(), &env);
+    let verdict = check_shell(command, &corpus_rules(), &env);
     (verdict, start.elapsed())
 }
 
@@ -109,4 +111,79 @@ fn text_over_the_length_bound_is_refused_not_truncated() {
     let (verdict, _) = check(&format!("echo {} ; sudo id", "a".repeat(300_000)));
     let denial = verdict.denial().unwrap();
     assert!(denial.message.contains("longer than"), "{}", denial.message);
+}
+
+/// Every dangerous command of the corpus (`tests/shell_corpus/*.txt` but `benign.txt`).
+fn dangerous_corpus() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/shell_corpus");
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|path| std::fs::read_to_string(path).unwrap().lines().map(str::to_owned).collect::<Vec<_>>())
+        .filter(|line| !line.trim().is_empty() && !line.starts_with('#') && !line.starts_with("allow\t"))
+        .filter_map(|line| line.split('\t').nth(1).map(|c| c.replace("\\n", "\n")))
+        .collect()
+}
+
+/// Quotes `text` as one single-quoted shell word.
+fn single_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+static DANGEROUS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(dangerous_corpus);
+
+fn corpus_command() -> impl Strategy<Value = String> {
+    (0..DANGEROUS.len()).prop_map(|i| DANGEROUS[i].clone())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 384,
+        rng_seed: RngSeed::Fixed(20_261_202),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// A denied command stays denied run through a wrapper, a shell, or eval.
+    #[test]
+    fn a_denied_command_stays_denied_when_wrapped(
+        command in corpus_command(),
+        wrapper in prop::sample::select(vec!["env", "nice", "nohup", "timeout 5", "command", "flock /tmp/l", "strace -f", "bash -c", "sh -c", "eval"]),
+    ) {
+        let wrapped = match wrapper {
+            "bash -c" | "sh -c" | "eval" => format!("{wrapper} {}", single_quoted(&command)),
+            _ => format!("{wrapper} {command}"),
+        };
+        let (verdict, _) = check(&wrapped);
+        prop_assert!(verdict.denial().is_some(), "allowed: {wrapped}");
+    }
+
+    /// A harmless segment in front never makes a denied command allowed.
+    #[test]
+    fn a_denied_command_stays_denied_after_a_harmless_segment(
+        command in corpus_command(),
+        prefix in prop::sample::select(vec!["ls; ", "echo hi && ", "true || ", "git status\n", "cd . && "]),
+    ) {
+        let (verdict, _) = check(&format!("{prefix}{command}"));
+        prop_assert!(verdict.denial().is_some(), "allowed: {prefix}{command}");
+    }
+
+    /// Verbs in any case are the same verbs (macOS runs `SUDO`).
+    #[test]
+    fn a_denied_verb_stays_denied_in_any_case(
+        verb in prop::sample::select(vec!["sudo id", "su -", "doas sh", "pkexec id", "kill 1", "pkill node", "killall x", "mkfs.ext4 /dev/sda", "reboot", "netclaw daemon stop", "systemctl stop netclaw", "rm -rf /", "docker rm x"]),
+        upper in prop::collection::vec(any::<bool>(), 32),
+    ) {
+        let flipped: String = verb
+            .chars()
+            .zip(upper.iter().cycle())
+            .map(|(c, up)| if *up { c.to_ascii_uppercase() } else { c })
+            .collect();
+        let paths = ProtectedPaths::new(Path::new("/home/agent/.netclaw"), Some(Path::new("/home/agent")));
+        let env = ShellEnv { paths: &paths, working_directory: Some(Path::new("/home/agent/project")) };
+        let rules = HardDenyRules::new(&["docker rm".to_owned()], &[]);
+        let verdict = check_shell(&flipped, &rules, &env);
+        prop_assert!(verdict.denial().is_some(), "allowed: {flipped}");
+    }
 }
