@@ -136,9 +136,37 @@ impl ProtectedPaths {
     /// What a glob pattern (absolute, normalised, quoted metacharacters escaped) can
     /// match, for this access.
     pub fn denies_pattern(&self, pattern: &str, access: Access) -> Option<&'static str> {
-        let pattern = pattern.to_lowercase();
+        let pattern = normalize_pattern(&pattern.to_lowercase());
         let parts = components(&pattern);
-        self.for_access(access).find(|p| p.shapes.iter().any(|(s, _)| s.pattern_matches(&parts))).map(|p| p.label)
+        // `**` (globstar) matches any number of directories.
+        let expansions: Vec<Vec<&str>> = match parts.iter().position(|p| *p == "**") {
+            None => vec![parts],
+            Some(at) => (0..=4)
+                .map(|n| {
+                    let mut expanded: Vec<&str> = parts.get(..at).unwrap_or_default().to_vec();
+                    expanded.extend(std::iter::repeat_n("*", n));
+                    expanded.extend(
+                        parts.get(at + 1..).unwrap_or_default().iter().map(|p| if *p == "**" { "*" } else { p }),
+                    );
+                    expanded
+                })
+                .collect(),
+        };
+        self.for_access(access)
+            .find(|p| p.shapes.iter().any(|(s, _)| expansions.iter().any(|parts| s.pattern_matches(parts))))
+            .map(|p| p.label)
+    }
+
+    /// Whether `path` is a directory above something read-protected: what a recursive
+    /// read of it (`grep -r`, `tar c`, `cp -r`) would read.
+    pub fn above_protected(&self, path: &Path) -> Option<&'static str> {
+        if !self.near(path) {
+            return None;
+        }
+        let path = lower(path);
+        self.for_access(Access::Read)
+            .find(|p| p.shapes.iter().any(|(s, _)| s.root().starts_with(&path)))
+            .map(|p| p.label)
     }
 
     /// What a relative path under an unknown directory can be: `config/secrets.json`
@@ -320,6 +348,24 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// A glob pattern with `.` and `..` removed lexically, and `/proc/*/root` as `/`.
+fn normalize_pattern(pattern: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in pattern.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.first() == Some(&"proc") && parts.get(2) == Some(&"root") {
+        parts.drain(..3);
+    }
+    format!("/{}", parts.join("/"))
+}
+
 /// `/proc/self/root/etc` is `/etc`: every process's root is the same root here.
 pub fn without_proc_root(path: &Path) -> PathBuf {
     let mut parts = path.components();
@@ -420,6 +466,9 @@ mod tests {
         assert_eq!(p.denies_pattern("/srv/me/.netclaw/config/*.json", Access::Read), Some("secrets.json"));
         assert_eq!(p.denies_pattern("/srv/me/project/*.json", Access::Read), None);
         assert_eq!(p.denies_pattern("/srv/me/.netclaw/netclaw.d?", Access::Read), Some("netclaw.db"));
+        assert_eq!(p.denies_pattern("/srv/me/project/../.netclaw/keys/*", Access::Read), Some("keys/"));
+        assert_eq!(p.denies_pattern("/proc/*/root/srv/me/.netclaw/keys/x", Access::Read), Some("keys/"));
+        assert_eq!(p.denies_pattern("/srv/**/secrets.json", Access::Read), Some("secrets.json"));
     }
 
     #[test]

@@ -130,20 +130,20 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
         category: "system_destructive",
         reason: ReasonCode::HardDenySystemDestructive,
         summary: "rm -r (any spelling) aimed at /, a top-level directory, ~ or the home directory",
-        names: &["rm"],
+        names: &["rm", "grm"],
         prefixes: &[],
         all_commands: false,
         check: recursive_rm,
     },
     BuiltinRule {
-        id: "find-delete-root-or-home",
+        id: "delete-tree-root-or-home",
         category: "system_destructive",
         reason: ReasonCode::HardDenySystemDestructive,
-        summary: "find -delete from /, a top-level directory, ~ or the home directory",
-        names: &["find"],
+        summary: "find -delete (or -exec rm), rsync --delete, tar --remove-files, zip -m, mv of /, a system directory or the home",
+        names: &["find", "rsync", "tar", "zip", "mv"],
         prefixes: &[],
         all_commands: false,
-        check: find_delete,
+        check: delete_tree,
     },
     BuiltinRule {
         id: "mkfs",
@@ -387,20 +387,76 @@ fn recursive_rm(command: &Command<'_>, env: &ShellEnv<'_>) -> Option<Verdict> {
     destroys_root_or_home(&targets, command.cwd, env, "removes")
 }
 
-fn find_delete(command: &Command<'_>, env: &ShellEnv<'_>) -> Option<Verdict> {
-    if !command.args.iter().any(|w| w.text() == Some("-delete")) {
-        return None;
+/// Other ways to destroy a tree: `find -delete` (or `-exec rm`), `rsync --delete` into
+/// it, `tar --remove-files` and `zip -m` of it, `mv` of it elsewhere.
+fn delete_tree(command: &Command<'_>, env: &ShellEnv<'_>) -> Option<Verdict> {
+    let texts: Vec<String> = command.args.iter().map(|w| w.text().unwrap_or_default().to_lowercase()).collect();
+    let has = |flag: &str| texts.iter().any(|t| t == flag || t.starts_with(&format!("{flag}=")));
+    let operands = || command.args.iter().filter(|w| !w.text().is_some_and(|t| t.starts_with('-'))).collect::<Vec<_>>();
+    match command.name {
+        "find" => {
+            let deletes = has("-delete")
+                || texts.windows(2).any(|w| {
+                    matches!(w.first().map(String::as_str), Some("-exec" | "-execdir" | "-ok" | "-okdir"))
+                        && w.get(1).is_some_and(|c| matches!(program(c), "rm" | "unlink" | "shred" | "rmdir"))
+                });
+            if !deletes {
+                return None;
+            }
+            // Start paths come after `-H`, `-L`, `-P`, `-O3`, `-D opts`, `--`.
+            let mut at = 0;
+            while let Some(text) = texts.get(at) {
+                match text.as_str() {
+                    "-h" | "-l" | "-p" | "--" => at += 1,
+                    "-d" => at += 2,
+                    t if t.starts_with("-o") && t.len() <= 3 => at += 1,
+                    _ => break,
+                }
+            }
+            let starts: Vec<&ShellWord> = command
+                .args
+                .iter()
+                .skip(at)
+                .take_while(|w| !w.text().is_some_and(|t| t.starts_with('-') || t == "(" || t == "!"))
+                .collect();
+            let here = ShellWord::literal(".");
+            let starts = if starts.is_empty() { vec![&here] } else { starts };
+            destroys_root_or_home(&starts, command.cwd, env, "deletes everything under")
+        }
+        "rsync" if texts.iter().any(|t| t.starts_with("--delete") || t == "--remove-source-files") => {
+            let operands = operands();
+            destroys_root_or_home(&operands.into_iter().rev().take(1).collect::<Vec<_>>(), command.cwd, env, "empties")
+        }
+        "tar" if has("--remove-files") => destroys_root_or_home(&operands(), command.cwd, env, "archives and deletes"),
+        "zip"
+            if has("-m")
+                || has("--move")
+                || texts.iter().any(|t| t.starts_with('-') && !t.starts_with("--") && t.contains('m')) =>
+        {
+            destroys_root_or_home(
+                &operands().into_iter().skip(1).collect::<Vec<_>>(),
+                command.cwd,
+                env,
+                "zips and deletes",
+            )
+        }
+        "mv" => {
+            let operands = operands();
+            let sources = operands.len().saturating_sub(1);
+            destroys_root_or_home(
+                &operands.into_iter().take(sources).collect::<Vec<_>>(),
+                command.cwd,
+                env,
+                "moves away",
+            )
+        }
+        _ => None,
     }
-    let starts: Vec<&ShellWord> = command
-        .args
-        .iter()
-        .take_while(|w| !w.text().is_some_and(|t| t.starts_with('-') || t == "(" || t == "!"))
-        .collect();
-    if starts.is_empty() {
-        let here = ShellWord::literal(".");
-        return destroys_root_or_home(&[&here], command.cwd, env, "deletes everything under");
-    }
-    destroys_root_or_home(&starts, command.cwd, env, "deletes everything under")
+}
+
+/// The basename of a program word, lowercase.
+fn program(text: &str) -> &str {
+    text.rsplit('/').next().unwrap_or(text)
 }
 
 /// The first target that is `/`, a system directory, the home or everything in one.
@@ -422,7 +478,8 @@ fn destroys_root_or_home(targets: &[&ShellWord], cwd: &Cwd, env: &ShellEnv<'_>, 
             });
         }
         let everything_here = word.values.iter().any(|v| !v.home_relative && is_everything_relative(&v.text));
-        if cwd.unknown && everything_here {
+        let unknown_proc = word.values.iter().any(|v| proc_link(&v.text, cwd) == ProcLink::Unknown);
+        if (cwd.unknown && everything_here) || unknown_proc {
             return Some(Verdict::Unknown {
                 message: format!("{verb} `{}` recursively in a directory only known at run time", word.raw),
                 word: word.raw.clone(),
@@ -432,11 +489,14 @@ fn destroys_root_or_home(targets: &[&ShellWord], cwd: &Cwd, env: &ShellEnv<'_>, 
     None
 }
 
-/// `"$DIR/build"`: whatever `$DIR` is, the target is a named child, never `/` or `~`.
+/// `"$DIR/build"`: whatever `$DIR` is, the target is a named child, never `/` or `~` —
+/// unless the unknown part is a process id (`/proc/$$/root/`).
 fn pinned_below(word: &ShellWord) -> bool {
-    word.tail.as_deref().and_then(|t| t.trim_end_matches('/').rsplit_once('/')).is_some_and(|(_, name)| {
-        !name.is_empty() && name != "." && name != ".." && !name.chars().all(|c| matches!(c, '*' | '?' | '.'))
-    })
+    let under_proc = word.head.as_ref().is_some_and(|h| h.text.starts_with("/proc"));
+    !under_proc
+        && word.tail.as_deref().and_then(|t| t.trim_end_matches('/').rsplit_once('/')).is_some_and(|(_, name)| {
+            !name.is_empty() && name != "." && name != ".." && !name.chars().all(|c| matches!(c, '*' | '?' | '.'))
+        })
 }
 
 /// `.`, `./`, `*`, `./*`, `..`: the working directory itself, its parent, or all of it.
@@ -460,6 +520,29 @@ fn is_everything_glob(component: &str) -> bool {
     stripped.contains('*') && stripped.chars().all(|c| matches!(c, '*' | '?' | '.'))
 }
 
+/// What `/proc/PID/cwd/…` or `/proc/PID/root/…` is: `self` reads the working
+/// directory of the command itself; another process's is unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ProcLink {
+    NotProc,
+    Paths(Vec<PathBuf>),
+    Unknown,
+}
+
+fn proc_link(text: &str, cwd: &Cwd) -> ProcLink {
+    let Some(rest) = text.strip_prefix("/proc/") else { return ProcLink::NotProc };
+    let (pid, after) = rest.split_once('/').unwrap_or((rest, ""));
+    let (link, tail) = after.split_once('/').unwrap_or((after, ""));
+    match (link, pid) {
+        ("root", _) => ProcLink::Paths(vec![normalize(&Path::new("/").join(tail))]),
+        ("cwd", "self" | "thread-self") if !cwd.unknown => {
+            ProcLink::Paths(cwd.dirs.iter().map(|d| normalize(&d.join(tail))).collect())
+        }
+        ("cwd", _) => ProcLink::Unknown,
+        _ => ProcLink::NotProc,
+    }
+}
+
 /// Whether removing `value` recursively removes `/`, a system directory, or the home.
 fn is_root_or_home(value: &Literal, cwd: &Cwd, env: &ShellEnv<'_>) -> bool {
     let home = env.paths.user_home().map(normalize);
@@ -470,7 +553,11 @@ fn is_root_or_home(value: &Literal, cwd: &Cwd, env: &ShellEnv<'_>) -> bool {
             None => return value.text.trim_matches('/').is_empty() || is_everything_relative(&value.text),
         }
     } else {
-        cwd.join(&value.text).into_iter().map(|p| crate::paths::without_proc_root(&p)).collect()
+        match proc_link(&value.text, cwd) {
+            ProcLink::Paths(paths) => paths,
+            ProcLink::Unknown => return false,
+            ProcLink::NotProc => cwd.join(&value.text),
+        }
     };
     let pattern = value.glob.is_some();
     candidates.iter().any(|path| {
@@ -483,17 +570,35 @@ fn is_root_or_home(value: &Literal, cwd: &Cwd, env: &ShellEnv<'_>) -> bool {
     })
 }
 
-/// `/`, a system directory, the home or one of its ancestors — or, for a glob, a
-/// pattern that can match one of those.
+/// `/`, a system directory or a directory right inside one (`/usr/bin`, `/etc/ssh`),
+/// the home or one of its ancestors — or, for a glob, a pattern that can match one of
+/// those. Case is ignored, as macOS does.
 fn critical(path: &Path, home: Option<&Path>, pattern: bool) -> bool {
-    let text = path.to_string_lossy();
-    let mut known: Vec<PathBuf> = SYSTEM_DIRS.iter().map(PathBuf::from).collect();
-    known.push(PathBuf::from("/"));
-    if let Some(home) = home {
-        known.extend(home.ancestors().map(Path::to_path_buf));
+    let text = path.to_string_lossy().to_lowercase();
+    let parts: Vec<&str> = text.split('/').filter(|p| !p.is_empty()).collect();
+    let system = |first: &str| SYSTEM_DIRS.iter().any(|d| d.trim_start_matches('/').eq_ignore_ascii_case(first));
+    let depth_ok = match parts.as_slice() {
+        [] => true,
+        [first] => system(first),
+        [first, _] => system(first) && !KEEP_SUBDIRS.contains(first),
+        _ => false,
+    };
+    if !pattern && depth_ok {
+        return true;
     }
-    known.iter().any(|k| if pattern { glob_matches(&text, &k.to_string_lossy()) } else { path == k })
+    let mut known: Vec<String> = SYSTEM_DIRS.iter().map(|d| d.to_lowercase()).collect();
+    known.push("/".to_owned());
+    if let Some(home) = home {
+        known.extend(home.ancestors().map(|a| a.to_string_lossy().to_lowercase()));
+    }
+    if pattern {
+        return known.iter().any(|k| glob_matches(&text, k));
+    }
+    known.contains(&text)
 }
+
+/// System directories whose subdirectories hold ordinary data (`/opt/myapp`, `/tmp/x`).
+const KEEP_SUBDIRS: &[&str] = &["opt", "srv", "snap", "nix", "volumes", "tmp", "mnt", "media"];
 
 fn mkfs(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
     if command.name == "diskutil" {

@@ -3,11 +3,38 @@
 //! `*` and `?` never match `/`; `[…]` is a class with ranges and `!`/`^` negation;
 //! `\` quotes the next character (the word parser escapes quoted metacharacters so).
 
-/// Whether `pattern` matches all of `text`.
+/// Whether `pattern` matches all of `text`. An extended glob group (`@(a|b)`,
+/// `!(x)`, shopt extglob) counts as `*`: it can match more than it says.
 pub(crate) fn matches(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
+    let pattern: Vec<char> = without_extglob(pattern).chars().collect();
     let text: Vec<char> = text.chars().collect();
     match_from(&pattern, &text)
+}
+
+fn without_extglob(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        if matches!(c, '?' | '*' | '+' | '@' | '!') && chars.peek() == Some(&'(') {
+            let mut depth = 0usize;
+            for inner in chars.by_ref() {
+                match inner {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            out.push('*');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn match_from(pattern: &[char], text: &[char]) -> bool {
@@ -112,5 +139,6 @@ mod tests {
         assert!(matches("*", ""));
         assert!(!matches("?", ""));
         assert!(matches("[", "["));
+        assert!(matches("!(netclaw).json", "secrets.json"), "extglob counts as *");
     }
 }

@@ -18,7 +18,7 @@ use super::glob;
 use super::{BUILTIN_SOURCE, HardDenyMatch, HardDenyRules, OVERRIDES_SOURCE, PATTERNS_SOURCE, SegmentRef, ShellEnv};
 use crate::decision::Layer;
 use crate::reason::ReasonCode;
-use crate::shell::{Invocation, ParsedCommand, Segment, ShellWord, Stdout};
+use crate::shell::{Invocation, ParsedCommand, Segment, ShellWord, Stdin, Stdout, is_shell};
 
 /// How a command was found in a segment; the earlier, the more direct.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,39 +58,59 @@ struct Checker<'c, 'e> {
 }
 
 impl Checker<'_, '_> {
+    /// How a command the segment runs was found: directly, or — for a segment read from
+    /// a string (`awk 'BEGIN{system("…")}'`) — inside that string.
+    fn runs(&self) -> Found {
+        if self.segment.found_in.is_some() { Found::InString } else { Found::Runs }
+    }
+
+    /// For a segment read from a string, where: prefixed to its messages.
+    fn inside(&self) -> String {
+        self.segment.found_in.as_deref().map_or_else(String::new, |source| format!("in `{source}`, "))
+    }
+
     fn segment(&mut self) {
         let segment = self.segment;
         let resolved = match &segment.invocation {
-            Invocation::Unresolved { word, why } => {
-                let message =
-                    format!("the command `{word}` cannot be resolved statically: {why}; write the plain command");
-                let found = builtin_match(
-                    "unresolved-command",
-                    "obfuscation",
-                    ReasonCode::HardDenyUnresolvedCommand,
-                    message,
-                    Some(word.clone()),
-                );
-                self.push(Found::Unresolved, found);
+            Invocation::Unresolved { word, why, reads_input } => {
+                // A string may be prose: what cannot be resolved in it proves nothing —
+                // unless it feeds its input to a shell (`curl … | socat - EXEC:sh`).
+                if segment.found_in.is_none() || *reads_input {
+                    let message = format!(
+                        "{}the command `{word}` cannot be resolved statically: {why}; write the plain command",
+                        self.inside()
+                    );
+                    let found = builtin_match(
+                        "unresolved-command",
+                        "obfuscation",
+                        ReasonCode::HardDenyUnresolvedCommand,
+                        message,
+                        Some(word.clone()),
+                    );
+                    self.push(Found::Unresolved, found);
+                }
                 // `for c in ls sudo; do $c id`: each value it can take is checked too.
                 if let Some((first, rest)) = segment.words.split_first() {
-                    self.candidate(first, rest, Found::Runs, "");
+                    self.candidate(first, rest, self.runs(), "");
                 }
-                return self.embedded();
+                return;
             }
             Invocation::Empty => {
                 let command = Command { name: "", args: &[], redirects: &segment.redirects, cwd: &segment.cwd };
-                self.check(&command, Found::Runs, None, None, None);
-                // `PROMPT_COMMAND=reboot`, `x='a[$(sudo id)]'`: values run later.
-                return self.embedded();
+                return self.check(&command, self.runs(), None, None, None);
             }
             Invocation::Command(resolved) => resolved,
         };
-        let args = segment.words.get(resolved.args()..).unwrap_or_default();
-        let command = Command { name: &resolved.name, args, redirects: &segment.redirects, cwd: &segment.cwd };
+        let mut args = segment.words.get(resolved.args()..).unwrap_or_default().to_vec();
+        // `xargs rm -rf` appends what it reads: arguments nobody can see.
+        if resolved.through.iter().any(|w| w == "xargs") {
+            args.push(ShellWord { open: true, values: Vec::new(), ..ShellWord::literal("<input>") });
+        }
+        let command = Command { name: &resolved.name, args: &args, redirects: &segment.redirects, cwd: &segment.cwd };
         let through = (!resolved.through.is_empty()).then(|| resolved.through.join(", "));
         let word = segment.words.get(resolved.at).map(|w| w.raw.clone());
-        self.check(&command, Found::Runs, through.as_deref(), None, word);
+        let how = segment.found_in.as_ref().map(|source| format!("`{source}` runs `{}`", resolved.name));
+        self.check(&command, self.runs(), through.as_deref(), how, word);
         self.raw_text_overrides();
         // Arguments as commands: all of them, or only a wrapper's for a names-only program.
         let end = if segment.names_only.is_some() { resolved.at } else { segment.words.len() };
@@ -102,38 +122,51 @@ impl Checker<'_, '_> {
             let Some(word) = segment.words.get(index) else { continue };
             self.candidate(word, rest, Found::Argument, &resolved.name);
         }
-        self.embedded();
     }
 
-    fn embedded(&mut self) {
-        for embedded in &self.segment.embedded {
-            for (index, word) in embedded.words.iter().enumerate() {
-                let rest = embedded.words.get(index + 1..).unwrap_or_default();
-                self.candidate(word, rest, Found::InString, &embedded.source);
-            }
-        }
-    }
-
-    /// `word` with `rest` as a command, if its name is one a rule looks at.
+    /// `word` with `rest` as a command, if its name is one a rule looks at — or a shell
+    /// the segment's unseen input may reach (`curl … | docker run -i img sh`).
     fn candidate(&mut self, word: &ShellWord, rest: &[ShellWord], found: Found, context: &str) {
+        let inside = self.inside();
         for name in candidate_names(word, self.rules) {
             let command = Command { name: &name, args: rest, redirects: &[], cwd: &self.segment.cwd };
             let how = match (found, &self.segment.stdout) {
                 (Found::Argument, Stdout::Inherited) => {
-                    format!("`{}` is an argument of `{context}`, which may run it", word.raw)
+                    format!("{inside}`{}` is an argument of `{context}`, which may run it", word.raw)
                 }
                 (Found::Argument, Stdout::File) => {
-                    format!("`{context}` writes `{}` to a file, from where it may be run", word.raw)
+                    format!("{inside}`{context}` writes `{}` to a file, from where it may be run", word.raw)
                 }
                 (Found::Argument, Stdout::Pipe { into }) => format!(
-                    "`{context}` passes `{}` on to `{}`, which may run it",
+                    "{inside}`{context}` passes `{}` on to `{}`, which may run it",
                     word.raw,
                     into.as_deref().unwrap_or("the next command")
                 ),
-                (Found::Runs, _) => format!("`{}` can be `{name}`", word.raw),
-                _ => format!("`{context}` runs `{}` at a command position", word.raw),
+                _ => format!("{inside}`{}` can be `{name}`", word.raw),
             };
             self.check(&command, found, None, Some(how), Some(word.raw.clone()));
+        }
+        let unseen_input = matches!(self.segment.stdin, Stdin::Pipe | Stdin::Unseen);
+        let has_script = rest
+            .iter()
+            .any(|w| w.text().is_some_and(|t| t.starts_with('-') && !t.starts_with("--") && t.contains('c')));
+        if found == Found::Argument
+            && unseen_input
+            && !has_script
+            && word.text().and_then(|t| t.rsplit('/').next()).is_some_and(is_shell)
+        {
+            let message = format!(
+                "{inside}`{context}` is fed input nobody can see and given `{}`, a shell that would run it",
+                word.raw
+            );
+            let m = builtin_match(
+                "unresolved-command",
+                "obfuscation",
+                ReasonCode::HardDenyUnresolvedCommand,
+                message,
+                Some(word.raw.clone()),
+            );
+            self.push(Found::Unresolved, m);
         }
     }
 
@@ -220,17 +253,21 @@ impl Checker<'_, '_> {
     }
 }
 
-/// The names a word can be as a command, among those some rule looks at: its
-/// basename, lowercase; for a glob (`/usr/bin/su?o`), every such name it matches.
+/// The names a word can be as a command, among those some rule looks at: its name
+/// (the basename of a path), lowercase; for a glob (`/usr/bin/su?o`), every such name
+/// it matches; for a word with parts only known at run time, what it is when they are
+/// empty (`k$()ill`); for an option with a value attached (`-ekill`), the value.
 fn candidate_names(word: &ShellWord, rules: &HardDenyRules) -> Vec<String> {
     let mut names = Vec::new();
-    for value in &word.values {
-        let text = value.text.as_str();
+    let collapsed = word.collapsed.iter().filter(|_| word.values.is_empty());
+    let texts =
+        word.values.iter().map(|v| (v.text.as_str(), v.glob.as_deref())).chain(collapsed.map(|c| (c.as_str(), None)));
+    for (text, glob) in texts {
         // A URL or a directory is not a program.
         if text.contains("://") || text.ends_with('/') {
             continue;
         }
-        match &value.glob {
+        match glob {
             Some(pattern) => {
                 let (dir, base) = pattern.rsplit_once('/').unwrap_or(("", pattern));
                 let literal = base.chars().filter(|c| c.is_alphanumeric()).count();
@@ -239,16 +276,21 @@ fn candidate_names(word: &ShellWord, rules: &HardDenyRules) -> Vec<String> {
                 let program_dir =
                     dir.rsplit('/').next().is_some_and(|d| glob::matches(d, "bin") || glob::matches(d, "sbin"));
                 let aimed = if dir.is_empty() { literal >= 2 } else { program_dir };
-                if !aimed {
-                    continue;
+                if aimed {
+                    let lower = base.to_lowercase();
+                    names.extend(rules.trigger_names().filter(|n| glob::matches(&lower, n)).map(str::to_owned));
                 }
-                let lower = base.to_lowercase();
-                names.extend(rules.trigger_names().filter(|n| glob::matches(&lower, n)).map(str::to_owned));
             }
             None => {
-                let name = text.rsplit('/').next().unwrap_or(text).to_lowercase();
+                let name = program_name(text);
                 if rules.is_trigger(&name) {
                     names.push(name);
+                }
+                // `rsync -ekill`, `tar -Ikill`: a short option's attached value.
+                let attached =
+                    text.strip_prefix('-').filter(|t| !t.starts_with('-') && t.len() > 2).and_then(|t| t.get(1..));
+                if let Some(value) = attached.map(program_name).filter(|n| rules.is_trigger(n)) {
+                    names.push(value);
                 }
             }
         }
@@ -256,6 +298,14 @@ fn candidate_names(word: &ShellWord, rules: &HardDenyRules) -> Vec<String> {
     names.sort();
     names.dedup();
     names
+}
+
+/// The program a word names: the basename of a path (`/usr/bin/sudo`, `./kill`,
+/// `~/bin/reboot`), else the word itself (`s/sudo` is a sed command, not a path).
+fn program_name(text: &str) -> String {
+    let path = text.starts_with(['/', '.', '~']) || text.contains("bin/");
+    let name = if path { text.rsplit('/').next().unwrap_or(text) } else { text };
+    name.to_lowercase()
 }
 
 fn builtin_match(

@@ -1,41 +1,46 @@
-//! Commands inside the strings a program is given.
+//! Scripts hidden in the strings a program is given.
 //!
 //! Programs run commands hidden in their arguments: `awk 'BEGIN{system("sudo id")}'`,
-//! `tar --checkpoint-action=exec=sudo`, `ssh -o ProxyCommand=';sudo id'`, `vim -c
-//! ':!sudo id'`, `python -c 'os.system("sudo id")'`, and a here-document fed to an
-//! interpreter. Which option of which of hundreds of programs runs its value cannot be
-//! listed, so every string a command is given is scanned for *command positions* — the
-//! start, after `;|&(){}[]!,` and backquotes, after `=`, `$(`, and after words such as
-//! `exec`, `system` or `spawn` — and the words from there are checked as a command.
+//! `tar --checkpoint-action=exec=sudo`, `ssh -o ProxyCommand=';sudo id'`, `git -c
+//! alias.x='!sh -c "kill 1"'`, `python -c 'os.system("k" "ill 1")'`, a here-document
+//! fed to an interpreter. Which option of which of hundreds of programs runs its value
+//! cannot be listed, so every string a command is given is scanned for *command
+//! positions* — the start, after `;|&(){}[]!` and backquotes, after an attached `=`,
+//! `$(`, and after words such as `exec`, `system` or `spawn` — and, in code and in data
+//! written to a file, for string literals. What starts there is handed back as a script,
+//! which the walker analyses like any other, only speculatively: a script that does not
+//! parse, or a word it cannot resolve, proves nothing about a string that may be prose.
 //!
-//! Prose is left alone: the value of `git commit -m`, and every argument of a
-//! command whose arguments are only names (`echo`, `grep`) while what it prints is
-//! read, not stored or run.
+//! Prose is left alone: the value of `git commit -m`, and every argument of a command
+//! whose arguments are only names (`echo`, `grep`) while what it prints is read.
 
 use super::invocation::{Invocation, Stdin};
 use super::programs::NamesOnly;
-use super::word::{Scope, ShellWord};
+use super::word::ShellWord;
 
-/// A command found inside a string.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Embedded {
-    /// The string as written (the word, the assignment value or the here-document).
-    pub source: String,
-    /// Byte offset of the command in the string.
-    pub offset: usize,
-    /// The command and its arguments.
-    pub words: Vec<ShellWord>,
+/// How a string is read: as shell text, as a program's code, or as data written to a
+/// file (where a quoted value may be a command: `{"preinstall": "sudo id"}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Shell,
+    Code,
+    Data,
+}
+
+/// Whether a segment's arguments are only names to it, or else how its strings read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Exemption {
+    NamesOnly(&'static NamesOnly),
+    Scan(Mode),
 }
 
 /// A string to scan, and the program that is given it.
 #[derive(Debug)]
 pub(crate) struct Text<'w> {
-    raw: &'w str,
+    pub raw: &'w str,
     values: Vec<String>,
     program: &'w str,
-    /// Code, or data written to a file: the start of a string literal inside it is a
-    /// command position too (`CALL "SYSTEM" USING "sudo id"`, `{"preinstall": "sudo"}`).
-    literals: bool,
+    mode: Mode,
 }
 
 /// Words after which the next word is a command (`exec sudo`, `system "sudo"`), and the
@@ -58,6 +63,7 @@ const KEYWORDS: &[&str] = &[
     "write18",
     "proxycommand",
     "localcommand",
+    "ext",
     "do",
     "then",
     "else",
@@ -70,21 +76,29 @@ const KEYWORDS: &[&str] = &[
 ];
 /// Prefixes of function names that run commands (`execvp`, `execSync`, `spawnSync`).
 const KEYWORD_PREFIXES: &[&str] = &["exec", "spawn", "popen", "system", "callcommand", "runcommand", "shellexec"];
+/// Words after which a string literal is output, not a command (`print "kill"`).
+const PRINTERS: &[&str] =
+    &["print", "println", "printf", "puts", "echo", "say", "log", "warn", "write", "die", "info", "debug", "error"];
 
 /// Characters after which a command may start.
 fn is_separator(c: char) -> bool {
-    matches!(c, ';' | '|' | '&' | '(' | ')' | '{' | '}' | '[' | ']' | '!' | ',' | '`' | '\n' | '\r')
+    matches!(c, ';' | '|' | '&' | '(' | ')' | '{' | '}' | '[' | ']' | '!' | '`' | '\n' | '\r')
 }
 
-/// Characters a run (the command from a position) ends at.
+/// Characters a run (the command from a position) ends at, outside quotes and `$( )`;
+/// `,` too, which separates the parts of `exec:cmd,pty` and `path=cmd,argv1=x`.
 fn ends_run(c: char) -> bool {
-    matches!(c, ';' | '|' | '&' | ')' | '}' | ']' | ',' | '`' | '"' | '\'' | '\n' | '\r')
+    matches!(c, ';' | '|' | '&' | ')' | '}' | '`' | ',' | '\n' | '\r')
 }
 
-/// Whether a word needs scanning at all: text with no separator or space is one word,
-/// which the argument check already covers.
+/// Whether a string needs scanning at all: a single word is covered by the argument
+/// check, and a URL's `?q=sudo` is not a command.
 fn worth_scanning(text: &str) -> bool {
-    text.chars().any(|c| c.is_whitespace() || is_separator(c) || matches!(c, '=' | ':' | '"' | '\'' | '$' | '\\'))
+    let scheme = text.find("://").is_some_and(|at| {
+        text.get(..at)
+            .is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)))
+    });
+    !scheme && text.chars().any(|c| c.is_whitespace() || is_separator(c) || "=:\"'$\\,".contains(c))
 }
 
 /// The strings of one segment to scan.
@@ -103,17 +117,17 @@ pub(crate) fn strings<'w>(
     let program = resolved.map_or("", |r| r.name.as_str());
     let args = resolved.and_then(|r| words.get(r.args()..)).unwrap_or_default();
     // `PAGER=sudo` runs its value as surely as `PAGER='sudo id'`: scanned even when plain.
-    let mut out: Vec<Text<'w>> = assignments.iter().map(|w| text_of(w, program, false)).collect();
+    let mut out: Vec<Text<'w>> = assignments.iter().map(|w| text_of(w, program, Mode::Shell)).collect();
     match exemption {
         Exemption::NamesOnly(entry) => {
             out.extend(option_values(args, entry.runs).map(|(w, value)| Text {
                 raw: &w.raw,
                 values: vec![value],
                 program,
-                literals: false,
+                mode: Mode::Shell,
             }));
         }
-        Exemption::None { code } => {
+        Exemption::Scan(mode) => {
             // Scripts the resolver found (`sh -c`, `eval`) are analysed exactly instead.
             let scripted = resolved.is_some_and(|r| !r.scripts.is_empty());
             let end = match (scripted, resolved) {
@@ -121,22 +135,15 @@ pub(crate) fn strings<'w>(
                 _ => words.len(),
             };
             let scanned = words.iter().take(end).enumerate().filter(|(i, w)| !prose.contains(i) && worth(w));
-            out.extend(scanned.map(|(_, w)| text_of(w, program, code)));
+            out.extend(scanned.map(|(_, w)| text_of(w, program, mode)));
             let shell = resolved.is_some_and(|r| super::programs::is_shell(&r.name));
             if let (Stdin::Text(text), false) = (stdin, shell) {
-                out.push(text_of(text, program, true));
+                let mode = if mode == Mode::Shell { Mode::Data } else { mode };
+                out.push(text_of(text, program, mode));
             }
         }
     }
     out
-}
-
-/// Whether a segment's arguments are only names to it, or else whether they are code
-/// (an interpreter's, or data a names-only program writes somewhere).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Exemption {
-    NamesOnly(&'static NamesOnly),
-    None { code: bool },
 }
 
 fn worth(word: &ShellWord) -> bool {
@@ -146,13 +153,13 @@ fn worth(word: &ShellWord) -> bool {
     word.values.iter().any(|v| worth_scanning(&v.text))
 }
 
-fn text_of<'w>(word: &'w ShellWord, program: &'w str, literals: bool) -> Text<'w> {
+fn text_of<'w>(word: &'w ShellWord, program: &'w str, mode: Mode) -> Text<'w> {
     let values = if word.values.is_empty() {
         vec![word.raw.clone()]
     } else {
         word.values.iter().map(|v| v.text.clone()).collect()
     };
-    Text { raw: &word.raw, values, program, literals }
+    Text { raw: &word.raw, values, program, mode }
 }
 
 /// The values of the given options: the next word, or attached (`--pre=x`, `-Px`).
@@ -176,97 +183,243 @@ fn option_values<'w>(
     })
 }
 
-/// Every command found at a command position of the text.
-pub(crate) fn runs(text: &Text<'_>, scope: &Scope<'_>) -> Vec<Embedded> {
+/// Every script the text may run: from each command position, the rest of that
+/// command; in code and data, the content of each string literal at such a place.
+pub(crate) fn scripts(text: &Text<'_>) -> Vec<String> {
     let mut out = Vec::new();
     for value in &text.values {
-        // `echo -e 'a\nsudo id'` and `printf`: an escaped newline is a newline.
-        let unescaped = value.replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r");
-        for offset in command_positions(&unescaped, text.program, text.literals) {
-            let run = unescaped.get(offset..).unwrap_or_default();
-            let end = run.find(ends_run).unwrap_or(run.len());
-            let words: Vec<ShellWord> =
-                run.get(..end).unwrap_or_default().split_whitespace().map(|token| token_word(token, scope)).collect();
-            if !words.is_empty() {
-                out.push(Embedded { source: text.raw.to_owned(), offset, words });
-            }
-        }
+        let value = match text.mode {
+            // `echo -e 'a\nsudo id'` and `printf`: an escaped newline is a newline.
+            Mode::Shell | Mode::Data => value.replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r"),
+            Mode::Code => value.clone(),
+        };
+        let mut scanner = Scanner { text: &value, program: text.program, mode: text.mode, out: Vec::new() };
+        scanner.scan();
+        out.extend(scanner.out);
     }
+    out.retain(|s| !s.trim().is_empty());
+    out.dedup();
     out
 }
 
-/// One token of a run as the word a shell would make of it, or as plain text when it
-/// is not well-formed shell (`"sudo` cut at a quote).
-fn token_word(token: &str, scope: &Scope<'_>) -> ShellWord {
-    let word = ShellWord::parse(token, scope);
-    if word.values.is_empty() && !word.open {
-        return ShellWord::literal(token.trim_matches(['"', '\'']));
-    }
-    word
+struct Scanner<'t> {
+    text: &'t str,
+    program: &'t str,
+    mode: Mode,
+    out: Vec<String>,
 }
 
-/// Byte offsets where a command may start in `text`.
-pub(crate) fn command_positions(text: &str, program: &str, literals: bool) -> Vec<usize> {
-    let mut positions = Vec::new();
-    let mut at_position = true;
-    // The last two characters that were not whitespace, to tell `==` from `=`.
-    let mut before: (char, char) = (' ', ' ');
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let last = before;
-        if !c.is_whitespace() {
-            before = (before.1, c);
-        }
-        // `^cmd` (rsyslog's program action) only in data, not in a sed or grep regex.
-        if is_separator(c) || (literals && c == '^') {
-            at_position = true;
-            continue;
-        }
-        if c.is_whitespace() || c == '\\' {
-            continue;
-        }
-        if c == '"' || c == '\'' {
-            // In code and in data written to a file, a string literal may be a command,
-            // unless it is compared with (`$1 == "kill"`).
-            let compared =
-                matches!(last.1, '<' | '>' | '~') || (last.1 == '=' && matches!(last.0, '=' | '!' | '<' | '>'));
-            at_position |= literals && !compared;
-            continue;
-        }
-        if c == '=' {
-            // `==`, `!=`, `<=`, `>=`, `=~` compare; `=` assigns, and a command may follow.
-            let before = text.get(..i).and_then(|b| b.chars().last());
-            let after = chars.peek().map(|(_, n)| *n);
-            at_position = !matches!(before, Some('=' | '!' | '<' | '>')) && !matches!(after, Some('=' | '~'));
-            continue;
-        }
-        if c == ':' || (c == '$' && chars.peek().is_some_and(|(_, n)| *n == '(')) {
-            continue;
-        }
-        let rest = text.get(i..).unwrap_or_default();
-        let len = rest
-            .find(|c: char| c.is_whitespace() || is_separator(c) || matches!(c, '"' | '\'' | '=' | ':'))
-            .unwrap_or(rest.len());
-        let token = rest.get(..len).unwrap_or_default();
-        let follows = rest.get(len..).and_then(|r| r.chars().next());
-        // `kill=1` is a key, not a command.
-        let is_key = follows == Some('=') && rest.get(len + 1..).and_then(|r| r.chars().next()) != Some('=');
-        if at_position && !is_key {
-            positions.push(i);
-        }
-        at_position = is_keyword(token, program);
-        for _ in 1..token.chars().count() {
-            chars.next();
+impl Scanner<'_> {
+    fn scan(&mut self) {
+        let text = self.text;
+        let mut at_position = true;
+        // The last two characters that were not whitespace, to tell `==` from `=`.
+        let mut before: (char, char) = (' ', ' ');
+        let mut after_printer = false;
+        let mut i = 0;
+        while let Some(c) = text.get(i..).and_then(|r| r.chars().next()) {
+            let last = before;
+            if !c.is_whitespace() {
+                before = (before.1, c);
+            }
+            let width = c.len_utf8();
+            let literal_trigger = self.mode != Mode::Shell && (c == ',' || (self.mode == Mode::Data && c == ':'));
+            // `^cmd` (rsyslog's program action) only in data, not in a sed or grep regex.
+            if is_separator(c) || literal_trigger || (self.mode == Mode::Data && c == '^') {
+                at_position = true;
+                after_printer = false;
+                i += width;
+                continue;
+            }
+            if c.is_whitespace() || c == '\\' {
+                i += width;
+                continue;
+            }
+            if c == '"' || c == '\'' {
+                let (literal, end) = literal_at(text, i);
+                match self.mode {
+                    // A quoted string where a command would start (`exec { 'sudo id': }`).
+                    Mode::Shell => {
+                        if at_position {
+                            self.out.push(literal);
+                        }
+                    }
+                    Mode::Code | Mode::Data => {
+                        // Unless it is compared with (`$1 == "kill"`) or printed (`print "kill"`).
+                        let compared = matches!(last.1, '<' | '>' | '~')
+                            || (last.1 == '=' && matches!(last.0, '=' | '!' | '<' | '>'));
+                        if at_position && !compared && !after_printer {
+                            let (joined, joined_end) = join_adjacent(text, literal, end);
+                            self.out.push(joined);
+                            i = joined_end;
+                            at_position = false;
+                            continue;
+                        }
+                    }
+                }
+                i = end;
+                at_position = false;
+                continue;
+            }
+            if c == '=' {
+                // An attached `=` assigns, and a command may follow (`exec=cmd`); `==`,
+                // `!=`, `<=`, `>=`, `=~` compare, and ` = ` is code assigning a value.
+                let next = text.get(i + 1..).and_then(|r| r.chars().next());
+                let spaced = text.get(..i).and_then(|b| b.chars().last()).is_some_and(char::is_whitespace);
+                at_position = !spaced && !matches!(last.1, '=' | '!' | '<' | '>') && !matches!(next, Some('=' | '~'));
+                i += width;
+                continue;
+            }
+            if c == ':' || (c == '$' && text.get(i + 1..).is_some_and(|r| r.starts_with('('))) {
+                i += width;
+                continue;
+            }
+            let len = token_len(text.get(i..).unwrap_or_default());
+            let token = text.get(i..i + len).unwrap_or_default();
+            let rest = text.get(i + len..).unwrap_or_default();
+            // `kill=1` is a key, not a command.
+            let is_key = rest.starts_with('=') && !rest.starts_with("==");
+            if at_position && !is_key {
+                self.out.push(run_at(text, i));
+            }
+            at_position = is_keyword(token, self.program);
+            after_printer = is_printer(token);
+            i += len.max(width);
         }
     }
-    positions
+}
+
+/// The length of a token: up to whitespace, a separator, a quote, `=` or `:`; a `[…]`
+/// inside a token, closed before any space, is a glob, not a separator (`/bin/kil[l]`).
+fn token_len(rest: &str) -> usize {
+    let mut chars = rest.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '[' && i > 0 {
+            let class = rest.get(i + 1..).unwrap_or_default();
+            let close = class.find(|c: char| c == ']' || c.is_whitespace() || "$()".contains(c));
+            if let Some(close) = close.filter(|at| class.get(*at..).is_some_and(|r| r.starts_with(']'))) {
+                let skip = class.get(..=close).map_or(0, |s| s.chars().count());
+                for _ in 0..skip {
+                    chars.next();
+                }
+                continue;
+            }
+        }
+        if c.is_whitespace() || is_separator(c) || "\"'=:,".contains(c) {
+            return i;
+        }
+    }
+    rest.len()
+}
+
+/// The command that starts at `start`: up to an unquoted terminator, quotes kept, so
+/// that `sh -c "kill 1"` is one command; an unbalanced quote ends it.
+fn run_at(text: &str, start: usize) -> String {
+    let rest = text.get(start..).unwrap_or_default();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut end = rest.len();
+    let mut last_balanced = 0;
+    // Inside `$( … )`, where `)` and `;` belong to the substitution.
+    let mut depth = 0usize;
+    let mut previous = ' ';
+    for (i, c) in rest.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        let redirection =
+            c == '&' && (matches!(previous, '>' | '<') || rest.get(i + 1..).is_some_and(|r| r.starts_with('>')));
+        previous = c;
+        match (quote, c) {
+            (Some('\''), '\'') | (Some('"'), '"') => {
+                quote = None;
+                last_balanced = i + 1;
+            }
+            (Some('"'), '\\') | (None, '\\') => escaped = true,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(')
+                if i > 0 && rest.get(..i).is_some_and(|b| b.ends_with('$') || b.ends_with('<') || b.ends_with('>')) =>
+            {
+                depth += 1
+            }
+            (None, ')') if depth > 0 => depth -= 1,
+            (None, c) if depth == 0 && !redirection && ends_run(c) => {
+                end = i;
+                break;
+            }
+            (None, _) => last_balanced = i + c.len_utf8(),
+        }
+    }
+    if quote.is_some() {
+        end = end.min(last_balanced);
+    }
+    rest.get(..end).unwrap_or_default().to_owned()
+}
+
+/// The string literal starting at `at` (a quote), decoded as C-like languages do
+/// (`\"`, `\x6b`, `\153`, `\u006b`), and the offset after it.
+fn literal_at(text: &str, at: usize) -> (String, usize) {
+    let Some(quote) = text.get(at..).and_then(|r| r.chars().next()) else { return (String::new(), text.len()) };
+    let mut out = String::new();
+    let mut chars = text.get(at + 1..).unwrap_or_default().char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == quote {
+            return (out, at + 1 + i + c.len_utf8());
+        }
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some((_, escape)) = chars.next() else { break };
+        let (radix, digits, first) = match escape {
+            'x' => (16, 2, None),
+            'u' => (16, 4, None),
+            '0'..='7' => (8, 3, Some(escape)),
+            'n' => {
+                out.push('\n');
+                continue;
+            }
+            't' => {
+                out.push('\t');
+                continue;
+            }
+            other => {
+                out.push(other);
+                continue;
+            }
+        };
+        let mut number: String = first.into_iter().collect();
+        while number.len() < digits && chars.peek().is_some_and(|(_, d)| d.is_digit(radix)) {
+            number.extend(chars.next().map(|(_, d)| d));
+        }
+        out.extend(u32::from_str_radix(&number, radix).ok().and_then(char::from_u32));
+    }
+    (out, text.len())
+}
+
+/// Literals written next to each other, or joined by `+`, `.` or `..`, are one string
+/// (`"k" "ill 1"`, `"su" + "do"`).
+fn join_adjacent(text: &str, mut joined: String, mut end: usize) -> (String, usize) {
+    loop {
+        let rest = text.get(end..).unwrap_or_default();
+        let skipped = rest.len() - rest.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '+' | '.')).len();
+        let next = rest.get(skipped..).unwrap_or_default();
+        if !(next.starts_with('"') || next.starts_with('\'')) || joined.len() > 4096 {
+            return (joined, end);
+        }
+        let (more, after) = literal_at(text, end + skipped);
+        joined.push_str(&more);
+        end = after;
+    }
 }
 
 fn is_keyword(token: &str, program: &str) -> bool {
     let bare = token.trim_start_matches(['.', '!', ':', '@', '\\', '%']).to_ascii_lowercase();
     // `os.system`, `child_process.execSync`, `run-shell-command`, `pcntl_exec`.
-    let parts = bare.split(|c: char| !c.is_ascii_alphanumeric());
-    if parts.into_iter().any(|p| KEYWORDS.contains(&p) || KEYWORD_PREFIXES.iter().any(|k| p.starts_with(k))) {
+    let mut parts = bare.split(|c: char| !c.is_ascii_alphanumeric());
+    if parts.any(|p| KEYWORDS.contains(&p) || KEYWORD_PREFIXES.iter().any(|k| p.starts_with(k))) {
         return true;
     }
     // sed's `e` command runs the rest of the line: `1e cmd`, `$e cmd`, `/re/e cmd`.
@@ -275,41 +428,50 @@ fn is_keyword(token: &str, program: &str) -> bool {
         && bare.trim_end_matches('e').chars().all(|c| c.is_ascii_digit() || matches!(c, '$' | ',' | '/'))
 }
 
+/// `print`, `console.log`, `puts`: what follows is output.
+fn is_printer(token: &str) -> bool {
+    let lower = token.to_ascii_lowercase();
+    lower.rsplit(|c: char| !c.is_ascii_alphanumeric()).next().is_some_and(|p| PRINTERS.contains(&p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn firsts(text: &str, program: &str) -> Vec<String> {
-        command_positions(text, program, false)
-            .into_iter()
-            .filter_map(|at| {
-                text.get(at..)?
-                    .split(|c: char| c.is_whitespace() || is_separator(c) || ends_run(c))
-                    .next()
-                    .map(str::to_owned)
-            })
-            .collect()
+    fn found(text: &str, program: &str, mode: Mode) -> Vec<String> {
+        let mut scanner = Scanner { text, program, mode, out: Vec::new() };
+        scanner.scan();
+        scanner.out
     }
 
     #[test]
     fn commands_are_found_where_programs_run_them() {
-        assert_eq!(firsts("BEGIN {system(\"sudo id\")}", "awk"), ["BEGIN", "system", "sudo"]);
-        assert_eq!(firsts("exec=sudo id", "tar"), ["sudo"]);
-        assert_eq!(firsts("ProxyCommand=;sudo id 0<&2", "ssh"), ["sudo", "2"]);
-        assert_eq!(firsts(":!sudo id", "vim"), ["sudo"]);
-        assert_eq!(firsts("exec:sudo id,pty", "socat"), ["exec:sudo", "sudo", "pty"]);
-        assert_eq!(firsts("1e sudo id", "sed"), ["1e", "sudo"]);
-        assert_eq!(
-            firsts("require(\"child_process\").spawn(\"sudo\", [\"id\"])", "node"),
-            ["require", "child_process", ".spawn", "sudo", "id"]
-        );
-        assert_eq!(firsts("do shell script \"sudo id\"", "osascript"), ["do", "shell", "script", "sudo"]);
+        assert!(found("exec=sudo id", "tar", Mode::Shell).contains(&"sudo id".to_owned()));
+        assert!(found("ProxyCommand=;sudo id 0<&2", "ssh", Mode::Shell).contains(&"sudo id 0<&2".to_owned()));
+        assert!(found(":!sudo id", "vim", Mode::Shell).contains(&"sudo id".to_owned()));
+        assert!(found("alias.x=!sh -c \"kill 1\"", "git", Mode::Shell).contains(&"sh -c \"kill 1\"".to_owned()));
+        assert!(found("1e sudo id", "sed", Mode::Shell).contains(&"sudo id".to_owned()));
+        assert!(found("/bin/kil[l] 1", "x", Mode::Shell).contains(&"/bin/kil[l] 1".to_owned()));
     }
 
     #[test]
-    fn keys_and_comparisons_are_not_command_positions() {
-        assert_eq!(firsts("kill=1", "curl"), ["1"]);
-        assert_eq!(firsts("$1 == \"kill\" {print}", "awk"), ["$1", "print"]);
-        assert_eq!(firsts("fix the kill handling", "git"), ["fix"]);
+    fn literals_in_code_are_decoded_and_joined() {
+        let awk = found("BEGIN{system(\"k\\\"\\\"ill 1\")}", "awk", Mode::Code);
+        assert!(awk.contains(&"k\"\"ill 1".to_owned()), "{awk:?}");
+        assert!(found("os.system(\"k\" \"ill 1\")", "python3", Mode::Code).contains(&"kill 1".to_owned()));
+        assert!(found("os.system(\"\\153ill 1\")", "python3", Mode::Code).contains(&"kill 1".to_owned()));
+        assert!(found("exec \"\\x6bill\", 1", "perl", Mode::Code).contains(&"kill".to_owned()));
+        assert!(found("spawn(\"su\" + \"do\")", "node", Mode::Code).contains(&"sudo".to_owned()));
+    }
+
+    #[test]
+    fn prose_and_comparisons_are_not_commands() {
+        assert!(found("kill=1", "curl", Mode::Shell).iter().all(|s| !s.starts_with("kill")));
+        assert!(found("$1 == \"kill\" {print}", "awk", Mode::Code).iter().all(|s| s != "kill"));
+        assert!(found("{print \"kill\", $1}", "awk", Mode::Code).iter().all(|s| s != "kill"));
+        assert!(found(".user = \"sudo\"", "yq", Mode::Code).iter().all(|s| s != "sudo"));
+        assert!(found("fix the kill handling", "git", Mode::Shell).iter().all(|s| !s.starts_with("kill")));
+        assert!(found("print(json.dumps({\"action\": \"kill\"}))", "python3", Mode::Code).iter().all(|s| s != "kill"));
+        assert!(found("{\"scripts\": {\"x\": \"sudo id\"}}", "echo", Mode::Data).contains(&"sudo id".to_owned()));
     }
 }

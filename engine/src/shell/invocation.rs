@@ -8,7 +8,7 @@
 //! that cannot be known statically is `Unresolved`, which the hard-deny layer refuses:
 //! the agent can always write the plain command instead.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use super::programs::{interpreter, is_shell};
@@ -23,6 +23,8 @@ pub enum Invocation {
     Unresolved {
         word: String,
         why: String,
+        /// It runs text from its input, which nobody can see (a pipe, `< <(…)`).
+        reads_input: bool,
     },
 }
 
@@ -186,11 +188,20 @@ const WRAPPERS: &[Wrapper] = &[
     runner("conda", &["run"]),
 ];
 
+/// What besides its words decides what a command runs.
+pub(crate) struct Surroundings<'a> {
+    pub stdin: &'a Stdin,
+    /// Functions that run their arguments (`run() { "$@"; }`), lowercase.
+    pub wrapper_functions: &'a HashSet<String>,
+    /// What an input descriptor other than 0 holds (`3<<<…`, `exec 3<…`).
+    pub descriptor: &'a dyn Fn(i32) -> Stdin,
+}
+
 /// How many wrappers deep we look before calling the command unresolvable.
 const MAX_WRAPPERS: usize = 16;
 
-/// Resolves a segment's command words. `stdin` is what feeds the command.
-pub fn resolve(words: &[ShellWord], stdin: &Stdin) -> Invocation {
+/// Resolves a segment's command words.
+pub(crate) fn resolve(words: &[ShellWord], surroundings: &Surroundings<'_>) -> Invocation {
     let mut through: Vec<String> = Vec::new();
     let mut wrapper_at = Vec::new();
     let mut at = 0;
@@ -204,19 +215,20 @@ pub fn resolve(words: &[ShellWord], stdin: &Stdin) -> Invocation {
         };
         let name = match command_name(word) {
             Ok(name) => name,
-            Err(why) => return Invocation::Unresolved { word: word.raw.clone(), why },
+            Err(why) => return Invocation::Unresolved { word: word.raw.clone(), why, reads_input: false },
         };
         let rest = words.get(at + 1..).unwrap_or_default();
-        if let Some(next) = unwrap(&name, rest) {
+        let function = surroundings.wrapper_functions.contains(&name).then_some(0);
+        if let Some(next) = function.or_else(|| unwrap(&name, rest)) {
             through.push(name);
             wrapper_at.push(at);
             at += 1 + next;
             continue;
         }
-        return special(name, at, through, rest, stdin);
+        return special(name, at, through, rest, surroundings);
     }
     let raw = words.get(at).map(|w| w.raw.clone()).unwrap_or_default();
-    Invocation::Unresolved { word: raw, why: "wrapped too many times".to_owned() }
+    Invocation::Unresolved { word: raw, why: "wrapped too many times".to_owned(), reads_input: false }
 }
 
 fn command(name: String, at: usize, through: Vec<String>) -> Invocation {
@@ -297,19 +309,47 @@ fn unwrap(name: &str, rest: &[ShellWord]) -> Option<usize> {
     Some(at)
 }
 
-type Refusal = (String, String);
+/// Why a command is unresolved: the word, the reason, and whether it runs its input.
+struct Refusal {
+    word: String,
+    why: String,
+    reads_input: bool,
+}
+
+fn refusal(word: &str, why: &str) -> Refusal {
+    Refusal { word: word.to_owned(), why: why.to_owned(), reads_input: false }
+}
+
+/// Programs that run commands read from their input (`echo 'sudo id' | at now`); with
+/// the options that give them a file instead.
+const INPUT_RUNNERS: &[(&str, &[&str])] = &[
+    ("at", &["-f"]),
+    ("batch", &["-f"]),
+    ("crontab", &[]),
+    ("m4", &[]),
+    ("sqlite3", &[]),
+    ("mysql", &["-e", "--execute"]),
+    ("psql", &["-c", "-f", "--command", "--file"]),
+    ("ed", &[]),
+    ("red", &[]),
+    ("ex", &["-c", "-s"]),
+    ("ftp", &[]),
+    ("lftp", &["-c", "-f"]),
+    ("dc", &["-e", "-f"]),
+    ("gdb", &["-ex", "-x", "--command", "-batch"]),
+];
 
 /// Commands that run other commands through their arguments or input.
-fn special(name: String, at: usize, through: Vec<String>, rest: &[ShellWord], stdin: &Stdin) -> Invocation {
+fn special(name: String, at: usize, through: Vec<String>, rest: &[ShellWord], around: &Surroundings<'_>) -> Invocation {
     let mut script_files = Vec::new();
     let found: Result<Vec<String>, Refusal> = if is_shell(&name) {
-        shell_script(&name, rest, stdin).map(|(scripts, file)| {
+        shell_script(&name, rest, around).map(|(scripts, file)| {
             script_files.extend(file.map(|i| at + 1 + i));
             scripts
         })
     } else if name == "source" || name == "." {
         match rest.first() {
-            Some(file) => script_file(file, stdin).map(|(scripts, named)| {
+            Some(file) => script_file(file, around).map(|(scripts, named)| {
                 if named {
                     script_files.push(at + 1);
                 }
@@ -318,14 +358,118 @@ fn special(name: String, at: usize, through: Vec<String>, rest: &[ShellWord], st
             None => Ok(Vec::new()),
         }
     } else if let Some(code_options) = interpreter(&name) {
-        interpreter_program(code_options, rest, stdin).map(|_| Vec::new())
+        interpreter_program(code_options, rest, around.stdin).map(|_| Vec::new())
+    } else if name == "sed" && runs_pattern_space(rest) {
+        Err(refusal("e", "sed's `e` runs text made from its input, which nobody can see"))
+    } else if let Some((_, file_options)) = INPUT_RUNNERS.iter().find(|(n, _)| *n == name) {
+        input_runner(&name, file_options, rest, around.stdin)
     } else {
         other_scripts(&name, rest)
     };
     match found {
         Ok(scripts) => Invocation::Command(Resolved { name, at, through, scripts, script_files }),
-        Err((word, why)) => Invocation::Unresolved { word, why },
+        Err(Refusal { word, why, reads_input }) => Invocation::Unresolved { word, why, reads_input },
     }
+}
+
+/// `at`, `crontab -`, `sqlite3`…: commands from input nobody can see are unresolved;
+/// from a here-string, `at` and `batch` run shell text.
+fn input_runner(name: &str, file_options: &[&str], rest: &[ShellWord], stdin: &Stdin) -> Result<Vec<String>, Refusal> {
+    let from_file = rest.iter().any(|w| w.text().is_some_and(|t| file_options.iter().any(|o| t.starts_with(o))));
+    // crontab, m4 and ed read a file operand when they have one; `-` is input.
+    let operand = rest.iter().find(|w| !w.text().is_some_and(|t| t.starts_with('-') && t != "-"));
+    let reads_operand =
+        matches!(name, "crontab" | "m4" | "ed" | "red") && operand.is_some_and(|w| w.text() != Some("-"));
+    if from_file || reads_operand {
+        return Ok(Vec::new());
+    }
+    match stdin {
+        Stdin::Text(text) if matches!(name, "at" | "batch") => static_script(&[text]).map(|s| vec![s]),
+        // A crontab line is five time fields (or `@reboot`) and a command.
+        Stdin::Text(text) if name == "crontab" => {
+            let table = static_script(&[text])?;
+            Ok(table.lines().filter(|l| !l.trim_start().starts_with('#')).filter_map(crontab_command).collect())
+        }
+        Stdin::Pipe | Stdin::Unseen => Err(Refusal {
+            word: "|".to_owned(),
+            why: format!("`{name}` runs commands from input nobody can see"),
+            reads_input: true,
+        }),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// The command of a crontab line (`*/5 * * * * cmd`, `@daily cmd`); `None` for a
+/// variable setting or a blank line.
+fn crontab_command(line: &str) -> Option<String> {
+    let line = line.trim();
+    let fields = if line.starts_with('@') { 1 } else { 5 };
+    let mut rest = line;
+    for _ in 0..fields {
+        rest = rest.trim_start().split_once(char::is_whitespace)?.1;
+    }
+    let first = line.split_whitespace().next()?;
+    (!first.contains('=')).then(|| rest.trim().to_owned())
+}
+
+/// sed's `e` command without a command of its own, or an `s///e` flag: sed runs the
+/// pattern space, which comes from its input.
+fn runs_pattern_space(rest: &[ShellWord]) -> bool {
+    rest.iter().filter_map(ShellWord::text).filter(|t| !t.starts_with('-') || t.starts_with("--expression")).any(
+        |script| {
+            script.split([';', '\n']).any(|command| {
+                let command = without_address(command.trim());
+                command == "e" || substitution_flags(command).is_some_and(|flags| flags.contains('e'))
+            })
+        },
+    )
+}
+
+/// A sed command without its address (`1,$`, `/re/`, `\%re%`, `0~2`, `!`).
+fn without_address(mut command: &str) -> &str {
+    loop {
+        command =
+            command.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '$' | ',' | '~' | '!' | ' ' | '+'));
+        let delimiter = match command.chars().next() {
+            Some('/') => '/',
+            Some('\\') => match command.chars().nth(1) {
+                Some(d) => d,
+                None => return command,
+            },
+            _ => return command,
+        };
+        let start = if delimiter == '/' { 1 } else { 2 };
+        let body = command.get(start..).unwrap_or_default();
+        let mut escaped = false;
+        let end = body.char_indices().find(|(_, c)| {
+            let hit = !escaped && *c == delimiter;
+            escaped = !escaped && *c == '\\';
+            hit
+        });
+        let Some((end, _)) = end else { return command };
+        command = body.get(end + 1..).unwrap_or_default().trim_start_matches('I');
+    }
+}
+
+/// The flags of a sed `s` command (`s/a/b/ge` → `ge`).
+fn substitution_flags(command: &str) -> Option<&str> {
+    let body = without_address(command).strip_prefix('s')?;
+    let delimiter = body.chars().next().filter(|c| !c.is_alphanumeric() && !c.is_whitespace())?;
+    let mut parts = 0;
+    let mut escaped = false;
+    for (i, c) in body.char_indices().skip(1) {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == delimiter {
+            parts += 1;
+            if parts == 2 {
+                return body.get(i + c.len_utf8()..);
+            }
+        }
+    }
+    None
 }
 
 fn other_scripts(name: &str, rest: &[ShellWord]) -> Result<Vec<String>, Refusal> {
@@ -355,8 +499,13 @@ fn other_scripts(name: &str, rest: &[ShellWord]) -> Result<Vec<String>, Refusal>
 
 /// `sh -c SCRIPT`, `sh FILE`, a shell fed a here-string, or a shell reading a pipe.
 /// The second value is the index in `rest` of a script file it runs.
-fn shell_script(shell: &str, rest: &[ShellWord], stdin: &Stdin) -> Result<(Vec<String>, Option<usize>), Refusal> {
+fn shell_script(
+    shell: &str,
+    rest: &[ShellWord],
+    around: &Surroundings<'_>,
+) -> Result<(Vec<String>, Option<usize>), Refusal> {
     let powershell = matches!(shell, "pwsh" | "powershell");
+    let stdin = around.stdin;
     let mut at = 0;
     let mut scripts = Vec::new();
     let mut command_next = false;
@@ -373,7 +522,7 @@ fn shell_script(shell: &str, rest: &[ShellWord], stdin: &Stdin) -> Result<(Vec<S
             break;
         }
         if powershell && (lower.starts_with("-e") || lower.starts_with("--e")) {
-            return Err((word.raw.clone(), "it runs a base64-encoded script".to_owned()));
+            return Err(refusal(&word.raw, "it runs a base64-encoded script"));
         }
         if let Some(value) = text.strip_prefix("--command=").or_else(|| text.strip_prefix("--init-command=")) {
             scripts.push(value.to_owned());
@@ -381,6 +530,11 @@ fn shell_script(shell: &str, rest: &[ShellWord], stdin: &Stdin) -> Result<(Vec<S
             || (!text.starts_with("--") && text.starts_with('-') && text.contains('c'))
         {
             command_next = true;
+        } else if matches!(text, "--rcfile" | "--init-file") {
+            // A start-up file only known at run time (`--rcfile <(…)`) is unseen text.
+            if let Some(file) = rest.get(at + 1).filter(|f| f.text().is_none()) {
+                return Err(refusal(&file.raw, "its start-up file is only known at run time"));
+            }
         }
         reads_stdin |= !text.starts_with("--") && text.starts_with('-') && text.contains(['s', 'i']);
         at += if ["-o", "+o", "-O", "+O", "--rcfile", "--init-file"].contains(&text) { 2 } else { 1 };
@@ -391,7 +545,7 @@ fn shell_script(shell: &str, rest: &[ShellWord], stdin: &Stdin) -> Result<(Vec<S
         scripts.push(static_script(&[text])?);
     }
     if command_next {
-        let script = rest.get(at).ok_or_else(|| ("-c".to_owned(), "`-c` has no script".to_owned()))?;
+        let script = rest.get(at).ok_or_else(|| refusal("-c", "`-c` has no script"))?;
         scripts.push(static_script(&[script])?);
         return Ok((scripts, None));
     }
@@ -400,7 +554,7 @@ fn shell_script(shell: &str, rest: &[ShellWord], stdin: &Stdin) -> Result<(Vec<S
     }
     match rest.get(at) {
         Some(file) if !reads_stdin => {
-            let (scripts, named) = script_file(file, stdin)?;
+            let (scripts, named) = script_file(file, around)?;
             Ok((scripts, named.then_some(at)))
         }
         _ => stdin_script(stdin, "a shell").map(|s| (s, None)),
@@ -409,35 +563,51 @@ fn shell_script(shell: &str, rest: &[ShellWord], stdin: &Stdin) -> Result<(Vec<S
 
 /// The script a shell or `source` reads from a file operand, and whether it is a
 /// named file (not ours to read, unless this command wrote it: see the walker).
-fn script_file(file: &ShellWord, stdin: &Stdin) -> Result<(Vec<String>, bool), Refusal> {
+fn script_file(file: &ShellWord, around: &Surroundings<'_>) -> Result<(Vec<String>, bool), Refusal> {
     let Some(path) = file.text() else {
-        return Err((file.raw.clone(), "the script it runs is only known at run time".to_owned()));
+        return Err(refusal(&file.raw, "the script it runs is only known at run time"));
     };
-    if is_stdin_path(path) {
-        return stdin_script(stdin, "it").map(|s| (s, false));
+    if let Some(fd) = descriptor_path(path) {
+        let input = if fd == 0 { around.stdin.clone() } else { (around.descriptor)(fd) };
+        return stdin_script(&input, "it").map(|s| (s, false));
     }
     Ok((Vec::new(), true))
 }
 
-/// `-`, `/dev/stdin`, `/dev/fd/0`, `/proc/*/fd/0`, however spelled (`/dev/./stdin`).
-pub(crate) fn is_stdin_path(path: &str) -> bool {
+/// `-`, `/dev/stdin`, `/dev/fd/N`, `/proc/*/fd/N`, however spelled (`/dev/./stdin`):
+/// the input descriptor it names.
+pub(crate) fn descriptor_path(path: &str) -> Option<i32> {
     if path == "-" {
-        return true;
+        return Some(0);
     }
     let normal = normalize(std::path::Path::new(path));
     let text = normal.to_string_lossy();
-    text == "/dev/stdin"
-        || text == "/dev/fd/0"
-        || (text.starts_with("/proc/") && text.ends_with("/fd/0") && text.matches('/').count() == 4)
+    if text == "/dev/stdin" {
+        return Some(0);
+    }
+    let number = text.strip_prefix("/dev/fd/").or_else(|| {
+        let rest = text.strip_prefix("/proc/")?;
+        let (_, fd) = rest.split_once("/fd/")?;
+        Some(fd)
+    })?;
+    number.parse().ok()
 }
 
-/// What a command reading its script from stdin runs.
+/// What a command reading its script from an input runs.
 fn stdin_script(stdin: &Stdin, who: &str) -> Result<Vec<String>, Refusal> {
     match stdin {
         Stdin::Inherited | Stdin::File(_) => Ok(Vec::new()),
         Stdin::Text(word) => static_script(&[word]).map(|s| vec![s]),
-        Stdin::Pipe => Err(("|".to_owned(), format!("{who} reads commands from a pipe: text nobody can see"))),
-        Stdin::Unseen => Err(("<".to_owned(), format!("{who} reads commands from input only known at run time"))),
+        Stdin::Pipe => Err(Refusal {
+            word: "|".to_owned(),
+            why: format!("{who} reads commands from a pipe: text nobody can see"),
+            reads_input: true,
+        }),
+        Stdin::Unseen => Err(Refusal {
+            word: "<".to_owned(),
+            why: format!("{who} reads commands from input only known at run time"),
+            reads_input: true,
+        }),
     }
 }
 
@@ -445,11 +615,13 @@ fn stdin_script(stdin: &Stdin, who: &str) -> Result<Vec<String>, Refusal> {
 fn interpreter_program(code_options: &[&str], rest: &[ShellWord], stdin: &Stdin) -> Result<(), Refusal> {
     let has_code = rest.iter().any(|w| w.text().is_some_and(|t| code_options.iter().any(|o| t.starts_with(o))));
     let operand = rest.iter().find(|w| !w.text().is_some_and(|t| t.starts_with('-') && t != "-"));
-    let reads_stdin = !has_code && operand.is_none_or(|w| w.text().is_some_and(is_stdin_path));
+    let reads_stdin = !has_code && operand.is_none_or(|w| w.text().is_some_and(|t| descriptor_path(t) == Some(0)));
     match stdin {
-        Stdin::Pipe | Stdin::Unseen if reads_stdin => {
-            Err(("|".to_owned(), "it reads its program from input nobody can see".to_owned()))
-        }
+        Stdin::Pipe | Stdin::Unseen if reads_stdin => Err(Refusal {
+            word: "|".to_owned(),
+            why: "it reads its program from input nobody can see".to_owned(),
+            reads_input: true,
+        }),
         _ => Ok(()),
     }
 }
@@ -461,7 +633,7 @@ fn static_script(words: &[&ShellWord]) -> Result<String, Refusal> {
         match word.value() {
             Some(value) if !value.home_relative => parts.push(value.text.clone()),
             Some(_) => parts.push(word.raw.clone()),
-            None => return Err((word.raw.clone(), "the script is only known at run time".to_owned())),
+            None => return Err(refusal(&word.raw, "the script is only known at run time")),
         }
     }
     Ok(parts.join(" "))
@@ -540,8 +712,14 @@ mod tests {
         text.split(' ').map(ShellWord::literal).collect()
     }
 
+    fn resolve_with(text: &str, stdin: &Stdin) -> Invocation {
+        let functions = HashSet::new();
+        let descriptor = |_| Stdin::Unseen;
+        resolve(&words(text), &Surroundings { stdin, wrapper_functions: &functions, descriptor: &descriptor })
+    }
+
     fn resolved(text: &str) -> Resolved {
-        match resolve(&words(text), &Stdin::Inherited) {
+        match resolve_with(text, &Stdin::Inherited) {
             Invocation::Command(resolved) => resolved,
             other => panic!("{text}: {other:?}"),
         }
@@ -576,19 +754,32 @@ mod tests {
     }
 
     #[test]
-    fn stdin_paths_are_recognised_however_spelled() {
+    fn descriptor_paths_are_recognised_however_spelled() {
         for path in ["-", "/dev/stdin", "/dev/./stdin", "/dev/fd/0", "/proc/self/fd/0", "/proc/1/fd/0"] {
-            assert!(is_stdin_path(path), "{path}");
+            assert_eq!(descriptor_path(path), Some(0), "{path}");
         }
-        assert!(!is_stdin_path("/proc/self/fd/0/x"));
+        assert_eq!(descriptor_path("/dev/fd/3"), Some(3));
+        assert_eq!(descriptor_path("/proc/self/fd/0/x"), None);
+    }
+
+    #[test]
+    fn sed_running_its_pattern_space_is_found() {
+        for script in
+            ["s/.*/sudo id/e", "s/a/b/ge", "1e", "$ e", "s|x|y|e", "/x/s/.*/sudo id/e", "1,/y/ s/a/b/e", "/x/!e"]
+        {
+            assert!(runs_pattern_space(&[ShellWord::literal(script)]), "{script}");
+        }
+        for script in ["s/sudo //", "1e sudo id", "s/e/f/g", "/e/d"] {
+            assert!(!runs_pattern_space(&[ShellWord::literal(script)]), "{script}");
+        }
     }
 
     #[test]
     fn shells_and_interpreters_reading_a_pipe_are_unresolved() {
         for text in ["bash", "sh -s", "python3", "perl -", "tcsh", "ksh93"] {
-            assert!(matches!(resolve(&words(text), &Stdin::Pipe), Invocation::Unresolved { .. }), "{text}");
+            assert!(matches!(resolve_with(text, &Stdin::Pipe), Invocation::Unresolved { .. }), "{text}");
         }
-        assert!(matches!(resolve(&words("python3 -c x"), &Stdin::Pipe), Invocation::Command(_)));
-        assert!(matches!(resolve(&words("pwsh -EncodedCommand x"), &Stdin::Inherited), Invocation::Unresolved { .. }));
+        assert!(matches!(resolve_with("python3 -c x", &Stdin::Pipe), Invocation::Command(_)));
+        assert!(matches!(resolve_with("pwsh -EncodedCommand x", &Stdin::Inherited), Invocation::Unresolved { .. }));
     }
 }

@@ -13,8 +13,7 @@ mod vars;
 mod word;
 
 pub use cwd::Cwd;
-pub use embedded::Embedded;
 pub use invocation::{Invocation, Resolved, Stdin, command_name};
-pub(crate) use programs::unversioned;
+pub(crate) use programs::{is_shell, unversioned};
 pub use segments::{Limits, ParsedCommand, Redirect, Refusal, Segment, Start, Stdout, parse};
 pub use word::{Literal, ShellWord};

@@ -10,8 +10,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-/// A program that only names programs or reads files: an argument that is a
-/// hard-deny verb is a name to it, never a command. Each line says why.
+/// A program whose arguments are names to it — of files, packages, branches, tests,
+/// containers — never commands it runs. Each line says why.
 #[derive(Debug)]
 pub(crate) struct NamesOnly {
     pub name: &'static str,
@@ -21,19 +21,207 @@ pub(crate) struct NamesOnly {
     pub runs: &'static [&'static str],
     /// Options that take a value, so the value is not taken for the subcommand.
     pub valued: &'static [&'static str],
+    /// It prints its arguments (or its input): they stay names only while what it
+    /// prints is read, not stored or passed on (`echo 'sudo id' | at now`).
+    pub prints: bool,
     pub why: &'static str,
 }
 
 const fn names(name: &'static str, why: &'static str) -> NamesOnly {
-    NamesOnly { name, subcommands: &[], runs: &[], valued: &[], why }
+    NamesOnly { name, subcommands: &[], runs: &[], valued: &[], prints: false, why }
 }
 
-const PACKAGE_QUERIES: &[&str] =
-    &["install", "i", "add", "remove", "rm", "uninstall", "purge", "del", "info", "show", "view", "search", "list"];
+const fn printer(name: &'static str, why: &'static str) -> NamesOnly {
+    NamesOnly { prints: true, ..names(name, why) }
+}
+
+const PACKAGES: &[&str] = &[
+    "install",
+    "i",
+    "add",
+    "remove",
+    "rm",
+    "uninstall",
+    "un",
+    "purge",
+    "del",
+    "info",
+    "show",
+    "view",
+    "search",
+    "list",
+    "ls",
+    "update",
+    "upgrade",
+    "up",
+    "outdated",
+    "download",
+    "freeze",
+    "check",
+    "why",
+    "deps",
+    "uses",
+    "home",
+    "doctor",
+    "cleanup",
+    "autoremove",
+    "reinstall",
+    "policy",
+    "depends",
+    "rdepends",
+    "source",
+    "audit",
+    "dedupe",
+    "prune",
+    "fund",
+    "ci",
+    "test",
+    "t",
+    "run",
+    "run-script",
+    "start",
+    "pack",
+    "publish",
+    "link",
+    "init",
+    "version",
+    "cache",
+    "help",
+    "tap",
+    "untap",
+    "provides",
+    "whatprovides",
+    "inspect",
+    "hash",
+    "wheel",
+    "index",
+];
+const GIT: &[&str] = &[
+    "grep",
+    "log",
+    "show",
+    "diff",
+    "branch",
+    "switch",
+    "checkout",
+    "tag",
+    "status",
+    "add",
+    "rm",
+    "mv",
+    "commit",
+    "blame",
+    "stash",
+    "restore",
+    "reset",
+    "merge",
+    "cherry-pick",
+    "revert",
+    "init",
+    "remote",
+    "fetch",
+    "pull",
+    "push",
+    "clone",
+    "rebase",
+    "describe",
+    "shortlog",
+    "reflog",
+    "ls-files",
+    "ls-tree",
+    "ls-remote",
+    "cat-file",
+    "rev-parse",
+    "rev-list",
+    "show-ref",
+    "for-each-ref",
+    "worktree",
+    "notes",
+    "archive",
+    "format-patch",
+    "am",
+    "apply",
+    "clean",
+    "gc",
+    "fsck",
+    "bundle",
+    "cherry",
+    "range-diff",
+    "whatchanged",
+    "help",
+    "version",
+    "sparse-checkout",
+    "maintenance",
+];
+const GIT_VALUED: &[&str] = &["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env"];
+const CONTAINERS: &[&str] = &[
+    "ps", "images", "image", "logs", "build", "pull", "push", "tag", "inspect", "kill", "stop", "start", "restart",
+    "rm", "rmi", "volume", "network", "login", "logout", "info", "version", "stats", "top", "events", "history",
+    "save", "load", "cp", "commit", "diff", "port", "pause", "unpause", "rename", "wait", "search", "system",
+    "context", "manifest", "builder", "buildx",
+];
+const CONTAINER_VALUED: &[&str] = &["-H", "--host", "-c", "--context", "--config", "-l", "--log-level"];
+const KUBECTL: &[&str] = &[
+    "get",
+    "describe",
+    "logs",
+    "apply",
+    "create",
+    "delete",
+    "edit",
+    "scale",
+    "rollout",
+    "top",
+    "explain",
+    "config",
+    "label",
+    "annotate",
+    "patch",
+    "port-forward",
+    "cluster-info",
+    "api-resources",
+    "api-versions",
+    "version",
+    "diff",
+    "wait",
+    "auth",
+    "cordon",
+    "uncordon",
+    "drain",
+    "taint",
+    "replace",
+    "expose",
+    "autoscale",
+    "certificate",
+];
+const KUBECTL_VALUED: &[&str] =
+    &["-n", "--namespace", "--context", "--cluster", "--kubeconfig", "-s", "--server", "--user"];
+const GO: &[&str] = &[
+    "test", "build", "vet", "fmt", "mod", "get", "install", "doc", "list", "env", "version", "clean", "work", "run",
+    "bug",
+];
+const SERVICES: &[&str] = &[
+    "status",
+    "show",
+    "cat",
+    "list-units",
+    "list-unit-files",
+    "list-timers",
+    "is-active",
+    "is-enabled",
+    "is-failed",
+    "help",
+];
 
 const NAMES_ONLY: &[NamesOnly] = &[
-    names("echo", "prints its arguments"),
-    names("printf", "prints its arguments"),
+    printer("echo", "prints its arguments"),
+    printer("printf", "prints its arguments"),
+    printer("say", "speaks its arguments"),
+    printer("figlet", "prints its arguments in large letters"),
+    printer("cowsay", "prints its arguments"),
+    printer("banner", "prints its arguments"),
+    printer("cat", "prints files (or its input)"),
+    printer("tee", "copies its input to files and stdout"),
     NamesOnly { runs: &["-P", "--pager", "-H", "--html"], ..names("man", "shows the manual page of a name") },
     names("info", "shows the manual of a name"),
     names("apropos", "searches manual descriptions"),
@@ -41,74 +229,169 @@ const NAMES_ONLY: &[NamesOnly] = &[
     names("help", "describes a builtin"),
     names("tldr", "shows examples of a name"),
     names("which", "looks a name up on PATH"),
-    names("command", "with -v or -V, looks a name up (otherwise it is a wrapper and never gets here)"),
     names("whereis", "looks a name up"),
     names("type", "describes a name"),
+    names("command", "with -v or -V, looks a name up (otherwise it is a wrapper and never gets here)"),
+    NamesOnly { runs: &["-p"], ..names("hash", "remembers where a name is (`-p PATH` makes a name run PATH)") },
     names("grep", "searches text for a pattern"),
     names("egrep", "searches text for a pattern"),
     names("fgrep", "searches text for a pattern"),
     names("zgrep", "searches text for a pattern"),
     NamesOnly { runs: &["--pre"], ..names("rg", "searches text for a pattern") },
-    names("ag", "searches text for a pattern"),
+    NamesOnly { runs: &["--pager"], ..names("ag", "searches text for a pattern") },
+    NamesOnly { runs: &["--pager"], ..names("ack", "searches text for a pattern") },
     names("pgrep", "finds processes by name"),
     names("pidof", "finds processes by name"),
     names("getent", "looks up users and groups (`getent group sudo`)"),
     names("id", "describes a user"),
     names("groups", "lists a user's groups"),
+    names("last", "lists logins and reboots"),
+    names("lastb", "lists failed logins"),
+    names("who", "lists users"),
     names("ls", "lists files"),
     names("stat", "describes files"),
     names("file", "describes files"),
     names("du", "measures files"),
     names("wc", "counts the lines of files"),
-    names("cat", "prints files"),
     names("head", "prints the start of files"),
     names("tail", "prints the end of files"),
+    names("sort", "sorts lines"),
+    names("uniq", "filters lines"),
+    names("cut", "cuts fields"),
+    names("tr", "translates characters"),
+    names("column", "formats columns"),
+    names("nl", "numbers lines"),
+    names("diff", "compares files"),
+    names("cmp", "compares files"),
+    names("comm", "compares sorted files"),
+    names("jq", "queries JSON"),
+    names("yq", "queries YAML"),
+    names("base64", "encodes files"),
+    names("xxd", "dumps files"),
+    names("od", "dumps files"),
+    names("sha256sum", "hashes files"),
+    names("md5sum", "hashes files"),
     names("readlink", "resolves a path"),
     names("realpath", "resolves a path"),
     names("basename", "takes a path apart"),
     names("dirname", "takes a path apart"),
     names("test", "tests files and strings"),
     names("[", "tests files and strings"),
+    names("cd", "changes directory"),
+    names("mkdir", "makes directories of these names"),
+    names("rmdir", "removes empty directories"),
+    names("touch", "creates or dates files"),
+    names("chmod", "changes modes of files"),
+    names("chown", "changes owners of files"),
+    names("logger", "logs a message"),
+    names("notify-send", "shows a notification"),
+    NamesOnly { runs: &["--exec", "-E"], ..names("mail", "sends mail to these addresses") },
+    names("mailx", "sends mail to these addresses"),
     NamesOnly { runs: &["-x", "--exec", "-X", "--exec-batch"], ..names("fd", "finds files by name") },
     // `-exec`, `-execdir`, `-ok` and `-okdir` are read as scripts in `invocation`.
     names("find", "finds files by name; what `-exec` runs is analysed as a command"),
     names("locate", "finds files by name"),
+    names("curl", "transfers URLs; it runs nothing"),
+    NamesOnly { runs: &["--use-askpass", "-e", "--execute"], ..names("wget", "downloads URLs") },
+    names("journalctl", "shows logs of units by name"),
+    NamesOnly { subcommands: SERVICES, ..names("systemctl", "describes units by name") },
     NamesOnly {
-        subcommands: PACKAGE_QUERIES,
+        subcommands: &[
+            "doctor",
+            "config",
+            "policy",
+            "authorize",
+            "shell",
+            "redact",
+            "scan",
+            "mcp",
+            "daemon",
+            "webhooks",
+            "audit",
+        ],
+        ..names("netclaw", "netclaw's own checks, which run nothing they are given")
+    },
+    NamesOnly {
+        subcommands: GIT,
+        valued: GIT_VALUED,
+        runs: &["-c", "--exec", "-x", "--extcmd", "--upload-pack", "--receive-pack", "-O", "--open-files-in-pager"],
+        ..names("git", "names branches, files, commits and patterns")
+    },
+    NamesOnly { subcommands: CONTAINERS, valued: CONTAINER_VALUED, ..names("docker", "names containers and images") },
+    NamesOnly { subcommands: CONTAINERS, valued: CONTAINER_VALUED, ..names("podman", "names containers and images") },
+    NamesOnly { subcommands: KUBECTL, valued: KUBECTL_VALUED, ..names("kubectl", "names resources") },
+    NamesOnly { subcommands: KUBECTL, valued: KUBECTL_VALUED, ..names("oc", "names resources") },
+    NamesOnly { runs: &["--eval", "-E"], ..names("make", "builds targets by name") },
+    NamesOnly { runs: &["--config"], ..names("cargo", "builds, tests and installs crates by name") },
+    NamesOnly { subcommands: GO, runs: &["-exec", "-toolexec"], ..names("go", "builds and tests packages by name") },
+    names("pytest", "selects tests by name"),
+    names("py.test", "selects tests by name"),
+    names("jest", "selects tests by name"),
+    names("vitest", "selects tests by name"),
+    names("mocha", "selects tests by name"),
+    names("rspec", "selects tests by name"),
+    names("dpkg", "installs or describes packages by name"),
+    names("dpkg-query", "describes packages"),
+    NamesOnly { runs: &["--eval", "-E", "--pipe"], ..names("rpm", "installs or describes packages by name") },
+    NamesOnly {
+        subcommands: PACKAGES,
         runs: &["-o", "--option"],
         valued: &["-o", "--option", "-c", "--config-file", "-t", "--target-release"],
         ..names("apt-get", "installs or describes packages by name")
     },
     NamesOnly {
-        subcommands: PACKAGE_QUERIES,
+        subcommands: PACKAGES,
         runs: &["-o", "--option"],
         valued: &["-o", "--option", "-c", "--config-file", "-t", "--target-release"],
         ..names("apt", "installs or describes packages by name")
     },
+    NamesOnly { subcommands: PACKAGES, ..names("apt-cache", "describes packages") },
+    NamesOnly { subcommands: PACKAGES, ..names("brew", "installs or describes packages by name") },
+    NamesOnly { subcommands: PACKAGES, ..names("dnf", "installs or describes packages by name") },
+    NamesOnly { subcommands: PACKAGES, ..names("yum", "installs or describes packages by name") },
+    NamesOnly { subcommands: PACKAGES, ..names("apk", "installs or describes packages by name") },
+    NamesOnly { subcommands: PACKAGES, ..names("zypper", "installs or describes packages by name") },
+    NamesOnly { subcommands: PACKAGES, ..names("snap", "installs or describes packages by name") },
+    NamesOnly { subcommands: PACKAGES, ..names("pip", "installs or describes packages by name") },
+    NamesOnly { subcommands: PACKAGES, ..names("pip3", "installs or describes packages by name") },
     NamesOnly {
-        subcommands: &["show", "search", "policy", "depends", "rdepends"],
-        ..names("apt-cache", "describes packages")
+        subcommands: PACKAGES,
+        runs: &["--script-shell"],
+        ..names("npm", "installs packages, runs package scripts by name")
     },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("brew", "installs or describes packages by name") },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("dnf", "installs or describes packages by name") },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("yum", "installs or describes packages by name") },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("apk", "installs or describes packages by name") },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("zypper", "installs or describes packages by name") },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("snap", "installs or describes packages by name") },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("pip", "installs or describes packages by name") },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("pip3", "installs or describes packages by name") },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("npm", "installs or describes packages by name") },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("pnpm", "installs or describes packages by name") },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("yarn", "installs or describes packages by name") },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("cargo", "installs or describes crates by name") },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("gem", "installs or describes gems by name") },
-    NamesOnly { subcommands: PACKAGE_QUERIES, ..names("conda", "installs or describes packages by name") },
+    NamesOnly { subcommands: PACKAGES, ..names("pnpm", "installs packages, runs package scripts by name") },
+    NamesOnly { subcommands: PACKAGES, ..names("yarn", "installs packages, runs package scripts by name") },
+    NamesOnly { subcommands: PACKAGES, ..names("gem", "installs or describes gems by name") },
+    NamesOnly { subcommands: PACKAGES, ..names("conda", "installs or describes packages by name") },
+];
+
+/// Python modules run with `-m` whose arguments are names (`python -m pytest -k kill`).
+const PYTHON_TOOLS: &[&str] = &[
+    "pytest",
+    "unittest",
+    "pip",
+    "venv",
+    "json.tool",
+    "black",
+    "ruff",
+    "mypy",
+    "flake8",
+    "isort",
+    "build",
+    "twine",
+    "coverage",
+    "http.server",
 ];
 
 /// The names-only entry for a command, if its arguments are only names to it.
 pub(crate) fn names_only(name: &str, args: &[Option<&str>]) -> Option<&'static NamesOnly> {
     static BY_NAME: LazyLock<HashMap<&str, &NamesOnly>> =
         LazyLock::new(|| NAMES_ONLY.iter().map(|e| (e.name, e)).collect());
+    static PYTHON_TOOL: NamesOnly = names("python -m", "runs a tool whose arguments are names");
+    if interpreter(name).is_some_and(|_| unversioned(name) == "python") {
+        let module = args.windows(2).find(|w| w.first() == Some(&Some("-m"))).and_then(|w| *w.get(1)?);
+        return module.filter(|m| PYTHON_TOOLS.contains(m)).map(|_| &PYTHON_TOOL);
+    }
     let entry = *BY_NAME.get(name)?;
     if entry.subcommands.is_empty() {
         return Some(entry);
@@ -122,7 +405,8 @@ pub(crate) fn names_only(name: &str, args: &[Option<&str>]) -> Option<&'static N
             return entry.subcommands.contains(&text.to_ascii_lowercase().as_str()).then_some(entry);
         }
     }
-    None
+    // No subcommand at all (`docker`, `git`): prints its help.
+    Some(entry)
 }
 
 /// Options whose value is prose a program never runs (`git commit -m "kill the bug"`),
@@ -263,12 +547,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn package_managers_are_names_only_for_their_queries() {
+    fn subcommands_decide_whether_arguments_are_names() {
         assert!(names_only("apt-get", &[Some("-y"), Some("install"), Some("sudo")]).is_some());
         assert!(names_only("apt-get", &[Some("-o"), Some("X=1"), Some("install")]).is_some());
         assert!(names_only("npm", &[Some("exec"), Some("sudo")]).is_none());
         assert!(names_only("man", &[Some("kill")]).is_some());
         assert!(names_only("flock", &[Some("x"), Some("sudo")]).is_none());
+        assert!(names_only("git", &[Some("-C"), Some("repo"), Some("grep"), Some("kill")]).is_some());
+        assert!(names_only("git", &[Some("bisect"), Some("run"), Some("sudo")]).is_none());
+        assert!(names_only("docker", &[Some("run"), Some("alpine"), Some("sudo")]).is_none());
+        assert!(names_only("docker", &[Some("--context"), Some("x"), Some("kill"), Some("web")]).is_some());
+        assert!(names_only("python3", &[Some("-m"), Some("pytest"), Some("-k"), Some("kill")]).is_some());
+        assert!(names_only("python3", &[Some("-c"), Some("x")]).is_none());
     }
 
     #[test]

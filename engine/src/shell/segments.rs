@@ -15,7 +15,7 @@
 //! no command can exhaust the stack or the clock; what exceeds a bound is a
 //! [`Refusal`], which the hard-deny layer turns into a denial.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -27,11 +27,17 @@ use brush_parser::ast::{
 use brush_parser::{Parser, ParserOptions};
 
 use super::cwd::Cwd;
-use super::embedded::{self, Embedded, Exemption};
-use super::invocation::{Invocation, Stdin, resolve};
+use super::embedded::{self, Exemption, Mode};
+use super::invocation::{Invocation, Stdin, Surroundings, resolve};
 use super::programs;
 use super::vars::Variables;
 use super::word::{Scope, ShellWord, expand_braces};
+
+/// How many scripts found in strings one command may hold before it is refused.
+const MAX_SPECULATIVE_SCRIPTS: usize = 4096;
+
+/// Command words by which a function runs its own arguments.
+const RUNS_ARGUMENTS: &[&str] = &["$@", "\"$@\"", "${@}", "\"${@}\"", "$*", "\"$*\"", "$1", "\"$1\""];
 
 /// Bounds on what is analysed; beyond them a command is refused, never half-read.
 #[derive(Debug, Clone, Copy)]
@@ -72,8 +78,9 @@ pub struct Segment {
     pub redirects: Vec<Redirect>,
     pub stdin: Stdin,
     pub stdout: Stdout,
-    /// Commands inside the strings it is given (`awk 'BEGIN{system("…")}'`).
-    pub embedded: Vec<Embedded>,
+    /// For a command found inside a string another command is given (`awk
+    /// 'BEGIN{system("…")}'`), that string: such a segment is read speculatively.
+    pub found_in: Option<String>,
     /// Why its arguments are only names to it (`man kill`), when they are.
     pub names_only: Option<&'static str>,
     /// Index in `words` of the first word after which an argument that prose
@@ -89,6 +96,8 @@ pub struct Segment {
     pub piped: bool,
     /// Where it may run (shared by the segments a `cd` does not separate).
     pub cwd: Arc<Cwd>,
+    /// Where it may run besides: directories its options name (`tar -C DIR`, `env -C DIR`).
+    pub option_dirs: Vec<PathBuf>,
 }
 
 /// A redirection's target and whether it is written.
@@ -126,6 +135,8 @@ pub struct ParsedCommand {
     pub refusals: Vec<Refusal>,
     /// Names of the functions the script defines.
     pub functions: BTreeSet<String>,
+    /// Symbolic links the script makes (`ln -s ~ /tmp/h`): link → target, resolved.
+    pub links: Vec<(PathBuf, PathBuf)>,
 }
 
 pub fn parse(text: &str, limits: &Limits, start: &Start<'_>) -> ParsedCommand {
@@ -140,6 +151,9 @@ pub fn parse(text: &str, limits: &Limits, start: &Start<'_>) -> ParsedCommand {
         descriptors: HashMap::new(),
         written: Vec::new(),
         source: String::new(),
+        wrapper_functions: HashSet::new(),
+        stdin: Stdin::Inherited,
+        speculative_scripts: 0,
     };
     if text.contains('\0') {
         walker.refuse(None, "the command contains a NUL byte, which shells read in different ways".to_owned());
@@ -162,6 +176,12 @@ struct Walker<'l> {
     written: Vec<PathBuf>,
     /// The text of the script being walked (for source positions).
     source: String,
+    /// Functions that run their arguments (`run() { "$@"; }`): calls are wrappers.
+    wrapper_functions: HashSet<String>,
+    /// What the script's own input is, once `exec <…` has changed it.
+    stdin: Stdin,
+    /// How many scripts found in strings have been analysed so far.
+    speculative_scripts: usize,
 }
 
 /// Where a command sits, as far as the rules care.
@@ -177,6 +197,10 @@ struct Context {
     /// Input imposed by an enclosing group's redirection or a pipeline.
     stdin: Option<Stdin>,
     stdout: Option<Stdout>,
+    /// Inside a script found in a string (the string, as written): read speculatively.
+    found_in: Option<String>,
+    /// How many strings deep that is: a string in a string is read, one more is not.
+    speculation: u8,
 }
 
 impl Context {
@@ -201,6 +225,14 @@ impl Walker<'_> {
     /// A script: the whole text, or one that a command runs (`sh -c`, `$( … )`).
     fn script(&mut self, text: &str, context: &Context) {
         let parent = context.parent;
+        let speculative = context.found_in.is_some();
+        if speculative
+            && (context.depth > self.limits.max_script_depth
+                || text.len() > self.limits.max_bytes
+                || nesting(text) > self.limits.max_nesting)
+        {
+            return;
+        }
         if context.depth > self.limits.max_script_depth {
             return self.refuse(parent, format!("scripts nest more than {} levels deep", self.limits.max_script_depth));
         }
@@ -212,6 +244,12 @@ impl Walker<'_> {
         }
         let program = match self.parse_program(text) {
             Ok(program) => program,
+            // A string that is not quite shell text (`sudo id 1>&0 2>`, cut from a
+            // longer string) is read up to what a shell would reject; else it is prose.
+            Err(_) if speculative => match speculative_fallback(text).and_then(|t| self.parse_program(&t).ok()) {
+                Some(program) => program,
+                None => return,
+            },
             Err(message) => return self.refuse(parent, message),
         };
         self.vars.enter(&program);
@@ -283,10 +321,60 @@ impl Walker<'_> {
             } else {
                 context.stdout.clone()
             };
-            let stdin = if position > 0 { Some(Stdin::Pipe) } else { context.stdin.clone() };
+            // What `echo`/`printf` of static text print is known (`echo 'ls -la' | bash`).
+            let printed = position.checked_sub(1).and_then(|p| pipeline.seq.get(p)).and_then(|c| self.printed_text(c));
+            let stdin = match (position, printed) {
+                (0, _) => context.stdin.clone(),
+                (_, Some(text)) => Some(Stdin::Text(ShellWord::literal(&text))),
+                (_, None) => Some(Stdin::Pipe),
+            };
             let stage = Context { piped: true, conditional: true, stdin, stdout, ..context.clone() };
             self.command(command, &stage);
             self.cwd = saved_cwd.clone();
+        }
+    }
+
+    /// What a simple `echo` or `printf` of static words prints, when that is all it does.
+    fn printed_text(&self, command: &Command) -> Option<String> {
+        let Command::Simple(simple) = command else { return None };
+        if simple.prefix.is_some() {
+            return None;
+        }
+        let name = super::invocation::command_name(&self.word(&simple.word_or_name.as_ref()?.value)).ok()?;
+        let mut args = Vec::new();
+        for item in simple.suffix.iter().flat_map(|s| s.0.iter()) {
+            let CommandPrefixOrSuffixItem::Word(word) = item else { return None };
+            args.push(self.word(&word.value).plain()?.to_owned());
+        }
+        match name.as_str() {
+            "echo" => {
+                let flags = args
+                    .iter()
+                    .take_while(|a| a.len() > 1 && a.starts_with('-') && a.chars().skip(1).all(|c| "neE".contains(c)));
+                let escapes = flags.clone().any(|f| f.contains('e'));
+                let skip = flags.count();
+                let text = args.get(skip..).unwrap_or_default().join(" ");
+                Some(if escapes { unescape(&text) } else { text })
+            }
+            "printf" => {
+                let (format, values) = args.split_first()?;
+                let mut values = values.iter();
+                let mut out = String::new();
+                let mut rest = format.as_str();
+                while let Some(at) = rest.find('%') {
+                    out.push_str(rest.get(..at)?);
+                    let spec = rest.get(at + 1..at + 2)?;
+                    if spec == "%" {
+                        out.push('%');
+                    } else {
+                        out.push_str(values.next().map_or("", String::as_str));
+                    }
+                    rest = rest.get(at + 2..)?;
+                }
+                out.push_str(rest);
+                Some(unescape(&out))
+            }
+            _ => None,
         }
     }
 
@@ -341,7 +429,7 @@ impl Walker<'_> {
                 redirects: io.redirects,
                 stdin: stdin.clone().unwrap_or_default(),
                 stdout: stdout.clone().unwrap_or_default(),
-                embedded: Vec::new(),
+                found_in: context.found_in.clone(),
                 names_only: None,
                 prose: Vec::new(),
                 parent: context.parent,
@@ -349,8 +437,10 @@ impl Walker<'_> {
                 background: context.background,
                 piped: context.piped,
                 cwd: self.cwd.clone(),
+                option_dirs: Vec::new(),
             },
             io.scripts,
+            Vec::new(),
             context,
         );
         Context { stdin, stdout, ..context.clone() }
@@ -473,34 +563,50 @@ impl Walker<'_> {
                 assignments.extend(self.assignment_values(assignment, &mut nested));
             }
         }
-        let stdin = io.stdin.clone().or_else(|| context.stdin.clone()).unwrap_or_default();
+        let inherited = context.stdin.clone().unwrap_or_else(|| self.stdin.clone());
+        let stdin = io.stdin.clone().unwrap_or(inherited);
         let stdout = io.stdout.clone().or_else(|| context.stdout.clone()).unwrap_or_default();
-        let mut invocation = resolve(&words, &stdin);
-        if let Invocation::Command(resolved) = &invocation
-            && let Some((word, why)) = self.runs_written_file(&words, resolved)
-        {
-            invocation = Invocation::Unresolved { word, why };
+        let invocation = self.invocation(&words, &stdin, &io, context);
+        let (exemption, names_only, prose) = match &invocation {
+            Invocation::Command(resolved) => {
+                let exemption = exemption(resolved, &words, &stdout, &io.redirects);
+                let names_only = match exemption {
+                    Exemption::NamesOnly(entry) => Some(entry.why),
+                    Exemption::Scan(_) => None,
+                };
+                (exemption, names_only, prose_words(resolved, &words))
+            }
+            _ => (Exemption::Scan(Mode::Shell), None, Vec::new()),
+        };
+        let strings = match context.speculation {
+            0 | 1 => embedded::strings(&words, &assignments, &stdin, &invocation, exemption, &prose),
+            _ => Vec::new(),
+        };
+        let mut found: Vec<(String, String)> =
+            strings.iter().flat_map(|t| embedded::scripts(t).into_iter().map(|s| (t.raw.to_owned(), s))).collect();
+        let mut seen_scripts = HashSet::new();
+        found.retain(|(_, script)| seen_scripts.insert(script.clone()));
+        self.speculative_scripts += found.len();
+        if self.speculative_scripts > MAX_SPECULATIVE_SCRIPTS && context.found_in.is_none() {
+            self.refuse(
+                context.parent,
+                format!("the strings in the command hold more than {MAX_SPECULATIVE_SCRIPTS} commands to analyse"),
+            );
+            found.clear();
         }
-        let (names_only, prose) = match &invocation {
-            Invocation::Command(resolved) => (exemption(resolved, &words, &stdout), prose_words(resolved, &words)),
-            _ => (None, Vec::new()),
-        };
-        let exemption = match (names_only, &invocation) {
-            (Some(entry), _) => Exemption::NamesOnly(entry),
-            (None, Invocation::Command(resolved)) => Exemption::None { code: is_code(resolved, &words) },
-            (None, _) => Exemption::None { code: false },
-        };
-        let strings = embedded::strings(&words, &assignments, &stdin, &invocation, exemption, &prose);
-        let embedded = strings.into_iter().flat_map(|s| embedded::runs(&s, &self.scope())).collect();
         nested.extend(words.iter().flat_map(|w| w.substitutions.iter().cloned()));
         nested.extend(assignments.iter().flat_map(|w| w.substitutions.iter().cloned()));
         nested.append(&mut io.scripts);
-        if let Invocation::Command(resolved) = &invocation {
-            nested.extend(resolved.scripts.iter().cloned());
-        }
         // `export x=$(cmd)` is both a word and an assignment: run `cmd` once.
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         nested.retain(|script| seen.insert(script.clone()));
+        let scripts = match &invocation {
+            Invocation::Command(resolved) => resolved.scripts.clone(),
+            _ => Vec::new(),
+        };
+        // What the command itself runs (`$(…)`, `sh -c`) is analysed for real already.
+        found.retain(|(_, script)| !nested.contains(script) && !scripts.contains(script));
+        let option_dirs = self.option_dirs(&words);
         let segment = Segment {
             index: 0,
             text: text.join(" "),
@@ -508,19 +614,87 @@ impl Walker<'_> {
             assignments,
             invocation,
             redirects: std::mem::take(&mut io.redirects),
-            stdin,
+            stdin: stdin.clone(),
             stdout,
-            embedded,
-            names_only: names_only.map(|n| n.why),
+            found_in: context.found_in.clone(),
+            names_only,
             prose,
             parent: context.parent,
             function: context.function.clone(),
             background: context.background,
             piped: context.piped,
-            cwd: self.cwd.clone(),
+            cwd: Arc::clone(&self.cwd),
+            option_dirs,
         };
-        let Some(index) = self.push_segment(segment, nested, context) else { return };
-        self.after(index, &io, &assigned, context);
+        let Some(index) = self.push_segment(segment, nested, scripts, context) else { return };
+        // Scripts found in strings: the segment's input goes on to them (`socat - EXEC:sh`).
+        for (source, script) in found {
+            let inner = Context {
+                parent: Some(index),
+                depth: context.depth + 1,
+                stdin: Some(stdin.clone()),
+                stdout: None,
+                piped: false,
+                background: false,
+                found_in: Some(source),
+                speculation: context.speculation.saturating_add(1),
+                ..context.conditional()
+            };
+            self.script(&script, &inner);
+        }
+        if context.found_in.is_none() {
+            self.after(index, &io, &assigned, context);
+        }
+    }
+
+    /// What the words run, through wrappers, functions that run their arguments, and
+    /// the input descriptors this command and the script have opened.
+    fn invocation(&mut self, words: &[ShellWord], stdin: &Stdin, io: &Io, context: &Context) -> Invocation {
+        let descriptor = |fd: i32| {
+            let here = io.descriptors.iter().rev().find(|(n, _)| *n == fd).map(|(_, s)| s.clone());
+            here.or_else(|| self.descriptors.get(&fd).cloned()).unwrap_or(Stdin::Unseen)
+        };
+        let surroundings = Surroundings { stdin, wrapper_functions: &self.wrapper_functions, descriptor: &descriptor };
+        let mut invocation = resolve(words, &surroundings);
+        if let Invocation::Command(resolved) = &invocation
+            && let Some((word, why)) = self.runs_written_file(words, resolved)
+        {
+            invocation = Invocation::Unresolved { word, why, reads_input: false };
+        }
+        // `run() { "$@"; }`: the function runs its arguments; each call is checked instead.
+        if let (Invocation::Unresolved { word, .. }, Some(function)) = (&invocation, &context.function)
+            && RUNS_ARGUMENTS.contains(&word.as_str())
+        {
+            self.wrapper_functions.insert(function.to_lowercase());
+            invocation = Invocation::Empty;
+        }
+        invocation
+    }
+
+    /// Directories a command's options make it work in (`tar -C DIR`, `env --chdir=DIR`,
+    /// `git -C DIR`, `make -C DIR`): relative paths it is given may be under them.
+    fn option_dirs(&self, words: &[ShellWord]) -> Vec<PathBuf> {
+        let mut dirs = Vec::new();
+        for (i, word) in words.iter().enumerate() {
+            let Some(text) = word.text() else { continue };
+            let value = match text {
+                "-C" | "--chdir" | "--directory" | "--cwd" | "--workdir" | "-D" => words.get(i + 1),
+                _ => None,
+            };
+            let attached =
+                ["--chdir=", "--directory=", "--cwd=", "--workdir="].iter().find_map(|p| text.strip_prefix(p));
+            let texts: Vec<&super::word::Literal> = match (value, attached) {
+                (Some(value), _) => value.values.iter().collect(),
+                _ => Vec::new(),
+            };
+            for literal in texts {
+                dirs.extend(self.paths_of(literal));
+            }
+            if let Some(attached) = attached {
+                dirs.extend(self.cwd.join(attached));
+            }
+        }
+        dirs
     }
 
     /// A prefix or suffix item other than an assignment.
@@ -701,7 +875,15 @@ impl Walker<'_> {
     }
 
     /// Records a segment and analyses the scripts it runs. `None` past the bound.
-    fn push_segment(&mut self, mut segment: Segment, nested: Vec<String>, context: &Context) -> Option<usize> {
+    /// Records a segment and analyses the scripts it runs: `substitutions`, whose output
+    /// becomes words of the segment's command, and `scripts`, which the command runs.
+    fn push_segment(
+        &mut self,
+        mut segment: Segment,
+        substitutions: Vec<String>,
+        scripts: Vec<String>,
+        context: &Context,
+    ) -> Option<usize> {
         let index = self.out.segments.len() + 1;
         if index > self.limits.max_segments {
             self.refuse(None, format!("the command has more than {} segments", self.limits.max_segments));
@@ -713,9 +895,14 @@ impl Walker<'_> {
             .iter()
             .chain(&segment.assignments)
             .find_map(|w| Some((w.raw.clone(), w.runs_unseen.clone()?)));
-        if let Some((word, message)) = unseen {
+        if let (Some((word, message)), None) = (unseen, &segment.found_in) {
             self.out.refusals.push(Refusal { segment: Some(index), word: Some(word), message });
         }
+        // What a substitution prints becomes part of this command (`eval "$(echo …)"`).
+        let into = match &segment.invocation {
+            Invocation::Command(resolved) => Some(resolved.name.clone()),
+            _ => None,
+        };
         self.out.segments.push(segment);
         let inner = Context {
             parent: Some(index),
@@ -726,7 +913,11 @@ impl Walker<'_> {
             background: false,
             ..context.conditional()
         };
-        for script in nested {
+        let captured = Context { stdout: Some(Stdout::Pipe { into }), ..inner.clone() };
+        for script in substitutions {
+            self.script(&script, &captured);
+        }
+        for script in scripts {
             self.script(&script, &inner);
         }
         Some(index)
@@ -812,31 +1003,52 @@ fn is_terminal(target: &ShellWord) -> bool {
     matches!(target.text(), Some("/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty"))
 }
 
-/// Whether a command's arguments are only names to it: it is on the names-only list,
-/// and what it prints is read by the caller or by another names-only command — not
-/// stored in a file or fed to a program that may run it (`echo 'sudo id' | at now`).
+/// Whether a command's arguments are only names to it, or else how to read its strings.
+///
+/// A names-only program stays exempt — except one that prints its arguments, once what
+/// it prints is stored in a file or fed to a program that may run it (`echo 'sudo id'
+/// | at now`, `echo '{"preinstall": "sudo id"}' > package.json`); that text is then
+/// read as data. Documentation is prose wherever it goes (`echo 'Run with sudo' >>
+/// README.md`). An interpreter's strings are code.
 fn exemption(
     resolved: &super::invocation::Resolved,
     words: &[ShellWord],
     stdout: &Stdout,
-) -> Option<&'static programs::NamesOnly> {
-    let args: Vec<Option<&str>> =
-        words.get(resolved.args()..).unwrap_or_default().iter().map(ShellWord::text).collect();
-    let entry = programs::names_only(&resolved.name, &args)?;
-    let output_read = match stdout {
-        Stdout::Inherited => true,
-        Stdout::File => false,
-        Stdout::Pipe { into } => into.as_deref().is_some_and(|next| programs::names_only(next, &[]).is_some()),
+    redirects: &[Redirect],
+) -> Exemption {
+    let args_words = words.get(resolved.args()..).unwrap_or_default();
+    let args: Vec<Option<&str>> = args_words.iter().map(ShellWord::text).collect();
+    let Some(entry) = programs::names_only(&resolved.name, &args) else {
+        let code = programs::interpreter(&resolved.name).is_some();
+        return Exemption::Scan(if code { Mode::Code } else { Mode::Shell });
     };
-    output_read.then_some(entry)
+    let prose = |word: &ShellWord| !word.values.is_empty() && word.values.iter().all(|v| is_prose_file(&v.text));
+    let stored = match stdout {
+        Stdout::Inherited => false,
+        Stdout::File => !redirects.iter().filter(|r| r.writes).all(|r| prose(&r.target)),
+        Stdout::Pipe { into } => into.as_deref().is_none_or(|next| programs::names_only(next, &[]).is_none()),
+    };
+    // `tee FILE` stores its input in FILE as well.
+    let files = args_words.iter().filter(|w| !w.text().is_some_and(|t| t.starts_with('-')));
+    let tee_stores = resolved.name == "tee" && !files.clone().all(prose);
+    if entry.prints && (stored || tee_stores) { Exemption::Scan(Mode::Data) } else { Exemption::NamesOnly(entry) }
 }
 
-/// Whether a command's string arguments are code: an interpreter's program, or text a
-/// printing command stores or passes on (`echo '{"preinstall": "…"}' > package.json`).
-fn is_code(resolved: &super::invocation::Resolved, words: &[ShellWord]) -> bool {
-    let args: Vec<Option<&str>> =
-        words.get(resolved.args()..).unwrap_or_default().iter().map(ShellWord::text).collect();
-    programs::interpreter(&resolved.name).is_some() || programs::names_only(&resolved.name, &args).is_some()
+/// Documentation and notes, whose text is prose however it reads (by name or extension).
+fn is_prose_file(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let extension = name.rsplit_once('.').map(|(_, e)| e);
+    // CMake reads its build script from a `.txt` file.
+    let code = name == "cmakelists.txt";
+    !code && matches!(extension, Some("md" | "markdown" | "txt" | "rst" | "adoc" | "org" | "log" | "csv" | "tsv"))
+        || ["readme", "changelog", "license", "notes", "todo", "authors", "contributing", "dockerfile", "containerfile"]
+            .iter()
+            .any(|p| name.starts_with(p))
+        || name.ends_with("ignore")
+        || lower.contains(".github/")
+        || lower.contains(".gitlab-ci")
+        || matches!(lower.as_str(), "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty")
 }
 
 /// Indexes of the words that are prose values of options (`-m "…"`, `--message=…`).
@@ -863,6 +1075,23 @@ fn here_document(doc: &ast::IoHereDocument, scope: &Scope<'_>) -> ShellWord {
     let mut word = ShellWord::parse(&format!("\"{}\"", doc.doc.value.replace('"', "\\\"")), scope);
     word.raw.clone_from(&doc.doc.value);
     word
+}
+
+/// `\n` and `\t` as `echo -e` and `printf` print them.
+fn unescape(text: &str) -> String {
+    text.replace("\\n", "\n").replace("\\t", "\t")
+}
+
+/// A command cut from a string, without what keeps it from parsing: redirections and
+/// everything after them (`sudo id 1>&0` → `sudo id`), else its first word alone.
+fn speculative_fallback(text: &str) -> Option<String> {
+    let cut = text.find(['<', '>', '#']).map_or(text, |at| text.get(..at).unwrap_or_default());
+    let cut = cut.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_whitespace() || c == '&');
+    if !cut.is_empty() && cut != text {
+        return Some(cut.to_owned());
+    }
+    let first = text.split_whitespace().next()?;
+    (first != text).then(|| first.trim_matches(['"', '\'', '(', ')', '{', '}']).to_owned())
 }
 
 /// `select NAME in …` rewritten as `for NAME in …`, padded so offsets stay put.
@@ -969,9 +1198,10 @@ mod tests {
     #[test]
     fn variables_and_braces_are_expanded() {
         let parsed = parsed("x=/; rm -rf \"$x\"; {env,sudo} id");
-        let rm = parsed.segments.get(1).unwrap();
+        let real: Vec<&Segment> = parsed.segments.iter().filter(|s| s.found_in.is_none()).collect();
+        let rm = real.get(1).unwrap();
         assert_eq!(rm.words.get(2).and_then(ShellWord::text), Some("/"));
-        let braces = parsed.segments.get(2).unwrap();
+        let braces = real.get(2).unwrap();
         assert_eq!(braces.words.iter().filter_map(ShellWord::text).collect::<Vec<_>>(), ["env", "sudo", "id"]);
     }
 

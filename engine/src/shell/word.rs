@@ -44,6 +44,9 @@ pub struct ShellWord {
     /// For an open word, the static text before its first unknown part (`~/x/` in
     /// `~/x/"$F"`): the directory an unknown file name is in.
     pub head: Option<Literal>,
+    /// For an open word, its static text with every unknown part taken as empty
+    /// (`k$()ill` is `kill` when the substitution prints nothing).
+    pub collapsed: Option<String>,
     /// Scripts the word runs when expanded: `$(…)`, backticks, including those hidden
     /// in `${x:-$(…)}`, `$(( … ))` and prompt expansions of known values.
     pub substitutions: Vec<String>,
@@ -84,6 +87,8 @@ impl ShellWord {
             return Self::literal(raw);
         }
         let mut builder = Builder::new(scope, depth);
+        // bash 5.3 and mksh run `${ cmd; }` and `${| cmd; }` in the current shell.
+        builder.substitutions.extend(function_substitutions(raw));
         match word::parse(raw, scope.options) {
             Ok(pieces) => builder.pieces(&pieces, raw, false),
             Err(_) => builder.lose(),
@@ -99,6 +104,7 @@ impl ShellWord {
             open: false,
             tail: None,
             head: None,
+            collapsed: None,
             substitutions: Vec::new(),
             runs_unseen: None,
         }
@@ -142,6 +148,7 @@ struct Builder<'s> {
     open: bool,
     tail: String,
     head: Option<Literal>,
+    collapsed: String,
     substitutions: Vec<String>,
     runs_unseen: Option<String>,
 }
@@ -156,6 +163,7 @@ impl<'s> Builder<'s> {
             open: false,
             tail: String::new(),
             head: None,
+            collapsed: String::new(),
             substitutions: Vec::new(),
             runs_unseen: None,
         }
@@ -195,6 +203,7 @@ impl<'s> Builder<'s> {
             }
         }
         self.tail.push_str(text);
+        self.collapsed.push_str(text);
     }
 
     /// Appends one of several values to every partial (a parameter's expansion).
@@ -250,8 +259,8 @@ impl<'s> Builder<'s> {
                 WordPiece::TildeExpansion(TildeExpr::WorkingDir) => self.working_directory(quoted),
                 WordPiece::TildeExpansion(_) => self.lose(),
                 WordPiece::CommandSubstitution(script) | WordPiece::BackquotedCommandSubstitution(script) => {
-                    self.substitutions.push(script.clone());
-                    self.lose();
+                    let backquoted = matches!(piece.piece, WordPiece::BackquotedCommandSubstitution(_));
+                    self.command_substitution(script, backquoted, quoted);
                 }
                 WordPiece::ArithmeticExpression(expression) => {
                     self.arithmetic(&expression.value);
@@ -262,6 +271,25 @@ impl<'s> Builder<'s> {
                 }
             }
         }
+    }
+
+    /// `$(…)` runs a script; what it prints is unknown — except `$(mktemp …)`, a new
+    /// name under the temporary directory, which can never be `/` or the home.
+    fn command_substitution(&mut self, script: &str, backquoted: bool, quoted: bool) {
+        // Inside backquotes, `\``, `\\` and `\$` stand for themselves one level down.
+        let script = if backquoted {
+            script.replace("\\`", "`").replace("\\$", "$").replace("\\\\", "\\")
+        } else {
+            script.to_owned()
+        };
+        let mktemp = script.split_whitespace().next().is_some_and(|c| c == "mktemp");
+        self.substitutions.push(script);
+        if mktemp {
+            let fresh =
+                Literal { text: "/tmp/tmp.XXXXXXXXXX".to_owned(), home_relative: false, glob: None, splits: false };
+            return self.push_choice(&[fresh], quoted);
+        }
+        self.lose();
     }
 
     fn home(&mut self) {
@@ -399,16 +427,35 @@ impl<'s> Builder<'s> {
                 .collect()
         };
         let tail = (self.lost && !self.tail.is_empty()).then_some(self.tail);
+        let collapsed = (self.open && !self.collapsed.is_empty()).then_some(self.collapsed);
         ShellWord {
             raw: raw.to_owned(),
             values,
             open: self.open,
             tail,
             head: self.head,
+            collapsed,
             substitutions: self.substitutions,
             runs_unseen: self.runs_unseen,
         }
     }
+}
+
+/// The scripts of `${ …; }` and `${| …; }` substitutions, which brush does not know.
+fn function_substitutions(raw: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = raw;
+    while let Some(at) = rest.find("${") {
+        let after = rest.get(at + 2..).unwrap_or_default();
+        let body = after.strip_prefix('|').unwrap_or(after);
+        if body.starts_with(char::is_whitespace)
+            && let Some(end) = body.find('}')
+        {
+            out.push(body.get(..end).unwrap_or_default().trim().trim_end_matches(';').to_owned());
+        }
+        rest = after;
+    }
+    out
 }
 
 /// A word the shell takes as it is: no quoting, expansion, globbing or tilde.
@@ -424,6 +471,9 @@ fn is_plain(raw: &str) -> bool {
 /// `*`, `?` or a bracket expression `[…]`; a lone `[` (the test command) is not one.
 fn is_glob(text: &str) -> bool {
     text.contains(['*', '?'])
+        || text.contains("@(")
+        || text.contains("+(")
+        || text.contains("!(")
         || text.find('[').is_some_and(|open| text.get(open + 1..).is_some_and(|rest| rest.contains(']')))
 }
 
