@@ -137,21 +137,7 @@ impl ProtectedPaths {
     /// match, for this access.
     pub fn denies_pattern(&self, pattern: &str, access: Access) -> Option<&'static str> {
         let pattern = normalize_pattern(&pattern.to_lowercase());
-        let parts = components(&pattern);
-        // `**` (globstar) matches any number of directories.
-        let expansions: Vec<Vec<&str>> = match parts.iter().position(|p| *p == "**") {
-            None => vec![parts],
-            Some(at) => (0..=4)
-                .map(|n| {
-                    let mut expanded: Vec<&str> = parts.get(..at).unwrap_or_default().to_vec();
-                    expanded.extend(std::iter::repeat_n("*", n));
-                    expanded.extend(
-                        parts.get(at + 1..).unwrap_or_default().iter().map(|p| if *p == "**" { "*" } else { p }),
-                    );
-                    expanded
-                })
-                .collect(),
-        };
+        let expansions = globstar(components(&pattern));
         self.for_access(access)
             .find(|p| p.shapes.iter().any(|(s, _)| expansions.iter().any(|parts| s.pattern_matches(parts))))
             .map(|p| p.label)
@@ -166,6 +152,39 @@ impl ProtectedPaths {
         let path = lower(path);
         self.for_access(Access::Read)
             .find(|p| p.shapes.iter().any(|(s, _)| s.root().starts_with(&path)))
+            .map(|p| p.label)
+    }
+
+    /// Whether a glob pattern can match a directory inside the home that holds
+    /// read-protected files (`rm -rf ~/.n*`): writing it may replace them.
+    pub fn holds_pattern(&self, pattern: &str) -> Option<&'static str> {
+        self.pattern_above(pattern, true)
+    }
+
+    /// Whether a glob pattern can match a directory above something read-protected
+    /// (`tar c ~/.n*`).
+    pub fn above_pattern(&self, pattern: &str) -> Option<&'static str> {
+        self.pattern_above(pattern, false)
+    }
+
+    /// A read-protected entry that a pattern can match a directory above (or, with
+    /// `inside_home`, above and inside the netclaw home).
+    fn pattern_above(&self, pattern: &str, inside_home: bool) -> Option<&'static str> {
+        let pattern = normalize_pattern(&pattern.to_lowercase());
+        let expansions = globstar(components(&pattern));
+        self.for_access(Access::Read)
+            .find(|p| {
+                p.shapes.iter().any(|(s, scope)| {
+                    let root = s.root().to_string_lossy();
+                    let root = components(&root);
+                    let scope = scope.to_string_lossy();
+                    let shallowest = if inside_home { components(&scope).len() } else { 0 };
+                    expansions.iter().any(|parts| {
+                        (shallowest..=root.len()).contains(&parts.len())
+                            && parts.iter().zip(&root).all(|(p, r)| glob::matches(p, r))
+                    })
+                })
+            })
             .map(|p| p.label)
     }
 
@@ -316,6 +335,20 @@ impl Shape {
             dirs_ok && name_ok
         })
     }
+}
+
+/// A pattern's components with `**` (globstar) as any number of directories, up to
+/// a depth no protected path exceeds below the directories above it.
+fn globstar(parts: Vec<&str>) -> Vec<Vec<&str>> {
+    let Some(at) = parts.iter().position(|p| *p == "**") else { return vec![parts] };
+    (0..=8)
+        .map(|n| {
+            let mut expanded: Vec<&str> = parts.get(..at).unwrap_or_default().to_vec();
+            expanded.extend(std::iter::repeat_n("*", n));
+            expanded.extend(parts.get(at + 1..).unwrap_or_default().iter().map(|p| if *p == "**" { "*" } else { p }));
+            expanded
+        })
+        .collect()
 }
 
 /// The path in lowercase, for case-insensitive matching.
@@ -488,6 +521,18 @@ mod tests {
         assert!(p.holds_protected(Path::new("/srv/me/.netclaw")).is_some());
         assert!(p.holds_protected(Path::new("/srv/me/.netclaw/config")).is_some());
         assert!(p.holds_protected(Path::new("/srv/me")).is_none(), "above the home is not flagged");
+        assert!(p.above_protected(Path::new("/srv/me")).is_some(), "but it is above keys/");
+        assert!(p.above_protected(Path::new("/srv/me/project")).is_none());
+    }
+
+    #[test]
+    fn patterns_above_protected_directories_are_known() {
+        let p = paths();
+        assert!(p.above_pattern("/srv/*").is_some());
+        assert!(p.above_pattern("/srv/me/.n*").is_some());
+        assert!(p.above_pattern("/srv/me/*.log").is_none());
+        assert!(p.holds_pattern("/srv/me/.n*").is_some(), "the netclaw home itself");
+        assert!(p.holds_pattern("/srv/*").is_none(), "above the netclaw home");
     }
 
     /// A link elsewhere that points into the home is the home.

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use super::ShellEnv;
 use super::glob::matches as glob_matches;
-use crate::paths::normalize;
+use super::touch::touches;
+use crate::paths::{normalize, without_proc_root};
 use crate::reason::ReasonCode;
 use crate::shell::{Cwd, Literal, Redirect, ShellWord};
 
@@ -61,14 +62,56 @@ impl BuiltinRule {
     }
 }
 
+/// Programs that run a command as another user, always.
 const PRIVILEGE: &[&str] = &[
-    "sudo", "sudoedit", "sudo-rs", "su", "doas", "pkexec", "run0", "ksu", "kdesu", "kdesudo", "gksu", "gksudo",
-    "please", "calife", "pfexec", "dzdo", "pbrun", "runuser",
+    "sudo",
+    "sudoedit",
+    "sudo-rs",
+    "su",
+    "doas",
+    "pkexec",
+    "run0",
+    "ksu",
+    "kdesu",
+    "kdesudo",
+    "gksu",
+    "gksudo",
+    "please",
+    "calife",
+    "pfexec",
+    "dzdo",
+    "pbrun",
+    "runuser",
+    "beesu",
+    "lxqt-sudo",
+    "lxsu",
+    "sg",
+    "newgrp",
 ];
-const KILLERS: &[&str] = &["kill", "killall", "killall5", "pkill", "skill", "tkill", "xkill", "fuser"];
+/// Programs that do so with some arguments (`systemd-run --uid=0`, `ssh root@localhost`).
+const PRIVILEGE_WITH: &[&str] = &["systemd-run", "machinectl", "ssh", "osascript", "docker", "podman", "nerdctl"];
+const KILLERS: &[&str] = &[
+    "kill", "killall", "killall5", "pkill", "skill", "snice", "tkill", "xkill", "fkill", "fuser", "gdb", "strace",
+    "ltrace",
+];
 const SERVICE_MANAGERS: &[&str] =
     &["netclaw", "systemctl", "service", "launchctl", "rc-service", "sv", "supervisorctl", "initctl", "pm2"];
-const SHUTDOWN: &[&str] = &["shutdown", "reboot", "halt", "poweroff", "kexec", "init", "telinit", "systemctl"];
+const SHUTDOWN: &[&str] = &[
+    "shutdown",
+    "reboot",
+    "halt",
+    "poweroff",
+    "kexec",
+    "init",
+    "telinit",
+    "systemctl",
+    "loginctl",
+    "dbus-send",
+    "busctl",
+    "gdbus",
+    "qdbus",
+    "osascript",
+];
 const FORMATTERS: &[&str] = &[
     "mkfs",
     "mke2fs",
@@ -82,24 +125,50 @@ const FORMATTERS: &[&str] = &[
     "newfs",
     "blkdiscard",
     "diskutil",
+    "wipe",
+    "badblocks",
+    "nvme",
+    "cryptsetup",
+    "hdparm",
+    "zpool",
+    "gpt",
+    "fdisk",
+    "sfdisk",
+    "cfdisk",
+    "gdisk",
+    "sgdisk",
+    "cgdisk",
+    "parted",
 ];
+/// Programs that write `dd`-style `of=` operands.
+const DD: &[&str] = &["dd", "dcfldd", "dc3dd"];
 
 pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
     BuiltinRule {
         id: "privilege-escalation",
         category: "privilege_escalation",
         reason: ReasonCode::HardDenyPrivilegeEscalation,
-        summary: "sudo, sudoedit, su, doas, pkexec, run0, ksu, kdesu, please and the like",
+        summary: "sudo, sudoedit, su, doas, pkexec, run0, ksu, kdesu, please, sg and the like",
         names: PRIVILEGE,
         prefixes: &[],
         all_commands: false,
         check: privilege_escalation,
     },
     BuiltinRule {
+        id: "privilege-escalation-options",
+        category: "privilege_escalation",
+        reason: ReasonCode::HardDenyPrivilegeEscalation,
+        summary: "`systemd-run --uid=0`, `machinectl shell`, `ssh root@localhost`, `osascript … with administrator privileges`, `docker run --privileged`",
+        names: PRIVILEGE_WITH,
+        prefixes: &[],
+        all_commands: false,
+        check: privilege_by_options,
+    },
+    BuiltinRule {
         id: "process-kill",
         category: "process_control",
         reason: ReasonCode::HardDenySelfDestructive,
-        summary: "kill, killall, killall5, pkill, skill, tkill, fuser -k",
+        summary: "kill, killall, killall5, pkill, skill, snice, tkill, fuser -k, gdb -p, strace -e inject=…signal",
         names: KILLERS,
         prefixes: &[],
         all_commands: false,
@@ -119,7 +188,7 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
         id: "system-shutdown",
         category: "self_destructive",
         reason: ReasonCode::HardDenySelfDestructive,
-        summary: "shutdown, reboot, halt, poweroff, `init 0`, `systemctl poweroff|reboot|isolate`",
+        summary: "shutdown, reboot, halt, poweroff, `init 0`, `systemctl poweroff|reboot|isolate|start poweroff.target`, `loginctl reboot|kill-user`, logind over D-Bus, `osascript … shut down`",
         names: SHUTDOWN,
         prefixes: &[],
         all_commands: false,
@@ -139,8 +208,8 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
         id: "delete-tree-root-or-home",
         category: "system_destructive",
         reason: ReasonCode::HardDenySystemDestructive,
-        summary: "find -delete (or -exec rm), rsync --delete, tar --remove-files, zip -m, mv of /, a system directory or the home",
-        names: &["find", "rsync", "tar", "zip", "mv"],
+        summary: "find -delete (or -exec rm), rsync --delete, tar --remove-files, zip -m, rclone purge, mv of /, a system directory or the home",
+        names: &["find", "rsync", "tar", "zip", "mv", "rclone"],
         prefixes: &[],
         all_commands: false,
         check: delete_tree,
@@ -149,7 +218,7 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
         id: "mkfs",
         category: "system_destructive",
         reason: ReasonCode::HardDenySystemDestructive,
-        summary: "mkfs, mkfs.*, mke2fs, mkswap, wipefs, newfs, blkdiscard, diskutil eraseDisk",
+        summary: "mkfs, mkfs.*, mke2fs, mkswap, wipefs, newfs, blkdiscard, diskutil erase*, partitioners (fdisk, sfdisk, gdisk, sgdisk, parted) outside list mode, nvme format, cryptsetup luksFormat, hdparm --security-erase, zpool create, badblocks -w",
         names: FORMATTERS,
         prefixes: &["mkfs.", "mkfs_", "newfs_"],
         all_commands: false,
@@ -159,11 +228,21 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
         id: "raw-device-write",
         category: "system_destructive",
         reason: ReasonCode::HardDenySystemDestructive,
-        summary: "writing a disk device: `dd of=/dev/sda`, `> /dev/sda`, shred of a device",
-        names: &["dd", "shred"],
+        summary: "writing a disk device: `dd of=/dev/sda`, `> /dev/sda`, `cp x /dev/sda`, `tee /dev/sda`, shred of a device",
+        names: &["dd", "dcfldd", "dc3dd", "shred"],
         prefixes: &[],
         all_commands: true,
         check: raw_device_write,
+    },
+    BuiltinRule {
+        id: "kernel-control-write",
+        category: "self_destructive",
+        reason: ReasonCode::HardDenySelfDestructive,
+        summary: "writing the kernel's controls: /proc/sysrq-trigger, /sys/power/state, a cgroup's cgroup.kill or cgroup.freeze",
+        names: &[],
+        prefixes: &[],
+        all_commands: true,
+        check: kernel_control_write,
     },
 ];
 
@@ -190,11 +269,91 @@ fn privilege_escalation(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdi
     Some(Verdict::Denied { message: format!("runs `{}`, which changes user", command.name), word: None })
 }
 
+/// The static arguments, lowercase, `None` for one only known at run time.
+fn lowercase_args(command: &Command<'_>) -> Vec<Option<String>> {
+    command.args.iter().map(|w| w.text().map(str::to_lowercase)).collect()
+}
+
+fn privilege_by_options(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
+    let args = lowercase_args(command);
+    let texts: Vec<&str> = args.iter().map(|a| a.as_deref().unwrap_or_default()).collect();
+    let root = |t: &str| matches!(t, "0" | "root");
+    let why = match command.name {
+        "systemd-run" => texts.iter().enumerate().any(|(i, t)| {
+            t.strip_prefix("--uid=").is_some_and(root)
+                || (*t == "--uid" && texts.get(i + 1).is_some_and(|v| root(v)))
+                || t.ends_with("user=root")
+                || t.ends_with("user=0")
+        }),
+        // `machinectl shell` logs in as root unless told otherwise.
+        "machinectl" => texts.iter().position(|t| matches!(*t, "shell" | "login")).is_some_and(|at| {
+            texts.get(at + 1).is_none_or(|target| target.starts_with("root@") || !target.contains('@'))
+        }),
+        "ssh" => {
+            let local = |host: &str| {
+                let host = host.rsplit('@').next().unwrap_or(host);
+                matches!(host, "localhost" | "::1" | "0.0.0.0" | "0" | "[::1]") || host.starts_with("127.")
+            };
+            let as_root = texts.iter().any(|t| t.starts_with("root@"))
+                || texts.windows(2).any(|w| matches!(w, ["-l", "root"]))
+                || texts.contains(&"-lroot");
+            as_root && texts.iter().any(|t| local(t))
+        }
+        "osascript" => texts.iter().any(|t| t.contains("administrator privileges")),
+        // A privileged container, or one in the host's process namespace, is root on the host.
+        _ => {
+            let runs = texts.iter().any(|t| matches!(*t, "run" | "create" | "exec"));
+            runs && texts.iter().enumerate().any(|(i, t)| {
+                matches!(*t, "--privileged" | "--pid=host" | "--userns=host" | "--cap-add=all" | "--cap-add=sys_admin")
+                    || (*t == "--pid" && texts.get(i + 1) == Some(&"host"))
+            })
+        }
+    };
+    why.then(|| Verdict::Denied {
+        message: format!("`{}` with these arguments runs commands as root", command.name),
+        word: None,
+    })
+}
+
 fn process_kill(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
-    if command.name == "fuser" && !has_flag(command, 'k', "--kill") {
+    if command.name == "fuser" && !has_flag(command, 'k', "--kill") || only_asks(command) {
         return None;
     }
+    let args = lowercase_args(command);
+    let texts: Vec<&str> = args.iter().map(|a| a.as_deref().unwrap_or_default()).collect();
+    match command.name {
+        // A debugger attached to a process can end it; so can strace's fault injection.
+        "gdb" if !texts.iter().any(|t| matches!(*t, "-p" | "--pid" | "attach") || t.starts_with("--pid=")) => {
+            return None;
+        }
+        "strace" | "ltrace" if !texts.iter().any(|t| t.contains("inject") || t.contains("signal=")) => return None,
+        _ => {}
+    }
     Some(Verdict::Denied { message: format!("runs `{}`, which can stop netclaw itself", command.name), word: None })
+}
+
+/// `kill -l` lists signals and `kill -0 PID` (signal 0) only asks whether a process is
+/// alive: neither sends anything.
+fn only_asks(command: &Command<'_>) -> bool {
+    if !matches!(command.name, "kill" | "killall" | "pkill") {
+        return false;
+    }
+    let texts: Vec<Option<&str>> = command.args.iter().map(ShellWord::text).collect();
+    let rest = match texts.as_slice() {
+        [Some("-l" | "-L" | "--list" | "--table"), ..] => return true,
+        [Some("-0" | "-s0" | "--signal=0"), rest @ ..] | [Some("-s" | "-n" | "--signal"), Some("0"), rest @ ..] => rest,
+        _ => return false,
+    };
+    // A second signal further on (`-9`, `-KILL`, `-s KILL`) is not taken on trust.
+    let signal = |t: &str| {
+        let bare = t.trim_start_matches('-');
+        t.starts_with('-')
+            && (bare.chars().all(|c| c.is_ascii_digit())
+                || (bare.len() > 1 && bare.chars().all(|c| c.is_ascii_uppercase()))
+                || matches!(t, "-s" | "-n" | "--signal")
+                || t.starts_with("--signal="))
+    };
+    rest.iter().all(|t| !t.is_some_and(signal))
 }
 
 const STOP_VERBS: &[&str] = &[
@@ -206,6 +365,8 @@ const STOP_VERBS: &[&str] = &[
     "try-reload-or-restart",
     "condrestart",
     "force-reload",
+    "force-stop",
+    "freeze",
 ];
 
 /// `netclaw`, `netclaw.service`, or a pattern that could match them (`net*`).
@@ -215,7 +376,10 @@ fn names_netclaw(word: &ShellWord) -> bool {
     word.values.iter().any(|value| {
         let text = value.text.to_lowercase();
         let own_pattern = text.contains(['*', '?', '[']).then_some(text.as_str());
+        // The user's service manager, and everything it runs.
+        let user_manager = text.starts_with("user@") || (text.starts_with("user-") && text.ends_with(".slice"));
         text.contains("netclaw")
+            || user_manager
             || value.glob.as_deref().or(own_pattern).is_some_and(|g| {
                 let pattern = g.to_lowercase();
                 let unit = pattern.rsplit('/').next().unwrap_or(&pattern).to_owned();
@@ -250,6 +414,10 @@ fn netclaw_daemon_stop(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdic
             let verb_text = words.get(verb).and_then(lower)?;
             let units = words.get(verb + 1..).unwrap_or_default();
             let now = command.args.iter().any(|w| w.text() == Some("--now"));
+            // `systemctl --user exit` ends the user's manager and every service in it.
+            if verb_text == "exit" {
+                return denied();
+            }
             let stopping =
                 STOP_VERBS.contains(&verb_text.as_str()) || (now && matches!(verb_text.as_str(), "disable" | "mask"));
             if !stopping {
@@ -276,7 +444,11 @@ fn netclaw_daemon_stop(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdic
         }
         _ => {
             let verbs = ["bootout", "unload", "stop", "kill", "remove", "disable", "down", "delete", "restart"];
-            let stopping = words.iter().any(|w| lower(w).is_some_and(|t| verbs.contains(&t.as_str())));
+            // `launchctl kickstart -k` kills the running instance first.
+            let kicks = command.args.iter().any(|w| w.text() == Some("-k"));
+            let stopping = words
+                .iter()
+                .any(|w| lower(w).is_some_and(|t| verbs.contains(&t.as_str()) || (kicks && t == "kickstart")));
             if !stopping {
                 return None;
             }
@@ -315,15 +487,86 @@ const SYSTEMCTL_VERBS: &[&str] = &[
     "isolate",
     "suspend",
     "hibernate",
+    "hybrid-sleep",
+    "suspend-then-hibernate",
+    "soft-reboot",
+    "freeze",
+    "exit",
+];
+
+/// Units whose start stops the machine (`systemctl start poweroff.target`).
+const SHUTDOWN_TARGETS: &[&str] = &[
+    "poweroff.target",
+    "reboot.target",
+    "halt.target",
+    "kexec.target",
+    "soft-reboot.target",
+    "rescue.target",
+    "emergency.target",
+    "shutdown.target",
+    "final.target",
+    "exit.target",
+    "ctrl-alt-del.target",
+    "suspend.target",
+    "hibernate.target",
+    "hybrid-sleep.target",
+    "sleep.target",
+    "suspend-then-hibernate.target",
 ];
 
 fn system_shutdown(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
     let operands = operands(command);
     let first = operands.first().cloned().flatten();
+    let texts: Vec<String> = lowercase_args(command).into_iter().flatten().collect();
     let shuts_down = match command.name {
         "init" | "telinit" => matches!(first.as_deref(), Some("0" | "6" | "1" | "s" | "single")),
-        "systemctl" => operands.iter().flatten().find(|o| SYSTEMCTL_VERBS.contains(&o.as_str())).is_some_and(|verb| {
-            matches!(verb.as_str(), "poweroff" | "reboot" | "halt" | "kexec" | "rescue" | "emergency" | "isolate")
+        "systemctl" => {
+            let verb = operands.iter().flatten().find(|o| SYSTEMCTL_VERBS.contains(&o.as_str()));
+            let target = |o: &String| {
+                let unit = if o.contains('.') { o.clone() } else { format!("{o}.target") };
+                SHUTDOWN_TARGETS.iter().any(|t| glob_matches(&unit, t))
+            };
+            verb.is_some_and(|verb| match verb.as_str() {
+                "poweroff"
+                | "reboot"
+                | "halt"
+                | "kexec"
+                | "rescue"
+                | "emergency"
+                | "isolate"
+                | "suspend"
+                | "hibernate"
+                | "hybrid-sleep"
+                | "suspend-then-hibernate"
+                | "soft-reboot" => true,
+                "start" | "restart" | "reload-or-restart" | "try-restart" => operands.iter().flatten().any(target),
+                _ => false,
+            })
+        }
+        "loginctl" => operands.iter().flatten().any(|o| {
+            matches!(
+                o.as_str(),
+                "poweroff"
+                    | "reboot"
+                    | "halt"
+                    | "suspend"
+                    | "hibernate"
+                    | "kill-user"
+                    | "terminate-user"
+                    | "kill-session"
+                    | "terminate-session"
+                    | "terminate-seat"
+            )
+        }),
+        // logind's methods over D-Bus: `org.freedesktop.login1.Manager.Reboot`.
+        "dbus-send" | "busctl" | "gdbus" | "qdbus" => {
+            let methods = ["reboot", "poweroff", "halt", "kexec", "suspend", "hibernate", "killuser", "terminateuser"];
+            texts.iter().any(|t| t.contains("login1"))
+                && texts.iter().any(|t| methods.iter().any(|m| t.rsplit(['.', ' ']).next() == Some(m)))
+        }
+        "osascript" => texts.iter().any(|t| {
+            (t.contains("system events") || t.contains("finder") || t.contains("loginwindow"))
+                && (t.contains("shut down") || t.contains("restart") || t.contains("log out"))
         }),
         _ => true,
     };
@@ -439,6 +682,15 @@ fn delete_tree(command: &Command<'_>, env: &ShellEnv<'_>) -> Option<Verdict> {
                 env,
                 "zips and deletes",
             )
+        }
+        // `rclone purge PATH` deletes a tree, local or remote.
+        "rclone"
+            if operands()
+                .first()
+                .and_then(|w| w.text())
+                .is_some_and(|v| matches!(v, "purge" | "delete" | "rmdirs")) =>
+        {
+            destroys_root_or_home(&operands().into_iter().skip(1).collect::<Vec<_>>(), command.cwd, env, "deletes")
         }
         "mv" => {
             let operands = operands();
@@ -583,7 +835,7 @@ fn critical(path: &Path, home: Option<&Path>, pattern: bool) -> bool {
         [first, _] => system(first) && !KEEP_SUBDIRS.contains(first),
         _ => false,
     };
-    if !pattern && depth_ok {
+    if !pattern && (depth_ok || SYSTEM_TREES.contains(&text.as_str())) {
         return true;
     }
     let mut known: Vec<String> = SYSTEM_DIRS.iter().map(|d| d.to_lowercase()).collect();
@@ -597,19 +849,55 @@ fn critical(path: &Path, home: Option<&Path>, pattern: bool) -> bool {
     known.contains(&text)
 }
 
+/// Deeper directories that are the system all the same.
+const SYSTEM_TREES: &[&str] = &["/nix/store", "/nix/var", "/opt/homebrew", "/opt/local", "/usr/local"];
+
 /// System directories whose subdirectories hold ordinary data (`/opt/myapp`, `/tmp/x`).
 const KEEP_SUBDIRS: &[&str] = &["opt", "srv", "snap", "nix", "volumes", "tmp", "mnt", "media"];
 
 fn mkfs(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
-    if command.name == "diskutil" {
-        let verb = operands(command).into_iter().flatten().next()?;
-        let erases = verb.starts_with("erase")
-            || matches!(verb.as_str(), "zerodisk" | "randomdisk" | "secureerase" | "partitiondisk" | "reformat");
-        if !erases {
-            return None;
+    let operands: Vec<String> = operands(command).into_iter().flatten().collect();
+    let texts: Vec<String> = lowercase_args(command).into_iter().flatten().collect();
+    let has = |list: &[&str]| texts.iter().any(|t| list.contains(&t.as_str()));
+    let verb = |list: &[&str]| operands.iter().any(|o| list.contains(&o.as_str()));
+    let destroys = match command.name {
+        "diskutil" => operands.iter().take(2).any(|verb| {
+            verb.starts_with("erase")
+                || verb.starts_with("delete")
+                || matches!(verb.as_str(), "zerodisk" | "randomdisk" | "secureerase" | "partitiondisk" | "reformat")
+        }),
+        "badblocks" => has(&["-w"]) || texts.iter().any(|t| t.starts_with('-') && t.contains('w')),
+        "nvme" => verb(&["format", "sanitize", "delete-ns", "detach-ns"]),
+        "cryptsetup" => verb(&["luksformat", "erase", "lukserase", "reencrypt"]),
+        "hdparm" => texts.iter().any(|t| {
+            t.starts_with("--security-erase")
+                || matches!(
+                    t.as_str(),
+                    "--trim-sector-ranges" | "--write-sector" | "--make-bad-sector" | "--dco-restore"
+                )
+        }),
+        "zpool" => verb(&["create", "add", "attach", "replace", "labelclear", "destroy", "split"]),
+        "gpt" => verb(&["create", "destroy", "migrate", "remove", "recover"]),
+        // Partitioners change the table unless asked only to list it.
+        "fdisk" | "sfdisk" | "cfdisk" | "gdisk" | "sgdisk" | "cgdisk" | "parted" => {
+            let list_flags: &[&str] = match command.name {
+                "sfdisk" => &["-l", "--list", "-d", "--dump", "-s", "--show-size", "-V", "--verify", "-J", "--json"],
+                "sgdisk" => &["-p", "--print", "-i", "--info", "-v", "--verify", "-O", "--print-mbr"],
+                "fdisk" | "gdisk" | "parted" => &["-l", "--list"],
+                _ => &[],
+            };
+            let lists = has(list_flags);
+            let prints = command.name == "parted"
+                && verb(&["print", "p"])
+                && !verb(&["mklabel", "mktable", "mkpart", "rm", "resizepart", "rescue", "name", "set", "toggle"]);
+            !(lists || prints)
         }
-    }
-    Some(Verdict::Denied { message: format!("runs `{}`, which destroys a file system", command.name), word: None })
+        _ => true,
+    };
+    destroys.then(|| Verdict::Denied {
+        message: format!("runs `{}` in a way that destroys a disk or file system", command.name),
+        word: None,
+    })
 }
 
 /// Device files that are not disks.
@@ -618,33 +906,68 @@ fn harmless_device(path: &str) -> bool {
     matches!(
         name,
         "null" | "zero" | "full" | "random" | "urandom" | "stdout" | "stderr" | "stdin" | "tty" | "ptmx" | "console"
-    ) || ["pts/", "fd/", "shm/", "tty", "mqueue/"].iter().any(|p| name.starts_with(p))
+    ) || ["pts/", "fd/", "shm/", "tty", "mqueue/", "tcp/", "udp/"].iter().any(|p| name.starts_with(p))
+}
+
+/// The words a command surely writes: its redirections' targets, and the arguments
+/// it is known to write (`cp x DEST`, `tee FILE`, `dd of=FILE`), with `dd`'s `of=`
+/// and an attached option's `FILE` taken off.
+fn written<'c>(command: &Command<'c>) -> Vec<&'c ShellWord> {
+    let touched = touches(command.name, command.args);
+    let args = command.args.iter().zip(touched.args).filter(|(_, t)| t.surely_writes()).map(|(w, _)| w);
+    let shredded = command.args.iter().filter(|_| command.name == "shred");
+    command.redirects.iter().filter(|r| r.writes).map(|r| &r.target).chain(args).chain(shredded).collect()
+}
+
+/// Where a written word points, resolved against the working directory, lowercase
+/// (`of=sda` after `cd /dev` is `/dev/sda`).
+fn written_paths(word: &ShellWord, cwd: &Cwd) -> Vec<String> {
+    word.values
+        .iter()
+        .map(|v| v.text.split_once("of=").map_or(v.text.as_str(), |(_, path)| path))
+        .flat_map(|text| cwd.join(text))
+        .map(|path| without_proc_root(&path).to_string_lossy().to_lowercase())
+        .collect()
 }
 
 fn raw_device_write(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
-    let device = |text: &str| {
-        let normal = normalize(Path::new(&text.to_lowercase())).to_string_lossy().into_owned();
-        (normal.starts_with("/dev/") && !harmless_device(&normal)).then_some(normal)
-    };
-    let written: Vec<(&str, String)> = match command.name {
-        "dd" => command
-            .args
-            .iter()
-            .filter_map(|w| Some((w.raw.as_str(), w.text()?.to_lowercase().strip_prefix("of=")?.to_owned())))
-            .collect(),
-        "shred" => command.args.iter().filter_map(|w| Some((w.raw.as_str(), w.text()?.to_owned()))).collect(),
-        _ => Vec::new(),
-    };
-    let redirected = command
-        .redirects
-        .iter()
-        .filter(|r| r.writes)
-        .filter_map(|r| Some((r.target.raw.as_str(), r.target.text()?.to_owned())));
-    for (raw, text) in written.into_iter().chain(redirected) {
-        if let Some(device) = device(&text) {
+    for word in written(command) {
+        if let Some(device) = written_paths(word, command.cwd).into_iter().find(|p| is_disk(p)) {
             return Some(Verdict::Denied {
                 message: format!("writes to the device `{device}`, destroying what is on it"),
-                word: Some(raw.to_owned()),
+                word: Some(word.raw.clone()),
+            });
+        }
+        // `dd of="$DISK"`: whatever it writes is only known at run time.
+        if DD.contains(&command.name) && word.open && !pinned_below(word) {
+            return Some(Verdict::Unknown {
+                message: format!(
+                    "`{}` writes `{}`, a file only known at run time that could be a disk",
+                    command.name, word.raw
+                ),
+                word: word.raw.clone(),
+            });
+        }
+    }
+    None
+}
+
+fn is_disk(path: &str) -> bool {
+    path.starts_with("/dev/") && !harmless_device(path)
+}
+
+/// Files whose writing stops the machine or the processes in a cgroup.
+fn kernel_control_write(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
+    for word in written(command) {
+        let control = written_paths(word, command.cwd).into_iter().find(|p| {
+            p == "/proc/sysrq-trigger"
+                || p.starts_with("/sys/power/")
+                || (p.starts_with("/sys/fs/cgroup/") && (p.ends_with("/cgroup.kill") || p.ends_with("/cgroup.freeze")))
+        });
+        if let Some(control) = control {
+            return Some(Verdict::Denied {
+                message: format!("writes `{control}`, which can stop the machine or netclaw"),
+                word: Some(word.raw.clone()),
             });
         }
     }

@@ -27,17 +27,104 @@ impl Pattern {
         Some(Self { text: text.to_owned(), name, rest: words.collect() })
     }
 
-    /// Whether `command` runs the pattern: its name, then its words in order.
+    /// The programs the pattern applies to: its own and its drop-in replacements.
+    pub fn programs(&self) -> Vec<String> {
+        let family = family_of(&self.name).map(|f| f.programs).unwrap_or_default();
+        std::iter::once(self.name.clone()).chain(family.iter().map(|p| (*p).to_owned())).collect()
+    }
+
+    /// Whether `command` runs the pattern: its name (or a drop-in replacement's),
+    /// then its words in order (or words that mean the same to it).
     pub fn matches(&self, command: &Command<'_>) -> bool {
-        command.name == self.name && in_order(command.args, &self.rest)
+        // `terraform plan -destroy` only plans.
+        let plans = command.args.iter().any(|a| a.text() == Some("plan"));
+        let family = family_of(&self.name).filter(|f| !(plans && f.programs.contains(&"terraform")));
+        let same_program = command.name == self.name || family.is_some_and(|f| f.programs.contains(&command.name));
+        same_program && in_order(command.args, &self.rest, other_objects(&self.name), family)
+    }
+}
+
+/// Programs that stand in for one another, and the words that mean the same to them:
+/// a pattern written for one holds for all (`docker rm` is `podman rm` and `docker
+/// container remove`; `kubectl delete namespace` is `oc delete ns/prod`).
+struct Family {
+    programs: &'static [&'static str],
+    synonyms: &'static [&'static [&'static str]],
+}
+
+const FAMILIES: &[Family] = &[
+    Family {
+        programs: &["docker", "podman", "nerdctl", "finch", "docker-compose", "podman-compose"],
+        synonyms: &[&["rm", "remove", "prune"], &["rmi", "image-rm"], &["kill", "stop"]],
+    },
+    Family {
+        programs: &["kubectl", "oc", "kubecolor", "kubectl.exe"],
+        synonyms: &[
+            &["namespace", "namespaces", "ns", "project", "projects"],
+            &["deployment", "deployments", "deploy"],
+            &["pod", "pods", "po"],
+            &["service", "services", "svc"],
+            &["persistentvolumeclaim", "persistentvolumeclaims", "pvc"],
+            &["persistentvolume", "persistentvolumes", "pv"],
+            &["secret", "secrets"],
+            &["configmap", "configmaps", "cm"],
+            &["statefulset", "statefulsets", "sts"],
+            &["daemonset", "daemonsets", "ds"],
+            &["node", "nodes", "no"],
+            &["job", "jobs"],
+            &["cronjob", "cronjobs", "cj"],
+            &["ingress", "ingresses", "ing"],
+            &["replicaset", "replicasets", "rs"],
+            &["customresourcedefinition", "customresourcedefinitions", "crd", "crds"],
+        ],
+    },
+    Family { programs: &["terraform", "tofu", "terragrunt"], synonyms: &[&["destroy", "-destroy", "--destroy"]] },
+];
+
+fn family_of(program: &str) -> Option<&'static Family> {
+    FAMILIES.iter().find(|f| f.programs.contains(&program))
+}
+
+/// Whether an argument's text says `word`: itself, a synonym, or one of its `/`- or
+/// `,`-separated parts (`ns/prod`, `namespace,deployment`).
+fn says(text: &str, word: &str, family: Option<&Family>) -> bool {
+    let same = |part: &str| {
+        part == word
+            || family.is_some_and(|f| f.synonyms.iter().any(|group| group.contains(&part) && group.contains(&word)))
+    };
+    same(text) || text.split(['/', ',']).any(same)
+}
+
+/// The objects a container CLI manages besides containers: `docker image rm` is not
+/// `docker rm`, though `docker container rm` is.
+fn other_objects(program: &str) -> &'static [&'static str] {
+    match program {
+        "docker" | "podman" | "nerdctl" => &[
+            "image", "images", "network", "volume", "builder", "buildx", "plugin", "secret", "config", "node",
+            "context", "manifest", "trust", "machine", "pod",
+        ],
+        _ => &[],
     }
 }
 
 /// Whether `words` appear among `args`, in order; an argument matches a word if any of
-/// its values does (lowercase).
-fn in_order(args: &[ShellWord], words: &[String]) -> bool {
+/// its values does (lowercase). Skipping one of `objects` (that the pattern does not
+/// name itself) changes what the later words act on, so it breaks the match.
+fn in_order(args: &[ShellWord], words: &[String], objects: &[&str], family: Option<&Family>) -> bool {
     let mut args = args.iter();
-    words.iter().all(|word| args.any(|arg| arg.values.iter().any(|v| v.text.to_lowercase() == *word)))
+    words.iter().all(|word| {
+        args.by_ref()
+            .take_while(|arg| {
+                let object = arg.text().map(str::to_lowercase).filter(|t| objects.contains(&t.as_str()));
+                object.is_none_or(|o| o == *word)
+            })
+            .any(|arg| {
+                // `rm$IFS`: an expansion that may be empty leaves the rest.
+                let collapsed = arg.collapsed.iter().filter(|_| arg.values.is_empty());
+                let texts = arg.values.iter().map(|v| &v.text).chain(collapsed);
+                texts.map(|t| t.to_lowercase()).any(|t| says(&t, word, family))
+            })
+    })
 }
 
 /// Whether an overrides rule matches this command.
@@ -47,7 +134,8 @@ pub(crate) fn override_matches(rule: &HardDenyRule, command: &Command<'_>, text:
         if !pattern.matches(command) {
             return false;
         }
-        let flags_ok = rule.arg_flags.is_empty() || rule.arg_flags.iter().any(|flag| has_flag(command.args, flag));
+        let flags_ok = rule.arg_flags.is_empty()
+            || rule.arg_flags.iter().any(|flag| has_flag(command.args, flag) || forces(command, flag));
         let path_ok = rule.first_path.as_ref().is_none_or(|first| {
             let operand =
                 command.args.iter().skip(pattern.rest.len()).find(|w| !w.text().is_some_and(|t| t.starts_with('-')));
@@ -67,12 +155,23 @@ pub(crate) fn override_matches(rule: &HardDenyRule, command: &Command<'_>, text:
     false
 }
 
+/// Git's other ways to force a push unconditionally: `--mirror`, a `+refspec` (also in
+/// `-c remote.origin.push=+refs/…`). `--force-with-lease` is the guarded kind, not these.
+fn forces(command: &Command<'_>, flag: &str) -> bool {
+    command.name == "git"
+        && matches!(flag.to_lowercase().as_str(), "--force" | "-f")
+        && command.args.iter().flat_map(|w| &w.values).any(|v| {
+            let t = v.text.to_lowercase();
+            t == "--mirror" || (t.starts_with('+') && t.len() > 1) || t.contains("=+")
+        })
+}
+
 /// `-f` is present as itself or inside a cluster like `-rf`; long flags match whole
-/// or before `=`.
+/// or before `=`. Every value an argument may take counts (`${x:--f}`).
 fn has_flag(args: &[ShellWord], flag: &str) -> bool {
     let flag = flag.to_lowercase();
     let short = flag.strip_prefix('-').filter(|f| f.len() == 1 && !f.starts_with('-'));
-    args.iter().filter_map(ShellWord::text).any(|arg| {
+    args.iter().flat_map(|w| &w.values).map(|v| v.text.as_str()).any(|arg| {
         let lower = arg.to_lowercase();
         lower == flag
             || lower.split_once('=').is_some_and(|(name, _)| name == flag)
@@ -120,8 +219,26 @@ mod tests {
         assert!(pattern.matches(&command("docker", &words("--context x rm foo"), &cwd)));
         assert!(pattern.matches(&command("docker", &words("container RM foo"), &cwd)));
         assert!(!pattern.matches(&command("docker", &words("rmi foo"), &cwd)));
+        assert!(!pattern.matches(&command("docker", &words("image rm foo"), &cwd)));
+        assert!(Pattern::new("docker image rm").unwrap().matches(&command("docker", &words("image rm x"), &cwd)));
+        assert!(pattern.matches(&command("podman", &words("container remove x"), &cwd)));
         assert!(!pattern.matches(&command("docker", &words("ps"), &cwd)));
         assert!(Pattern::new("/usr/bin/docker rm").unwrap().matches(&command("docker", &words("rm"), &cwd)));
+    }
+
+    #[test]
+    fn patterns_hold_for_synonyms_and_drop_in_programs() {
+        let cwd = Cwd::unknown();
+        let namespace = Pattern::new("kubectl delete namespace").unwrap();
+        for args in ["delete ns prod", "delete ns/prod", "delete namespace,deployment prod", "delete projects x"] {
+            assert!(namespace.matches(&command("kubectl", &words(args), &cwd)), "{args}");
+            assert!(namespace.matches(&command("oc", &words(args), &cwd)), "{args}");
+        }
+        assert!(!namespace.matches(&command("kubectl", &words("delete pod x"), &cwd)));
+        let destroy = Pattern::new("terraform destroy").unwrap();
+        assert!(destroy.matches(&command("terraform", &words("apply -destroy"), &cwd)));
+        assert!(destroy.matches(&command("terragrunt", &words("run-all destroy"), &cwd)));
+        assert!(!destroy.matches(&command("terraform", &words("apply"), &cwd)));
     }
 
     #[test]

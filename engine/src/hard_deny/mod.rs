@@ -11,6 +11,7 @@ mod custom;
 pub(crate) mod glob;
 mod operation;
 mod resource;
+mod touch;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -88,11 +89,11 @@ impl HardDenyRules {
 
     pub fn new(patterns: &[String], overrides: &[HardDenyRule]) -> Self {
         let patterns: Vec<Pattern> = patterns.iter().filter_map(|p| Pattern::new(p)).collect();
-        let mut names: Vec<String> = patterns.iter().map(|p| p.name.clone()).collect();
+        let mut names: Vec<String> = patterns.iter().flat_map(Pattern::programs).collect();
         let mut prefixes = Vec::new();
         for rule in overrides {
             if let Some(pattern) = rule.verb.as_ref().and_then(|v| Pattern::new(&v.join(" "))) {
-                names.push(pattern.name);
+                names.extend(pattern.programs());
             }
             if let Some(prefix) = &rule.verb_prefix {
                 prefixes.push(prefix.to_lowercase());

@@ -101,20 +101,21 @@ impl Checker<'_, '_> {
             }
             Invocation::Command(resolved) => resolved,
         };
-        let mut args = segment.words.get(resolved.args()..).unwrap_or_default().to_vec();
-        // `xargs rm -rf` appends what it reads: arguments nobody can see.
-        if resolved.through.iter().any(|w| w == "xargs") {
-            args.push(ShellWord { open: true, values: Vec::new(), ..ShellWord::literal("<input>") });
-        }
-        let command = Command { name: &resolved.name, args: &args, redirects: &segment.redirects, cwd: &segment.cwd };
+        let args = segment.words.get(resolved.args()..).unwrap_or_default();
+        let command = Command { name: &resolved.name, args, redirects: &segment.redirects, cwd: &segment.cwd };
         let through = (!resolved.through.is_empty()).then(|| resolved.through.join(", "));
-        let word = segment.words.get(resolved.at).map(|w| w.raw.clone());
+        let word = segment.words.get(resolved.at);
         let how = segment.found_in.as_ref().map(|source| format!("`{source}` runs `{}`", resolved.name));
-        self.check(&command, self.runs(), through.as_deref(), how, word);
+        // In a string, `s/sudo //` is a sed expression, not the program `./s/sudo`.
+        let relative_path = word.and_then(ShellWord::text).is_some_and(|t| program_name(t) != resolved.name);
+        if segment.found_in.is_none() || !relative_path {
+            self.check(&command, self.runs(), through.as_deref(), how, word.map(|w| w.raw.clone()));
+        }
         self.raw_text_overrides();
-        // Arguments as commands: all of them, or only a wrapper's for a names-only program.
+        // Arguments as commands: all of them, or only a wrapper's for a names-only
+        // program; wrappers themselves too (`systemd-run --uid=0 cmd`).
         let end = if segment.names_only.is_some() { resolved.at } else { segment.words.len() };
-        for index in 1..end {
+        for index in 0..end {
             if index == resolved.at || segment.prose.contains(&index) {
                 continue;
             }

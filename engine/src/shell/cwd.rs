@@ -59,7 +59,8 @@ impl Cwd {
                             None => unknown = true,
                         }
                     } else if value.text == "-" {
-                        // `cd -` goes back: somewhere it already was.
+                        // `cd -` goes to `$OLDPWD`: where the caller was before, for all we know.
+                        unknown = true;
                     } else {
                         unknown |= self.unknown && !Path::new(&value.text).is_absolute();
                         next.extend(self.join(&value.text));

@@ -39,7 +39,6 @@ pub(crate) enum Exemption {
 pub(crate) struct Text<'w> {
     pub raw: &'w str,
     values: Vec<String>,
-    program: &'w str,
     mode: Mode,
 }
 
@@ -73,6 +72,9 @@ const KEYWORDS: &[&str] = &[
     "until",
     "time",
     "nohup",
+    // Emacs Lisp: `(term "cmd")`, `(start-process "x" nil "cmd")`, `(call-process "cmd")`.
+    "term",
+    "process",
 ];
 /// Prefixes of function names that run commands (`execvp`, `execSync`, `spawnSync`).
 const KEYWORD_PREFIXES: &[&str] = &["exec", "spawn", "popen", "system", "callcommand", "runcommand", "shellexec"];
@@ -114,16 +116,14 @@ pub(crate) fn strings<'w>(
         Invocation::Command(resolved) => Some(resolved),
         _ => None,
     };
-    let program = resolved.map_or("", |r| r.name.as_str());
     let args = resolved.and_then(|r| words.get(r.args()..)).unwrap_or_default();
     // `PAGER=sudo` runs its value as surely as `PAGER='sudo id'`: scanned even when plain.
-    let mut out: Vec<Text<'w>> = assignments.iter().map(|w| text_of(w, program, Mode::Shell)).collect();
+    let mut out: Vec<Text<'w>> = assignments.iter().map(|w| text_of(w, Mode::Shell)).collect();
     match exemption {
         Exemption::NamesOnly(entry) => {
             out.extend(option_values(args, entry.runs).map(|(w, value)| Text {
                 raw: &w.raw,
                 values: vec![value],
-                program,
                 mode: Mode::Shell,
             }));
         }
@@ -135,11 +135,11 @@ pub(crate) fn strings<'w>(
                 _ => words.len(),
             };
             let scanned = words.iter().take(end).enumerate().filter(|(i, w)| !prose.contains(i) && worth(w));
-            out.extend(scanned.map(|(_, w)| text_of(w, program, mode)));
+            out.extend(scanned.map(|(_, w)| text_of(w, mode)));
             let shell = resolved.is_some_and(|r| super::programs::is_shell(&r.name));
             if let (Stdin::Text(text), false) = (stdin, shell) {
                 let mode = if mode == Mode::Shell { Mode::Data } else { mode };
-                out.push(text_of(text, program, mode));
+                out.push(text_of(text, mode));
             }
         }
     }
@@ -153,13 +153,13 @@ fn worth(word: &ShellWord) -> bool {
     word.values.iter().any(|v| worth_scanning(&v.text))
 }
 
-fn text_of<'w>(word: &'w ShellWord, program: &'w str, mode: Mode) -> Text<'w> {
+fn text_of(word: &ShellWord, mode: Mode) -> Text<'_> {
     let values = if word.values.is_empty() {
         vec![word.raw.clone()]
     } else {
         word.values.iter().map(|v| v.text.clone()).collect()
     };
-    Text { raw: &word.raw, values, program, mode }
+    Text { raw: &word.raw, values, mode }
 }
 
 /// The values of the given options: the next word, or attached (`--pre=x`, `-Px`).
@@ -183,30 +183,47 @@ fn option_values<'w>(
     })
 }
 
+impl Text<'_> {
+    pub fn is_code(&self) -> bool {
+        self.mode == Mode::Code
+    }
+}
+
 /// Every script the text may run: from each command position, the rest of that
 /// command; in code and data, the content of each string literal at such a place.
-pub(crate) fn scripts(text: &Text<'_>) -> Vec<String> {
-    let mut out = Vec::new();
+pub(crate) fn scripts(text: &Text<'_>) -> Scripts {
+    let mut out = Scripts::default();
     for value in &text.values {
         let value = match text.mode {
             // `echo -e 'a\nsudo id'` and `printf`: an escaped newline is a newline.
             Mode::Shell | Mode::Data => value.replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r"),
             Mode::Code => value.clone(),
         };
-        let mut scanner = Scanner { text: &value, program: text.program, mode: text.mode, out: Vec::new() };
+        let mut scanner = Scanner { text: &value, mode: text.mode, out: Vec::new(), computed: None };
         scanner.scan();
-        out.extend(scanner.out);
+        out.found.extend(scanner.out);
+        out.computed = out.computed.or(scanner.computed);
     }
-    out.retain(|s| !s.trim().is_empty());
-    out.dedup();
+    out.found.retain(|s| !s.trim().is_empty());
+    out.found.dedup();
     out
+}
+
+/// What a string may run.
+#[derive(Debug, Default)]
+pub(crate) struct Scripts {
+    /// Commands written out in it.
+    pub found: Vec<String>,
+    /// In code, a call that runs a command the code computes (`os.system(input())`,
+    /// `system($0)`): as written.
+    pub computed: Option<String>,
 }
 
 struct Scanner<'t> {
     text: &'t str,
-    program: &'t str,
     mode: Mode,
     out: Vec<String>,
+    computed: Option<String>,
 }
 
 impl Scanner<'_> {
@@ -216,6 +233,7 @@ impl Scanner<'_> {
         // The last two characters that were not whitespace, to tell `==` from `=`.
         let mut before: (char, char) = (' ', ' ');
         let mut after_printer = false;
+        let mut after_deleter = false;
         let mut i = 0;
         while let Some(c) = text.get(i..).and_then(|r| r.chars().next()) {
             let last = before;
@@ -227,7 +245,9 @@ impl Scanner<'_> {
             // `^cmd` (rsyslog's program action) only in data, not in a sed or grep regex.
             if is_separator(c) || literal_trigger || (self.mode == Mode::Data && c == '^') {
                 at_position = true;
-                after_printer = false;
+                // `console.log("…")`: the call's parenthesis still belongs to the printer.
+                after_printer = after_printer && c == '(';
+                after_deleter = after_deleter && c == '(';
                 i += width;
                 continue;
             }
@@ -243,6 +263,11 @@ impl Scanner<'_> {
                         if at_position {
                             self.out.push(literal);
                         }
+                    }
+                    // `shutil.rmtree("/home/me")` is `rm -rf /home/me`.
+                    Mode::Code if after_deleter => {
+                        self.out.push(format!("rm -rf -- '{}'", literal.replace('\'', "'\\''")));
+                        after_deleter = false;
                     }
                     Mode::Code | Mode::Data => {
                         // Unless it is compared with (`$1 == "kill"`) or printed (`print "kill"`).
@@ -277,13 +302,18 @@ impl Scanner<'_> {
             let len = token_len(text.get(i..).unwrap_or_default());
             let token = text.get(i..i + len).unwrap_or_default();
             let rest = text.get(i + len..).unwrap_or_default();
+            if self.mode == Mode::Code && self.computed.is_none() && runs_commands(token) && computed_argument(rest) {
+                let call: String = rest.chars().take_while(|c| *c != ')' && *c != ';').collect();
+                self.computed = Some(format!("{token}{call})"));
+            }
             // `kill=1` is a key, not a command.
             let is_key = rest.starts_with('=') && !rest.starts_with("==");
             if at_position && !is_key {
                 self.out.push(run_at(text, i));
             }
-            at_position = is_keyword(token, self.program);
+            at_position = is_keyword(token);
             after_printer = is_printer(token);
+            after_deleter = self.mode == Mode::Code && is_deleter(token);
             i += len.max(width);
         }
     }
@@ -294,6 +324,17 @@ impl Scanner<'_> {
 fn token_len(rest: &str) -> usize {
     let mut chars = rest.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
+        // `ki${x}ll`: a parameter expansion inside a word belongs to it.
+        if c == '$' && rest.get(i + 1..).is_some_and(|r| r.starts_with('{')) {
+            let close = rest.get(i..).and_then(|r| r.find('}'));
+            if let Some(close) = close {
+                let skip = rest.get(i + 1..=i + close).map_or(0, |s| s.chars().count());
+                for _ in 0..skip {
+                    chars.next();
+                }
+                continue;
+            }
+        }
         if c == '[' && i > 0 {
             let class = rest.get(i + 1..).unwrap_or_default();
             let close = class.find(|c: char| c == ']' || c.is_whitespace() || "$()".contains(c));
@@ -320,8 +361,9 @@ fn run_at(text: &str, start: usize) -> String {
     let mut escaped = false;
     let mut end = rest.len();
     let mut last_balanced = 0;
-    // Inside `$( … )`, where `)` and `;` belong to the substitution.
+    // Inside `$( … )`, where `)` and `;` belong to the substitution; inside `${ … }`.
     let mut depth = 0usize;
+    let mut braces = 0usize;
     let mut previous = ' ';
     for (i, c) in rest.char_indices() {
         if escaped {
@@ -345,7 +387,9 @@ fn run_at(text: &str, start: usize) -> String {
                 depth += 1
             }
             (None, ')') if depth > 0 => depth -= 1,
-            (None, c) if depth == 0 && !redirection && ends_run(c) => {
+            (None, '{') if rest.get(..i).is_some_and(|b| b.ends_with('$')) => braces += 1,
+            (None, '}') if braces > 0 => braces -= 1,
+            (None, c) if depth == 0 && braces == 0 && !redirection && ends_run(c) => {
                 end = i;
                 break;
             }
@@ -415,17 +459,69 @@ fn join_adjacent(text: &str, mut joined: String, mut end: usize) -> (String, usi
     }
 }
 
-fn is_keyword(token: &str, program: &str) -> bool {
+fn is_keyword(token: &str) -> bool {
     let bare = token.trim_start_matches(['.', '!', ':', '@', '\\', '%']).to_ascii_lowercase();
     // `os.system`, `child_process.execSync`, `run-shell-command`, `pcntl_exec`.
     let mut parts = bare.split(|c: char| !c.is_ascii_alphanumeric());
-    if parts.any(|p| KEYWORDS.contains(&p) || KEYWORD_PREFIXES.iter().any(|k| p.starts_with(k))) {
-        return true;
-    }
-    // sed's `e` command runs the rest of the line: `1e cmd`, `$e cmd`, `/re/e cmd`.
-    program == "sed"
-        && bare.ends_with('e')
-        && bare.trim_end_matches('e').chars().all(|c| c.is_ascii_digit() || matches!(c, '$' | ',' | '/'))
+    parts.any(|p| KEYWORDS.contains(&p) || KEYWORD_PREFIXES.iter().any(|k| p.starts_with(k)))
+}
+
+/// Functions that run a shell command, by their last name part (`os.system`,
+/// `child_process.execSync`, awk's `system`). `exec` and `run` only with a receiver
+/// that makes them processes (`subprocess.run`, not `asyncio.run` or `regex.exec`).
+fn runs_commands(token: &str) -> bool {
+    const RUNNERS: &[&str] = &[
+        "system",
+        "popen",
+        "popen2",
+        "popen3",
+        "passthru",
+        "shell_exec",
+        "proc_open",
+        "execsync",
+        "spawn",
+        "spawnsync",
+        "execvp",
+        "execv",
+        "execve",
+        "execl",
+        "execlp",
+        "getoutput",
+        "getstatusoutput",
+        "check_output",
+        "check_call",
+        "capture2",
+        "capture3",
+        "syscmd",
+        "esyscmd",
+    ];
+    let lower = token.to_ascii_lowercase();
+    let (receiver, last) = lower.rsplit_once(['.', ':']).unwrap_or(("", &lower));
+    let receiver = receiver.trim_end_matches(':');
+    RUNNERS.contains(&last)
+        || (last == "exec" && (receiver.is_empty() || receiver.ends_with("process") || receiver == "os"))
+        || (matches!(last, "run" | "call" | "popen") && receiver.ends_with("subprocess"))
+}
+
+/// Whether a call's argument is computed rather than written out: not a string
+/// literal (`"…"`, `f"…"`), a list of them or nothing; without parentheses, a Perl or
+/// shell variable or a read (`system $cmd`, `system <STDIN>`).
+fn computed_argument(rest: &str) -> bool {
+    let trimmed = rest.trim_start();
+    let Some(inner) = trimmed.strip_prefix('(') else { return trimmed.starts_with(['$', '@', '<']) };
+    let inner = inner.trim_start();
+    let prefix = inner.chars().take_while(|c| "fFrRbBuU".contains(*c)).count();
+    let literal = prefix <= 2 && inner.get(prefix..).is_some_and(|r| r.starts_with(['"', '\'']));
+    !(literal || inner.is_empty() || inner.starts_with([')', '[', '`', '"', '\'']))
+}
+
+/// Library calls that delete a directory tree (`shutil.rmtree`, `fs.rmSync`,
+/// `FileUtils.rm_rf`, File::Path's `rmtree`, `std::fs::remove_dir_all`).
+fn is_deleter(token: &str) -> bool {
+    const DELETERS: &[&str] =
+        &["rmtree", "rmsync", "rm_rf", "rm_r", "remove_dir_all", "remove_tree", "rimraf", "deltree", "removedirs"];
+    let lower = token.to_ascii_lowercase();
+    lower.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().is_some_and(|p| DELETERS.contains(&p))
 }
 
 /// `print`, `console.log`, `puts`: what follows is output.
@@ -438,40 +534,75 @@ fn is_printer(token: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn found(text: &str, program: &str, mode: Mode) -> Vec<String> {
-        let mut scanner = Scanner { text, program, mode, out: Vec::new() };
+    fn found(text: &str, mode: Mode) -> Vec<String> {
+        let mut scanner = Scanner { text, mode, out: Vec::new(), computed: None };
         scanner.scan();
         scanner.out
     }
 
     #[test]
     fn commands_are_found_where_programs_run_them() {
-        assert!(found("exec=sudo id", "tar", Mode::Shell).contains(&"sudo id".to_owned()));
-        assert!(found("ProxyCommand=;sudo id 0<&2", "ssh", Mode::Shell).contains(&"sudo id 0<&2".to_owned()));
-        assert!(found(":!sudo id", "vim", Mode::Shell).contains(&"sudo id".to_owned()));
-        assert!(found("alias.x=!sh -c \"kill 1\"", "git", Mode::Shell).contains(&"sh -c \"kill 1\"".to_owned()));
-        assert!(found("1e sudo id", "sed", Mode::Shell).contains(&"sudo id".to_owned()));
-        assert!(found("/bin/kil[l] 1", "x", Mode::Shell).contains(&"/bin/kil[l] 1".to_owned()));
+        assert!(found("exec=sudo id", Mode::Shell).contains(&"sudo id".to_owned()));
+        assert!(found("ProxyCommand=;sudo id 0<&2", Mode::Shell).contains(&"sudo id 0<&2".to_owned()));
+        assert!(found(":!sudo id", Mode::Shell).contains(&"sudo id".to_owned()));
+        assert!(found("alias.x=!sh -c \"kill 1\"", Mode::Shell).contains(&"sh -c \"kill 1\"".to_owned()));
+        assert!(found("/bin/kil[l] 1", Mode::Shell).contains(&"/bin/kil[l] 1".to_owned()));
+        assert_eq!(found("core.pager=ki${x}ll 1", Mode::Shell), ["ki${x}ll 1"]);
+    }
+
+    fn computed(text: &str) -> Option<String> {
+        let mut scanner = Scanner { text, mode: Mode::Code, out: Vec::new(), computed: None };
+        scanner.scan();
+        scanner.computed
+    }
+
+    #[test]
+    fn code_running_what_it_computes_is_found() {
+        for code in ["import os;os.system(input())", "system(<STDIN>)", "{system($0)}", "system $cmd", "cp.execSync(c)"]
+        {
+            assert!(computed(code).is_some(), "{code}");
+        }
+        for code in [
+            "os.system(\"ls\")",
+            "subprocess.run([\"ls\"])",
+            "asyncio.run(main())",
+            "/a/.exec(s)",
+            "os.system(f\"ls\")",
+        ] {
+            assert_eq!(computed(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn library_calls_deleting_trees_read_as_rm() {
+        assert!(found("shutil.rmtree(\"/home/me\")", Mode::Code).contains(&"rm -rf -- '/home/me'".to_owned()));
+        assert!(found("fs.rmSync('/', {recursive:true})", Mode::Code).contains(&"rm -rf -- '/'".to_owned()));
+        assert!(!found("shutil.copytree(\"/home/me\", \"x\")", Mode::Code).iter().any(|s| s.starts_with("rm")));
     }
 
     #[test]
     fn literals_in_code_are_decoded_and_joined() {
-        let awk = found("BEGIN{system(\"k\\\"\\\"ill 1\")}", "awk", Mode::Code);
+        let awk = found("BEGIN{system(\"k\\\"\\\"ill 1\")}", Mode::Code);
         assert!(awk.contains(&"k\"\"ill 1".to_owned()), "{awk:?}");
-        assert!(found("os.system(\"k\" \"ill 1\")", "python3", Mode::Code).contains(&"kill 1".to_owned()));
-        assert!(found("os.system(\"\\153ill 1\")", "python3", Mode::Code).contains(&"kill 1".to_owned()));
-        assert!(found("exec \"\\x6bill\", 1", "perl", Mode::Code).contains(&"kill".to_owned()));
-        assert!(found("spawn(\"su\" + \"do\")", "node", Mode::Code).contains(&"sudo".to_owned()));
+        assert!(found("os.system(\"k\" \"ill 1\")", Mode::Code).contains(&"kill 1".to_owned()));
+        assert!(found("os.system(\"\\153ill 1\")", Mode::Code).contains(&"kill 1".to_owned()));
+        assert!(found("exec \"\\x6bill\", 1", Mode::Code).contains(&"kill".to_owned()));
+        assert!(found("spawn(\"su\" + \"do\")", Mode::Code).contains(&"sudo".to_owned()));
     }
 
     #[test]
     fn prose_and_comparisons_are_not_commands() {
-        assert!(found("kill=1", "curl", Mode::Shell).iter().all(|s| !s.starts_with("kill")));
-        assert!(found("$1 == \"kill\" {print}", "awk", Mode::Code).iter().all(|s| s != "kill"));
-        assert!(found("{print \"kill\", $1}", "awk", Mode::Code).iter().all(|s| s != "kill"));
-        assert!(found(".user = \"sudo\"", "yq", Mode::Code).iter().all(|s| s != "sudo"));
-        assert!(found("fix the kill handling", "git", Mode::Shell).iter().all(|s| !s.starts_with("kill")));
-        assert!(found("print(json.dumps({\"action\": \"kill\"}))", "python3", Mode::Code).iter().all(|s| s != "kill"));
-        assert!(found("{\"scripts\": {\"x\": \"sudo id\"}}", "echo", Mode::Data).contains(&"sudo id".to_owned()));
+        assert!(found("kill=1", Mode::Shell).iter().all(|s| !s.starts_with("kill")));
+        assert!(found("$1 == \"kill\" {print}", Mode::Code).iter().all(|s| s != "kill"));
+        assert!(found("{print \"kill\", $1}", Mode::Code).iter().all(|s| s != "kill"));
+        assert!(found(".user = \"sudo\"", Mode::Code).iter().all(|s| s != "sudo"));
+        assert!(found("console.log(\"shutdown complete\")", Mode::Code).iter().all(|s| !s.starts_with("shutdown")));
+        assert!(found("fix the kill handling", Mode::Shell).iter().all(|s| !s.starts_with("kill")));
+        assert!(
+            found("print(json.dumps({\"action\": \"kill\"}))\n", Mode::Code).iter().all(|s| s != "kill"),
+            "{:?}",
+            found("print(json.dumps({\"action\": \"kill\"}))\n", Mode::Code)
+        );
+        assert!(found("{\"scripts\": {\"x\": \"sudo id\"}}", Mode::Data).contains(&"sudo id".to_owned()));
     }
 }

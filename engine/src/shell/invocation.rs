@@ -11,8 +11,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use super::programs::{interpreter, is_shell};
-use super::word::ShellWord;
+use super::programs::{interpreter, is_shell, prints_setup};
+use super::word::{Literal, ShellWord};
 use crate::paths::normalize;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,14 +100,9 @@ const WRAPPERS: &[Wrapper] = &[
             "-d",
             "--delimiter",
             "-E",
-            "-e",
-            "--eof",
             "-I",
-            "-i",
-            "--replace",
+            "-J",
             "-L",
-            "-l",
-            "--max-lines",
             "-n",
             "--max-args",
             "-P",
@@ -231,6 +226,58 @@ pub(crate) fn resolve(words: &[ShellWord], surroundings: &Surroundings<'_>) -> I
     Invocation::Unresolved { word: raw, why: "wrapped too many times".to_owned(), reads_input: false }
 }
 
+/// `xargs CMD…` runs CMD with words read from its input: appended, or — with `-I R`
+/// — in place of each R. Those words join the segment's, open: nobody sees them, and
+/// `xargs env` or `xargs -I{} sh -c {}` runs whatever they are. Whether it changed
+/// the words.
+pub(crate) fn feed_xargs(words: &mut Vec<ShellWord>) -> bool {
+    let Some(at) = words.iter().position(|w| command_name(w).is_ok_and(|n| n == "xargs")) else { return false };
+    let rest = words.get(at + 1..).unwrap_or_default();
+    let count = unwrap("xargs", rest).unwrap_or(0);
+    let replace = replace_string(rest.get(..count).unwrap_or_default());
+    let Some(replace) = replace else {
+        words.push(ShellWord { open: true, values: Vec::new(), ..ShellWord::literal("<input>") });
+        return true;
+    };
+    for word in words.iter_mut().skip(at + 1 + count).filter(|w| w.raw.contains(&replace)) {
+        // `~/.netclaw/config/{}`: a file in a known directory.
+        let head = word.value().and_then(|v| {
+            let (before, _) = v.text.split_once(&replace)?;
+            Some(Literal { text: before.to_owned(), glob: None, splits: false, ..v.clone() })
+        });
+        let tail = word.value().and_then(|v| v.text.rsplit_once(&replace)).map(|(_, after)| after.to_owned());
+        *word = ShellWord {
+            open: true,
+            values: Vec::new(),
+            head,
+            tail: tail.filter(|t| !t.is_empty()),
+            ..ShellWord::literal(&word.raw)
+        };
+    }
+    true
+}
+
+/// xargs's replace string: `-I R`, `-IR`, `-J R`, `-i[R]`, `--replace[=R]` (`{}` by default).
+fn replace_string(options: &[ShellWord]) -> Option<String> {
+    let mut words = options.iter().filter_map(ShellWord::text);
+    while let Some(text) = words.next() {
+        match text {
+            "-I" | "-J" => return words.next().map(str::to_owned),
+            "-i" | "--replace" => return Some("{}".to_owned()),
+            _ => {}
+        }
+        let attached = text
+            .strip_prefix("--replace=")
+            .or_else(|| text.strip_prefix("-I"))
+            .or_else(|| text.strip_prefix("-J"))
+            .or_else(|| text.strip_prefix("-i"));
+        if let Some(value) = attached.filter(|v| !v.is_empty()) {
+            return Some(value.to_owned());
+        }
+    }
+    None
+}
+
 fn command(name: String, at: usize, through: Vec<String>) -> Invocation {
     Invocation::Command(Resolved { name, at, through, scripts: Vec::new(), script_files: Vec::new() })
 }
@@ -337,7 +384,52 @@ const INPUT_RUNNERS: &[(&str, &[&str])] = &[
     ("lftp", &["-c", "-f"]),
     ("dc", &["-e", "-f"]),
     ("gdb", &["-ex", "-x", "--command", "-batch"]),
+    ("parallel", &["-a", "--arg-file", ":::", "::::"]),
+    ("script", &["-c", "--command"]),
 ];
+
+/// Options whose value is a script file the program runs; `-` or `/dev/stdin` there
+/// reads the script from the program's input (`curl … | make -f -`).
+const SCRIPT_FILE_OPTIONS: &[(&str, &[&str])] = &[
+    ("make", &["-f", "--file", "--makefile"]),
+    ("gmake", &["-f", "--file", "--makefile"]),
+    ("cmake", &["-P", "-C"]),
+    ("gdb", &["-x", "--command", "-ix", "--init-command"]),
+    ("vim", &["-s", "-S", "-u"]),
+    ("vi", &["-s", "-S", "-u"]),
+    ("nvim", &["-s", "-S", "-u"]),
+    ("ex", &["-s", "-S", "-u"]),
+    ("view", &["-s", "-S", "-u"]),
+    ("awk", &["-f", "--file"]),
+    ("gawk", &["-f", "--file"]),
+    ("mawk", &["-f"]),
+    ("nawk", &["-f"]),
+    ("sed", &["-f", "--file"]),
+    ("expect", &["-f"]),
+    ("sqlite3", &["-init"]),
+];
+
+/// A script file option naming the input (`make -f -`, `vim -s /dev/stdin`): what
+/// the input holds, when it is text; unresolved when nobody can see it.
+fn script_from_input(
+    name: &str,
+    rest: &[ShellWord],
+    around: &Surroundings<'_>,
+) -> Option<Result<Vec<String>, Refusal>> {
+    let (_, options) = SCRIPT_FILE_OPTIONS.iter().find(|(n, _)| *n == name)?;
+    let value = options.iter().find_map(|option| option_value(rest, option.chars().last()?, option))?;
+    let fd = descriptor_path(value.text()?)?;
+    let input = if fd == 0 { around.stdin.clone() } else { (around.descriptor)(fd) };
+    Some(match input {
+        Stdin::Pipe | Stdin::Unseen => Err(Refusal {
+            word: value.raw.clone(),
+            why: format!("`{name}` reads a script from input nobody can see"),
+            reads_input: true,
+        }),
+        // Text it reads is scanned as the segment's input.
+        _ => Ok(Vec::new()),
+    })
+}
 
 /// Commands that run other commands through their arguments or input.
 fn special(name: String, at: usize, through: Vec<String>, rest: &[ShellWord], around: &Surroundings<'_>) -> Invocation {
@@ -355,13 +447,20 @@ fn special(name: String, at: usize, through: Vec<String>, rest: &[ShellWord], ar
                 }
                 scripts
             }),
-            None => Ok(Vec::new()),
+            // fish's `source` with no file reads its input.
+            None => stdin_script(around.stdin, "`source`"),
         }
+    } else if let Some(found) = script_from_input(&name, rest, around) {
+        found
     } else if let Some(code_options) = interpreter(&name) {
         interpreter_program(code_options, rest, around.stdin).map(|_| Vec::new())
-    } else if name == "sed" && runs_pattern_space(rest) {
-        Err(refusal("e", "sed's `e` runs text made from its input, which nobody can see"))
-    } else if let Some((_, file_options)) = INPUT_RUNNERS.iter().find(|(n, _)| *n == name) {
+    } else if name == "sed" {
+        sed_scripts(rest)
+    } else if let Some((_, file_options)) = INPUT_RUNNERS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .filter(|_| !(name == "script" && option_value(rest, 'c', "--command").is_some()))
+    {
         input_runner(&name, file_options, rest, around.stdin)
     } else {
         other_scripts(&name, rest)
@@ -379,7 +478,7 @@ fn input_runner(name: &str, file_options: &[&str], rest: &[ShellWord], stdin: &S
     // crontab, m4 and ed read a file operand when they have one; `-` is input.
     let operand = rest.iter().find(|w| !w.text().is_some_and(|t| t.starts_with('-') && t != "-"));
     let reads_operand =
-        matches!(name, "crontab" | "m4" | "ed" | "red") && operand.is_some_and(|w| w.text() != Some("-"));
+        matches!(name, "crontab" | "m4" | "ed" | "red" | "parallel") && operand.is_some_and(|w| w.text() != Some("-"));
     if from_file || reads_operand {
         return Ok(Vec::new());
     }
@@ -412,17 +511,37 @@ fn crontab_command(line: &str) -> Option<String> {
     (!first.contains('=')).then(|| rest.trim().to_owned())
 }
 
-/// sed's `e` command without a command of its own, or an `s///e` flag: sed runs the
-/// pattern space, which comes from its input.
-fn runs_pattern_space(rest: &[ShellWord]) -> bool {
-    rest.iter().filter_map(ShellWord::text).filter(|t| !t.starts_with('-') || t.starts_with("--expression")).any(
-        |script| {
-            script.split([';', '\n']).any(|command| {
-                let command = without_address(command.trim());
-                command == "e" || substitution_flags(command).is_some_and(|flags| flags.contains('e'))
-            })
-        },
-    )
+/// sed runs the text after an `e` command, to the end of its line; an `e` alone or an
+/// `s///e` flag runs the pattern space, which comes from its input.
+fn sed_scripts(rest: &[ShellWord]) -> Result<Vec<String>, Refusal> {
+    let programs: Vec<&str> = rest
+        .iter()
+        .filter_map(ShellWord::text)
+        .filter(|t| !t.starts_with('-') || t.starts_with("--expression"))
+        .collect();
+    let runs_pattern_space = programs.iter().any(|script| {
+        script.split([';', '\n']).any(|command| {
+            let command = without_address(command.trim());
+            command == "e" || substitution_flags(command).is_some_and(|flags| flags.contains('e'))
+        })
+    });
+    if runs_pattern_space {
+        return Err(refusal("e", "sed's `e` runs text made from its input, which nobody can see"));
+    }
+    Ok(programs.iter().flat_map(|script| script.lines()).filter_map(sed_e_command).collect())
+}
+
+/// The command of a line's `e CMD` (`1e kill 1`, `/x/{e kill 1`, `p;e kill 1`).
+fn sed_e_command(line: &str) -> Option<String> {
+    let mut rest = line;
+    loop {
+        let command = without_address(rest.trim_start().trim_start_matches(['{', ' ', '\t']));
+        let command = command.trim_start_matches(['{', ' ', '\t']);
+        if let Some(script) = command.strip_prefix('e').filter(|c| c.starts_with([' ', '\t'])) {
+            return Some(script.trim().to_owned());
+        }
+        rest = rest.split_once(';')?.1;
+    }
 }
 
 /// A sed command without its address (`1,$`, `/re/`, `\%re%`, `0~2`, `!`).
@@ -480,6 +599,22 @@ fn other_scripts(name: &str, rest: &[ShellWord]) -> Result<Vec<String>, Refusal>
     if name == "find" {
         return Ok(exec_scripts(rest));
     }
+    // `printf -v 'a[$(cmd)]'`, `test -v 'a[$(cmd)]'`, `unset 'a[$(cmd)]'`: bash evaluates
+    // an array subscript in a variable name, running its substitutions.
+    let names: Vec<&ShellWord> = match name {
+        "printf" => option_value(rest, 'v', "-v").into_iter().collect(),
+        "test" | "[" | "[[" => rest
+            .windows(2)
+            .filter(|w| w.first().and_then(ShellWord::text) == Some("-v"))
+            .filter_map(|w| w.get(1))
+            .collect(),
+        "unset" | "declare" | "typeset" | "local" | "export" | "readonly" => rest.iter().collect(),
+        _ => Vec::new(),
+    };
+    let subscripts: Vec<String> = names.iter().filter_map(|w| subscript_script(w.text()?)).collect();
+    if !subscripts.is_empty() {
+        return Ok(subscripts);
+    }
     let joined: Option<Vec<&ShellWord>> = match name {
         "eval" => Some(rest.iter().skip_while(|w| w.text() == Some("--")).collect()),
         "watch" => watch_script(rest),
@@ -495,6 +630,13 @@ fn other_scripts(name: &str, rest: &[ShellWord]) -> Result<Vec<String>, Refusal>
         Some(words) => static_script(&words).map(|script| vec![script]),
         None => Ok(Vec::new()),
     }
+}
+
+/// The script an array subscript with a substitution runs (`a[$(kill 1)]`).
+fn subscript_script(name: &str) -> Option<String> {
+    let (_, after) = name.split_once('[')?;
+    let (subscript, _) = after.rsplit_once(']')?;
+    (subscript.contains("$(") || subscript.contains('`')).then(|| format!(": {subscript}"))
 }
 
 /// `sh -c SCRIPT`, `sh FILE`, a shell fed a here-string, or a shell reading a pipe.
@@ -546,6 +688,11 @@ fn shell_script(
     }
     if command_next {
         let script = rest.get(at).ok_or_else(|| refusal("-c", "`-c` has no script"))?;
+        // PowerShell's `-Command -` reads the script from its input.
+        if powershell && script.text() == Some("-") {
+            scripts.extend(stdin_script(stdin, "a shell")?);
+            return Ok((scripts, None));
+        }
         scripts.push(static_script(&[script])?);
         return Ok((scripts, None));
     }
@@ -564,6 +711,9 @@ fn shell_script(
 /// The script a shell or `source` reads from a file operand, and whether it is a
 /// named file (not ours to read, unless this command wrote it: see the walker).
 fn script_file(file: &ShellWord, around: &Surroundings<'_>) -> Result<(Vec<String>, bool), Refusal> {
+    if file.open && generated_setup(file) {
+        return Ok((Vec::new(), false));
+    }
     let Some(path) = file.text() else {
         return Err(refusal(&file.raw, "the script it runs is only known at run time"));
     };
@@ -633,10 +783,25 @@ fn static_script(words: &[&ShellWord]) -> Result<String, Refusal> {
         match word.value() {
             Some(value) if !value.home_relative => parts.push(value.text.clone()),
             Some(_) => parts.push(word.raw.clone()),
+            // `eval "$(ssh-agent -s)"`: environment set-up, in the generator's own terms.
+            None if generated_setup(word) => {}
             None => return Err(refusal(&word.raw, "the script is only known at run time")),
         }
     }
     Ok(parts.join(" "))
+}
+
+/// A word that is only the output of a program printing shell set-up code of its own
+/// (`"$(ssh-agent -s)"`, `<(kubectl completion bash)`): what it defines is fixed by
+/// the program, not by anything the command could smuggle in.
+fn generated_setup(word: &ShellWord) -> bool {
+    let raw = word.raw.trim_matches('"');
+    let inner = raw
+        .strip_prefix("$(")
+        .or_else(|| raw.strip_prefix("<("))
+        .and_then(|r| r.strip_suffix(')'))
+        .or_else(|| raw.strip_prefix('`').and_then(|r| r.strip_suffix('`')));
+    inner.is_some_and(prints_setup)
 }
 
 /// `watch CMD…` joins its arguments into a `sh -c` script (`watch -x` runs them as
@@ -681,7 +846,8 @@ fn env_split_string(rest: &[ShellWord]) -> Option<Vec<&ShellWord>> {
     Some(rest.get(from..).unwrap_or_default().iter().collect())
 }
 
-/// `find … -exec CMD … ;` runs CMD for every match; `{}` stands for the start paths.
+/// `find … -exec CMD … ;` runs CMD for every match; `{}` stands for anything under the
+/// first start path (`START/**`).
 fn exec_scripts(rest: &[ShellWord]) -> Vec<String> {
     let start = rest
         .iter()
@@ -693,11 +859,18 @@ fn exec_scripts(rest: &[ShellWord]) -> Vec<String> {
     let mut words = rest.iter();
     while let Some(word) = words.next() {
         if matches!(word.text(), Some("-exec" | "-execdir" | "-ok" | "-okdir")) {
-            let command: Vec<String> = words
-                .by_ref()
-                .take_while(|w| !matches!(w.text(), Some(";" | "+")))
-                .map(|w| if w.text() == Some("{}") { start.to_owned() } else { w.raw.clone() })
-                .collect();
+            let command: Vec<String> =
+                words
+                    .by_ref()
+                    .take_while(|w| !matches!(w.text(), Some(";" | "+")))
+                    .map(|w| {
+                        if w.text() == Some("{}") {
+                            format!("{}/**", start.trim_end_matches('/'))
+                        } else {
+                            w.raw.clone()
+                        }
+                    })
+                    .collect();
             scripts.push(command.join(" "));
         }
     }
@@ -749,7 +922,7 @@ mod tests {
         assert_eq!(resolved("eval -- sudo id").scripts, ["sudo id"]);
         assert_eq!(resolved("script -qc id /dev/null").scripts, ["id"]);
         assert_eq!(resolved("env -Ssudo id").scripts, ["-Ssudo id"]);
-        assert_eq!(resolved("find ~ -exec rm -rf {} +").scripts, ["rm -rf ~"]);
+        assert_eq!(resolved("find ~ -exec rm -rf {} +").scripts, ["rm -rf ~/**"]);
         assert_eq!(resolved("bash run.sh").script_files, [1]);
     }
 
@@ -763,14 +936,18 @@ mod tests {
     }
 
     #[test]
-    fn sed_running_its_pattern_space_is_found() {
+    fn sed_runs_its_e_commands_and_only_those() {
         for script in
             ["s/.*/sudo id/e", "s/a/b/ge", "1e", "$ e", "s|x|y|e", "/x/s/.*/sudo id/e", "1,/y/ s/a/b/e", "/x/!e"]
         {
-            assert!(runs_pattern_space(&[ShellWord::literal(script)]), "{script}");
+            assert!(sed_scripts(&[ShellWord::literal(script)]).is_err(), "{script}");
         }
-        for script in ["s/sudo //", "1e sudo id", "s/e/f/g", "/e/d"] {
-            assert!(!runs_pattern_space(&[ShellWord::literal(script)]), "{script}");
+        let scripts = |script: &str| sed_scripts(&[ShellWord::literal(script)]).unwrap_or_default();
+        assert_eq!(scripts("1e sudo id"), ["sudo id"]);
+        assert_eq!(scripts("p;/x/{e kill 1; id"), ["kill 1; id"]);
+        assert_eq!(scripts("2e  kill 1\np"), ["kill 1"]);
+        for script in ["s/sudo //", "s/e/f/g", "/e/d", "s/kill -9/kill -15/"] {
+            assert_eq!(scripts(script), Vec::<String>::new(), "{script}");
         }
     }
 

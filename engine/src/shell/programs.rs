@@ -217,6 +217,8 @@ const NAMES_ONLY: &[NamesOnly] = &[
     printer("echo", "prints its arguments"),
     printer("printf", "prints its arguments"),
     printer("say", "speaks its arguments"),
+    printer("print", "prints its arguments (zsh, ksh, awk, Perl, Python)"),
+    printer("puts", "prints its arguments (Ruby, Tcl)"),
     printer("figlet", "prints its arguments in large letters"),
     printer("cowsay", "prints its arguments"),
     printer("banner", "prints its arguments"),
@@ -233,6 +235,7 @@ const NAMES_ONLY: &[NamesOnly] = &[
     names("type", "describes a name"),
     names("command", "with -v or -V, looks a name up (otherwise it is a wrapper and never gets here)"),
     NamesOnly { runs: &["-p"], ..names("hash", "remembers where a name is (`-p PATH` makes a name run PATH)") },
+    names("sed", "edits text; it runs only its script's `e` commands, which are analysed as commands"),
     names("grep", "searches text for a pattern"),
     names("egrep", "searches text for a pattern"),
     names("fgrep", "searches text for a pattern"),
@@ -446,6 +449,13 @@ const SHELLS: &[&str] = &[
     "sh",
     "bash",
     "rbash",
+    "rksh",
+    "rzsh",
+    "mrsh",
+    "ion",
+    "murex",
+    "ngs",
+    "oh",
     "zsh",
     "dash",
     "ksh",
@@ -542,9 +552,89 @@ pub(crate) fn interpreter(name: &str) -> Option<&'static [&'static str]> {
     BY_NAME.get(name).copied()
 }
 
+/// Programs that print shell code setting up their own environment, with the
+/// subcommands that do (none listed: only options may follow). Tools that evaluate
+/// project files on the way (`direnv export`, `mise env`) are not here: the files
+/// could be the command's own.
+const SETUP_PRINTERS: &[(&str, &[&str])] = &[
+    ("ssh-agent", &[]),
+    ("gpg-agent", &["--daemon"]),
+    ("keychain", &[]),
+    ("dircolors", &[]),
+    ("lesspipe", &[]),
+    ("lesspipe.sh", &[]),
+    ("pyenv", &["init", "virtualenv-init"]),
+    ("rbenv", &["init"]),
+    ("nodenv", &["init"]),
+    ("goenv", &["init"]),
+    ("jenv", &["init"]),
+    ("plenv", &["init"]),
+    ("direnv", &["hook"]),
+    ("brew", &["shellenv"]),
+    ("conda", &["shell.bash", "shell.zsh", "shell.posix"]),
+    ("starship", &["init"]),
+    ("zoxide", &["init"]),
+    ("fnm", &["env"]),
+    ("mise", &["activate"]),
+    ("rtx", &["activate"]),
+    ("atuin", &["init"]),
+    ("thefuck", &["--alias"]),
+    ("opam", &["env"]),
+    ("luarocks", &["path"]),
+    ("kubectl", &["completion"]),
+    ("helm", &["completion"]),
+    ("gh", &["completion"]),
+    ("glab", &["completion"]),
+    ("npm", &["completion"]),
+    ("pip", &["completion"]),
+    ("pip3", &["completion"]),
+    ("rustup", &["completions"]),
+    ("poetry", &["completions"]),
+    ("deno", &["completions"]),
+    ("docker", &["completion"]),
+    ("minikube", &["completion", "docker-env"]),
+    ("kind", &["completion"]),
+    ("k3d", &["completion"]),
+    ("kustomize", &["completion"]),
+    ("aws", &["completion"]),
+    ("gcloud", &["completion"]),
+    ("uv", &["generate-shell-completion"]),
+];
+
+/// Whether a script is one set-up printer (`ssh-agent -s`, `pyenv init -`, `kubectl
+/// completion bash`): a single simple command, nothing the shell would expand.
+pub(crate) fn prints_setup(script: &str) -> bool {
+    if script.contains(|c: char| "$`;|&<>(){}\\\n'\"*?[".contains(c)) {
+        return false;
+    }
+    let mut words = script.split_whitespace();
+    let Some(program) = words.next() else { return false };
+    let program = program.rsplit('/').next().unwrap_or(program).to_ascii_lowercase();
+    let Some((_, subcommands)) = SETUP_PRINTERS.iter().find(|(name, _)| *name == program) else { return false };
+    let mut rest = words.filter(|w| !w.starts_with('-') || subcommands.contains(w));
+    match rest.next() {
+        None => subcommands.is_empty(),
+        Some(first) => {
+            subcommands.contains(&first) && rest.all(|w| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '.'))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_plain_setup_printers_count() {
+        for script in ["ssh-agent -s", "pyenv init -", "kubectl completion bash", "/opt/homebrew/bin/brew shellenv"] {
+            assert!(prints_setup(script), "{script}");
+        }
+        for script in
+            ["ssh-agent sh -c id", "pyenv init - ; id", "direnv export bash", "curl http://x", "brew install x"]
+        {
+            assert!(!prints_setup(script), "{script}");
+        }
+    }
 
     #[test]
     fn subcommands_decide_whether_arguments_are_names() {

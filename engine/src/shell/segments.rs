@@ -28,7 +28,7 @@ use brush_parser::{Parser, ParserOptions};
 
 use super::cwd::Cwd;
 use super::embedded::{self, Exemption, Mode};
-use super::invocation::{Invocation, Stdin, Surroundings, resolve};
+use super::invocation::{Invocation, Stdin, Surroundings, feed_xargs, resolve};
 use super::programs;
 use super::vars::Variables;
 use super::word::{Scope, ShellWord, expand_braces};
@@ -566,7 +566,7 @@ impl Walker<'_> {
         let inherited = context.stdin.clone().unwrap_or_else(|| self.stdin.clone());
         let stdin = io.stdin.clone().unwrap_or(inherited);
         let stdout = io.stdout.clone().or_else(|| context.stdout.clone()).unwrap_or_default();
-        let invocation = self.invocation(&words, &stdin, &io, context);
+        let invocation = self.invocation(&mut words, &stdin, &io, context);
         let (exemption, names_only, prose) = match &invocation {
             Invocation::Command(resolved) => {
                 let exemption = exemption(resolved, &words, &stdout, &io.redirects);
@@ -582,10 +582,15 @@ impl Walker<'_> {
             0 | 1 => embedded::strings(&words, &assignments, &stdin, &invocation, exemption, &prose),
             _ => Vec::new(),
         };
-        let mut found: Vec<(String, String)> =
-            strings.iter().flat_map(|t| embedded::scripts(t).into_iter().map(|s| (t.raw.to_owned(), s))).collect();
+        let scanned: Vec<(&embedded::Text<'_>, embedded::Scripts)> =
+            strings.iter().map(|t| (t, embedded::scripts(t))).collect();
+        let computed = scanned.iter().find_map(|(t, s)| Some((t.raw.to_owned(), s.computed.clone()?)));
+        let mut found: Vec<(String, String, bool)> = scanned
+            .into_iter()
+            .flat_map(|(t, s)| s.found.into_iter().map(|s| (t.raw.to_owned(), s, t.is_code())))
+            .collect();
         let mut seen_scripts = HashSet::new();
-        found.retain(|(_, script)| seen_scripts.insert(script.clone()));
+        found.retain(|(_, script, _)| seen_scripts.insert(script.clone()));
         self.speculative_scripts += found.len();
         if self.speculative_scripts > MAX_SPECULATIVE_SCRIPTS && context.found_in.is_none() {
             self.refuse(
@@ -605,7 +610,7 @@ impl Walker<'_> {
             _ => Vec::new(),
         };
         // What the command itself runs (`$(…)`, `sh -c`) is analysed for real already.
-        found.retain(|(_, script)| !nested.contains(script) && !scripts.contains(script));
+        found.retain(|(_, script, _)| !nested.contains(script) && !scripts.contains(script));
         let option_dirs = self.option_dirs(&words);
         let segment = Segment {
             index: 0,
@@ -627,8 +632,12 @@ impl Walker<'_> {
             option_dirs,
         };
         let Some(index) = self.push_segment(segment, nested, scripts, context) else { return };
+        if let (Some((source, call)), None) = (computed, &context.found_in) {
+            let message = format!("`{call}` runs a command the code computes, which nobody can see");
+            self.out.refusals.push(Refusal { segment: Some(index), word: Some(source), message });
+        }
         // Scripts found in strings: the segment's input goes on to them (`socat - EXEC:sh`).
-        for (source, script) in found {
+        for (source, script, code) in found {
             let inner = Context {
                 parent: Some(index),
                 depth: context.depth + 1,
@@ -637,7 +646,8 @@ impl Walker<'_> {
                 piped: false,
                 background: false,
                 found_in: Some(source),
-                speculation: context.speculation.saturating_add(1),
+                // Text cut from code is a guess already: its own words are not scanned again.
+                speculation: if code { u8::MAX } else { context.speculation.saturating_add(1) },
                 ..context.conditional()
             };
             self.script(&script, &inner);
@@ -649,13 +659,19 @@ impl Walker<'_> {
 
     /// What the words run, through wrappers, functions that run their arguments, and
     /// the input descriptors this command and the script have opened.
-    fn invocation(&mut self, words: &[ShellWord], stdin: &Stdin, io: &Io, context: &Context) -> Invocation {
+    fn invocation(&mut self, words: &mut Vec<ShellWord>, stdin: &Stdin, io: &Io, context: &Context) -> Invocation {
         let descriptor = |fd: i32| {
             let here = io.descriptors.iter().rev().find(|(n, _)| *n == fd).map(|(_, s)| s.clone());
             here.or_else(|| self.descriptors.get(&fd).cloned()).unwrap_or(Stdin::Unseen)
         };
         let surroundings = Surroundings { stdin, wrapper_functions: &self.wrapper_functions, descriptor: &descriptor };
         let mut invocation = resolve(words, &surroundings);
+        if let Invocation::Command(resolved) = &invocation
+            && resolved.through.iter().any(|w| w == "xargs")
+            && feed_xargs(words)
+        {
+            invocation = resolve(words, &surroundings);
+        }
         if let Invocation::Command(resolved) = &invocation
             && let Some((word, why)) = self.runs_written_file(words, resolved)
         {
@@ -718,7 +734,9 @@ impl Walker<'_> {
             CommandPrefixOrSuffixItem::ProcessSubstitution(kind, subshell) => {
                 // An operand whose value (a `/dev/fd/N` path) exists only at run time.
                 text.push("<(…)".to_owned());
-                words.push(ShellWord { open: true, values: Vec::new(), ..ShellWord::literal("<(…)") });
+                // The raw word keeps the script, for what reads it to recognise (`source <(…)`).
+                let raw = format!("<({})", subshell.list.to_string().trim().trim_end_matches(';'));
+                words.push(ShellWord { open: true, values: Vec::new(), ..ShellWord::literal(&raw) });
                 let stdin = matches!(kind, ProcessSubstitutionKind::Write).then_some(Stdin::Pipe);
                 let inner = Context { stdin, stdout: None, ..context.conditional() };
                 self.compound_list(&subshell.list, &inner);
@@ -761,7 +779,13 @@ impl Walker<'_> {
         }
         match &assignment.value {
             AssignmentValue::Scalar(word) => vec![self.word(&word.value)],
-            AssignmentValue::Array(elements) => elements.iter().map(|(_, word)| self.word(&word.value)).collect(),
+            AssignmentValue::Array(elements) => {
+                // `x=([$(cmd)]=y)`: each key is a subscript too.
+                for key in elements.iter().filter_map(|(key, _)| key.as_ref()) {
+                    nested.extend(self.word(&format!("\"{}\"", key.value)).substitutions);
+                }
+                elements.iter().map(|(_, word)| self.word(&word.value)).collect()
+            }
         }
     }
 
@@ -917,8 +941,16 @@ impl Walker<'_> {
         for script in substitutions {
             self.script(&script, &captured);
         }
+        // What a command runs (`sh -c`, `env -S`, `find -exec`) reads the command's
+        // input — unless the script is that input (`bash <<< 'cmd'`).
+        let stdin = self.out.segments.last().map(|s| s.stdin.clone()).unwrap_or_default();
+        let from_input = |script: &String| match &stdin {
+            Stdin::Text(text) => text.text() == Some(script.as_str()),
+            _ => false,
+        };
         for script in scripts {
-            self.script(&script, &inner);
+            let stdin = (!from_input(&script)).then(|| stdin.clone());
+            self.script(&script, &Context { stdin, ..inner.clone() });
         }
         Some(index)
     }
@@ -941,15 +973,26 @@ impl Walker<'_> {
             resolved.map(|r| segment.words.get(r.args()..).unwrap_or_default().to_vec()).unwrap_or_default();
         if matches!(name, "cd" | "pushd" | "popd") {
             let target = args.iter().find(|w| !w.text().is_some_and(|t| t.starts_with('-') && t != "-"));
-            if name == "popd" {
+            // `cd` alone goes to `$HOME`, which the script may have changed; a relative
+            // name is looked up in `CDPATH` when the script sets one.
+            let home = self.user_home.as_deref().filter(|_| self.vars.lookup_assigned("HOME").is_none());
+            let searched = self.vars.lookup_assigned("CDPATH").is_some()
+                && target.and_then(ShellWord::text).is_some_and(|t| {
+                    !(t.starts_with(['/', '~']) || t.starts_with("./") || t.starts_with("../") || t == "." || t == "..")
+                });
+            if name == "popd" || searched {
                 Arc::make_mut(&mut self.cwd).unknown = true;
             } else {
-                Arc::make_mut(&mut self.cwd).change(target, self.user_home.as_deref());
+                Arc::make_mut(&mut self.cwd).change(target, home);
             }
         }
         if name == "exec" || (resolved.is_none() && segment.words.is_empty()) {
             for (fd, source) in &io.descriptors {
                 self.descriptors.insert(*fd, source.clone());
+            }
+            // `exec < FILE` gives every later command that input.
+            if let Some(stdin) = io.stdin.as_ref().filter(|_| name == "exec") {
+                self.stdin = stdin.clone();
             }
         }
         let mut written: Vec<&ShellWord> = segment.redirects.iter().filter(|r| r.writes).map(|r| &r.target).collect();

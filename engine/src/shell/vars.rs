@@ -26,6 +26,9 @@ struct Facts {
     /// Raw value words, as written after the `=`.
     values: Vec<String>,
     unknown: bool,
+    /// Some value is a `for` list word: already globbed, so `"$f"` is any file the
+    /// pattern matches.
+    globbed: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -51,6 +54,8 @@ pub(crate) struct Lookup<'a> {
     pub values: Vec<&'a str>,
     /// It may also hold something else.
     pub open: bool,
+    /// Values are globbed already (a `for` loop's): patterns even when quoted.
+    pub globbed: bool,
 }
 
 impl Variables {
@@ -79,12 +84,13 @@ impl Variables {
         let poisoned = self.tables.iter().any(|t| t.poisoned);
         let facts: Vec<&Facts> = self.tables.iter().filter_map(|t| t.vars.get(name)).collect();
         if facts.is_empty() {
-            return poisoned.then(|| Lookup { values: Vec::new(), open: true });
+            return poisoned.then(|| Lookup { values: Vec::new(), open: true, globbed: false });
         }
         let definite = self.tables.iter().any(|t| t.definite.contains(name));
         Some(Lookup {
             values: facts.iter().flat_map(|f| f.values.iter().map(String::as_str)).collect(),
             open: poisoned || !definite || facts.iter().any(|f| f.unknown),
+            globbed: facts.iter().any(|f| f.globbed),
         })
     }
 
@@ -149,7 +155,10 @@ fn collect_compound(compound: &CompoundCommand, table: &mut Table) {
         CompoundCommand::Subshell(subshell) => collect_list(&subshell.list, table),
         CompoundCommand::ForClause(clause) => {
             match &clause.values {
-                Some(values) => values.iter().for_each(|v| table.assign(&clause.variable_name, Some(&v.value))),
+                Some(values) => {
+                    values.iter().for_each(|v| table.assign(&clause.variable_name, Some(&v.value)));
+                    table.vars.entry(clause.variable_name.clone()).or_default().globbed = true;
+                }
                 None => table.assign(&clause.variable_name, None),
             }
             collect_list(&clause.body.list, table);
@@ -276,8 +285,8 @@ mod tests {
     fn every_assignment_is_a_possible_value() {
         let mut v = vars("x=/; if c; then x=/tmp; fi; for y in a b; do :; done");
         v.mark_assigned("x");
-        assert_eq!(v.lookup("x"), Some(Lookup { values: vec!["/", "/tmp"], open: false }));
-        assert_eq!(v.lookup("y"), Some(Lookup { values: vec!["a", "b"], open: true }));
+        assert_eq!(v.lookup("x"), Some(Lookup { values: vec!["/", "/tmp"], open: false, globbed: false }));
+        assert_eq!(v.lookup("y"), Some(Lookup { values: vec!["a", "b"], open: true, globbed: true }));
         assert_eq!(v.lookup("z"), None);
     }
 

@@ -379,13 +379,14 @@ impl<'s> Builder<'s> {
         let mut open = lookup.open;
         for raw in &lookup.values {
             let word = ShellWord::parse_at(raw, self.scope, self.depth + 1);
-            open |= word.open || word.runs_unseen.is_some() || !word.substitutions.is_empty();
+            // A substitution in the value ran at the assignment: only its output matters here.
+            open |= word.open || word.runs_unseen.is_some();
             values.extend(word.values);
         }
         if values.is_empty() {
             return self.lose();
         }
-        self.push_choice(&values, quoted);
+        self.push_choice(&values, quoted && !lookup.globbed);
         self.open |= open;
     }
 
@@ -448,7 +449,11 @@ fn function_substitutions(raw: &str) -> Vec<String> {
     while let Some(at) = rest.find("${") {
         let after = rest.get(at + 2..).unwrap_or_default();
         let body = after.strip_prefix('|').unwrap_or(after);
-        if body.starts_with(char::is_whitespace)
+        // `${ cmd; }`, which the parser may hand over as `${cmd;}`: a name followed by a
+        // space or `;` cannot start a parameter expansion.
+        let name_len = body.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(body.len());
+        let command = name_len > 0 && body.get(name_len..).is_some_and(|r| r.starts_with([' ', '\t', ';']));
+        if (body.starts_with(char::is_whitespace) || command)
             && let Some(end) = body.find('}')
         {
             out.push(body.get(..end).unwrap_or_default().trim().trim_end_matches(';').to_owned());
