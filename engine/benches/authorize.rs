@@ -27,6 +27,10 @@ use netclaw_engine::policy::CompiledPolicy;
 use netclaw_engine::{AuthorizeRequest, HomeConfig};
 use serde_json::{Map, Value, json};
 
+/// The allocator the `netclaw` binary runs with, so the figures are the ones it gets.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn large_config() -> (Value, Value) {
     let servers: Vec<String> = (0..200).map(|s| format!("s{s}")).collect();
     let grants: Map<String, Value> =

@@ -20,6 +20,10 @@ use netclaw_engine::paths::ProtectedPaths;
 use netclaw_engine::policy::CompiledPolicy;
 use netclaw_engine::{AuthorizeRequest, Effect, HomeConfig};
 
+/// The allocator the `netclaw` binary runs with, so the figures are the ones it gets.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TYPICAL: &str = "git status --short && cargo test --workspace 2>&1 | tail -n 20";
 
 /// Every command of the corpus (`tests/shell_corpus/*.txt`), dangerous and benign.

@@ -105,8 +105,14 @@ impl ProtectedPaths {
 
     /// Whether `path` may be, be in, or hold something protected (a cheap first test).
     pub(crate) fn near(&self, path: &Path) -> bool {
-        let text = path.to_string_lossy().to_lowercase();
-        self.anchors.iter().any(|a| text.starts_with(a.as_str()) || a.starts_with(text.as_str()))
+        let text = path.as_os_str().as_encoded_bytes();
+        let starts = |long: &[u8], short: &[u8]| long.get(..short.len()).is_some_and(|h| h.eq_ignore_ascii_case(short));
+        // Anchors are lowercase; a path with non-ASCII letters is compared lowercased.
+        if !text.is_ascii() {
+            let lower = path.to_string_lossy().to_lowercase();
+            return self.anchors.iter().any(|a| lower.starts_with(a.as_str()) || a.starts_with(lower.as_str()));
+        }
+        self.anchors.iter().any(|a| starts(text, a.as_bytes()) || starts(a.as_bytes(), text))
     }
 
     pub fn home(&self) -> &Path {

@@ -6,7 +6,9 @@
 //! time (`rm -rf "$(echo /)"`) answers [`Verdict::Unknown`]: denied as unresolved.
 //! They cannot be turned off.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use super::ShellEnv;
 use super::glob::matches as glob_matches;
@@ -56,10 +58,24 @@ pub(crate) struct BuiltinRule {
     pub check: fn(&Command<'_>, &ShellEnv<'_>) -> Option<Verdict>,
 }
 
-impl BuiltinRule {
-    pub fn looks_at(&self, name: &str) -> bool {
-        self.names.contains(&name) || self.prefixes.iter().any(|p| name.starts_with(p))
-    }
+/// The rules that look at a command of this name, in table order; with `runs`, also
+/// the ones that look at every command a segment runs.
+pub(crate) fn rules_for(name: &str, runs: bool) -> impl Iterator<Item = &'static BuiltinRule> {
+    static BY_NAME: LazyLock<HashMap<&str, Vec<usize>>> = LazyLock::new(|| {
+        let mut map: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (index, rule) in BUILTIN_RULES.iter().enumerate() {
+            for name in rule.names {
+                map.entry(name).or_default().push(index);
+            }
+        }
+        map
+    });
+    let named = BY_NAME.get(name).map(Vec::as_slice).unwrap_or_default();
+    BUILTIN_RULES.iter().enumerate().filter_map(move |(index, rule)| {
+        let looks =
+            named.contains(&index) || (runs && rule.all_commands) || rule.prefixes.iter().any(|p| name.starts_with(p));
+        looks.then_some(rule)
+    })
 }
 
 /// Programs that run a command as another user, always.
@@ -913,10 +929,37 @@ fn harmless_device(path: &str) -> bool {
 /// it is known to write (`cp x DEST`, `tee FILE`, `dd of=FILE`), with `dd`'s `of=`
 /// and an attached option's `FILE` taken off.
 fn written<'c>(command: &Command<'c>) -> Vec<&'c ShellWord> {
+    if !reaches_system_files(command) {
+        return Vec::new();
+    }
     let touched = touches(command.name, command.args);
     let args = command.args.iter().zip(touched.args).filter(|(_, t)| t.surely_writes()).map(|(w, _)| w);
     let shredded = command.args.iter().filter(|_| command.name == "shred");
     command.redirects.iter().filter(|r| r.writes).map(|r| &r.target).chain(args).chain(shredded).collect()
+}
+
+/// Whether a command can name a device or kernel file at all: one of its words says
+/// `dev`, `proc` or `sys`, or it runs in such a directory (or one only known at run
+/// time). Most commands do not, and are spared working out what they write.
+fn reaches_system_files(command: &Command<'_>) -> bool {
+    let system = |text: &[u8]| {
+        (0..text.len()).any(|i| {
+            let rest = text.get(i..).unwrap_or_default();
+            let starts = |needle: &[u8]| rest.get(..needle.len()).is_some_and(|h| h.eq_ignore_ascii_case(needle));
+            match rest.first().map(u8::to_ascii_lowercase) {
+                Some(b'd') => starts(b"dev"),
+                Some(b'p') => starts(b"proc"),
+                Some(b's') => starts(b"sys"),
+                _ => false,
+            }
+        })
+    };
+    let words = command.args.iter().chain(command.redirects.iter().map(|r| &r.target));
+    command.cwd.unknown
+        || command.cwd.dirs.iter().any(|d| system(d.as_os_str().as_encoded_bytes()))
+        || words.clone().any(|w| {
+            w.open || system(w.raw.as_bytes()) || w.values.iter().any(|v| v.text != w.raw && system(v.text.as_bytes()))
+        })
 }
 
 /// Where a written word points, resolved against the working directory, lowercase

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::builtin::{BUILTIN_RULES, BuiltinRule, Command, Verdict};
+use super::builtin::{BuiltinRule, Command, Verdict, rules_for};
 use super::custom::override_matches;
 use super::glob;
 use super::{BUILTIN_SOURCE, HardDenyMatch, HardDenyRules, OVERRIDES_SOURCE, PATTERNS_SOURCE, SegmentRef, ShellEnv};
@@ -184,10 +184,7 @@ impl Checker<'_, '_> {
             (None, Some(through)) => format!("{message} (through {through})"),
             (None, None) => message,
         };
-        for rule in BUILTIN_RULES {
-            if !(rule.looks_at(command.name) || (rule.all_commands && found == Found::Runs)) {
-                continue;
-            }
+        for rule in rules_for(command.name, found == Found::Runs) {
             if let Some(verdict) = (rule.check)(command, self.env) {
                 let m = verdict_match(rule, verdict, &explain, found_word.clone());
                 self.push(found, m);

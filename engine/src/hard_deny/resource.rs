@@ -8,7 +8,6 @@
 //! (and the ones its options name: `tar -C DIR`); a glob is matched as a pattern; a
 //! relative path under an unknown directory is matched by its tail.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::touch::{Touch, touches};
@@ -43,12 +42,13 @@ struct Ask<'s> {
 /// Resolves paths with the working directories already resolved on disk.
 pub(crate) struct Resolver<'e> {
     env: &'e ShellEnv<'e>,
-    canonical_dirs: HashMap<PathBuf, PathBuf>,
+    /// Working directories and where each resolves on disk (a few per check).
+    canonical_dirs: Vec<(PathBuf, PathBuf)>,
 }
 
 impl<'e> Resolver<'e> {
     pub fn new(env: &'e ShellEnv<'e>) -> Self {
-        Self { env, canonical_dirs: HashMap::new() }
+        Self { env, canonical_dirs: Vec::new() }
     }
 
     /// The first protected path a segment names, reads or writes.
@@ -242,11 +242,21 @@ impl<'e> Resolver<'e> {
         None
     }
 
+    /// Where a working directory resolves on disk, asked once per check.
+    fn canonical_dir(&mut self, dir: &Path) -> PathBuf {
+        if let Some((_, resolved)) = self.canonical_dirs.iter().find(|(d, _)| d == dir) {
+            return resolved.clone();
+        }
+        let resolved = canonical(dir);
+        self.canonical_dirs.push((dir.to_path_buf(), resolved.clone()));
+        resolved
+    }
+
     /// Whether a directory a relative path may be under is in, or above, a protected entry.
     fn near(&mut self, ask: &Ask<'_>) -> bool {
         let dirs: Vec<PathBuf> = ask.segment.cwd.dirs.iter().chain(ask.bases).cloned().collect();
         dirs.iter().any(|dir| {
-            let resolved = self.canonical_dirs.entry(dir.clone()).or_insert_with(|| canonical(dir)).clone();
+            let resolved = self.canonical_dir(dir);
             self.env.paths.near(dir) || self.env.paths.near(&resolved)
         })
     }
@@ -264,7 +274,7 @@ impl<'e> Resolver<'e> {
         let mut out = Vec::new();
         for dir in segment.cwd.dirs.iter().chain(extra) {
             out.push(dir.clone());
-            let resolved = self.canonical_dirs.entry(dir.clone()).or_insert_with(|| canonical(dir)).clone();
+            let resolved = self.canonical_dir(dir);
             if resolved != *dir {
                 out.push(resolved);
             }
