@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use super::ShellEnv;
 use super::glob::matches as glob_matches;
-use super::touch::touches;
+use super::touch::{Touch, touches};
 use crate::paths::{normalize, without_proc_root};
 use crate::reason::ReasonCode;
 use crate::shell::{Cwd, Literal, Redirect, ShellWord};
@@ -101,17 +101,32 @@ const PRIVILEGE: &[&str] = &[
     "beesu",
     "lxqt-sudo",
     "lxsu",
-    "sg",
     "newgrp",
+    "opendoas",
 ];
 /// Programs that do so with some arguments (`systemd-run --uid=0`, `ssh root@localhost`).
-const PRIVILEGE_WITH: &[&str] = &["systemd-run", "machinectl", "ssh", "osascript", "docker", "podman", "nerdctl"];
+const PRIVILEGE_WITH: &[&str] = &["systemd-run", "machinectl", "ssh", "osascript", "docker", "podman", "nerdctl", "sg"];
 const KILLERS: &[&str] = &[
     "kill", "killall", "killall5", "pkill", "skill", "snice", "tkill", "xkill", "fkill", "fuser", "gdb", "strace",
-    "ltrace",
+    "ltrace", "prlimit",
 ];
-const SERVICE_MANAGERS: &[&str] =
-    &["netclaw", "systemctl", "service", "launchctl", "rc-service", "sv", "supervisorctl", "initctl", "pm2"];
+const SERVICE_MANAGERS: &[&str] = &[
+    "netclaw",
+    "systemctl",
+    "service",
+    "launchctl",
+    "rc-service",
+    "sv",
+    "supervisorctl",
+    "initctl",
+    "pm2",
+    "start-stop-daemon",
+    "s6-svc",
+    "s6-rc",
+    "dinitctl",
+    "monit",
+    "herd",
+];
 const SHUTDOWN: &[&str] = &[
     "shutdown",
     "reboot",
@@ -127,6 +142,15 @@ const SHUTDOWN: &[&str] = &[
     "gdbus",
     "qdbus",
     "osascript",
+    "rtcwake",
+    "gnome-session-quit",
+    "xfce4-session-logout",
+    "lxqt-leave",
+    "openrc-shutdown",
+    "runit-init",
+    "fasthalt",
+    "fastreboot",
+    "pmset",
 ];
 const FORMATTERS: &[&str] = &[
     "mkfs",
@@ -155,6 +179,18 @@ const FORMATTERS: &[&str] = &[
     "sgdisk",
     "cgdisk",
     "parted",
+    "mdadm",
+    "pvcreate",
+    "pvremove",
+    "vgremove",
+    "lvremove",
+    "zfs",
+    "sg_format",
+    "flash_erase",
+    "flash_eraseall",
+    "nwipe",
+    "scrub",
+    "mknod",
 ];
 /// Programs that write `dd`-style `of=` operands.
 const DD: &[&str] = &["dd", "dcfldd", "dc3dd"];
@@ -224,8 +260,8 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
         id: "delete-tree-root-or-home",
         category: "system_destructive",
         reason: ReasonCode::HardDenySystemDestructive,
-        summary: "find -delete (or -exec rm), rsync --delete, tar --remove-files, zip -m, rclone purge, mv of /, a system directory or the home",
-        names: &["find", "rsync", "tar", "zip", "mv", "rclone"],
+        summary: "find -delete (or -exec rm), rsync --delete, tar --remove-files, zip -m, rclone purge, git clean -fdx, mv of /, a system directory or the home",
+        names: &["find", "rsync", "tar", "zip", "mv", "rclone", "git"],
         prefixes: &[],
         all_commands: false,
         check: delete_tree,
@@ -234,7 +270,7 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
         id: "mkfs",
         category: "system_destructive",
         reason: ReasonCode::HardDenySystemDestructive,
-        summary: "mkfs, mkfs.*, mke2fs, mkswap, wipefs, newfs, blkdiscard, diskutil erase*, partitioners (fdisk, sfdisk, gdisk, sgdisk, parted) outside list mode, nvme format, cryptsetup luksFormat, hdparm --security-erase, zpool create, badblocks -w",
+        summary: "mkfs, mkfs.*, mke2fs, mkswap, wipefs, newfs, blkdiscard, diskutil erase*, partitioners (fdisk, sfdisk, gdisk, sgdisk, parted) outside list mode, nvme format, cryptsetup luksFormat, hdparm --security-erase, zpool create, zfs destroy, mdadm --zero-superblock, LVM removal, badblocks -w, nwipe, scrub, mknod of a device",
         names: FORMATTERS,
         prefixes: &["mkfs.", "mkfs_", "newfs_"],
         all_commands: false,
@@ -285,6 +321,42 @@ fn privilege_escalation(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdi
     Some(Verdict::Denied { message: format!("runs `{}`, which changes user", command.name), word: None })
 }
 
+/// The value of `option` if the argument at `i` is it: `--opt=value` or `--opt value`.
+fn option_at<'a>(texts: &[&'a str], i: usize, option: &str) -> Option<&'a str> {
+    let text = *texts.get(i)?;
+    match text.strip_prefix(option) {
+        Some("") => texts.get(i + 1).copied(),
+        Some(rest) => rest.strip_prefix('='),
+        None => None,
+    }
+}
+
+/// Whether a host name or address is this machine's loopback, however written
+/// (`localhost`, `127.1`, `2130706433`, `0x7f000001`, `::1`, `[::ffff:127.0.0.1]`).
+fn loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']').trim_end_matches('.');
+    let number = |part: &str| match part.strip_prefix("0x") {
+        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None if part.len() > 1 && part.starts_with('0') => u32::from_str_radix(part, 8).ok(),
+        None => part.parse::<u32>().ok(),
+    };
+    let parts: Vec<&str> = host.split('.').collect();
+    // inet_aton reads `a`, `a.b`, `a.b.c` and `a.b.c.d`; the first part is the top byte
+    // unless the whole address is one number.
+    let ipv4_top = match parts.as_slice() {
+        [one] => number(one).map(|n| n >> 24),
+        [first, ..] if parts.len() <= 4 && parts.iter().all(|p| number(p).is_some()) => number(first),
+        _ => None,
+    };
+    matches!(
+        host,
+        "localhost" | "localhost.localdomain" | "ip6-localhost" | "ip6-loopback" | "0.0.0.0" | "0" | "::" | "::1"
+    ) || host.ends_with(".localhost")
+        || host.replace("0:", ":").trim_start_matches(':') == "1"
+        || host.strip_prefix("::ffff:").is_some_and(loopback)
+        || ipv4_top == Some(127)
+}
+
 /// The static arguments, lowercase, `None` for one only known at run time.
 fn lowercase_args(command: &Command<'_>) -> Vec<Option<String>> {
     command.args.iter().map(|w| w.text().map(str::to_lowercase)).collect()
@@ -306,22 +378,45 @@ fn privilege_by_options(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdi
             texts.get(at + 1).is_none_or(|target| target.starts_with("root@") || !target.contains('@'))
         }),
         "ssh" => {
-            let local = |host: &str| {
-                let host = host.rsplit('@').next().unwrap_or(host);
-                matches!(host, "localhost" | "::1" | "0.0.0.0" | "0" | "[::1]") || host.starts_with("127.")
-            };
-            let as_root = texts.iter().any(|t| t.starts_with("root@"))
-                || texts.windows(2).any(|w| matches!(w, ["-l", "root"]))
-                || texts.contains(&"-lroot");
-            as_root && texts.iter().any(|t| local(t))
+            let as_root = texts.iter().any(|t| t.starts_with("root@") || t.ends_with("user=root") || *t == "-lroot")
+                || texts.windows(2).any(|w| matches!(w, ["-l", "root"]));
+            as_root && texts.iter().any(|t| loopback(t.rsplit('@').next().unwrap_or(t)))
         }
-        "osascript" => texts.iter().any(|t| t.contains("administrator privileges")),
+        "osascript" => texts.iter().any(|t| {
+            let collapsed: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            collapsed.contains("administrator privileges") || collapsed.contains("administratorprivileges")
+        }),
+        // `sg GROUP CMD` runs a command as a group; ast-grep installs as `sg` too.
+        "sg" => {
+            let ast_grep = ["run", "scan", "new", "test", "lsp", "completions", "help"];
+            let first = texts.iter().find(|t| !t.starts_with('-'));
+            !first.is_some_and(|f| ast_grep.contains(f))
+                && !texts.iter().any(|t| {
+                    matches!(
+                        *t,
+                        "-p" | "--pattern"
+                            | "-l"
+                            | "--lang"
+                            | "-r"
+                            | "--rewrite"
+                            | "--help"
+                            | "-h"
+                            | "--version"
+                            | "-V"
+                    )
+                })
+        }
         // A privileged container, or one in the host's process namespace, is root on the host.
         _ => {
             let runs = texts.iter().any(|t| matches!(*t, "run" | "create" | "exec"));
+            let value = |i: usize, option: &str| option_at(&texts, i, option);
             runs && texts.iter().enumerate().any(|(i, t)| {
-                matches!(*t, "--privileged" | "--pid=host" | "--userns=host" | "--cap-add=all" | "--cap-add=sys_admin")
-                    || (*t == "--pid" && texts.get(i + 1) == Some(&"host"))
+                (t.starts_with("--privileged") && !t.ends_with("=false"))
+                    || value(i, "--pid") == Some("host")
+                    || value(i, "--userns") == Some("host")
+                    || value(i, "--cap-add").is_some_and(|c| matches!(c, "all" | "sys_admin" | "sys_ptrace" | "sys_module"))
+                    // A disk handed to the container is written as root.
+                    || value(i, "--device").is_some()
             })
         }
     };
@@ -339,9 +434,24 @@ fn process_kill(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
     let texts: Vec<&str> = args.iter().map(|a| a.as_deref().unwrap_or_default()).collect();
     match command.name {
         // A debugger attached to a process can end it; so can strace's fault injection.
-        "gdb" if !texts.iter().any(|t| matches!(*t, "-p" | "--pid" | "attach") || t.starts_with("--pid=")) => {
-            return None;
+        // `gdb -p PID`, `gdb -ex 'attach PID'`, `gdb PROGRAM PID`.
+        "gdb" => {
+            let operands: Vec<&&str> = texts.iter().filter(|t| !t.starts_with('-')).collect();
+            let attaches =
+                texts.iter().any(|t| matches!(*t, "-p" | "--pid") || t.starts_with("--pid=") || t.contains("attach"))
+                    || operands.get(1).is_some_and(|pid| pid.chars().all(|c| c.is_ascii_digit()))
+                    || command
+                        .args
+                        .iter()
+                        .filter(|w| !w.text().is_some_and(|t| t.starts_with('-')))
+                        .nth(1)
+                        .is_some_and(|w| w.open);
+            if !attaches {
+                return None;
+            }
         }
+        // `prlimit --pid N --cpu=0` starves a running process.
+        "prlimit" if !texts.iter().any(|t| matches!(*t, "-p" | "--pid") || t.starts_with("--pid=")) => return None,
         "strace" | "ltrace" if !texts.iter().any(|t| t.contains("inject") || t.contains("signal=")) => return None,
         _ => {}
     }
@@ -385,6 +495,12 @@ const STOP_VERBS: &[&str] = &[
     "freeze",
 ];
 
+/// A launchd domain as a whole (`gui/501`, `user/501`, `system`).
+fn whole_domain(target: &str) -> bool {
+    let parts: Vec<&str> = target.split('/').collect();
+    matches!(parts.as_slice(), ["system"] | ["gui" | "user" | "login" | "pid", _])
+}
+
 /// `netclaw`, `netclaw.service`, or a pattern that could match them (`net*`).
 /// Service managers match unit patterns themselves (`systemctl stop 'net*'`), so a
 /// quoted pattern counts as much as one the shell would expand.
@@ -392,8 +508,21 @@ fn names_netclaw(word: &ShellWord) -> bool {
     word.values.iter().any(|value| {
         let text = value.text.to_lowercase();
         let own_pattern = text.contains(['*', '?', '[']).then_some(text.as_str());
-        // The user's service manager, and everything it runs.
-        let user_manager = text.starts_with("user@") || (text.starts_with("user-") && text.ends_with(".slice"));
+        // The user's service manager, and units that hold everything it runs.
+        let user_manager = text.starts_with("user@")
+            || (text.starts_with("user-") && text.ends_with(".slice"))
+            || matches!(
+                text.as_str(),
+                "user.slice"
+                    | "app.slice"
+                    | "system.slice"
+                    | "-.slice"
+                    | "default.target"
+                    | "multi-user.target"
+                    | "graphical.target"
+                    | "basic.target"
+                    | "all"
+            );
         text.contains("netclaw")
             || user_manager
             || value.glob.as_deref().or(own_pattern).is_some_and(|g| {
@@ -457,6 +586,27 @@ fn netclaw_daemon_stop(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdic
             } else {
                 None
             }
+        }
+        // `launchctl bootout gui/501`: a whole domain, netclaw's agent with it.
+        "launchctl"
+            if words.iter().any(|w| lower(w).is_some_and(|t| t == "bootout"))
+                && words.iter().any(|w| lower(w).is_some_and(|t| whole_domain(&t))) =>
+        {
+            denied()
+        }
+        // `start-stop-daemon --stop --name netclaw`, `s6-svc -d …/netclaw`: the verb is an option.
+        "start-stop-daemon" | "s6-svc" => {
+            let stopping = command.args.iter().filter_map(ShellWord::text).any(|t| {
+                matches!(t, "--stop" | "-K")
+                    || (command.name == "s6-svc" && t.starts_with('-') && t.contains(['d', 'k', 't', 'x', 'D']))
+            });
+            if !stopping {
+                return None;
+            }
+            if command.args.iter().any(names_netclaw) {
+                return denied();
+            }
+            command.args.iter().find(|w| w.open).and_then(unknown)
         }
         _ => {
             let verbs = ["bootout", "unload", "stop", "kill", "remove", "disable", "down", "delete", "restart"];
@@ -528,6 +678,14 @@ const SHUTDOWN_TARGETS: &[&str] = &[
     "hybrid-sleep.target",
     "sleep.target",
     "suspend-then-hibernate.target",
+    "systemd-poweroff.service",
+    "systemd-reboot.service",
+    "systemd-halt.service",
+    "systemd-kexec.service",
+    "systemd-soft-reboot.service",
+    "systemd-suspend.service",
+    "systemd-hibernate.service",
+    "systemd-hybrid-sleep.service",
 ];
 
 fn system_shutdown(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
@@ -538,10 +696,7 @@ fn system_shutdown(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
         "init" | "telinit" => matches!(first.as_deref(), Some("0" | "6" | "1" | "s" | "single")),
         "systemctl" => {
             let verb = operands.iter().flatten().find(|o| SYSTEMCTL_VERBS.contains(&o.as_str()));
-            let target = |o: &String| {
-                let unit = if o.contains('.') { o.clone() } else { format!("{o}.target") };
-                SHUTDOWN_TARGETS.iter().any(|t| glob_matches(&unit, t))
-            };
+            let target = |o: &String| shutdown_unit(o);
             verb.is_some_and(|verb| match verb.as_str() {
                 "poweroff"
                 | "reboot"
@@ -574,11 +729,33 @@ fn system_shutdown(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
                     | "terminate-seat"
             )
         }),
-        // logind's methods over D-Bus: `org.freedesktop.login1.Manager.Reboot`.
+        // logind's methods over D-Bus (`org.freedesktop.login1.Manager.Reboot`), and
+        // systemd's `StartUnit` of a shutdown unit.
         "dbus-send" | "busctl" | "gdbus" | "qdbus" => {
             let methods = ["reboot", "poweroff", "halt", "kexec", "suspend", "hibernate", "killuser", "terminateuser"];
-            texts.iter().any(|t| t.contains("login1"))
-                && texts.iter().any(|t| methods.iter().any(|m| t.rsplit(['.', ' ']).next() == Some(m)))
+            let logind = texts.iter().any(|t| t.contains("login1"))
+                && texts.iter().any(|t| methods.iter().any(|m| t.rsplit(['.', ' ']).next() == Some(m)));
+            let unit = texts.iter().any(|t| t.rsplit([':', ' ']).next().is_some_and(shutdown_unit));
+            logind || unit
+        }
+        "rtcwake" => {
+            let sleeps = |m: &str| matches!(m, "off" | "disk" | "mem" | "standby" | "freeze");
+            texts.windows(2).any(|w| {
+                matches!(w.first().map(String::as_str), Some("-m" | "--mode")) && w.get(1).is_some_and(|m| sleeps(m))
+            }) || texts.iter().any(|t| t.strip_prefix("--mode=").is_some_and(sleeps))
+        }
+        "gnome-session-quit" | "xfce4-session-logout" | "lxqt-leave" => texts.iter().any(|t| {
+            let stops = ["--power-off", "--reboot", "--halt", "--suspend", "--hibernate", "--logout", "--shutdown"];
+            stops.contains(&t.as_str())
+        }),
+        "runit-init" => matches!(first.as_deref(), Some("0" | "6")),
+        "pmset" => {
+            let now = operands.iter().flatten().any(|o| o == "sleepnow");
+            let scheduled = texts.windows(2).any(|w| {
+                matches!(w.first().map(String::as_str), Some("schedule" | "repeat"))
+                    && w.get(1).is_some_and(|v| matches!(v.as_str(), "shutdown" | "sleep" | "restart"))
+            });
+            now || scheduled
         }
         "osascript" => texts.iter().any(|t| {
             (t.contains("system events") || t.contains("finder") || t.contains("loginwindow"))
@@ -590,6 +767,14 @@ fn system_shutdown(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
         message: format!("`{}` stops the machine, and netclaw with it", command.name),
         word: None,
     })
+}
+
+/// A systemd unit that stops the machine, with or without its suffix
+/// (`poweroff.target`, `systemd-reboot`).
+fn shutdown_unit(unit: &str) -> bool {
+    let lower = unit.to_lowercase();
+    let candidates = [lower.clone(), format!("{lower}.target"), format!("{lower}.service")];
+    candidates.iter().any(|u| SHUTDOWN_TARGETS.iter().any(|t| glob_matches(u, t)))
 }
 
 /// Top-level directories whose removal breaks the system.
@@ -659,7 +844,13 @@ fn delete_tree(command: &Command<'_>, env: &ShellEnv<'_>) -> Option<Verdict> {
                     matches!(w.first().map(String::as_str), Some("-exec" | "-execdir" | "-ok" | "-okdir"))
                         && w.get(1).is_some_and(|c| matches!(program(c), "rm" | "unlink" | "shred" | "rmdir"))
                 });
-            if !deletes {
+            // `find ~ -name .DS_Store -delete` removes those files, not the tree.
+            let narrowing = ["-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-wholename", "-newer"];
+            let narrowed = texts.windows(2).any(|w| {
+                w.first().is_some_and(|t| narrowing.contains(&t.as_str()))
+                    && w.get(1).is_some_and(|p| !p.chars().all(|c| matches!(c, '*' | '?' | '.' | '/')))
+            }) && !texts.iter().any(|t| matches!(t.as_str(), "-o" | "-or" | "!" | "-not"));
+            if !deletes || narrowed {
                 return None;
             }
             // Start paths come after `-H`, `-L`, `-P`, `-O3`, `-D opts`, `--`.
@@ -698,6 +889,19 @@ fn delete_tree(command: &Command<'_>, env: &ShellEnv<'_>) -> Option<Verdict> {
                 env,
                 "zips and deletes",
             )
+        }
+        // `git clean -fdx` removes every file git does not track: in the home, all of it.
+        "git" => {
+            let clean = texts.iter().position(|t| t == "clean")?;
+            let flags = texts.get(clean + 1..).unwrap_or_default();
+            let short = |c: char| flags.iter().any(|t| t.starts_with('-') && !t.starts_with("--") && t.contains(c));
+            let forced = short('f') || flags.iter().any(|t| t == "--force");
+            if !(forced && (short('d') || short('x'))) {
+                return None;
+            }
+            let directory = texts.iter().position(|t| t == "-c").and_then(|at| command.args.get(at + 1));
+            let here = ShellWord::literal(".");
+            destroys_root_or_home(&[directory.unwrap_or(&here)], command.cwd, env, "deletes every untracked file under")
         }
         // `rclone purge PATH` deletes a tree, local or remote.
         "rclone"
@@ -851,6 +1055,7 @@ fn critical(path: &Path, home: Option<&Path>, pattern: bool) -> bool {
         [first, _] => system(first) && !KEEP_SUBDIRS.contains(first),
         _ => false,
     };
+    let depth_ok = depth_ok && !DATA_SUBDIRS.contains(&text.as_str());
     if !pattern && (depth_ok || SYSTEM_TREES.contains(&text.as_str())) {
         return true;
     }
@@ -864,6 +1069,9 @@ fn critical(path: &Path, home: Option<&Path>, pattern: bool) -> bool {
     }
     known.contains(&text)
 }
+
+/// Directories right inside a system directory that hold ordinary data (a web root).
+const DATA_SUBDIRS: &[&str] = &["/var/www", "/var/tmp", "/var/cache", "/usr/src"];
 
 /// Deeper directories that are the system all the same.
 const SYSTEM_TREES: &[&str] = &["/nix/store", "/nix/var", "/opt/homebrew", "/opt/local", "/usr/local"];
@@ -893,6 +1101,10 @@ fn mkfs(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
                 )
         }),
         "zpool" => verb(&["create", "add", "attach", "replace", "labelclear", "destroy", "split"]),
+        "zfs" => verb(&["destroy", "rollback"]),
+        "mdadm" => has(&["--zero-superblock", "--create", "-c", "--build", "-b", "--grow", "-g"]),
+        // A block or character device node (`mknod d b 8 0`) is a disk under another name.
+        "mknod" => verb(&["b", "c", "u"]),
         "gpt" => verb(&["create", "destroy", "migrate", "remove", "recover"]),
         // Partitioners change the table unless asked only to list it.
         "fdisk" | "sfdisk" | "cfdisk" | "gdisk" | "sgdisk" | "cgdisk" | "parted" => {
@@ -933,10 +1145,69 @@ fn written<'c>(command: &Command<'c>) -> Vec<&'c ShellWord> {
         return Vec::new();
     }
     let touched = touches(command.name, command.args);
-    let args = command.args.iter().zip(touched.args).filter(|(_, t)| t.surely_writes()).map(|(w, _)| w);
+    // A program not described may write a disk it is given, unless it is known to
+    // only look at disks (`lsblk /dev/sda`).
+    let unknown_writes = !DISK_READERS.contains(&command.name);
+    let args = command
+        .args
+        .iter()
+        .zip(touched.args)
+        .filter(|(_, t)| t.surely_writes() || (unknown_writes && *t == Touch::Any))
+        .map(|(w, _)| w);
     let shredded = command.args.iter().filter(|_| command.name == "shred");
     command.redirects.iter().filter(|r| r.writes).map(|r| &r.target).chain(args).chain(shredded).collect()
 }
+
+/// Programs that only look at the disks they are given (the ones that can also
+/// destroy them are the `mkfs` rule's).
+const DISK_READERS: &[&str] = &[
+    "lsblk",
+    "blkid",
+    "smartctl",
+    "udevadm",
+    "mount",
+    "umount",
+    "findmnt",
+    "dumpe2fs",
+    "blockdev",
+    "lshw",
+    "hwinfo",
+    "partprobe",
+    "eject",
+    "losetup",
+    "cryptsetup",
+    "dmsetup",
+    "pvs",
+    "vgs",
+    "lvs",
+    "pvdisplay",
+    "vgdisplay",
+    "lvdisplay",
+    "sg_inq",
+    "fdisk",
+    "sfdisk",
+    "gdisk",
+    "sgdisk",
+    "parted",
+    "hdparm",
+    "nvme",
+    "mdadm",
+    "badblocks",
+    "swapon",
+    "swapoff",
+    "zpool",
+    "diskutil",
+    "e2label",
+    "fatlabel",
+    "xfs_info",
+    "btrfs",
+    "lsof",
+    "fuser",
+    "iostat",
+    "mkfs",
+    "wipefs",
+    "file",
+];
 
 /// Whether a command can name a device or kernel file at all: one of its words says
 /// `dev`, `proc` or `sys`, or it runs in such a directory (or one only known at run
@@ -967,7 +1238,13 @@ fn reaches_system_files(command: &Command<'_>) -> bool {
 fn written_paths(word: &ShellWord, cwd: &Cwd) -> Vec<String> {
     word.values
         .iter()
-        .map(|v| v.text.split_once("of=").map_or(v.text.as_str(), |(_, path)| path))
+        .flat_map(|v| {
+            let text = v.text.as_str();
+            // `of=/dev/sda`, socat's `FILE:/dev/sda,creat`.
+            let after_of = text.split_once("of=").map(|(_, path)| path);
+            let address = text.rsplit_once(':').map(|(_, path)| path.split(',').next().unwrap_or(path));
+            [Some(text), after_of, address].into_iter().flatten().collect::<Vec<_>>()
+        })
         .flat_map(|text| cwd.join(text))
         .map(|path| without_proc_root(&path).to_string_lossy().to_lowercase())
         .collect()
@@ -1004,6 +1281,7 @@ fn kernel_control_write(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdi
     for word in written(command) {
         let control = written_paths(word, command.cwd).into_iter().find(|p| {
             p == "/proc/sysrq-trigger"
+                || (p.starts_with("/proc/") && p.ends_with("/mem"))
                 || p.starts_with("/sys/power/")
                 || (p.starts_with("/sys/fs/cgroup/") && (p.ends_with("/cgroup.kill") || p.ends_with("/cgroup.freeze")))
         });

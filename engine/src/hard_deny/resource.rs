@@ -185,7 +185,14 @@ impl<'e> Resolver<'e> {
             }
         }
         let tail = tail?.trim_start_matches('/');
-        judge(ask.touch, |access| paths.denies_tail(tail, access), || None)
+        // `$X/..` reaching a tree: the unknown directory's parent could be the home.
+        let climbs = tail.trim_end_matches('/').rsplit('/').next() == Some("..");
+        if climbs && ask.touch.reads_tree() {
+            return paths.user_home().and_then(|home| paths.above_protected(home)).map(|label| (label, Reach::Holds));
+        }
+        // `$X/../.netclaw/keys/id`: whatever `$X` is, the rest names keys/.
+        let named = tail.rsplit_once("../").map_or(tail, |(_, after)| after);
+        judge(ask.touch, |access| paths.denies_tail(named, access), || None)
     }
 
     /// One path as written: resolved, matched as a pattern, or matched by its tail.

@@ -530,7 +530,8 @@ fn search(args: &[ShellWord], table: Valued, always_recursive: bool) -> Touches 
 }
 
 /// `find` lists names; `-fprint FILE` and its kin write FILE (its `-exec` commands are
-/// analysed as commands of their own).
+/// analysed as commands of their own, `{}` standing for what it finds, and so is its
+/// `-delete`).
 fn find(args: &[ShellWord]) -> Touches {
     let mut out = Touches::all(args.len(), Touch::Name);
     for (i, word) in args.iter().enumerate() {
@@ -563,7 +564,8 @@ fn copy(name: &str, args: &[ShellWord]) -> Touches {
     let symbolic = name == "ln" && parsed.has(&["-s", "--symbolic"]);
     let source_touch = match name {
         "mv" => Touch::Write,
-        "ln" if symbolic => Touch::ReadTree,
+        // A symbolic link is a second way to read and to write what it points to.
+        "ln" if symbolic => Touch::Mount,
         // A hard link is a second name to write the file by.
         "ln" => Touch::Write,
         "install" if parsed.has(&["-d", "--directory"]) => Touch::Write,
@@ -870,10 +872,14 @@ fn container(args: &[ShellWord]) -> Touches {
     valued(args, TABLE, Touch::Any)
 }
 
-/// `python -m http.server` and `php -S` serve their working directory to anyone.
+/// `python -m http.server` and `php -S` serve their working directory to anyone;
+/// `python -m json.tool FILE` only reads.
 fn server(args: &[ShellWord]) -> Touches {
-    let mut out = Touches::all(args.len(), Touch::Any);
     let texts: Vec<&str> = args.iter().map(|w| w.text().unwrap_or_default()).collect();
+    if texts.windows(2).any(|w| matches!(w, ["-m", "json.tool"])) {
+        return Touches::all(args.len(), Touch::Read);
+    }
+    let mut out = Touches::all(args.len(), Touch::Any);
     let serves = texts.windows(2).any(|w| matches!(w, ["-m", "http.server" | "SimpleHTTPServer"]))
         || (texts.contains(&"-S") && !texts.contains(&"-t"));
     let dir_given = texts.iter().any(|t| matches!(*t, "-d" | "--directory") || t.starts_with("--directory="));

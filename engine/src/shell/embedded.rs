@@ -15,7 +15,7 @@
 //! whose arguments are only names (`echo`, `grep`) while what it prints is read.
 
 use super::invocation::{Invocation, Stdin};
-use super::programs::NamesOnly;
+use super::programs::{NamesOnly, command_key, command_option};
 use super::word::ShellWord;
 
 /// How a string is read: as shell text, as a program's code, or as data written to a
@@ -135,7 +135,10 @@ pub(crate) fn strings<'w>(
                 _ => words.len(),
             };
             let scanned = words.iter().take(end).enumerate().filter(|(i, w)| !prose.contains(i) && worth(w));
-            out.extend(scanned.map(|(_, w)| text_of(w, mode)));
+            for (_, word) in scanned {
+                out.push(text_of(word, mode));
+                out.extend(attached_value(word, mode));
+            }
             let shell = resolved.is_some_and(|r| super::programs::is_shell(&r.name));
             if let (Stdin::Text(text), false) = (stdin, shell) {
                 let mode = if mode == Mode::Shell { Mode::Data } else { mode };
@@ -151,6 +154,18 @@ fn worth(word: &ShellWord) -> bool {
         return worth_scanning(&word.raw);
     }
     word.values.iter().any(|v| worth_scanning(&v.text))
+}
+
+/// `-I'sudo id'`, `-le'kill 9, 1'`: the value attached to a short option (after one
+/// or two option letters), which a program may run whole.
+fn attached_value(word: &ShellWord, mode: Mode) -> Option<Text<'_>> {
+    let text = word.text()?;
+    let letters = text.strip_prefix('-').filter(|t| !t.starts_with('-'))?;
+    let values: Vec<String> = (1..=2)
+        .filter(|n| letters.chars().take(*n).all(|c| c.is_ascii_alphabetic()))
+        .filter_map(|n| letters.get(n..).filter(|v| worth_scanning(v)).map(str::to_owned))
+        .collect();
+    (!values.is_empty()).then(|| Text { raw: &word.raw, values, mode })
 }
 
 fn text_of(word: &ShellWord, mode: Mode) -> Text<'_> {
@@ -187,6 +202,76 @@ impl Text<'_> {
     pub fn is_code(&self) -> bool {
         self.mode == Mode::Code
     }
+}
+
+/// A value only known at run time in a place that runs it: an interpreter's code
+/// (`python3 -c "$X"`, `awk "$(…)"`), an option that takes a command (`rsync -e "$X"`,
+/// `-o ProxyCommand="$(…)"`), a variable that holds one (`PAGER="$(…)" man x`). As
+/// `sh -c "$X"` is, it is a command only known at run time. The word and why.
+pub(crate) fn unknown_code(
+    program: Option<&str>,
+    args: &[ShellWord],
+    command_assignments: &[(String, ShellWord)],
+) -> Option<(String, String)> {
+    if let Some((name, word)) = command_assignments.iter().find(|(_, w)| w.open) {
+        return Some((word.raw.clone(), format!("`{name}` holds a command only known at run time")));
+    }
+    let program = program?;
+    let why = |what: &str| format!("`{program}` runs {what}, which is only known at run time");
+    let mut previous: Option<&str> = None;
+    for word in args {
+        if word.open {
+            // `core.pager="$(…)"`, `ProxyCommand=$X`: a setting that holds a command.
+            let static_start = word.head.as_ref().map_or("", |h| h.text.as_str());
+            let key = static_start.split_once('=').map(|(k, _)| k.rsplit(' ').next().unwrap_or(k));
+            if key.is_some_and(command_key) {
+                return Some((word.raw.clone(), why("a setting's command")));
+            }
+            if key.is_none() && previous.is_some_and(|o| command_option(program, o)) {
+                return Some((word.raw.clone(), why("an option's command")));
+            }
+            // `-e"$X"`: the option with its value attached.
+            let attached = word.raw.get(..2).filter(|o| o.starts_with('-') && !o.starts_with("--"));
+            if key.is_none() && attached.is_some_and(|o| command_option(program, o)) {
+                return Some((word.raw.clone(), why("an option's command")));
+            }
+        }
+        previous = word.text();
+    }
+    // `git config core.pager "$(…)"`: a setting that holds a command.
+    if program == "git" {
+        let texts: Vec<Option<&str>> = args.iter().map(ShellWord::text).collect();
+        let config = texts.iter().position(|t| *t == Some("config"));
+        let operands: Vec<&ShellWord> = config
+            .map(|at| args.iter().skip(at + 1).filter(|w| !w.text().is_some_and(|t| t.starts_with('-'))).collect())
+            .unwrap_or_default();
+        if let [key, value, ..] = operands.as_slice()
+            && key.text().is_some_and(command_key)
+            && value.open
+        {
+            return Some((value.raw.clone(), why("a setting's command")));
+        }
+    }
+    // awk's and sed's program is their first operand unless an option gives it.
+    let awk = matches!(super::programs::unversioned(program), "awk" | "gawk" | "mawk" | "nawk" | "sed");
+    let given = |t: &str| {
+        t.starts_with("-f")
+            || t == "--file"
+            || (program == "sed" && (t.starts_with("-e") || t.starts_with("--expression")))
+    };
+    if awk && !args.iter().any(|w| w.text().is_some_and(given)) {
+        let mut words = args.iter();
+        while let Some(word) = words.next() {
+            match word.text() {
+                Some("-v" | "-F") => {
+                    words.next();
+                }
+                Some(t) if t.starts_with('-') => {}
+                _ => return word.open.then(|| (word.raw.clone(), why("its program"))),
+            }
+        }
+    }
+    None
 }
 
 /// Every script the text may run: from each command position, the rest of that
@@ -289,9 +374,15 @@ impl Scanner<'_> {
             if c == '=' {
                 // An attached `=` assigns, and a command may follow (`exec=cmd`); `==`,
                 // `!=`, `<=`, `>=`, `=~` compare, and ` = ` is code assigning a value.
+                // In shell text only a setting that holds a command is one
+                // (`ProxyCommand=cmd`, not `USER=sudo`).
                 let next = text.get(i + 1..).and_then(|r| r.chars().next());
                 let spaced = text.get(..i).and_then(|b| b.chars().last()).is_some_and(char::is_whitespace);
-                at_position = !spaced && !matches!(last.1, '=' | '!' | '<' | '>') && !matches!(next, Some('=' | '~'));
+                let holds_command = self.mode != Mode::Shell || command_key(key_before(text, i));
+                at_position = holds_command
+                    && !spaced
+                    && !matches!(last.1, '=' | '!' | '<' | '>')
+                    && !matches!(next, Some('=' | '~'));
                 i += width;
                 continue;
             }
@@ -302,9 +393,20 @@ impl Scanner<'_> {
             let len = token_len(text.get(i..).unwrap_or_default());
             let token = text.get(i..i + len).unwrap_or_default();
             let rest = text.get(i + len..).unwrap_or_default();
-            if self.mode == Mode::Code && self.computed.is_none() && runs_commands(token) && computed_argument(rest) {
+            if self.mode == Mode::Code
+                && self.computed.is_none()
+                && (runs_commands(token) || is_deleter(token))
+                && computed_argument(rest)
+            {
                 let call: String = rest.chars().take_while(|c| *c != ')' && *c != ';').collect();
                 self.computed = Some(format!("{token}{call})"));
+            }
+            // `os.kill(1, 9)`, `process.kill(pid)`, `posix_kill(1, 9)`: `kill` with those arguments.
+            if self.mode == Mode::Code && is_killer(token) {
+                let arguments = rest.trim_start().strip_prefix('(').map(first_argument_list);
+                if let Some(arguments) = arguments.filter(|a| !a.trim().is_empty()) {
+                    self.out.push(format!("kill {}", arguments.replace(',', " ")));
+                }
             }
             // `kill=1` is a key, not a command.
             let is_key = rest.starts_with('=') && !rest.starts_with("==");
@@ -317,6 +419,18 @@ impl Scanner<'_> {
             i += len.max(width);
         }
     }
+}
+
+/// The name a `=` at `at` assigns: the text before it back to whitespace, a quote or
+/// a separator (`--checkpoint-action` in `--checkpoint-action=exec=…`, `exec` after it).
+fn key_before(text: &str, at: usize) -> &str {
+    let before = text.get(..at).unwrap_or_default();
+    let start = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace() || is_separator(*c) || matches!(c, '"' | '\'' | '='))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    before.get(start..).unwrap_or_default()
 }
 
 /// The length of a token: up to whitespace, a separator, a quote, `=` or `:`; a `[…]`
@@ -500,19 +614,119 @@ fn runs_commands(token: &str) -> bool {
     let receiver = receiver.trim_end_matches(':');
     RUNNERS.contains(&last)
         || (last == "exec" && (receiver.is_empty() || receiver.ends_with("process") || receiver == "os"))
+        || (last == "execute" && receiver == "os")
         || (matches!(last, "run" | "call" | "popen") && receiver.ends_with("subprocess"))
 }
 
-/// Whether a call's argument is computed rather than written out: not a string
-/// literal (`"…"`, `f"…"`), a list of them or nothing; without parentheses, a Perl or
-/// shell variable or a read (`system $cmd`, `system <STDIN>`).
+/// Whether a call's command argument is computed rather than written out. Written
+/// out is a string literal without interpolation, a list of them, or literals joined
+/// by `+` or `.`: anything else — a variable, a call (`chr(105)`, `"".join(…)`,
+/// `.reverse`), formatting (`%`, `f"{c}"`, `"#{c}"`, `"$c"`, `` `${c}` ``), slicing —
+/// builds the command at run time. Without parentheses (Perl, Ruby), a variable, a
+/// read or a call (`system $cmd`, `system <STDIN>`, `system sprintf(…)`).
 fn computed_argument(rest: &str) -> bool {
     let trimmed = rest.trim_start();
-    let Some(inner) = trimmed.strip_prefix('(') else { return trimmed.starts_with(['$', '@', '<']) };
-    let inner = inner.trim_start();
-    let prefix = inner.chars().take_while(|c| "fFrRbBuU".contains(*c)).count();
-    let literal = prefix <= 2 && inner.get(prefix..).is_some_and(|r| r.starts_with(['"', '\'']));
-    !(literal || inner.is_empty() || inner.starts_with([')', '[', '`', '"', '\'']))
+    let Some(inner) = trimmed.strip_prefix('(') else {
+        return trimmed.chars().next().is_some_and(|c| matches!(c, '$' | '@' | '<') || c.is_ascii_alphabetic());
+    };
+    !written_out(first_argument(inner))
+}
+
+/// The first argument of a call, from just inside its parenthesis: up to a `,` or `)`
+/// at its own level, quotes and brackets respected.
+fn first_argument(inner: &str) -> &str {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in inner.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match (quote, c) {
+            (Some(_), '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'' | '`') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') if depth == 0 => return inner.get(..i).unwrap_or_default(),
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => return inner.get(..i).unwrap_or_default(),
+            (None, _) => {}
+        }
+    }
+    inner
+}
+
+/// Whether an argument is only string literals (no interpolation), lists of them and
+/// `+`/`.` joins.
+fn written_out(argument: &str) -> bool {
+    let mut chars = argument.char_indices().peekable();
+    let mut seen = false;
+    let mut formats = false;
+    while let Some((i, c)) = chars.next() {
+        match c {
+            c if c.is_whitespace() || matches!(c, '[' | ']' | ',' | '+' | '.' | '(' | ')') => {}
+            // A string prefix (`r"…"`, `b'…'`); `f"…"` formats what is in braces.
+            'r' | 'R' | 'b' | 'B' | 'u' | 'U' | 'f' | 'F'
+                if chars.peek().is_some_and(|(_, n)| matches!(n, '"' | '\'')) =>
+            {
+                formats = matches!(c, 'f' | 'F');
+            }
+            '"' | '\'' | '`' => {
+                let (content, end) = literal_at(argument, i);
+                let interpolates = (formats && content.contains('{'))
+                    || (c != '\'' && (content.contains("#{") || content.contains("${") || perl_variable(&content)));
+                formats = false;
+                if interpolates {
+                    return false;
+                }
+                seen = true;
+                while chars.peek().is_some_and(|(j, _)| *j < end) {
+                    chars.next();
+                }
+            }
+            _ => return false,
+        }
+    }
+    seen || argument.trim().is_empty()
+}
+
+/// `"$c"` in Perl, PHP or shell: a variable interpolated into the string.
+fn perl_variable(content: &str) -> bool {
+    content.char_indices().any(|(i, c)| {
+        c == '$'
+            && content
+                .get(i + 1..)
+                .and_then(|r| r.chars().next())
+                .is_some_and(|n| n.is_alphabetic() || n == '_' || n == '{')
+    })
+}
+
+/// Library calls that send a signal to a process (`os.kill`, `os.killpg`,
+/// `Process.kill`, `posix_kill`).
+fn is_killer(token: &str) -> bool {
+    let lower = token.to_ascii_lowercase();
+    let last = lower.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or_default();
+    matches!(last, "kill" | "killpg" | "posix_kill") && (lower.len() > last.len() || last == "posix_kill")
+}
+
+/// All of a call's arguments, from just inside its parenthesis to the closing one.
+fn first_argument_list(inner: &str) -> String {
+    let mut out = String::new();
+    let mut rest = inner;
+    loop {
+        let argument = first_argument(rest);
+        out.push_str(argument);
+        let after = rest.get(argument.len()..).unwrap_or_default();
+        match after.strip_prefix(',') {
+            Some(next) => {
+                out.push(',');
+                rest = next;
+            }
+            None => return out,
+        }
+    }
 }
 
 /// Library calls that delete a directory tree (`shutil.rmtree`, `fs.rmSync`,
@@ -558,8 +772,22 @@ mod tests {
 
     #[test]
     fn code_running_what_it_computes_is_found() {
-        for code in ["import os;os.system(input())", "system(<STDIN>)", "{system($0)}", "system $cmd", "cp.execSync(c)"]
-        {
+        for code in [
+            "import os;os.system(input())",
+            "system(<STDIN>)",
+            "{system($0)}",
+            "system $cmd",
+            "cp.execSync(c)",
+            "os.system(\"k\"+chr(105)+\"ll 1\")",
+            "os.system(\"%sill 1\" % \"k\")",
+            "os.system(\"\".join([\"ki\",\"ll\"]))",
+            "os.system(\"1 llik\"[::-1])",
+            "os.system(f\"{c}\")",
+            "system(\"$c\")",
+            "system(\"#{c}\")",
+            "system sprintf(\"%s\", x)",
+            "shutil.rmtree(os.path.expanduser(\"~\"))",
+        ] {
             assert!(computed(code).is_some(), "{code}");
         }
         for code in [

@@ -8,6 +8,7 @@
 //! that cannot be known statically is `Unresolved`, which the hard-deny layer refuses:
 //! the agent can always write the plain command instead.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
@@ -338,8 +339,10 @@ fn unwrap(name: &str, rest: &[ShellWord]) -> Option<usize> {
         if !options_done && text.starts_with('-') && text.len() > 1 {
             // `command -v x` only looks `x` up; `env -S` and `watch` are scripts.
             if (name == "command" && (text.starts_with("-v") || text.starts_with("-V")))
-                || (name == "env" && (text.starts_with("-S") || text.starts_with("--split-string")))
-                || (name == "flock" && matches!(text, "-c" | "--command"))
+                || (name == "env"
+                    && (text.starts_with("--split-string") || (!text.starts_with("--") && text.contains('S'))))
+                || (name == "flock"
+                    && (text.starts_with("--command") || (!text.starts_with("--") && text.contains('c'))))
             {
                 return None;
             }
@@ -417,7 +420,10 @@ fn script_from_input(
     around: &Surroundings<'_>,
 ) -> Option<Result<Vec<String>, Refusal>> {
     let (_, options) = SCRIPT_FILE_OPTIONS.iter().find(|(n, _)| *n == name)?;
-    let value = options.iter().find_map(|option| option_value(rest, option.chars().last()?, option))?;
+    let value = options.iter().find_map(|option| {
+        let short = if option.len() == 2 { option.chars().last()? } else { '\0' };
+        option_value(rest, short, option)
+    })?;
     let fd = descriptor_path(value.text()?)?;
     let input = if fd == 0 { around.stdin.clone() } else { (around.descriptor)(fd) };
     Some(match input {
@@ -514,10 +520,16 @@ fn crontab_command(line: &str) -> Option<String> {
 /// sed runs the text after an `e` command, to the end of its line; an `e` alone or an
 /// `s///e` flag runs the pattern space, which comes from its input.
 fn sed_scripts(rest: &[ShellWord]) -> Result<Vec<String>, Refusal> {
+    // Scripts: operands, `-e SCRIPT`, `-eSCRIPT`, `--expression=SCRIPT` (file names too,
+    // which hold no `e` commands).
     let programs: Vec<&str> = rest
         .iter()
         .filter_map(ShellWord::text)
-        .filter(|t| !t.starts_with('-') || t.starts_with("--expression"))
+        .filter_map(|t| match t.strip_prefix("--expression=") {
+            Some(script) => Some(script),
+            None if t.starts_with("-e") && t.len() > 2 => t.get(2..),
+            None => (!t.starts_with('-')).then_some(t),
+        })
         .collect();
     let runs_pattern_space = programs.iter().any(|script| {
         script.split([';', '\n']).any(|command| {
@@ -601,33 +613,35 @@ fn other_scripts(name: &str, rest: &[ShellWord]) -> Result<Vec<String>, Refusal>
     }
     // `printf -v 'a[$(cmd)]'`, `test -v 'a[$(cmd)]'`, `unset 'a[$(cmd)]'`: bash evaluates
     // an array subscript in a variable name, running its substitutions.
-    let names: Vec<&ShellWord> = match name {
+    let names: Vec<Cow<'_, ShellWord>> = match name {
         "printf" => option_value(rest, 'v', "-v").into_iter().collect(),
         "test" | "[" | "[[" => rest
             .windows(2)
             .filter(|w| w.first().and_then(ShellWord::text) == Some("-v"))
-            .filter_map(|w| w.get(1))
+            .filter_map(|w| w.get(1).map(Cow::Borrowed))
             .collect(),
-        "unset" | "declare" | "typeset" | "local" | "export" | "readonly" => rest.iter().collect(),
+        "unset" | "declare" | "typeset" | "local" | "export" | "readonly" => rest.iter().map(Cow::Borrowed).collect(),
         _ => Vec::new(),
     };
     let subscripts: Vec<String> = names.iter().filter_map(|w| subscript_script(w.text()?)).collect();
     if !subscripts.is_empty() {
         return Ok(subscripts);
     }
-    let joined: Option<Vec<&ShellWord>> = match name {
-        "eval" => Some(rest.iter().skip_while(|w| w.text() == Some("--")).collect()),
-        "watch" => watch_script(rest),
+    let joined: Option<Vec<Cow<'_, ShellWord>>> = match name {
+        "eval" => Some(rest.iter().skip_while(|w| w.text() == Some("--")).map(Cow::Borrowed).collect()),
+        "watch" => watch_script(rest).map(|words| words.into_iter().map(Cow::Borrowed).collect()),
         "env" => env_split_string(rest),
         // `trap 'cmd' EXIT` runs `cmd` later; `script -c` and `flock -c` run it now.
-        "trap" => rest.first().filter(|w| !matches!(w.text(), Some("-" | "-p" | "-l" | "--"))).map(|w| vec![w]),
+        "trap" => {
+            rest.first().filter(|w| !matches!(w.text(), Some("-" | "-p" | "-l" | "--"))).map(|w| vec![Cow::Borrowed(w)])
+        }
         "script" | "flock" => option_value(rest, 'c', "--command").map(|w| vec![w]),
         // Callbacks: `mapfile -C cmd`, `compgen -C cmd`, `complete -C cmd`.
         "mapfile" | "readarray" | "compgen" | "complete" => option_value(rest, 'C', "-C").map(|w| vec![w]),
         _ => None,
     };
     match joined {
-        Some(words) => static_script(&words).map(|script| vec![script]),
+        Some(words) => static_script(&words.iter().map(|w| &**w).collect::<Vec<_>>()).map(|script| vec![script]),
         None => Ok(Vec::new()),
     }
 }
@@ -820,34 +834,43 @@ fn watch_script(rest: &[ShellWord]) -> Option<Vec<&ShellWord>> {
 }
 
 /// The value of `-X`, `-…X` (last in a cluster), `-Xvalue` or `--long=value`/`--long value`.
-fn option_value<'w>(rest: &'w [ShellWord], short: char, long: &str) -> Option<&'w ShellWord> {
+fn option_value<'w>(rest: &'w [ShellWord], short: char, long: &str) -> Option<Cow<'w, ShellWord>> {
     for (i, word) in rest.iter().enumerate() {
         let Some(text) = word.text() else { continue };
         if text == long || (text.starts_with('-') && !text.starts_with("--") && text.ends_with(short)) {
-            return rest.get(i + 1);
+            return rest.get(i + 1).map(Cow::Borrowed);
         }
-        if text.strip_prefix(long).is_some_and(|v| v.starts_with('=')) {
-            return Some(word);
+        if let Some(value) = text.strip_prefix(long).and_then(|v| v.strip_prefix('=')) {
+            return Some(Cow::Owned(ShellWord::literal(value)));
+        }
+        // `-qc'cmd'`: in a cluster, what follows the option's letter is its value.
+        let cluster = text.strip_prefix('-').filter(|c| !c.starts_with('-'));
+        if let Some((at, _)) = cluster.and_then(|c| c.char_indices().find(|(_, c)| *c == short)) {
+            let value = cluster.and_then(|c| c.get(at + short.len_utf8()..)).unwrap_or_default();
+            if !value.is_empty() {
+                return Some(Cow::Owned(ShellWord::literal(value)));
+            }
         }
     }
     None
 }
 
-/// `env -S 'cmd args'` / `env -S'…'` / `env --split-string=…`: a string split into a command.
-fn env_split_string(rest: &[ShellWord]) -> Option<Vec<&ShellWord>> {
+/// `env -S 'cmd args'` / `env -S'…'` / `env --split-string=…`: a string split into a
+/// command, and the words after it.
+fn env_split_string(rest: &[ShellWord]) -> Option<Vec<Cow<'_, ShellWord>>> {
     let at = rest.iter().position(|w| {
         let text = w.text().unwrap_or_default();
-        text.starts_with("-S") || text.starts_with("--split-string") || (text.starts_with('-') && text.contains('S'))
+        text.starts_with("--split-string") || (text.starts_with('-') && !text.starts_with("--") && text.contains('S'))
     })?;
-    let word = rest.get(at)?;
-    let text = word.text().unwrap_or_default();
-    let attached = text.len() > 2 && !text.starts_with("--split-string") || text.starts_with("--split-string=");
-    let from = if attached { at } else { at + 1 };
-    Some(rest.get(from..).unwrap_or_default().iter().collect())
+    let value = option_value(rest.get(at..)?, 'S', "--split-string")?;
+    let attached = !matches!(value, Cow::Borrowed(_));
+    let after = rest.get(at + if attached { 1 } else { 2 }..).unwrap_or_default();
+    Some(std::iter::once(value).chain(after.iter().map(Cow::Borrowed)).collect())
 }
 
-/// `find … -exec CMD … ;` runs CMD for every match; `{}` stands for anything under the
-/// first start path (`START/**`).
+/// `find … -exec CMD … ;` runs CMD for every match, and `-delete` removes it: `{}`
+/// stands for anything under the first start path, or — narrowed by one `-name
+/// PATTERN` — anything of that name (`START/**/PATTERN`).
 fn exec_scripts(rest: &[ShellWord]) -> Vec<String> {
     let start = rest
         .iter()
@@ -855,23 +878,32 @@ fn exec_scripts(rest: &[ShellWord]) -> Vec<String> {
         .map(|w| w.raw.as_str())
         .next()
         .unwrap_or(".");
+    let texts: Vec<Option<&str>> = rest.iter().map(ShellWord::text).collect();
+    let alternatives = texts.iter().flatten().any(|t| matches!(*t, "-o" | "-or" | "!" | "-not"));
+    let names: Vec<&ShellWord> = texts
+        .windows(2)
+        .zip(rest.iter().skip(1))
+        .filter(|(w, _)| matches!(w.first(), Some(Some("-name" | "-iname"))))
+        .map(|(_, pattern)| pattern)
+        .collect();
+    let matched = match names.as_slice() {
+        [one] if !alternatives && !one.open => format!("{}/**/{}", start.trim_end_matches('/'), one.raw),
+        _ => format!("{}/**", start.trim_end_matches('/')),
+    };
     let mut scripts = Vec::new();
     let mut words = rest.iter();
     while let Some(word) = words.next() {
-        if matches!(word.text(), Some("-exec" | "-execdir" | "-ok" | "-okdir")) {
-            let command: Vec<String> =
-                words
+        match word.text() {
+            Some("-exec" | "-execdir" | "-ok" | "-okdir") => {
+                let command: Vec<String> = words
                     .by_ref()
                     .take_while(|w| !matches!(w.text(), Some(";" | "+")))
-                    .map(|w| {
-                        if w.text() == Some("{}") {
-                            format!("{}/**", start.trim_end_matches('/'))
-                        } else {
-                            w.raw.clone()
-                        }
-                    })
+                    .map(|w| if w.text() == Some("{}") { matched.clone() } else { w.raw.clone() })
                     .collect();
-            scripts.push(command.join(" "));
+                scripts.push(command.join(" "));
+            }
+            Some("-delete") => scripts.push(format!("rm -rf -- {matched}")),
+            _ => {}
         }
     }
     scripts
@@ -921,8 +953,13 @@ mod tests {
         assert_eq!(resolved("bash -c ls").scripts, ["ls"]);
         assert_eq!(resolved("eval -- sudo id").scripts, ["sudo id"]);
         assert_eq!(resolved("script -qc id /dev/null").scripts, ["id"]);
-        assert_eq!(resolved("env -Ssudo id").scripts, ["-Ssudo id"]);
+        assert_eq!(resolved("env -Ssudo id").scripts, ["sudo id"]);
+        assert_eq!(resolved("env -iSsudo id").scripts, ["sudo id"]);
+        assert_eq!(resolved("script -qcsudo /dev/null").scripts, ["sudo"]);
+        assert_eq!(resolved("flock --command=id x").scripts, ["id"]);
         assert_eq!(resolved("find ~ -exec rm -rf {} +").scripts, ["rm -rf ~/**"]);
+        assert_eq!(resolved("find ~/.netclaw -delete").scripts, ["rm -rf -- ~/.netclaw/**"]);
+        assert_eq!(resolved("find . -name *.pyc -delete").scripts, ["rm -rf -- ./**/*.pyc"]);
         assert_eq!(resolved("bash run.sh").script_files, [1]);
     }
 
@@ -944,6 +981,7 @@ mod tests {
         }
         let scripts = |script: &str| sed_scripts(&[ShellWord::literal(script)]).unwrap_or_default();
         assert_eq!(scripts("1e sudo id"), ["sudo id"]);
+        assert_eq!(sed_scripts(&[ShellWord::literal("-e1e sudo id")]).unwrap_or_default(), ["sudo id"]);
         assert_eq!(scripts("p;/x/{e kill 1; id"), ["kill 1; id"]);
         assert_eq!(scripts("2e  kill 1\np"), ["kill 1"]);
         for script in ["s/sudo //", "s/e/f/g", "/e/d", "s/kill -9/kill -15/"] {

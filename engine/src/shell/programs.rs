@@ -324,6 +324,17 @@ const NAMES_ONLY: &[NamesOnly] = &[
     NamesOnly { subcommands: CONTAINERS, valued: CONTAINER_VALUED, ..names("podman", "names containers and images") },
     NamesOnly { subcommands: KUBECTL, valued: KUBECTL_VALUED, ..names("kubectl", "names resources") },
     NamesOnly { subcommands: KUBECTL, valued: KUBECTL_VALUED, ..names("oc", "names resources") },
+    names("vagrant", "manages virtual machines by name; their commands run inside them"),
+    names("virsh", "manages virtual machines by name"),
+    names("vboxmanage", "manages virtual machines by name"),
+    names("redis-cli", "sends commands to a Redis server"),
+    names("mysqladmin", "sends commands to a MySQL server"),
+    names("adb", "sends commands to an Android device"),
+    names("fastboot", "sends commands to an Android bootloader"),
+    names("ansible-playbook", "runs playbooks, selecting tasks by tag"),
+    NamesOnly { runs: &["-e", "-c", "--exec", "--sh-exec", "--lua-exec"], ..names("nc", "sends and receives data") },
+    NamesOnly { runs: &["-e", "-c", "--exec", "--sh-exec", "--lua-exec"], ..names("ncat", "sends and receives data") },
+    NamesOnly { runs: &["-e", "-c"], ..names("netcat", "sends and receives data") },
     NamesOnly { runs: &["--eval", "-E"], ..names("make", "builds targets by name") },
     NamesOnly { runs: &["--config"], ..names("cargo", "builds, tests and installs crates by name") },
     NamesOnly { subcommands: GO, runs: &["-exec", "-toolexec"], ..names("go", "builds and tests packages by name") },
@@ -442,6 +453,109 @@ pub(crate) fn prose_attached(program: &str, word: &str) -> bool {
         Some((option, _)) if option.starts_with("--") => prose_option(program, option),
         _ => false,
     }
+}
+
+/// Whether a setting's name says its value is a command: environment variables
+/// (`PAGER`, `GIT_SSH_COMMAND`, `BASH_ENV`), config keys (`core.pager`, `alias.x`,
+/// `credential.helper`, `APT::Update::Pre-Invoke`) and `key=value` options
+/// (`ProxyCommand=`, `--checkpoint-action=exec=`, `--rsh=`). Other values are data:
+/// `--build-arg USER=sudo` and `MSG="reboot scheduled"` run nothing.
+pub(crate) fn command_key(key: &str) -> bool {
+    const PARTS: &[&str] = &[
+        "command",
+        "cmd",
+        "exec",
+        "pager",
+        "editor",
+        "askpass",
+        "proxy",
+        "hook",
+        "checkpoint-action",
+        "program",
+        "helper",
+        "textconv",
+        "smudge",
+        "filter",
+        "browser",
+        "launcher",
+        "wrapper",
+        "interpreter",
+        "rsh",
+        "lessopen",
+        "lessclose",
+        "bash_env",
+        "alias",
+        "shell",
+        "script",
+        "pre-invoke",
+        "post-invoke",
+        "upload-pack",
+        "receive-pack",
+        "compress",
+        "visual",
+        "fsmonitor",
+        "external_diff",
+        "diff.external",
+        "git_config",
+        "opener",
+        "runner",
+        "spawn",
+        "system",
+        "popen",
+        "eval",
+        "pipe",
+        "handler",
+        "daemon",
+        "latex",
+        "bibtex",
+        "makeindex",
+        "dvips",
+        "perl5db",
+        "perl5opt",
+        "rubyopt",
+        "node_options",
+    ];
+    const WHOLE: &[&str] = &["env", "ps0", "ps1", "ps2", "ps3", "ps4", "sh", "cc", "cxx", "ld", "make", "run"];
+    let lower = key.trim_start_matches('-').to_ascii_lowercase();
+    let last = lower.rsplit(['.', ':']).find(|p| !p.is_empty()).unwrap_or(&lower);
+    // `--on-download-complete=cmd`: a callback.
+    let callback = lower.starts_with("on-") || lower.starts_with("on_");
+    lower.is_empty() || callback || WHOLE.contains(&last) || PARTS.iter().any(|p| lower.contains(p))
+}
+
+/// Options whose value a program runs as a command or as code, beyond interpreters'
+/// code options and names-only programs' `runs`: a value only known at run time there
+/// is a command only known at run time.
+const COMMAND_OPTIONS: &[(&str, &[&str])] = &[
+    ("rsync", &["-e", "--rsh"]),
+    ("scp", &["-S"]),
+    ("sftp", &["-S", "-D"]),
+    ("vim", &["-c", "--cmd", "-S"]),
+    ("vi", &["-c", "--cmd", "-S"]),
+    ("nvim", &["-c", "--cmd", "-S"]),
+    ("ex", &["-c", "--cmd", "-S"]),
+    ("view", &["-c", "--cmd", "-S"]),
+    ("gvim", &["-c", "--cmd", "-S"]),
+    ("gdb", &["-ex", "-iex", "--eval-command", "--init-eval-command", "-x", "--command"]),
+    ("tar", &["-I", "--use-compress-program", "--to-command", "--info-script", "-F", "--new-volume-script"]),
+    ("zip", &["-TT", "--unzip-command"]),
+    ("script", &["-c", "--command"]),
+    ("flock", &["-c", "--command"]),
+    ("find", &["-exec", "-execdir", "-ok", "-okdir"]),
+    ("tcpdump", &["-z"]),
+    ("valgrind", &["--db-command"]),
+    ("watch", &["-x", "--exec"]),
+    ("sed", &["-e", "--expression"]),
+    ("expect", &["-c"]),
+    ("socat", &[]),
+];
+
+/// Whether `option` (as written) makes `program` run its value.
+pub(crate) fn command_option(program: &str, option: &str) -> bool {
+    let listed = COMMAND_OPTIONS.iter().find(|(n, _)| *n == program).map(|(_, o)| *o).unwrap_or_default();
+    let code = interpreter(program).unwrap_or_default().iter().filter(|o| **o != "-m");
+    let runs = names_only(program, &[]).map(|e| e.runs).unwrap_or_default();
+    listed.iter().chain(code).chain(runs).any(|o| *o == option)
 }
 
 /// Shells: their `-c` argument, a here-string or a piped stdin is a script.

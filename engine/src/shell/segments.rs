@@ -30,6 +30,7 @@ use super::cwd::Cwd;
 use super::embedded::{self, Exemption, Mode};
 use super::invocation::{Invocation, Stdin, Surroundings, feed_xargs, resolve};
 use super::programs;
+use super::programs::command_key;
 use super::vars::Variables;
 use super::word::{Scope, ShellWord, expand_braces};
 
@@ -201,6 +202,9 @@ struct Context {
     found_in: Option<String>,
     /// How many strings deep that is: a string in a string is read, one more is not.
     speculation: u8,
+    /// A script the current shell runs (`eval`, `source`, `trap`, an alias): its `cd`
+    /// moves the commands after it.
+    same_shell: bool,
 }
 
 impl Context {
@@ -260,8 +264,11 @@ impl Walker<'_> {
         }
         self.source = saved_source;
         // A nested script runs in its own shell (`bash -c`, `$( … )`): a `cd` in it
-        // does not move its parent.
-        if context.depth > 0 {
+        // does not move its parent. One the shell runs itself may, or may not have run.
+        if context.same_shell {
+            let moved = std::mem::replace(&mut self.cwd, saved_cwd);
+            Arc::make_mut(&mut self.cwd).merge(&moved);
+        } else if context.depth > 0 {
             self.cwd = saved_cwd;
         }
         self.vars.leave();
@@ -533,6 +540,8 @@ impl Walker<'_> {
         let mut text = Vec::new();
         let mut words = Vec::new();
         let mut assignments = Vec::new();
+        // The ones whose variable holds a command (`PAGER=…`), to scan as commands.
+        let mut command_assignments: Vec<(String, ShellWord)> = Vec::new();
         let mut assigned = Vec::new();
         let mut io = Io::default();
         let mut nested = Vec::new();
@@ -544,6 +553,14 @@ impl Walker<'_> {
             if let CommandPrefixOrSuffixItem::AssignmentWord(assignment, word) = item {
                 text.push(word.value.clone());
                 let values = self.assignment_values(assignment, &mut nested);
+                let name = assignment_name(assignment);
+                // Arrays hold commands (`cmd=(sudo id)`); a substitution kept as text
+                // runs when the value is evaluated (`declare -i n; n='a[$(cmd)]'`).
+                let array = matches!(assignment.value, AssignmentValue::Array(_));
+                let evaluated = values.iter().filter_map(ShellWord::text).any(|t| t.contains("$(") || t.contains('`'));
+                if command_key(&name) || array || evaluated {
+                    command_assignments.extend(values.iter().map(|v| (name.clone(), v.clone())));
+                }
                 assignments.extend(values);
                 if !has_command {
                     assigned.push(assignment_name(assignment));
@@ -578,9 +595,18 @@ impl Walker<'_> {
             }
             _ => (Exemption::Scan(Mode::Shell), None, Vec::new()),
         };
+        let scanned_assignments: Vec<ShellWord> = command_assignments.iter().map(|(_, w)| w.clone()).collect();
         let strings = match context.speculation {
-            0 | 1 => embedded::strings(&words, &assignments, &stdin, &invocation, exemption, &prose),
+            0 | 1 => embedded::strings(&words, &scanned_assignments, &stdin, &invocation, exemption, &prose),
             _ => Vec::new(),
+        };
+        let unknown = match &invocation {
+            Invocation::Command(resolved) => embedded::unknown_code(
+                Some(&resolved.name),
+                words.get(resolved.args()..).unwrap_or_default(),
+                &command_assignments,
+            ),
+            _ => embedded::unknown_code(None, &[], &command_assignments),
         };
         let scanned: Vec<(&embedded::Text<'_>, embedded::Scripts)> =
             strings.iter().map(|t| (t, embedded::scripts(t))).collect();
@@ -632,6 +658,9 @@ impl Walker<'_> {
             option_dirs,
         };
         let Some(index) = self.push_segment(segment, nested, scripts, context) else { return };
+        if let (Some((word, message)), None) = (unknown, &context.found_in) {
+            self.out.refusals.push(Refusal { segment: Some(index), word: Some(word), message });
+        }
         if let (Some((source, call)), None) = (computed, &context.found_in) {
             let message = format!("`{call}` runs a command the code computes, which nobody can see");
             self.out.refusals.push(Refusal { segment: Some(index), word: Some(source), message });
@@ -935,6 +964,7 @@ impl Walker<'_> {
             stdout: None,
             piped: false,
             background: false,
+            same_shell: false,
             ..context.conditional()
         };
         let captured = Context { stdout: Some(Stdout::Pipe { into }), ..inner.clone() };
@@ -948,9 +978,13 @@ impl Walker<'_> {
             Stdin::Text(text) => text.text() == Some(script.as_str()),
             _ => false,
         };
+        let same_shell = self.out.segments.last().is_some_and(|s| match &s.invocation {
+            Invocation::Command(r) => matches!(r.name.as_str(), "eval" | "source" | "." | "trap" | "alias"),
+            _ => false,
+        });
         for script in scripts {
             let stdin = (!from_input(&script)).then(|| stdin.clone());
-            self.script(&script, &Context { stdin, ..inner.clone() });
+            self.script(&script, &Context { stdin, same_shell, ..inner.clone() });
         }
         Some(index)
     }
@@ -973,6 +1007,12 @@ impl Walker<'_> {
             resolved.map(|r| segment.words.get(r.args()..).unwrap_or_default().to_vec()).unwrap_or_default();
         if matches!(name, "cd" | "pushd" | "popd") {
             let target = args.iter().find(|w| !w.text().is_some_and(|t| t.starts_with('-') && t != "-"));
+            // `cd -P` follows links first, so `..` after one (or `/proc/self/cwd/..`)
+            // is not where it reads.
+            let physical = args.iter().any(|w| w.text() == Some("-P"));
+            let through_links = target.is_some_and(|t| {
+                t.values.iter().any(|v| v.text.starts_with("/proc/") || (physical && v.text.contains("..")))
+            });
             // `cd` alone goes to `$HOME`, which the script may have changed; a relative
             // name is looked up in `CDPATH` when the script sets one.
             let home = self.user_home.as_deref().filter(|_| self.vars.lookup_assigned("HOME").is_none());
@@ -980,7 +1020,7 @@ impl Walker<'_> {
                 && target.and_then(ShellWord::text).is_some_and(|t| {
                     !(t.starts_with(['/', '~']) || t.starts_with("./") || t.starts_with("../") || t == "." || t == "..")
                 });
-            if name == "popd" || searched {
+            if name == "popd" || searched || through_links {
                 Arc::make_mut(&mut self.cwd).unknown = true;
             } else {
                 Arc::make_mut(&mut self.cwd).change(target, home);
@@ -1097,6 +1137,22 @@ fn is_prose_file(path: &str) -> bool {
 /// Indexes of the words that are prose values of options (`-m "…"`, `--message=…`).
 fn prose_words(resolved: &super::invocation::Resolved, words: &[ShellWord]) -> Vec<usize> {
     let mut prose = Vec::new();
+    // `git config user.name "Sudo Bot"`: a setting's value is data unless the setting
+    // holds a command (`alias.x`, `core.pager`).
+    if resolved.name == "git" {
+        let args = words.get(resolved.args()..).unwrap_or_default();
+        let texts: Vec<Option<&str>> = args.iter().map(ShellWord::text).collect();
+        if let Some(at) = texts.iter().position(|t| *t == Some("config")) {
+            let rest =
+                (at + 1..texts.len()).filter(|i| !texts.get(*i).copied().flatten().is_some_and(|t| t.starts_with('-')));
+            let operands: Vec<usize> = rest.collect();
+            if let [key, value, ..] = operands.as_slice()
+                && texts.get(*key).copied().flatten().is_some_and(|k| !programs::command_key(k))
+            {
+                prose.push(resolved.args() + value);
+            }
+        }
+    }
     for (i, word) in words.iter().enumerate().skip(resolved.args()) {
         let Some(text) = word.text() else { continue };
         if programs::prose_attached(&resolved.name, text) {

@@ -283,7 +283,12 @@ impl<'s> Builder<'s> {
             script.to_owned()
         };
         let mktemp = script.split_whitespace().next().is_some_and(|c| c == "mktemp");
+        // `$(pwd)` is the working directory, as `$PWD` is.
+        let pwd = matches!(script.trim(), "pwd" | "pwd -L" | "pwd -P");
         self.substitutions.push(script);
+        if pwd {
+            return self.working_directory(quoted);
+        }
         if mktemp {
             let fresh =
                 Literal { text: "/tmp/tmp.XXXXXXXXXX".to_owned(), home_relative: false, glob: None, splits: false };
