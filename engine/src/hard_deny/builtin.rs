@@ -6,6 +6,7 @@
 //! time (`rm -rf "$(echo /)"`) answers [`Verdict::Unknown`]: denied as unresolved.
 //! They cannot be turned off.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -810,25 +811,35 @@ const SYSTEM_DIRS: &[&str] = &[
 
 fn recursive_rm(command: &Command<'_>, env: &ShellEnv<'_>) -> Option<Verdict> {
     let (mut recursive, mut options_done) = (false, false);
-    let mut targets = Vec::new();
+    let mut targets: Vec<Cow<'_, ShellWord>> = Vec::new();
     for word in command.args {
-        let lower = word.text().unwrap_or_default().to_lowercase();
-        let text = lower.as_str();
-        if !options_done && text == "--" {
-            options_done = true;
-        } else if !options_done && text.starts_with("--") && text.len() > 2 {
-            // getopt accepts any unambiguous prefix: `--rec`, `--no-p`.
-            recursive |= text.len() >= 3 && "--recursive".starts_with(text);
-        } else if !options_done && text.starts_with('-') && text.len() > 1 {
-            recursive |= text.contains('r');
+        // `x='-rf /'; rm $x`: a value the shell splits is several words, flags and all.
+        let split: Vec<&str> =
+            word.values.iter().filter(|v| v.splits).flat_map(|v| v.text.split_whitespace()).collect();
+        let pieces: Vec<Cow<'_, ShellWord>> = if split.is_empty() {
+            vec![Cow::Borrowed(word)]
         } else {
-            targets.push(word);
+            split.into_iter().map(|piece| Cow::Owned(ShellWord::literal(piece))).collect()
+        };
+        for piece in pieces {
+            let lower = piece.text().unwrap_or_default().to_lowercase();
+            let text = lower.as_str();
+            if !options_done && text == "--" {
+                options_done = true;
+            } else if !options_done && text.starts_with("--") && text.len() > 2 {
+                // getopt accepts any unambiguous prefix: `--rec`, `--no-p`.
+                recursive |= text.len() >= 3 && "--recursive".starts_with(text);
+            } else if !options_done && text.starts_with('-') && text.len() > 1 {
+                recursive |= text.contains('r');
+            } else {
+                targets.push(piece);
+            }
         }
     }
     if !recursive {
         return None;
     }
-    destroys_root_or_home(&targets, command.cwd, env, "removes")
+    destroys_root_or_home(&targets.iter().map(|t| &**t).collect::<Vec<_>>(), command.cwd, env, "removes")
 }
 
 /// Other ways to destroy a tree: `find -delete` (or `-exec rm`), `rsync --delete` into

@@ -36,12 +36,38 @@ impl Pattern {
     /// Whether `command` runs the pattern: its name (or a drop-in replacement's),
     /// then its words in order (or words that mean the same to it).
     pub fn matches(&self, command: &Command<'_>) -> bool {
-        // `terraform plan -destroy` only plans.
-        let plans = command.args.iter().any(|a| a.text() == Some("plan"));
-        let family = family_of(&self.name).filter(|f| !(plans && f.programs.contains(&"terraform")));
-        let same_program = command.name == self.name || family.is_some_and(|f| f.programs.contains(&command.name));
-        same_program && in_order(command.args, &self.rest, other_objects(&self.name), family)
+        self.matching(command) == Matched::Yes
     }
+
+    /// Like [`Pattern::matches`], and whether an argument only known at run time
+    /// stands where the pattern's next word is due (`kubectl delete $(…)`).
+    pub fn matching(&self, command: &Command<'_>) -> Matched {
+        // `git-push` (git's own executables) is `git push`.
+        let (name, args) = match command.name.strip_prefix("git-").filter(|_| self.name == "git") {
+            Some(sub) => {
+                ("git", std::iter::once(ShellWord::literal(sub)).chain(command.args.iter().cloned()).collect())
+            }
+            None => (command.name, Vec::new()),
+        };
+        let args = if args.is_empty() { command.args } else { args.as_slice() };
+        // `terraform plan -destroy` only plans.
+        let plans = args.iter().any(|a| a.text() == Some("plan"));
+        let family = family_of(&self.name).filter(|f| !(plans && f.programs.contains(&"terraform")));
+        let same_program = name == self.name || family.is_some_and(|f| f.programs.contains(&name));
+        if !same_program {
+            return Matched::No;
+        }
+        in_order(args, &self.rest, other_objects(&self.name), family)
+    }
+}
+
+/// Whether a command runs a pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Matched {
+    No,
+    Yes,
+    /// It would, if this argument (only known at run time) says the next word.
+    Maybe(String),
 }
 
 /// Programs that stand in for one another, and the words that mean the same to them:
@@ -78,7 +104,10 @@ const FAMILIES: &[Family] = &[
             &["customresourcedefinition", "customresourcedefinitions", "crd", "crds"],
         ],
     },
-    Family { programs: &["terraform", "tofu", "terragrunt"], synonyms: &[&["destroy", "-destroy", "--destroy"]] },
+    Family {
+        programs: &["terraform", "tofu", "terragrunt", "cdktf"],
+        synonyms: &[&["destroy", "-destroy", "--destroy"]],
+    },
 ];
 
 fn family_of(program: &str) -> Option<&'static Family> {
@@ -110,21 +139,35 @@ fn other_objects(program: &str) -> &'static [&'static str] {
 /// Whether `words` appear among `args`, in order; an argument matches a word if any of
 /// its values does (lowercase). Skipping one of `objects` (that the pattern does not
 /// name itself) changes what the later words act on, so it breaks the match.
-fn in_order(args: &[ShellWord], words: &[String], objects: &[&str], family: Option<&Family>) -> bool {
+fn in_order(args: &[ShellWord], words: &[String], objects: &[&str], family: Option<&Family>) -> Matched {
     let mut args = args.iter();
-    words.iter().all(|word| {
-        args.by_ref()
-            .take_while(|arg| {
-                let object = arg.text().map(str::to_lowercase).filter(|t| objects.contains(&t.as_str()));
-                object.is_none_or(|o| o == *word)
-            })
-            .any(|arg| {
-                // `rm$IFS`: an expansion that may be empty leaves the rest.
-                let collapsed = arg.collapsed.iter().filter(|_| arg.values.is_empty());
-                let texts = arg.values.iter().map(|v| &v.text).chain(collapsed);
-                texts.map(|t| t.to_lowercase()).any(|t| says(&t, word, family))
-            })
-    })
+    for word in words {
+        // Operands passed over since the last word matched.
+        let mut skipped = 0;
+        let found = loop {
+            let Some(arg) = args.next() else { return Matched::No };
+            let object = arg.text().map(str::to_lowercase).filter(|t| objects.contains(&t.as_str()));
+            if object.is_some_and(|o| o != *word) {
+                return Matched::No;
+            }
+            // `rm$IFS`: an expansion that may be empty leaves the rest.
+            let collapsed = arg.collapsed.iter().filter(|_| arg.values.is_empty());
+            let texts = arg.values.iter().map(|v| &v.text).chain(collapsed);
+            if texts.map(|t| t.to_lowercase()).any(|t| says(&t, word, family)) {
+                break true;
+            }
+            if arg.open && arg.values.is_empty() && skipped == 0 {
+                return Matched::Maybe(arg.raw.clone());
+            }
+            if !arg.text().is_some_and(|t| t.starts_with('-')) {
+                skipped += 1;
+            }
+        };
+        if !found {
+            return Matched::No;
+        }
+    }
+    Matched::Yes
 }
 
 /// Whether an overrides rule matches this command.
@@ -162,7 +205,7 @@ fn forces(command: &Command<'_>, flag: &str) -> bool {
         && matches!(flag.to_lowercase().as_str(), "--force" | "-f")
         && command.args.iter().flat_map(|w| &w.values).any(|v| {
             let t = v.text.to_lowercase();
-            t == "--mirror" || (t.starts_with('+') && t.len() > 1) || t.contains("=+")
+            t == "--mirror" || (t.starts_with('+') && t.len() > 1) || t.contains("=+") || t.ends_with(".mirror=true")
         })
 }
 

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::builtin::{BuiltinRule, Command, Verdict, rules_for};
-use super::custom::override_matches;
+use super::custom::{Matched, override_matches};
 use super::glob;
 use super::{BUILTIN_SOURCE, HardDenyMatch, HardDenyRules, OVERRIDES_SOURCE, PATTERNS_SOURCE, SegmentRef, ShellEnv};
 use crate::decision::Layer;
@@ -194,18 +194,36 @@ impl Checker<'_, '_> {
             return;
         }
         for pattern in &self.rules.patterns {
-            if pattern.matches(command) {
-                let message = explain(format!("matches the hard-deny pattern `{}`", pattern.text));
-                self.push(
-                    found,
-                    custom_match(
-                        format!("pattern:{}", pattern.text),
-                        "custom",
+            match pattern.matching(command) {
+                Matched::Yes => {
+                    let message = explain(format!("matches the hard-deny pattern `{}`", pattern.text));
+                    self.push(
+                        found,
+                        custom_match(
+                            format!("pattern:{}", pattern.text),
+                            "custom",
+                            message,
+                            PATTERNS_SOURCE.to_owned(),
+                            found_word.clone(),
+                        ),
+                    );
+                }
+                // `kubectl delete $(…)`: whether it is the pattern is only known at run time.
+                Matched::Maybe(word) if found == Found::Runs => {
+                    let message = explain(format!(
+                        "`{word}` is only known at run time, and may make this the hard-deny pattern `{}`; write it out",
+                        pattern.text
+                    ));
+                    let m = builtin_match(
+                        "unresolved-command",
+                        "obfuscation",
+                        ReasonCode::HardDenyUnresolvedCommand,
                         message,
-                        PATTERNS_SOURCE.to_owned(),
-                        found_word.clone(),
-                    ),
-                );
+                        Some(word),
+                    );
+                    self.push(Found::Unresolved, m);
+                }
+                Matched::Maybe(_) | Matched::No => {}
             }
         }
         for (index, rule) in self.rules.overrides.iter().enumerate() {

@@ -143,6 +143,10 @@ impl<'e> Resolver<'e> {
                     return Some(found);
                 }
             }
+            // Code joining path parts: `os.path.join(home, ".netclaw", "keys", "id")`.
+            if let Some(label) = joined_protected(&value.text) {
+                return Some((label, Reach::Names));
+            }
             // A string holding paths: `python -c 'open("/…/secrets.json")'`.
             if value.text.contains(|c: char| c.is_whitespace() || "\"'(),;=".contains(c)) {
                 for token in value.text.split(|c: char| c.is_whitespace() || "\"'(),;=`<>{}[]".contains(c)) {
@@ -344,6 +348,25 @@ fn denial(segment: &Segment, total: usize, word: &str, command: &str, (label, re
     }
 }
 
+/// A protected entry named in pieces, as code joins paths: `".netclaw"` and, after it,
+/// `"keys"`, `"secrets.json"`, `"webhooks"` or `"netclaw.db"` as separate strings.
+fn joined_protected(text: &str) -> Option<&'static str> {
+    if !text.contains(".netclaw") || !text.contains(['"', '\'']) {
+        return None;
+    }
+    let mut parts = text
+        .split(|c: char| c.is_whitespace() || "\"'(),/+[]".contains(c))
+        .map(str::to_ascii_lowercase)
+        .skip_while(|p| p != ".netclaw");
+    parts.find_map(|part| match part.as_str() {
+        "keys" => Some("keys/"),
+        "secrets.json" => Some("secrets.json"),
+        "webhooks" => Some("config/webhooks/"),
+        p if p.starts_with("netclaw.db") => Some("netclaw.db"),
+        _ => None,
+    })
+}
+
 /// A relative file name with nothing that could reach elsewhere: no `/`, no glob, not
 /// `.` or `..`, no `=`, `@` or `:` that a program might split a path from.
 fn is_plain_name(value: &Literal) -> bool {
@@ -386,6 +409,10 @@ fn path_forms(value: &Literal) -> Vec<Form<'_>> {
         pieces.extend(text.get(2..).filter(|rest| !rest.is_empty()));
     }
     pieces.extend(text.split(['=', '@', ':', ',']).skip(1));
+    // `-v /:/host`, `src,dst`: the part before a `:` or `,` too.
+    if text.contains([':', ',']) {
+        pieces.extend(text.split([':', ',']).next());
+    }
     for piece in pieces {
         let (rest, home) = home_prefix(piece.trim_start_matches('@'));
         if !rest.is_empty() && !forms.iter().any(|f| f.text == rest && f.home_relative == home) {

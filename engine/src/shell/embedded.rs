@@ -139,6 +139,14 @@ pub(crate) fn strings<'w>(
                 out.push(text_of(word, mode));
                 out.extend(attached_value(word, mode));
             }
+            // What `printf` prints, pieces put together (`printf '%s%s' ki 'll 1'`).
+            if let (Mode::Data, Some(resolved)) = (mode, resolved)
+                && resolved.name == "printf"
+                && let Some(output) = printf_output(args)
+            {
+                let raw = words.get(resolved.at).map_or("printf", |w| w.raw.as_str());
+                out.push(Text { raw, values: vec![output], mode });
+            }
             let shell = resolved.is_some_and(|r| super::programs::is_shell(&r.name));
             if let (Stdin::Text(text), false) = (stdin, shell) {
                 let mode = if mode == Mode::Shell { Mode::Data } else { mode };
@@ -154,6 +162,51 @@ fn worth(word: &ShellWord) -> bool {
         return worth_scanning(&word.raw);
     }
     word.values.iter().any(|v| worth_scanning(&v.text))
+}
+
+/// What `printf FORMAT ARGS…` prints, when every word is static: `%s`, `%b`, `%c`,
+/// `%d` and the like take the arguments in turn (the format repeats while any are
+/// left), and the format's escapes are decoded.
+fn printf_output(args: &[ShellWord]) -> Option<String> {
+    let texts: Vec<&str> = args.iter().map(ShellWord::text).collect::<Option<_>>()?;
+    let (format, mut rest) = match texts.as_slice() {
+        ["--", format, rest @ ..] | [format, rest @ ..] if !format.starts_with('-') || *format == "-" => {
+            (*format, rest)
+        }
+        _ => return None,
+    };
+    let mut out = String::new();
+    for _ in 0..64 {
+        let mut chars = format.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '%' => {
+                    while chars.peek().is_some_and(|c| "-+ #0123456789.".contains(*c)) {
+                        chars.next();
+                    }
+                    match chars.next() {
+                        Some('%') => out.push('%'),
+                        Some(_) => {
+                            out.push_str(rest.first().copied().unwrap_or_default());
+                            rest = rest.get(1..).unwrap_or_default();
+                        }
+                        None => {}
+                    }
+                }
+                '\\' => match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some('t') => out.push('\t'),
+                    Some(other) => out.push(other),
+                    None => out.push('\\'),
+                },
+                c => out.push(c),
+            }
+        }
+        if rest.is_empty() {
+            return Some(out);
+        }
+    }
+    Some(out)
 }
 
 /// `-I'sudo id'`, `-le'kill 9, 1'`: the value attached to a short option (after one
@@ -326,6 +379,22 @@ impl Scanner<'_> {
                 before = (before.1, c);
             }
             let width = c.len_utf8();
+            // Perl's and Ruby's backticks run a shell command; one built from variables
+            // (`` `$x` ``, `` `#{c}` ``) is computed.
+            if self.mode == Mode::Code && c == '`' {
+                let body = text.get(i + 1..).unwrap_or_default();
+                if let Some(end) = body.find('`') {
+                    let command = body.get(..end).unwrap_or_default();
+                    if command.contains("#{") || perl_variable(command) {
+                        self.computed.get_or_insert_with(|| format!("`{command}`"));
+                    } else {
+                        self.out.push(command.to_owned());
+                    }
+                    i += end + 2;
+                    at_position = false;
+                    continue;
+                }
+            }
             let literal_trigger = self.mode != Mode::Shell && (c == ',' || (self.mode == Mode::Data && c == ':'));
             // `^cmd` (rsyslog's program action) only in data, not in a sed or grep regex.
             if is_separator(c) || literal_trigger || (self.mode == Mode::Data && c == '^') {
@@ -799,6 +868,14 @@ mod tests {
         ] {
             assert_eq!(computed(code), None, "{code}");
         }
+    }
+
+    #[test]
+    fn printf_output_is_put_together() {
+        let words = |text: &str| text.split(' ').map(ShellWord::literal).collect::<Vec<_>>();
+        assert_eq!(printf_output(&words("%s%s ki ll")).as_deref(), Some("kill"));
+        assert_eq!(printf_output(&words("%s\\n a b")).as_deref(), Some("a\nb\n"));
+        assert_eq!(printf_output(&words("-v x %s")), None);
     }
 
     #[test]

@@ -410,6 +410,8 @@ const SCRIPT_FILE_OPTIONS: &[(&str, &[&str])] = &[
     ("sed", &["-f", "--file"]),
     ("expect", &["-f"]),
     ("sqlite3", &["-init"]),
+    ("deno", &["run"]),
+    ("bun", &["run"]),
 ];
 
 /// A script file option naming the input (`make -f -`, `vim -s /dev/stdin`): what
@@ -459,9 +461,21 @@ fn special(name: String, at: usize, through: Vec<String>, rest: &[ShellWord], ar
     } else if let Some(found) = script_from_input(&name, rest, around) {
         found
     } else if let Some(code_options) = interpreter(&name) {
-        interpreter_program(code_options, rest, around.stdin).map(|_| Vec::new())
+        // `python3 FILE`: the file is its program (checked against files the command writes).
+        let has_code = rest.iter().any(|w| w.text().is_some_and(|t| code_options.iter().any(|o| t.starts_with(o))));
+        let file = rest.iter().position(|w| !w.text().is_some_and(|t| t.starts_with('-')));
+        script_files.extend(file.filter(|_| !has_code).map(|i| at + 1 + i));
+        interpreter_program(&name, code_options, rest, around.stdin).map(|_| Vec::new())
     } else if name == "sed" {
         sed_scripts(rest)
+    } else if let Some(reader) =
+        runs_its_input(&name, rest).filter(|_| matches!(around.stdin, Stdin::Pipe | Stdin::Unseen))
+    {
+        Err(Refusal {
+            word: "|".to_owned(),
+            why: format!("{reader} runs the commands on its input, which nobody can see"),
+            reads_input: true,
+        })
     } else if let Some((_, file_options)) = INPUT_RUNNERS
         .iter()
         .find(|(n, _)| *n == name)
@@ -474,6 +488,36 @@ fn special(name: String, at: usize, through: Vec<String>, rest: &[ShellWord], ar
     match found {
         Ok(scripts) => Invocation::Command(Resolved { name, at, through, scripts, script_files }),
         Err(Refusal { word, why, reads_input }) => Invocation::Unresolved { word, why, reads_input },
+    }
+}
+
+/// Programs that take their input as commands in some modes: vim's ex mode
+/// (`vim -es`, `ex`) and ssh without a remote command (the input goes to a login
+/// shell). What they are, for the message.
+fn runs_its_input(name: &str, rest: &[ShellWord]) -> Option<&'static str> {
+    let texts: Vec<&str> = rest.iter().filter_map(ShellWord::text).collect();
+    let ex_mode = texts.iter().any(|t| t.starts_with('-') && !t.starts_with("--") && t.contains(['e', 'E']));
+    match name {
+        "ex" => Some("ex"),
+        "vim" | "vi" | "nvim" | "view" if ex_mode => Some("vim's ex mode"),
+        "ssh" => {
+            // `ssh [options] HOST`: nothing after the host means a login shell reading input.
+            const VALUED: &[&str] = &[
+                "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R",
+                "-S", "-W", "-w",
+            ];
+            let mut words = texts.iter();
+            let mut operands = 0;
+            while let Some(t) = words.next() {
+                if VALUED.contains(t) {
+                    words.next();
+                } else if !t.starts_with('-') {
+                    operands += 1;
+                }
+            }
+            (operands == 1 && texts.len() == rest.len()).then_some("ssh without a command")
+        }
+        _ => None,
     }
 }
 
@@ -776,11 +820,15 @@ fn stdin_script(stdin: &Stdin, who: &str) -> Result<Vec<String>, Refusal> {
 }
 
 /// An interpreter with no code on its command line reads its program from stdin.
-fn interpreter_program(code_options: &[&str], rest: &[ShellWord], stdin: &Stdin) -> Result<(), Refusal> {
+fn interpreter_program(name: &str, code_options: &[&str], rest: &[ShellWord], stdin: &Stdin) -> Result<(), Refusal> {
     let has_code = rest.iter().any(|w| w.text().is_some_and(|t| code_options.iter().any(|o| t.starts_with(o))));
     let operand = rest.iter().find(|w| !w.text().is_some_and(|t| t.starts_with('-') && t != "-"));
     let reads_stdin = !has_code && operand.is_none_or(|w| w.text().is_some_and(|t| descriptor_path(t) == Some(0)));
     match stdin {
+        // AppleScript is not scanned: a script given on input is unresolved, seen or not.
+        Stdin::Text(_) if reads_stdin && name == "osascript" => {
+            Err(refusal("<<<", "`osascript` runs AppleScript from its input, which is not analysed"))
+        }
         Stdin::Pipe | Stdin::Unseen if reads_stdin => Err(Refusal {
             word: "|".to_owned(),
             why: "it reads its program from input nobody can see".to_owned(),

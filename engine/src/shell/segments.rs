@@ -658,6 +658,15 @@ impl Walker<'_> {
             option_dirs,
         };
         let Some(index) = self.push_segment(segment, nested, scripts, context) else { return };
+        // `BASH_ENV=FILE bash -c …`: a start-up file this command wrote.
+        let start_up = command_assignments.iter().find(|(name, word)| {
+            matches!(name.as_str(), "BASH_ENV" | "ENV" | "PYTHONSTARTUP")
+                && word.values.iter().any(|v| self.paths_of(v).iter().any(|p| self.written.contains(p)))
+        });
+        if let Some((name, word)) = start_up {
+            let message = format!("`{name}` names a file this command writes, which the shell runs at start-up");
+            self.out.refusals.push(Refusal { segment: Some(index), word: Some(word.raw.clone()), message });
+        }
         if let (Some((word, message)), None) = (unknown, &context.found_in) {
             self.out.refusals.push(Refusal { segment: Some(index), word: Some(word), message });
         }
@@ -767,7 +776,8 @@ impl Walker<'_> {
                 let raw = format!("<({})", subshell.list.to_string().trim().trim_end_matches(';'));
                 words.push(ShellWord { open: true, values: Vec::new(), ..ShellWord::literal(&raw) });
                 let stdin = matches!(kind, ProcessSubstitutionKind::Write).then_some(Stdin::Pipe);
-                let inner = Context { stdin, stdout: None, ..context.conditional() };
+                // It runs alongside the command (`f(){ cat <(f) <(f); }` forks without end).
+                let inner = Context { stdin, stdout: None, background: true, ..context.conditional() };
                 self.compound_list(&subshell.list, &inner);
             }
             CommandPrefixOrSuffixItem::AssignmentWord(..) => {}
@@ -816,6 +826,20 @@ impl Walker<'_> {
                 elements.iter().map(|(_, word)| self.word(&word.value)).collect()
             }
         }
+    }
+
+    /// Whether a word is unknown only through variables of the environment the
+    /// command runs in (`"export PATH=$PATH:/x"`), none the command itself sets or
+    /// fills with output.
+    fn environment_only(&self, word: &ShellWord) -> bool {
+        let mut names = word.raw.split('$').skip(1).map(|after| {
+            let after = after.trim_start_matches('{');
+            let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+            after.get(..end).unwrap_or_default()
+        });
+        word.substitutions.is_empty()
+            && word.runs_unseen.is_none()
+            && names.all(|name| !name.is_empty() && self.vars.lookup(name).is_none())
     }
 
     /// Running a file this script writes runs text nobody has reviewed.
@@ -891,7 +915,7 @@ impl Walker<'_> {
                     ProcessSubstitutionKind::Read => (None, None),
                     ProcessSubstitutionKind::Write => (Some(Stdin::Pipe), None),
                 };
-                let inner = Context { stdin, stdout, ..context.conditional() };
+                let inner = Context { stdin, stdout, background: true, ..context.conditional() };
                 self.compound_list(&subshell.list, &inner);
                 match kind {
                     ProcessSubstitutionKind::Read => self.set_input(fd.unwrap_or(0), Stdin::Unseen, io),
@@ -1039,6 +1063,20 @@ impl Walker<'_> {
         if matches!(name, "tee" | "cp" | "mv" | "install" | "ln" | "curl" | "wget") {
             written.extend(args.iter().filter(|w| !w.text().is_some_and(|t| t.starts_with('-'))));
         }
+        // A file another program runs on its own (`Makefile` for make, a git hook), written
+        // with content nobody can see here, runs that content.
+        let seen = programs::names_only(name, &[]).is_some_and(|entry| entry.prints)
+            && args.iter().all(|w| !w.open || self.environment_only(w))
+            && matches!(segment.stdin, Stdin::Inherited | Stdin::Text(_));
+        let implicit = written.iter().find(|w| w.values.iter().any(|v| runs_implicitly(&v.text)));
+        if let (Some(file), false) = (implicit, seen) {
+            let message = format!(
+                "`{}` is a file other programs run on their own, written here with content nobody can see",
+                file.raw
+            );
+            let refusal = Refusal { segment: Some(index), word: Some(file.raw.clone()), message };
+            self.out.refusals.push(refusal);
+        }
         let paths: Vec<PathBuf> = written.iter().flat_map(|w| w.values.iter().flat_map(|v| self.paths_of(v))).collect();
         self.written.extend(paths);
     }
@@ -1115,6 +1153,60 @@ fn exemption(
     let files = args_words.iter().filter(|w| !w.text().is_some_and(|t| t.starts_with('-')));
     let tee_stores = resolved.name == "tee" && !files.clone().all(prose);
     if entry.prints && (stored || tee_stores) { Exemption::Scan(Mode::Data) } else { Exemption::NamesOnly(entry) }
+}
+
+/// Files a program runs without being told to: build files, test and start-up hooks,
+/// git hooks and config, shell start-up files.
+fn runs_implicitly(path: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "makefile",
+        "gnumakefile",
+        "package.json",
+        "conftest.py",
+        "setup.py",
+        "noxfile.py",
+        "build.rs",
+        "sitecustomize.py",
+        "usercustomize.py",
+        "rakefile",
+        "justfile",
+        ".envrc",
+        ".bashrc",
+        ".bash_profile",
+        ".bash_login",
+        ".profile",
+        ".zshrc",
+        ".zshenv",
+        ".zprofile",
+        ".npmrc",
+        ".gitconfig",
+        ".pythonrc",
+        "pre-commit",
+        "prepare-commit-msg",
+        "commit-msg",
+        "post-commit",
+        "pre-push",
+        "pre-rebase",
+        "post-checkout",
+        "post-merge",
+        "post-rewrite",
+        "pre-receive",
+        "post-receive",
+        "update",
+        "pre-applypatch",
+        "post-applypatch",
+        "pre-merge-commit",
+        "fsmonitor-watchman",
+        "push-to-checkout",
+        "reference-transaction",
+    ];
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    NAMES.contains(&name)
+        || name.ends_with(".mk")
+        || name.ends_with(".pth")
+        || lower.contains(".git/hooks/")
+        || lower.ends_with(".git/config")
 }
 
 /// Documentation and notes, whose text is prose however it reads (by name or extension).
