@@ -1253,7 +1253,11 @@ fn written_paths(word: &ShellWord, cwd: &Cwd) -> Vec<String> {
             let text = v.text.as_str();
             // `of=/dev/sda`, socat's `FILE:/dev/sda,creat`.
             let after_of = text.split_once("of=").map(|(_, path)| path);
-            let address = text.rsplit_once(':').map(|(_, path)| path.split(',').next().unwrap_or(path));
+            // (A URL, `op://vault/item`, names no local file.)
+            let address = text
+                .rsplit_once(':')
+                .filter(|_| !text.contains("://"))
+                .map(|(_, path)| path.split(',').next().unwrap_or(path));
             [Some(text), after_of, address].into_iter().flatten().collect::<Vec<_>>()
         })
         .flat_map(|text| cwd.join(text))

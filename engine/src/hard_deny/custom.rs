@@ -76,12 +76,16 @@ pub(crate) enum Matched {
 struct Family {
     programs: &'static [&'static str],
     synonyms: &'static [&'static [&'static str]],
+    /// Words that may stand before the pattern's next one without changing what it
+    /// acts on (`docker container rm`, `terragrunt run-all destroy`).
+    transparent: &'static [&'static str],
 }
 
 const FAMILIES: &[Family] = &[
     Family {
         programs: &["docker", "podman", "nerdctl", "finch", "docker-compose", "podman-compose"],
         synonyms: &[&["rm", "remove", "prune"], &["rmi", "image-rm"], &["kill", "stop"]],
+        transparent: &["container", "compose", "system"],
     },
     Family {
         programs: &["kubectl", "oc", "kubecolor", "kubectl.exe"],
@@ -103,10 +107,12 @@ const FAMILIES: &[Family] = &[
             &["replicaset", "replicasets", "rs"],
             &["customresourcedefinition", "customresourcedefinitions", "crd", "crds"],
         ],
+        transparent: &[],
     },
     Family {
         programs: &["terraform", "tofu", "terragrunt", "cdktf"],
         synonyms: &[&["destroy", "-destroy", "--destroy"]],
+        transparent: &["run-all", "apply"],
     },
 ];
 
@@ -141,6 +147,7 @@ fn other_objects(program: &str) -> &'static [&'static str] {
 /// name itself) changes what the later words act on, so it breaks the match.
 fn in_order(args: &[ShellWord], words: &[String], objects: &[&str], family: Option<&Family>) -> Matched {
     let mut args = args.iter();
+    let mut previous_option = false;
     for word in words {
         // Operands passed over since the last word matched.
         let mut skipped = 0;
@@ -154,12 +161,24 @@ fn in_order(args: &[ShellWord], words: &[String], objects: &[&str], family: Opti
             let collapsed = arg.collapsed.iter().filter(|_| arg.values.is_empty());
             let texts = arg.values.iter().map(|v| &v.text).chain(collapsed);
             if texts.map(|t| t.to_lowercase()).any(|t| says(&t, word, family)) {
+                previous_option = false;
                 break true;
             }
             if arg.open && arg.values.is_empty() && skipped == 0 {
                 return Matched::Maybe(arg.raw.clone());
             }
-            if !arg.text().is_some_and(|t| t.starts_with('-')) {
+            // Passed over: options, what right follows an option (its value, as in
+            // `docker --context x rm`), and words the program reads through. Any other
+            // word is what the command acts on (`docker run img rm` runs `rm` in a
+            // container; `kubectl auth can-i delete` asks a question).
+            let option = arg.text().is_some_and(|t| t.starts_with('-'));
+            let transparent =
+                family.is_some_and(|f| arg.text().is_some_and(|t| f.transparent.contains(&t.to_lowercase().as_str())));
+            if !option && !previous_option && !transparent {
+                return Matched::No;
+            }
+            previous_option = option && !arg.text().is_some_and(|t| t.contains('='));
+            if !option {
                 skipped += 1;
             }
         };

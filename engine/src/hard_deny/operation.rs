@@ -18,7 +18,7 @@ use super::glob;
 use super::{BUILTIN_SOURCE, HardDenyMatch, HardDenyRules, OVERRIDES_SOURCE, PATTERNS_SOURCE, SegmentRef, ShellEnv};
 use crate::decision::Layer;
 use crate::reason::ReasonCode;
-use crate::shell::{Invocation, ParsedCommand, Segment, ShellWord, Stdin, Stdout, is_shell};
+use crate::shell::{Invocation, ParsedCommand, Segment, ShellWord, Stdin, Stdout, is_shell, wrapper_option_values};
 
 /// How a command was found in a segment; the earlier, the more direct.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -115,8 +115,9 @@ impl Checker<'_, '_> {
         // Arguments as commands: all of them, or only a wrapper's for a names-only
         // program; wrappers themselves too (`systemd-run --uid=0 cmd`).
         let end = if segment.names_only.is_some() { resolved.at } else { segment.words.len() };
+        let option_values = wrapper_option_values(&resolved.through, &segment.words, resolved.at);
         for index in 0..end {
-            if index == resolved.at || segment.prose.contains(&index) {
+            if index == resolved.at || segment.prose.contains(&index) || option_values.contains(&index) {
                 continue;
             }
             let rest = segment.words.get(index + 1..).unwrap_or_default();

@@ -79,8 +79,50 @@ const KEYWORDS: &[&str] = &[
 /// Prefixes of function names that run commands (`execvp`, `execSync`, `spawnSync`).
 const KEYWORD_PREFIXES: &[&str] = &["exec", "spawn", "popen", "system", "callcommand", "runcommand", "shellexec"];
 /// Words after which a string literal is output, not a command (`print "kill"`).
-const PRINTERS: &[&str] =
-    &["print", "println", "printf", "puts", "echo", "say", "log", "warn", "write", "die", "info", "debug", "error"];
+/// Also what raises or asserts with a message (`raise X("…")`, `panic!("…")`,
+/// `new Error("…")`): the message is text for a reader.
+const PRINTERS: &[&str] = &[
+    "print",
+    "println",
+    "printf",
+    "puts",
+    "echo",
+    "say",
+    "log",
+    "warn",
+    "write",
+    "die",
+    "info",
+    "debug",
+    "error",
+    "eprintln",
+    "eprint",
+    "format",
+    "warning",
+    "fatal",
+    "critical",
+    "exception",
+    "panic",
+    "raise",
+    "throw",
+    "assert",
+    "expect",
+    "bail",
+    "errorf",
+    "infof",
+    "warnf",
+    "debugf",
+    "fatalf",
+    "logf",
+    "sprintf",
+    "fprintf",
+    "message",
+    "notice",
+    "trace",
+    "alert",
+    "confirm",
+    "systemexit",
+];
 
 /// Characters after which a command may start.
 fn is_separator(c: char) -> bool {
@@ -809,7 +851,8 @@ fn is_deleter(token: &str) -> bool {
 
 /// `print`, `console.log`, `puts`: what follows is output.
 fn is_printer(token: &str) -> bool {
-    let lower = token.to_ascii_lowercase();
+    // `println!`, `tracing::info!`: Rust's macros end in `!`.
+    let lower = token.trim_end_matches('!').to_ascii_lowercase();
     lower.rsplit(|c: char| !c.is_ascii_alphanumeric()).next().is_some_and(|p| PRINTERS.contains(&p))
 }
 

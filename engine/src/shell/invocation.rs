@@ -311,14 +311,22 @@ fn is_dynamic_loader(name: &str) -> bool {
 const LOADER: Wrapper = wrapper("ld.so", &["--library-path", "--preload", "--audit", "--argv0"]);
 
 /// For a wrapper, how many of `rest` belong to it before the wrapped command.
-fn unwrap(name: &str, rest: &[ShellWord]) -> Option<usize> {
+fn wrapper_spec(name: &str) -> Option<&'static Wrapper> {
     static BY_NAME: LazyLock<HashMap<&str, &Wrapper>> =
         LazyLock::new(|| WRAPPERS.iter().map(|w| (w.name, w)).collect());
-    let spec = match BY_NAME.get(name).copied() {
-        Some(spec) => spec,
-        None if is_dynamic_loader(name) => &LOADER,
-        None => return None,
-    };
+    BY_NAME.get(name).copied().or_else(|| is_dynamic_loader(name).then_some(&LOADER))
+}
+
+/// Indexes (in `words`) of the values of the wrappers' own options before `at`, the
+/// command word: `KILL` in `timeout -s KILL 60 cmd` is a signal name, not a command.
+pub(crate) fn wrapper_option_values(through: &[String], words: &[ShellWord], at: usize) -> Vec<usize> {
+    let signals = through.iter().any(|w| w == "timeout");
+    let is_signal_option = |t: &str| signals && matches!(t, "-s" | "--signal");
+    (1..at).filter(|i| words.get(i - 1).and_then(ShellWord::text).is_some_and(is_signal_option)).collect()
+}
+
+fn unwrap(name: &str, rest: &[ShellWord]) -> Option<usize> {
+    let spec = wrapper_spec(name)?;
     let mut at = 0;
     if !spec.subcommands.is_empty() {
         let first = rest.first()?.text()?.to_ascii_lowercase();
@@ -377,9 +385,6 @@ const INPUT_RUNNERS: &[(&str, &[&str])] = &[
     ("batch", &["-f"]),
     ("crontab", &[]),
     ("m4", &[]),
-    ("sqlite3", &[]),
-    ("mysql", &["-e", "--execute"]),
-    ("psql", &["-c", "-f", "--command", "--file"]),
     ("ed", &[]),
     ("red", &[]),
     ("ex", &["-c", "-s"]),
@@ -468,6 +473,8 @@ fn special(name: String, at: usize, through: Vec<String>, rest: &[ShellWord], ar
         interpreter_program(&name, code_options, rest, around.stdin).map(|_| Vec::new())
     } else if name == "sed" {
         sed_scripts(rest)
+    } else if SQL_CLIENTS.contains(&name.as_str()) {
+        sql_scripts(&name, rest, around.stdin)
     } else if let Some(reader) =
         runs_its_input(&name, rest).filter(|_| matches!(around.stdin, Stdin::Pipe | Stdin::Unseen))
     {
@@ -489,6 +496,48 @@ fn special(name: String, at: usize, through: Vec<String>, rest: &[ShellWord], ar
         Ok(scripts) => Invocation::Command(Resolved { name, at, through, scripts, script_files }),
         Err(Refusal { word, why, reads_input }) => Invocation::Unresolved { word, why, reads_input },
     }
+}
+
+/// Database clients: they run SQL, and only their shell escapes run commands.
+const SQL_CLIENTS: &[&str] = &["psql", "mysql", "mariadb", "sqlite3", "duckdb"];
+
+/// The commands a database client's shell escapes run (`\! cmd` in psql and mysql,
+/// `.shell cmd` and `.system cmd` in sqlite3, mysql's `system cmd`), from SQL given in
+/// options, operands or a here-string; SQL from a pipe nobody can see is unresolved.
+fn sql_scripts(name: &str, rest: &[ShellWord], stdin: &Stdin) -> Result<Vec<String>, Refusal> {
+    let from_file =
+        rest.iter().filter_map(ShellWord::text).any(|t| matches!(t, "-f" | "--file") || t.starts_with("--file="));
+    let given =
+        rest.iter().filter_map(ShellWord::text).any(|t| matches!(t, "-c" | "-e" | "--command" | "--execute" | "-cmd"));
+    let mut texts: Vec<String> =
+        rest.iter().filter_map(ShellWord::text).filter(|t| !t.starts_with('-')).map(str::to_owned).collect();
+    match stdin {
+        Stdin::Text(text) => texts.extend(text.text().map(str::to_owned)),
+        // sqlite3 with SQL as an operand, or psql/mysql with -c/-e/-f, does not read input.
+        Stdin::Pipe | Stdin::Unseen if !(from_file || given || (name == "sqlite3" && texts.len() > 1)) => {
+            return Err(Refusal {
+                word: "|".to_owned(),
+                why: format!("`{name}` runs SQL from input nobody can see, and SQL can run shell commands"),
+                reads_input: true,
+            });
+        }
+        _ => {}
+    }
+    let escapes = texts
+        .iter()
+        .flat_map(|text| text.split(['\n', ';']))
+        .filter_map(|statement| {
+            let statement = statement.trim_start();
+            let lower = statement.to_ascii_lowercase();
+            ["\\!", ".shell", ".system", "system ", "\\system"]
+                .iter()
+                .find(|prefix| lower.starts_with(*prefix))
+                .and_then(|prefix| statement.get(prefix.len()..))
+                .map(|command| command.trim().to_owned())
+        })
+        .filter(|command| !command.is_empty())
+        .collect();
+    Ok(escapes)
 }
 
 /// Programs that take their input as commands in some modes: vim's ex mode
@@ -934,8 +983,14 @@ fn exec_scripts(rest: &[ShellWord]) -> Vec<String> {
         .filter(|(w, _)| matches!(w.first(), Some(Some("-name" | "-iname"))))
         .map(|(_, pattern)| pattern)
         .collect();
+    // `-maxdepth 1` finds only what is right inside the start path.
+    let shallow = texts.windows(2).any(|w| matches!(w, [Some("-maxdepth"), Some("0" | "1")]));
+    let depth = if shallow { "" } else { "**/" };
     let matched = match names.as_slice() {
-        [one] if !alternatives && !one.open => format!("{}/**/{}", start.trim_end_matches('/'), one.raw),
+        // find matches `-name` as a glob, however it is quoted.
+        [one] if !alternatives && !one.open => {
+            format!("{}/{depth}{}", start.trim_end_matches('/'), one.text().unwrap_or(&one.raw))
+        }
         _ => format!("{}/**", start.trim_end_matches('/')),
     };
     let mut scripts = Vec::new();

@@ -13,6 +13,7 @@ mod vars;
 mod word;
 
 pub use cwd::Cwd;
+pub(crate) use invocation::wrapper_option_values;
 pub use invocation::{Invocation, Resolved, Stdin, command_name};
 pub(crate) use programs::{is_shell, unversioned};
 pub use segments::{Limits, ParsedCommand, Redirect, Refusal, Segment, Start, Stdout, parse};

@@ -324,6 +324,11 @@ const NAMES_ONLY: &[NamesOnly] = &[
     NamesOnly { subcommands: CONTAINERS, valued: CONTAINER_VALUED, ..names("podman", "names containers and images") },
     NamesOnly { subcommands: KUBECTL, valued: KUBECTL_VALUED, ..names("kubectl", "names resources") },
     NamesOnly { subcommands: KUBECTL, valued: KUBECTL_VALUED, ..names("oc", "names resources") },
+    names("psql", "runs SQL; only its `\\!` escapes run commands, and those are analysed"),
+    names("mysql", "runs SQL; only its `\\!` and `system` escapes run commands, and those are analysed"),
+    names("mariadb", "runs SQL; only its `\\!` and `system` escapes run commands, and those are analysed"),
+    names("sqlite3", "runs SQL; only its `.shell` and `.system` commands run commands, and those are analysed"),
+    names("duckdb", "runs SQL; only its `.shell` and `.system` commands run commands, and those are analysed"),
     names("vagrant", "manages virtual machines by name; their commands run inside them"),
     names("virsh", "manages virtual machines by name"),
     names("vboxmanage", "manages virtual machines by name"),
@@ -426,7 +431,25 @@ pub(crate) fn names_only(name: &str, args: &[Option<&str>]) -> Option<&'static N
 /// Options whose value is prose a program never runs (`git commit -m "kill the bug"`),
 /// per program; `*` applies to every program.
 const PROSE: &[(&str, &[&str])] = &[
-    ("*", &["--message", "--title", "--body", "--description", "--comment", "--subject", "--summary", "--notes"]),
+    (
+        "*",
+        &[
+            "--message",
+            "--title",
+            "--body",
+            "--description",
+            "--comment",
+            "--subject",
+            "--summary",
+            "--notes",
+            "--note",
+            "--reason",
+            "--header",
+        ],
+    ),
+    ("curl", &["-H"]),
+    ("ab", &["-H"]),
+    ("wget", &["--header"]),
     ("git", &["-m", "--grep", "--author", "--committer", "-S", "-G", "--format", "--pretty"]),
     ("hg", &["-m"]),
     ("svn", &["-m"]),
@@ -710,7 +733,7 @@ const SETUP_PRINTERS: &[(&str, &[&str])] = &[
     ("kind", &["completion"]),
     ("k3d", &["completion"]),
     ("kustomize", &["completion"]),
-    ("aws", &["completion"]),
+    ("aws", &["completion", "configure"]),
     ("gcloud", &["completion"]),
     ("uv", &["generate-shell-completion"]),
 ];
@@ -729,7 +752,8 @@ pub(crate) fn prints_setup(script: &str) -> bool {
     match rest.next() {
         None => subcommands.is_empty(),
         Some(first) => {
-            subcommands.contains(&first) && rest.all(|w| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '.'))
+            subcommands.contains(&first)
+                && rest.all(|w| w.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-')))
         }
     }
 }

@@ -28,7 +28,7 @@ use brush_parser::{Parser, ParserOptions};
 
 use super::cwd::Cwd;
 use super::embedded::{self, Exemption, Mode};
-use super::invocation::{Invocation, Stdin, Surroundings, feed_xargs, resolve};
+use super::invocation::{Invocation, Stdin, Surroundings, descriptor_path, feed_xargs, resolve};
 use super::programs;
 use super::programs::command_key;
 use super::vars::Variables;
@@ -329,16 +329,63 @@ impl Walker<'_> {
                 context.stdout.clone()
             };
             // What `echo`/`printf` of static text print is known (`echo 'ls -la' | bash`).
-            let printed = position.checked_sub(1).and_then(|p| pipeline.seq.get(p)).and_then(|c| self.printed_text(c));
-            let stdin = match (position, printed) {
-                (0, _) => context.stdin.clone(),
-                (_, Some(text)) => Some(Stdin::Text(ShellWord::literal(&text))),
-                (_, None) => Some(Stdin::Pipe),
+            let previous = position.checked_sub(1).and_then(|p| pipeline.seq.get(p));
+            let printed = previous.and_then(|c| self.printed_text(c));
+            // A shell or interpreter fed a file's copy still runs what it reads.
+            let runs_input = self.command_name(command).is_some_and(|n| {
+                let n = n.rsplit('/').next().unwrap_or(&n).to_lowercase();
+                programs::is_shell(&n) || programs::interpreter(&n).is_some() || n == "source" || n == "."
+            });
+            let previous = previous.filter(|_| !runs_input);
+            let stdin = match (position, printed, previous.and_then(|c| self.catted_file(c))) {
+                (0, _, _) => context.stdin.clone(),
+                (_, Some(text), _) => Some(Stdin::Text(ShellWord::literal(&text))),
+                // `cat dump.sql | psql` reads the file as `psql < dump.sql` does.
+                (_, None, Some(file)) => Some(Stdin::File(file)),
+                (_, None, None) => Some(Stdin::Pipe),
             };
             let stage = Context { piped: true, conditional: true, stdin, stdout, ..context.clone() };
             self.command(command, &stage);
             self.cwd = saved_cwd.clone();
         }
+    }
+
+    /// The file a simple `cat FILE…` (or `zcat`, `gunzip -c`…) copies out, when that is
+    /// all it does: a stage fed by it reads a file, not a stream of unknown origin.
+    fn catted_file(&self, command: &Command) -> Option<ShellWord> {
+        let Command::Simple(simple) = command else { return None };
+        if simple.prefix.is_some() {
+            return None;
+        }
+        let name = super::invocation::command_name(&self.word(&simple.word_or_name.as_ref()?.value)).ok()?;
+        let mut files = Vec::new();
+        for item in simple.suffix.iter().flat_map(|s| s.0.iter()) {
+            let CommandPrefixOrSuffixItem::Word(word) = item else { return None };
+            let word = self.word(&word.value);
+            match word.text() {
+                Some("-c" | "-d" | "-dc" | "-cd" | "-k") => {}
+                Some(text) if !text.starts_with('-') && descriptor_path(text).is_none() && !word.open => {
+                    files.push(word)
+                }
+                _ => return None,
+            }
+        }
+        let copies = matches!(
+            name.as_str(),
+            "cat"
+                | "zcat"
+                | "gzcat"
+                | "bzcat"
+                | "xzcat"
+                | "zstdcat"
+                | "lz4cat"
+                | "gunzip"
+                | "gzip"
+                | "bunzip2"
+                | "xz"
+                | "zstd"
+        );
+        (copies && !files.is_empty()).then(|| files.swap_remove(0))
     }
 
     /// What a simple `echo` or `printf` of static words prints, when that is all it does.
@@ -625,7 +672,12 @@ impl Walker<'_> {
             );
             found.clear();
         }
-        nested.extend(words.iter().flat_map(|w| w.substitutions.iter().cloned()));
+        // `gh pr create --body "$(cat <<EOF … EOF)"`: what fills a prose option is prose.
+        let mut prose_text = Vec::new();
+        for (i, word) in words.iter().enumerate() {
+            let into = if prose.contains(&i) { &mut prose_text } else { &mut nested };
+            into.extend(word.substitutions.iter().cloned());
+        }
         nested.extend(assignments.iter().flat_map(|w| w.substitutions.iter().cloned()));
         nested.append(&mut io.scripts);
         // `export x=$(cmd)` is both a word and an assignment: run `cmd` once.
@@ -658,6 +710,19 @@ impl Walker<'_> {
             option_dirs,
         };
         let Some(index) = self.push_segment(segment, nested, scripts, context) else { return };
+        let prose_context = Context {
+            parent: Some(index),
+            depth: context.depth + 1,
+            stdin: None,
+            stdout: Some(Stdout::Inherited),
+            piped: false,
+            background: false,
+            same_shell: false,
+            ..context.conditional()
+        };
+        for script in prose_text {
+            self.script(&script, &prose_context);
+        }
         // `BASH_ENV=FILE bash -c …`: a start-up file this command wrote.
         let start_up = command_assignments.iter().find(|(name, word)| {
             matches!(name.as_str(), "BASH_ENV" | "ENV" | "PYTHONSTARTUP")
@@ -714,6 +779,14 @@ impl Walker<'_> {
             && let Some((word, why)) = self.runs_written_file(words, resolved)
         {
             invocation = Invocation::Unresolved { word, why, reads_input: false };
+        }
+        // `bash < FILE` (or `cat FILE | bash`) of a file this command writes.
+        if let (Invocation::Command(resolved), Stdin::File(file)) = (&invocation, stdin)
+            && (programs::is_shell(&resolved.name) || programs::interpreter(&resolved.name).is_some())
+            && file.values.iter().any(|v| self.paths_of(v).iter().any(|p| self.written.contains(p)))
+        {
+            let why = "it reads a script from a file this command writes, whose content is not analysed".to_owned();
+            invocation = Invocation::Unresolved { word: file.raw.clone(), why, reads_input: false };
         }
         // `run() { "$@"; }`: the function runs its arguments; each call is checked instead.
         if let (Invocation::Unresolved { word, .. }, Some(function)) = (&invocation, &context.function)

@@ -327,7 +327,8 @@ impl<'s> Builder<'s> {
             return self.lose();
         }
         self.push_choice(&values, quoted);
-        self.open = true;
+        // Where the command may be is known, unless a `cd` went somewhere unknown.
+        self.open |= cwd.unknown;
     }
 
     /// `$(( … ))`: a substitution inside it runs; an expression that is not
@@ -684,8 +685,9 @@ mod tests {
     #[test]
     fn the_working_directory_is_known() {
         let pwd = word("$PWD/x");
-        assert_eq!((pwd.values.first().map(|v| v.text.as_str()), pwd.open), (Some("/work/x"), true));
+        assert_eq!((pwd.values.first().map(|v| v.text.as_str()), pwd.open), (Some("/work/x"), false));
         assert_eq!(word("~+").values.first().map(|v| v.text.as_str()), Some("/work"));
+        assert_eq!(word("$(pwd)").values.first().map(|v| v.text.as_str()), Some("/work"));
     }
 
     #[test]
