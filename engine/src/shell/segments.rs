@@ -332,12 +332,14 @@ impl Walker<'_> {
             let previous = position.checked_sub(1).and_then(|p| pipeline.seq.get(p));
             let printed = previous.and_then(|c| self.printed_text(c));
             // A shell or interpreter fed a file's copy still runs what it reads.
-            let runs_input = self.command_name(command).is_some_and(|n| {
-                let n = n.rsplit('/').next().unwrap_or(&n).to_lowercase();
-                programs::is_shell(&n) || programs::interpreter(&n).is_some() || n == "source" || n == "."
-            });
-            let previous = previous.filter(|_| !runs_input);
-            let stdin = match (position, printed, previous.and_then(|c| self.catted_file(c))) {
+            let runs_input = || {
+                self.command_name(command).is_some_and(|n| {
+                    let n = n.rsplit('/').next().unwrap_or(&n).to_lowercase();
+                    programs::is_shell(&n) || programs::interpreter(&n).is_some() || n == "source" || n == "."
+                })
+            };
+            let catted = previous.and_then(|c| self.catted_file(c)).filter(|_| !runs_input());
+            let stdin = match (position, printed, catted) {
                 (0, _, _) => context.stdin.clone(),
                 (_, Some(text), _) => Some(Stdin::Text(ShellWord::literal(&text))),
                 // `cat dump.sql | psql` reads the file as `psql < dump.sql` does.
@@ -353,11 +355,16 @@ impl Walker<'_> {
     /// The file a simple `cat FILE…` (or `zcat`, `gunzip -c`…) copies out, when that is
     /// all it does: a stage fed by it reads a file, not a stream of unknown origin.
     fn catted_file(&self, command: &Command) -> Option<ShellWord> {
+        const COPIERS: &[&str] =
+            &["cat", "zcat", "gzcat", "bzcat", "xzcat", "zstdcat", "lz4cat", "gunzip", "gzip", "bunzip2", "xz", "zstd"];
         let Command::Simple(simple) = command else { return None };
         if simple.prefix.is_some() {
             return None;
         }
         let name = super::invocation::command_name(&self.word(&simple.word_or_name.as_ref()?.value)).ok()?;
+        if !COPIERS.contains(&name.as_str()) {
+            return None;
+        }
         let mut files = Vec::new();
         for item in simple.suffix.iter().flat_map(|s| s.0.iter()) {
             let CommandPrefixOrSuffixItem::Word(word) = item else { return None };
@@ -370,22 +377,7 @@ impl Walker<'_> {
                 _ => return None,
             }
         }
-        let copies = matches!(
-            name.as_str(),
-            "cat"
-                | "zcat"
-                | "gzcat"
-                | "bzcat"
-                | "xzcat"
-                | "zstdcat"
-                | "lz4cat"
-                | "gunzip"
-                | "gzip"
-                | "bunzip2"
-                | "xz"
-                | "zstd"
-        );
-        (copies && !files.is_empty()).then(|| files.swap_remove(0))
+        (!files.is_empty()).then(|| files.swap_remove(0))
     }
 
     /// What a simple `echo` or `printf` of static words prints, when that is all it does.
@@ -1138,11 +1130,13 @@ impl Walker<'_> {
         }
         // A file another program runs on its own (`Makefile` for make, a git hook), written
         // with content nobody can see here, runs that content.
-        let seen = programs::names_only(name, &[]).is_some_and(|entry| entry.prints)
-            && args.iter().all(|w| !w.open || self.environment_only(w))
-            && matches!(segment.stdin, Stdin::Inherited | Stdin::Text(_));
+        let seen = || {
+            programs::names_only(name, &[]).is_some_and(|entry| entry.prints)
+                && args.iter().all(|w| !w.open || self.environment_only(w))
+                && matches!(segment.stdin, Stdin::Inherited | Stdin::Text(_))
+        };
         let implicit = written.iter().find(|w| w.values.iter().any(|v| runs_implicitly(&v.text)));
-        if let (Some(file), false) = (implicit, seen) {
+        if let Some(file) = implicit.filter(|_| !seen()) {
             let message = format!(
                 "`{}` is a file other programs run on their own, written here with content nobody can see",
                 file.raw
