@@ -87,11 +87,7 @@ pub enum McpCommand {
 }
 
 fn parse_audience(text: &str) -> Result<netclaw_engine::config::Audience, String> {
-    use netclaw_engine::config::Audience;
-    Audience::ALL
-        .into_iter()
-        .find(|a| a.as_str().eq_ignore_ascii_case(text))
-        .ok_or_else(|| "expected Public, Team or Personal".to_owned())
+    text.parse().map_err(|_| "expected Public, Team or Personal".to_owned())
 }
 
 #[derive(Debug, Subcommand)]

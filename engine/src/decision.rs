@@ -52,8 +52,22 @@ pub struct SlackContext {
     pub mentioned: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Effect {
     Allow,
     ApprovalRequired,
@@ -79,14 +93,45 @@ impl From<Effect> for Outcome {
 }
 
 /// The layers, in evaluation order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Layer {
     ChannelAcl,
     OperationHardDeny,
     ResourceHardDeny,
     ToolAccessGrant,
     ApprovalGate,
+}
+
+impl Layer {
+    /// The layer as decisions and `@layer` annotations name it (`approval_gate`).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl Effect {
+    /// The effect as decisions name it (`approval_required`).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

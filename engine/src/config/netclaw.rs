@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::audience::Audience;
 use super::secret::Secret;
-use super::tools::ToolsConfig;
+use super::tools::{ShellExecutionMode, ToolsConfig};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
@@ -25,33 +26,6 @@ pub struct NetclawConfig {
     pub daemon: DaemonConfig,
     pub webhooks: WebhooksConfig,
     pub notifications: NotificationsConfig,
-}
-
-/// An audience, narrowest first: the order is the privilege order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
-pub enum Audience {
-    Public,
-    Team,
-    Personal,
-}
-
-impl Audience {
-    pub const ALL: [Audience; 3] = [Audience::Public, Audience::Team, Audience::Personal];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Audience::Public => "Public",
-            Audience::Team => "Team",
-            Audience::Personal => "Personal",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum ShellExecutionMode {
-    Off,
-    SandboxOnly,
-    HostAllowed,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::netclaw::Audience;
+use super::audience::Audience;
 
 /// The only format version this build reads; anything else is refused, not guessed at.
 pub const APPROVALS_FORMAT_VERSION: u32 = 3;

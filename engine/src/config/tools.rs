@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::netclaw::{Audience, ShellExecutionMode};
+use super::audience::Audience;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
@@ -47,6 +47,13 @@ impl AudienceProfiles {
             Audience::Public => &self.public,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ShellExecutionMode {
+    Off,
+    SandboxOnly,
+    HostAllowed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -102,11 +109,33 @@ impl FileAccess {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::EnumProperty,
+)]
 pub enum ApprovalMode {
+    #[strum(props(key = "auto"))]
     Auto,
+    #[strum(props(key = "approval"))]
     Approval,
+    #[strum(props(key = "deny"))]
     Deny,
+}
+
+impl ApprovalMode {
+    /// As policy ids write it (`team.tool.web_fetch.approval`).
+    pub fn key(self) -> &'static str {
+        strum::EnumProperty::get_str(&self, "key").unwrap_or_default()
+    }
 }
 
 /// Its defaults differ per audience, so the shared schema definition publishes none;

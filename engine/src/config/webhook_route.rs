@@ -8,7 +8,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::netclaw::Audience;
+use super::audience::Audience;
 use super::secret::Secret;
 
 /// What a route file's stem must look like (`config/webhooks/<route>.json`).

@@ -51,9 +51,9 @@ impl Uids {
         let audience = name("Netclaw::Audience")?;
         let action = name("Netclaw::Action")?;
         Ok(Self {
-            public: uid(&audience, "Public"),
-            team: uid(&audience, "Team"),
-            personal: uid(&audience, "Personal"),
+            public: uid(&audience, Audience::Public.as_str()),
+            team: uid(&audience, Audience::Team.as_str()),
+            personal: uid(&audience, Audience::Personal.as_str()),
             invalid: uid(&audience, "invalid"),
             invoke: uid(&action, Action::Invoke.id()),
             auto_run: uid(&action, Action::AutoRun.id()),
@@ -322,8 +322,7 @@ impl CompiledPolicy {
                 sources.push(format!("Slack.ChannelAudiences.{key}"));
             }
         }
-        let explicit =
-            request.audience.as_deref().map(|a| Audience::ALL.into_iter().find(|x| x.as_str().eq_ignore_ascii_case(a)));
+        let explicit = request.audience.as_deref().map(|a| a.parse::<Audience>().ok());
         match explicit {
             None => (Ok(Some(audience)), sources),
             Some(Some(narrower)) => {

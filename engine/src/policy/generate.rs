@@ -95,14 +95,6 @@ pub struct Generated {
     pub entities: Vec<EntityDecl>,
 }
 
-pub fn audience_prefix(audience: Audience) -> &'static str {
-    match audience {
-        Audience::Public => "public",
-        Audience::Team => "team",
-        Audience::Personal => "personal",
-    }
-}
-
 /// A Cedar string literal.
 pub fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
@@ -136,20 +128,12 @@ fn tool_uid(tool: &ToolName) -> String {
     format!("Netclaw::{}::{}", tool.entity_type(), quote(&tool.id()))
 }
 
-fn mode_word(mode: ApprovalMode) -> &'static str {
-    match mode {
-        ApprovalMode::Auto => "auto",
-        ApprovalMode::Approval => "approval",
-        ApprovalMode::Deny => "deny",
-    }
-}
-
 impl GeneratedPolicy {
     /// The policy as Cedar text, with its provenance comment.
     pub fn text(&self) -> String {
         let mut out = format!("// {} — from {}\n", self.source, self.origin);
         let _ = writeln!(out, "@id({})", quote(&self.id));
-        let _ = writeln!(out, "@layer({})", quote(layer_name(self.layer)));
+        let _ = writeln!(out, "@layer({})", quote(self.layer.as_str()));
         if let Some(reason) = self.reason {
             let _ = writeln!(out, "@reason({})", quote(reason.as_str()));
         }
@@ -163,16 +147,6 @@ impl GeneratedPolicy {
         }
         out.push_str(";\n");
         out
-    }
-}
-
-pub fn layer_name(layer: Layer) -> &'static str {
-    match layer {
-        Layer::ChannelAcl => "channel_acl",
-        Layer::OperationHardDeny => "operation_hard_deny",
-        Layer::ResourceHardDeny => "resource_hard_deny",
-        Layer::ToolAccessGrant => "tool_access_grant",
-        Layer::ApprovalGate => "approval_gate",
     }
 }
 
@@ -440,7 +414,7 @@ impl Generator<'_> {
     }
 
     fn tool_access(&mut self, audience: Audience, profile: &AudienceProfile) {
-        let a = audience_prefix(audience);
+        let a = audience.key();
         let grant = Layer::ToolAccessGrant;
         let tools_group = format!("{a}.tools");
         self.groups.insert(tools_group.clone());
@@ -497,7 +471,7 @@ impl Generator<'_> {
     }
 
     fn mcp_access(&mut self, audience: Audience, profile: &AudienceProfile) {
-        let a = audience_prefix(audience);
+        let a = audience.key();
         let (servers, open, restricted, tools) = (
             format!("{a}.mcp.servers"),
             format!("{a}.mcp.open_servers"),
@@ -604,7 +578,7 @@ impl Generator<'_> {
     }
 
     fn approval(&mut self, audience: Audience, profile: &AudienceProfile) {
-        let a = audience_prefix(audience);
+        let a = audience.key();
         let policy = &profile.approval_policy;
         let (overridden, server_defaults) =
             (format!("{a}.approval.overridden"), format!("{a}.approval.server_defaults"));
@@ -615,8 +589,8 @@ impl Generator<'_> {
         for (tool, (mode, key)) in &overrides {
             self.member(tool.entity_type(), &tool.id(), &overridden);
             let id = match tool {
-                ToolName::FirstParty(name) => format!("{a}.tool.{name}.{}", mode_word(*mode)),
-                ToolName::Mcp { server, tool } => format!("{a}.mcp.{server}.{tool}.{}", mode_word(*mode)),
+                ToolName::FirstParty(name) => format!("{a}.tool.{name}.{}", mode.key()),
+                ToolName::Mcp { server, tool } => format!("{a}.mcp.{server}.{tool}.{}", mode.key()),
             };
             let pointer = json_pointer::join(&format!("{base}/ToolOverrides"), key);
             let resource = format!("resource == {}", tool_uid(tool));
@@ -630,7 +604,7 @@ impl Generator<'_> {
             let pointer = json_pointer::join(&format!("{base}/McpServerDefaults"), server);
             let on_server = condition("when", &[format!("context.server == Netclaw::McpServer::{}", quote(server))]);
             let p = self.mode_policy(
-                format!("{a}.mcp.{server}.default.{}", mode_word(*mode)),
+                format!("{a}.mcp.{server}.default.{}", mode.key()),
                 *mode,
                 audience,
                 &pointer,
@@ -661,7 +635,7 @@ impl Generator<'_> {
         }
         let elsewhere = vec![Some(excluded), Some(format!("context.server in {}", group(&server_defaults)))];
         let p = self.mode_policy(
-            format!("{a}.approval.default.{}", mode_word(policy.default_mode)),
+            format!("{a}.approval.default.{}", policy.default_mode.key()),
             policy.default_mode,
             audience,
             &format!("{base}/DefaultMode"),

@@ -217,7 +217,7 @@ impl CompiledPolicy {
 fn index_approvals(approvals: &ToolApprovals) -> HashMap<(Audience, String), Vec<(String, ApprovalEntry)>> {
     let mut index: HashMap<(Audience, String), Vec<(String, ApprovalEntry)>> = HashMap::new();
     for audience in Audience::ALL {
-        let base = json_pointer::join("/audiences", generate::audience_prefix(audience));
+        let base = json_pointer::join("/audiences", audience.key());
         for (key, entries) in approvals.audiences.get(audience) {
             // `notion/x` and `notion__x` are one tool: their entries pool, each citing its own pointer.
             let slot = index.entry((audience, ToolName::parse(key).id())).or_default();
@@ -262,7 +262,7 @@ fn policy_info(policy: &cedar_policy::Policy) -> PolicyInfo {
     };
     PolicyInfo {
         layer,
-        reason: policy.annotation("reason").and_then(ReasonCode::from_name),
+        reason: policy.annotation("reason").and_then(|r| r.parse().ok()),
         source: policy.annotation("source").unwrap_or_default().to_owned(),
     }
 }

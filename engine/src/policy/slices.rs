@@ -97,12 +97,7 @@ fn audience_of(uid: &EntityUid) -> Option<Principal> {
     if uid.type_name().to_string() != "Netclaw::Audience" {
         return None;
     }
-    Some(match uid.id().unescaped() {
-        "Public" => Some(Audience::Public),
-        "Team" => Some(Audience::Team),
-        "Personal" => Some(Audience::Personal),
-        _ => None,
-    })
+    Some(uid.id().unescaped().parse::<Audience>().ok())
 }
 
 fn matches_principal(policy: &Policy, principal: Principal) -> bool {

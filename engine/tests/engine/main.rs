@@ -13,5 +13,6 @@ mod common;
 mod authorize_scenarios;
 mod cedar_cli;
 mod policy_properties;
+mod readme;
 mod shell_corpus;
 mod shell_robustness;
