@@ -77,7 +77,11 @@ pub enum Problem {
     #[error("{message}")]
     HardDenyRuleShape { message: String },
     #[error("`{name}` is not a valid route name")]
-    InvalidRouteName { name: String },
+    InvalidRouteName {
+        name: String,
+        /// What a route name must match.
+        pattern: &'static str,
+    },
     #[error("`{name}` is not a route file and is ignored")]
     IgnoredFile { name: String },
     #[error("environment variable `{var}` does not name a config key")]
@@ -127,10 +131,9 @@ impl Problem {
             Problem::UnknownKey { .. } => Some(
                 "remove it: an unknown key is ignored by netclaw, which hides typos in security settings".to_owned(),
             ),
-            Problem::InvalidRouteName { .. } => Some(format!(
-                "rename the file so its name matches `{}` (lowercase words joined by `-`)",
-                crate::config::ROUTE_NAME_PATTERN
-            )),
+            Problem::InvalidRouteName { pattern, .. } => {
+                Some(format!("rename the file so its name matches `{pattern}` (lowercase words joined by `-`)"))
+            }
             Problem::IgnoredFile { .. } => Some("keep only `<route>.json` files in config/webhooks/".to_owned()),
             Problem::SchemaDrift { .. } => Some("this is a netclaw bug: please report it with the file".to_owned()),
             _ => None,
@@ -205,7 +208,7 @@ mod tests {
             Problem::InvalidEnumValue { value: None, allowed: Vec::new(), suggestion: None },
             Problem::SchemaViolation { keyword: text(), message: text() },
             Problem::HardDenyRuleShape { message: text() },
-            Problem::InvalidRouteName { name: text() },
+            Problem::InvalidRouteName { name: text(), pattern: "^x$" },
             Problem::IgnoredFile { name: text() },
             Problem::UnknownEnvVar { var: text(), suggestion: None },
             Problem::InvalidEnvValue { var: text(), expected: text() },

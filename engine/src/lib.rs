@@ -10,11 +10,14 @@ mod decision;
 mod diagnostic;
 pub mod doctor;
 mod document;
+mod glob;
 pub mod hard_deny;
 pub mod home;
 mod json_pointer;
 pub mod paths;
 pub mod policy;
+#[cfg(test)]
+mod publish;
 mod reason;
 mod schema;
 pub mod shell;

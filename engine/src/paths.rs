@@ -16,7 +16,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::hard_deny::glob;
+use crate::glob;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

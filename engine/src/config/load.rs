@@ -15,7 +15,7 @@ use super::hard_deny_overrides::{HardDenyOverrides, HardDenyRule, RuleShapeProbl
 use super::netclaw::NetclawConfig;
 use super::provenance::{Layered, Provenance, Source, nest};
 use super::tool_approvals::ToolApprovals;
-use super::webhook_route::{WebhookRoute, is_valid_route_name};
+use super::webhook_route::{ROUTE_NAME_PATTERN, WebhookRoute, is_valid_route_name};
 use crate::diagnostic::{Diagnostic, Location, Problem};
 use crate::document::JsonDocument;
 use crate::home::{
@@ -260,8 +260,10 @@ fn load_routes(dir: &WebhookDir) -> WebhookRoutes {
             continue;
         };
         if !is_valid_route_name(stem) {
-            out.diagnostics
-                .push(Diagnostic::error(Location::file(&file), Problem::InvalidRouteName { name: stem.to_owned() }));
+            out.diagnostics.push(Diagnostic::error(
+                Location::file(&file),
+                Problem::InvalidRouteName { name: stem.to_owned(), pattern: ROUTE_NAME_PATTERN },
+            ));
         }
         match load_optional::<WebhookRoute>(&entry.read, &file, SchemaId::WebhookRoute) {
             Ok(Some(route)) if is_valid_route_name(stem) => out.routes.push((stem.to_owned(), route)),

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use super::ShellEnv;
-use super::glob::matches as glob_matches;
 use super::touch::{Touch, touches};
+use crate::glob::matches as glob_matches;
 use crate::paths::{normalize, without_proc_root};
 use crate::reason::ReasonCode;
 use crate::shell::{Cwd, Literal, Redirect, ShellWord};

@@ -8,7 +8,6 @@
 
 mod builtin;
 mod custom;
-pub(crate) mod glob;
 mod operation;
 mod resource;
 mod touch;

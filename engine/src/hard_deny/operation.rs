@@ -14,9 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::builtin::{BuiltinRule, Command, Verdict, rules_for};
 use super::custom::{Matched, override_matches};
-use super::glob;
 use super::{BUILTIN_SOURCE, HardDenyMatch, HardDenyRules, OVERRIDES_SOURCE, PATTERNS_SOURCE, SegmentRef, ShellEnv};
 use crate::decision::Layer;
+use crate::glob;
 use crate::reason::ReasonCode;
 use crate::shell::{Invocation, ParsedCommand, Segment, ShellWord, Stdin, Stdout, is_shell, wrapper_option_values};
 

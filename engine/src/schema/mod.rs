@@ -1,26 +1,22 @@
 //! The JSON Schemas (draft 2020-12) of every file netclaw reads and every document it
-//! prints, and validation against them.
+//! prints, as published, and validation against them.
 //!
-//! The Rust types are the source of truth: [`SchemaId::generate`] derives each schema
-//! with `schemars`, the committed `schemas/*.schema.json` are those outputs verbatim (a
-//! test fails on drift), and validation uses the committed text, so what users and
-//! editors see is exactly what netclaw enforces.
+//! This is infrastructure below the types it validates: it knows the committed
+//! `schemas/*.schema.json` text, not the Rust types. The `publish` module derives
+//! that text from the types (a test fails on drift), and validation uses the committed text,
+//! so what users and editors see is exactly what netclaw enforces.
 
 mod shape;
 mod validate;
 
 use std::sync::LazyLock;
 
-use schemars::{JsonSchema, Schema, generate::SchemaSettings};
+use schemars::Schema;
 use serde_json::Value;
 
 pub(crate) use shape::shape;
 pub use shape::{SchemaNode, Shaped};
 pub(crate) use validate::validate;
-
-use crate::config::{HardDenyOverrides, NetclawConfig, ToolApprovals, WebhookRoute};
-use crate::decision::{AuthorizeRequest, Decision};
-use crate::doctor::DoctorReport;
 
 /// Every published schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,23 +77,6 @@ impl SchemaId {
         }
     }
 
-    /// The schema derived from the Rust types, pretty-printed with a trailing newline.
-    pub fn generate(self) -> String {
-        let schema = match self {
-            SchemaId::Netclaw => editable(root::<NetclawConfig>()),
-            SchemaId::Secrets => editable(secrets_schema()),
-            SchemaId::WebhookRoute => editable(root::<WebhookRoute>()),
-            SchemaId::ToolApprovals => editable(root::<ToolApprovals>()),
-            SchemaId::HardDenyOverrides => root::<HardDenyOverrides>(),
-            SchemaId::DoctorReport => root::<DoctorReport>(),
-            SchemaId::AuthorizeRequest => root::<AuthorizeRequest>(),
-            SchemaId::AuthorizeDecision => root::<Decision>(),
-        };
-        let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-        text.push('\n');
-        text
-    }
-
     /// The published schema, parsed and compiled once per process.
     pub(crate) fn compiled(self) -> &'static Compiled {
         static COMPILED: LazyLock<Vec<(SchemaId, Compiled)>> =
@@ -128,34 +107,6 @@ impl Compiled {
     }
 }
 
-fn root<T: JsonSchema>() -> Value {
-    let generator = SchemaSettings::draft2020_12().into_generator();
-    generator.into_root_schema_for::<T>().to_value()
-}
-
-/// A file schema that admits a root `"$schema"` key, so editors can be pointed at it;
-/// the loader drops that key before validation.
-fn editable(mut schema: Value) -> Value {
-    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
-        let reference = serde_json::json!({"type": "string", "description": "The JSON Schema this file follows; ignored by netclaw."});
-        properties.insert("$schema".to_owned(), reference);
-    }
-    schema
-}
-
-/// `secrets.json` overlays `netclaw.json`: same shape, its own title.
-fn secrets_schema() -> Value {
-    let mut schema = root::<NetclawConfig>();
-    if let Some(object) = schema.as_object_mut() {
-        object.insert("title".into(), "secrets.json".into());
-        object.insert(
-            "description".into(),
-            "Secrets overlaid on netclaw.json (same keys). Every string leaf should be encrypted (`ENC:…`).".into(),
-        );
-    }
-    schema
-}
-
 /// A `schemars` transform for types whose defaults depend on where they are used.
 pub(crate) fn without_property_defaults(schema: &mut Schema) {
     if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
@@ -170,26 +121,6 @@ pub(crate) fn without_property_defaults(schema: &mut Schema) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The committed schemas are what editors and CI validate against; they must be
-    /// exactly what the types generate. Regenerate with `NETCLAW_BLESS_SCHEMAS=1 cargo test`.
-    #[test]
-    fn committed_schemas_match_the_types() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-        let bless = std::env::var_os("NETCLAW_BLESS_SCHEMAS").is_some();
-        let mut drifted = Vec::new();
-        for id in SchemaId::ALL {
-            let generated = id.generate();
-            if bless {
-                if let Err(err) = std::fs::write(dir.join(id.file_name()), &generated) {
-                    drifted.push(format!("{}: {err}", id.file_name()));
-                }
-            } else if generated != id.published() {
-                drifted.push(id.file_name().to_owned());
-            }
-        }
-        assert!(drifted.is_empty(), "schemas out of date (rerun with NETCLAW_BLESS_SCHEMAS=1): {drifted:?}");
-    }
 
     #[test]
     fn every_published_schema_compiles() {
