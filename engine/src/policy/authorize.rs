@@ -19,7 +19,7 @@ use super::explain;
 use super::generate::Action;
 use super::slices::Principal;
 use super::tool_name::ToolName;
-use super::{CompiledPolicy, PolicyInfo};
+use super::{CompiledPolicy, PolicyKind, PolicyRecord, StaticPolicy};
 use crate::config::{ApprovalEntry, Audience, ShellMatch};
 use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, SlackContext};
 use crate::hard_deny::{HardDenyMatch, ShellEnv, ShellVerdict, check_file_path, check_shell};
@@ -157,16 +157,25 @@ impl CompiledPolicy {
     /// generation; the analysis before them (the shell, paths) runs every time, and
     /// each decision gets its own id.
     pub fn authorize(&self, request: &AuthorizeRequest) -> Decision {
-        self.authorize_with(request, true)
+        self.authorize_with(request, true, None)
     }
 
     /// Decides one call, asking Cedar every time.
     pub fn authorize_uncached(&self, request: &AuthorizeRequest) -> Decision {
-        self.authorize_with(request, false)
+        self.authorize_with(request, false, None)
     }
 
-    fn authorize_with(&self, request: &AuthorizeRequest, remember: bool) -> Decision {
-        let (audience, audience_sources) = self.resolve_audience(request);
+    /// Decides one call as this audience, whatever the channel says: for probes that
+    /// ask what an audience may do, where that audience is nobody's configuration.
+    pub(crate) fn authorize_as(&self, audience: Audience, request: &AuthorizeRequest) -> Decision {
+        self.authorize_with(request, true, Some(audience))
+    }
+
+    fn authorize_with(&self, request: &AuthorizeRequest, remember: bool, fixed: Option<Audience>) -> Decision {
+        let (audience, audience_sources) = match fixed {
+            Some(audience) => (Ok(Some(audience)), Vec::new()),
+            None => self.resolve_audience(request),
+        };
         let mut admitted_by = Vec::new();
         if request.channel.eq_ignore_ascii_case("slack") {
             match self.channel_acl(request.slack.as_ref(), audience.ok().flatten()) {
@@ -184,7 +193,7 @@ impl CompiledPolicy {
             Err(errors) => self.failure(&facts, &errors),
         };
         // The channel ACL let the call in: that layer is part of the answer too.
-        let acl_sources = admitted_by.iter().filter_map(|id| self.info(id)).map(|i| i.source.clone());
+        let acl_sources = admitted_by.iter().filter_map(|id| self.record(id)).map(|i| i.source.clone());
         decision.sources = dedup(acl_sources.chain(decision.sources).collect());
         decision.policies = admitted_by.into_iter().chain(decision.policies).collect();
         decision
@@ -308,6 +317,11 @@ impl CompiledPolicy {
         .map_err(|e| e.to_string())
     }
 
+    /// The config key that maps a Slack channel (or `dm`) to an audience, if one does.
+    pub(crate) fn audience_mapping_source(&self, key: &str) -> Option<String> {
+        self.config.slack.channel_audiences.contains_key(key).then(|| format!("Slack.ChannelAudiences.{key}"))
+    }
+
     /// The channel's audience (a Slack mapping may set it), narrowed by the request's.
     /// `Ok(None)`: an audience value netclaw does not know.
     fn resolve_audience(&self, request: &AuthorizeRequest) -> (Result<Option<Audience>, ()>, Vec<String>) {
@@ -319,7 +333,7 @@ impl CompiledPolicy {
             let key = if slack.is_dm { "dm" } else { slack.channel_id.as_str() };
             if let Some(mapped) = self.config.slack.channel_audiences.get(key) {
                 audience = *mapped;
-                sources.push(format!("Slack.ChannelAudiences.{key}"));
+                sources.extend(self.audience_mapping_source(key));
             }
         }
         let explicit = request.audience.as_deref().map(|a| a.parse::<Audience>().ok());
@@ -460,9 +474,9 @@ impl CompiledPolicy {
         &'a self,
         policies: &[String],
         evidence: Option<&HardDenyMatch>,
-    ) -> (Vec<(String, &'a PolicyInfo)>, Option<ReasonCode>) {
-        let mut infos: Vec<(String, &PolicyInfo)> =
-            policies.iter().filter_map(|id| self.info(id).map(|info| (id.clone(), info))).collect();
+    ) -> (Vec<(String, &'a PolicyRecord)>, Option<ReasonCode>) {
+        let mut infos: Vec<(String, &PolicyRecord)> =
+            policies.iter().filter_map(|id| self.record(id).map(|info| (id.clone(), info))).collect();
         infos.sort_by_key(|(id, info)| (info.layer, explain::priority(info.reason), id.clone()));
         let first = infos.first().map(|(_, info)| info);
         let reason = match first.map(|info| info.layer) {
@@ -504,7 +518,7 @@ impl CompiledPolicy {
     fn gated(&self, facts: &Facts<'_>, policies: Vec<String>) -> Decision {
         let (infos, _) = self.deciding(&policies, None);
         // Why it is gated is the config; that someone can be asked is not news.
-        let asked = |info: &PolicyInfo| info.source == "interactive session";
+        let asked = |info: &PolicyRecord| info.kind == PolicyKind::Static(StaticPolicy::ApprovalInteractive);
         let mut sources: Vec<String> = infos.iter().filter(|(_, i)| !asked(i)).map(|(_, i)| i.source.clone()).collect();
         sources.extend(facts.audience_sources.iter().cloned());
         let subject = explain::Subject { audience: facts.principal, tool: &facts.tool, name: &facts.request.tool };

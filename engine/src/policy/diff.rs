@@ -76,13 +76,17 @@ pub fn diff(from: &CompiledPolicy, to: &CompiledPolicy) -> PolicyDiff {
             if admitted(&before) { Effect::Allow } else { Effect::Deny },
             if admitted(&after) { Effect::Allow } else { Effect::Deny },
         );
-        // A channel row is about the channel: keep its Slack keys, not the probe tool's.
-        let normalised = |d: &Decision, effect| {
-            let sources = d.sources.iter().filter(|s| s.starts_with("Slack.")).cloned().collect();
+        // A channel row is about the channel: keep what the channel ACL and the channel's
+        // audience mapping cite, not the probe tool's sources.
+        let normalised = |compiled: &CompiledPolicy, d: &Decision, effect| {
+            let acl = d.policies.iter().filter_map(|id| compiled.record(id)).filter(|r| r.layer == Layer::ChannelAcl);
+            let mut sources: Vec<String> = acl.map(|r| r.source.clone()).collect();
+            sources.extend(compiled.audience_mapping_source(&channel));
+            sources.dedup();
             Decision { decision: effect, sources, ..d.clone() }
         };
         let subject = format!("slack:{channel}");
-        changes.extend(change(None, &subject, &normalised(&before, b), &normalised(&after, a)));
+        changes.extend(change(None, &subject, &normalised(from, &before, b), &normalised(to, &after, a)));
         if let (Effect::Allow, Effect::Allow, Some(old), Some(new)) = (b, a, before.audience, after.audience)
             && old != new
         {

@@ -33,7 +33,7 @@ use crate::reason::ReasonCode;
 
 pub use authorize::Question;
 pub use diff::{Change, ChangeKind, PolicyDiff, diff};
-pub use generate::{Action, SliceKey};
+pub use generate::{Action, Rule, SliceKey};
 pub use permissions::{ANY_OTHER_TOOL, AudiencePermissions, Mode, ServerPermissions, ToolPermission};
 pub use tool_name::ToolName;
 
@@ -86,12 +86,40 @@ impl CompileError {
     }
 }
 
-/// What a policy says about itself, from its annotations.
+/// What a policy is, kept beside the set: its layer, the reason a denial by it gives,
+/// what it cites, and which policy it is. Never read back from the Cedar text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyInfo {
+pub struct PolicyRecord {
     pub layer: Layer,
     pub reason: Option<ReasonCode>,
+    /// The config key (dotted) or file a decision by it cites.
     pub source: String,
+    pub kind: PolicyKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// One of netclaw's own, in `policies/netclaw.cedar`.
+    Static(StaticPolicy),
+    /// Compiled from the config.
+    Generated(Rule),
+}
+
+/// The policies of `policies/netclaw.cedar`, by `@id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+pub enum StaticPolicy {
+    #[strum(serialize = "netclaw.hard_deny.operation")]
+    HardDenyOperation,
+    #[strum(serialize = "netclaw.hard_deny.resource")]
+    HardDenyResource,
+    #[strum(serialize = "netclaw.audience.invalid")]
+    AudienceInvalid,
+    #[strum(serialize = "netclaw.approval.persisted")]
+    ApprovalPersisted,
+    #[strum(serialize = "netclaw.approval.interactive")]
+    ApprovalInteractive,
+    #[strum(serialize = "netclaw.approval.unattended")]
+    ApprovalUnattended,
 }
 
 /// A config generation, compiled: everything a decision needs, prepared once.
@@ -102,7 +130,7 @@ pub struct CompiledPolicy {
     entity_decls: Vec<generate::EntityDecl>,
     policies: PolicySet,
     entities: Entities,
-    info: HashMap<String, PolicyInfo>,
+    records: HashMap<String, PolicyRecord>,
     slices: slices::Slices,
     authorizer: Authorizer,
     uids: authorize::Uids,
@@ -160,13 +188,14 @@ impl CompiledPolicy {
         let placements: HashMap<String, SliceKey> =
             generated.policies.iter().map(|p| (p.id.clone(), p.slice.clone())).collect();
         let slices = slices::Slices::build(&policies, &placements).map_err(CompileError::Cedar)?;
-        let info = policies.policies().map(|p| (p.id().to_string(), policy_info(p))).collect();
+        let mut records = static_records()?;
+        records.extend(generated.policies.iter().map(|p| (p.id.clone(), generated_record(p))));
         Ok(Self {
             generated_text,
             entity_decls: generated.entities,
             policies,
             entities,
-            info,
+            records,
             slices,
             authorizer: Authorizer::new(),
             uids: authorize::Uids::new().map_err(cedar)?,
@@ -209,8 +238,8 @@ impl CompiledPolicy {
         (&self.policies, &self.entities)
     }
 
-    pub fn info(&self, id: &str) -> Option<&PolicyInfo> {
-        self.info.get(id)
+    pub fn record(&self, id: &str) -> Option<&PolicyRecord> {
+        self.records.get(id)
     }
 }
 
@@ -252,18 +281,37 @@ pub fn parse_with_ids(text: &str) -> Result<PolicySet, CompileError> {
     Ok(named)
 }
 
-fn policy_info(policy: &cedar_policy::Policy) -> PolicyInfo {
-    let layer = match policy.annotation("layer") {
-        Some("channel_acl") => Layer::ChannelAcl,
-        Some("operation_hard_deny") => Layer::OperationHardDeny,
-        Some("resource_hard_deny") => Layer::ResourceHardDeny,
-        Some("approval_gate") => Layer::ApprovalGate,
-        _ => Layer::ToolAccessGrant,
-    };
-    PolicyInfo {
-        layer,
-        reason: policy.annotation("reason").and_then(|r| r.parse().ok()),
-        source: policy.annotation("source").unwrap_or_default().to_owned(),
+/// The static policies' records, from their annotations, strictly: an unknown `@id`,
+/// `@layer` or `@reason`, or a missing `@source`, fails the compile rather than
+/// becoming a default.
+fn static_records() -> Result<HashMap<String, PolicyRecord>, CompileError> {
+    records_of_static(STATIC_POLICIES)
+}
+
+fn records_of_static(text: &str) -> Result<HashMap<String, PolicyRecord>, CompileError> {
+    let invalid = |what: String| CompileError::Cedar(format!("policies/netclaw.cedar: {what}"));
+    let mut records = HashMap::new();
+    for policy in PolicySet::from_str(text).map_err(cedar)?.policies() {
+        let annotation = |key: &str| policy.annotation(key);
+        let id = annotation("id").ok_or_else(|| invalid("a policy has no @id".into()))?;
+        let which: StaticPolicy = id.parse().map_err(|_| invalid(format!("unknown policy `{id}`")))?;
+        let layer = annotation("layer").unwrap_or_default();
+        let layer: Layer = layer.parse().map_err(|_| invalid(format!("`{id}` has an unknown @layer `{layer}`")))?;
+        let reason = annotation("reason")
+            .map(|r| r.parse::<ReasonCode>().map_err(|_| invalid(format!("`{id}` has an unknown @reason `{r}`"))))
+            .transpose()?;
+        let source = annotation("source").ok_or_else(|| invalid(format!("`{id}` has no @source")))?.to_owned();
+        records.insert(id.to_owned(), PolicyRecord { layer, reason, source, kind: PolicyKind::Static(which) });
+    }
+    Ok(records)
+}
+
+fn generated_record(policy: &generate::GeneratedPolicy) -> PolicyRecord {
+    PolicyRecord {
+        layer: policy.layer(),
+        reason: policy.reason(),
+        source: policy.source.clone(),
+        kind: PolicyKind::Generated(policy.rule),
     }
 }
 
@@ -314,5 +362,26 @@ pub fn unavailable(err: &CompileError) -> crate::decision::Decision {
         sources,
         remediation: Some("run `netclaw doctor` and fix its findings".to_owned()),
         decision_id: authorize::new_decision_id(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn static_policy_annotations_are_read_strictly() {
+        let records = records_of_static(STATIC_POLICIES).unwrap_or_default();
+        let interactive = records.get("netclaw.approval.interactive").map(|r| (r.layer, r.kind));
+        assert_eq!(interactive, Some((Layer::ApprovalGate, PolicyKind::Static(StaticPolicy::ApprovalInteractive))));
+        let policy = |id: &str, layer: &str| {
+            format!("@id(\"{id}\")\n@layer(\"{layer}\")\n@source(\"x\")\npermit (principal, action, resource);")
+        };
+        assert!(records_of_static(&policy("netclaw.approval.interactive", "approval_gate")).is_ok());
+        assert!(
+            records_of_static(&policy("netclaw.approval.interactive", "tool_acces_grant")).is_err(),
+            "a typo in @layer"
+        );
+        assert!(records_of_static(&policy("netclaw.unknown", "approval_gate")).is_err(), "an unknown static policy");
     }
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::CompiledPolicy;
 use super::tool_name::ToolName;
+use super::{CompiledPolicy, PolicyKind, Rule};
 use crate::config::Audience;
 use crate::decision::{AuthorizeRequest, Decision, Effect, Layer};
 use crate::reason::ReasonCode;
@@ -53,18 +53,16 @@ pub struct ToolPermission {
 impl CompiledPolicy {
     /// The decision an interactive caller of `audience` gets for `tool`.
     pub(crate) fn probe(&self, audience: Audience, tool: &str) -> Decision {
-        let mut decision = self.authorize(&AuthorizeRequest {
+        let request = AuthorizeRequest {
             channel: "tui".to_owned(),
-            audience: Some(audience.as_str().to_owned()),
+            audience: None,
             slack: None,
             interactive: true,
             tool: tool.to_owned(),
             arguments: serde_json::Map::new(),
             working_directory: None,
-        });
-        // The probe's own narrowing is not a reason anyone configured.
-        decision.sources.retain(|s| s != "request audience");
-        decision
+        };
+        self.authorize_as(audience, &request)
     }
 
     /// Every MCP server and tool any part of the config names, by server.
@@ -107,8 +105,10 @@ impl CompiledPolicy {
         let all = tools.iter().map(String::as_str).chain([ANY_OTHER_TOOL]);
         let tools: Vec<ToolPermission> =
             all.map(|tool| permission(tool, &self.probe(audience, &format!("{server}/{tool}")))).collect();
-        let server_denied =
-            |p: &ToolPermission| !p.granted && p.policies.iter().any(|id| id.ends_with(".mcp.server_not_allowed"));
+        let server_rule = PolicyKind::Generated(Rule::McpServerNotAllowed);
+        let server_denied = |p: &ToolPermission| {
+            !p.granted && p.policies.iter().any(|id| self.record(id).is_some_and(|r| r.kind == server_rule))
+        };
         let allowed = !tools.iter().all(server_denied);
         ServerPermissions { server: server.to_owned(), allowed, tools }
     }

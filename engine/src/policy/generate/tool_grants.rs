@@ -1,0 +1,179 @@
+//! Tool access grants (the guide's "Tool grants" and "MCP"): which tools and MCP
+//! servers and tools each audience may use at all, asked as the `invoke` action. A
+//! denial here is final: no approval can lift it.
+
+use std::collections::BTreeSet;
+
+use super::{Action, Generator, PolicyEffect, Resource, Rule, SliceKey, audience_uid, group, tool_uid};
+use crate::config::{Audience, AudienceProfile, GrantMode, SHELL_TOOL, ShellExecutionMode};
+use crate::policy::tool_name::ToolName;
+
+impl Generator<'_> {
+    /// Effective mode: `Tools.ShellMode` ?? `Security.ShellExecutionMode` ?? posture default.
+    fn shell_mode(&self) -> (ShellExecutionMode, &'static str) {
+        let config = &self.config.config;
+        if let Some(mode) = config.tools.shell_mode {
+            return (mode, "/Tools/ShellMode");
+        }
+        if let Some(mode) = config.security.shell_execution_mode {
+            return (mode, "/Security/ShellExecutionMode");
+        }
+        match config.security.deployment_posture {
+            Some(Audience::Personal) => (ShellExecutionMode::HostAllowed, "/Security/DeploymentPosture"),
+            _ => (ShellExecutionMode::Off, "/Security/DeploymentPosture"),
+        }
+    }
+
+    pub(super) fn shell(&mut self) {
+        let shell = Resource::Eq(tool_uid(&ToolName::FirstParty(SHELL_TOOL.to_owned())));
+        let slice = SliceKey::Tool(SHELL_TOOL.to_owned());
+        let (forbid, invoke) = (PolicyEffect::Forbid, Action::Invoke);
+        let (mode, pointer) = self.shell_mode();
+        let mut policies = Vec::new();
+        match mode {
+            ShellExecutionMode::Off => {
+                policies.push(self.policy(
+                    "shell.disabled".into(),
+                    Rule::ShellDisabled,
+                    pointer,
+                    forbid,
+                    invoke,
+                    shell.clone(),
+                ));
+            }
+            ShellExecutionMode::SandboxOnly if self.config.config.security.sandbox_backend.is_none() => {
+                let id = "shell.requires_sandbox_backend".to_owned();
+                let rule = Rule::ShellRequiresSandboxBackend;
+                policies.push(self.policy(id, rule, "/Security/SandboxBackend", forbid, invoke, shell.clone()));
+            }
+            _ => {}
+        }
+        let id = "shell.requires_personal_context".to_owned();
+        let personal_only = self
+            .policy(id, Rule::ShellRequiresPersonalContext, "", forbid, invoke, shell)
+            .stating("shell is only ever available to the Personal audience")
+            .unless(vec![format!("principal == {}", audience_uid(Audience::Personal))]);
+        policies.push(personal_only);
+        policies.into_iter().map(|p| p.in_slice(slice.clone())).for_each(|p| self.push(p));
+    }
+
+    pub(super) fn tool_access(&mut self, audience: Audience, profile: &AudienceProfile) {
+        let a = audience.key();
+        let tools_group = format!("{a}.tools");
+        self.groups.insert(tools_group.clone());
+        let any_tool = || Resource::Is("Netclaw::Tool");
+        let policy = match profile.tools_mode {
+            GrantMode::All => {
+                let pointer = Self::profile_pointer(audience, "ToolsMode");
+                self.policy(
+                    format!("{a}.tools.all"),
+                    Rule::ToolsAll,
+                    &pointer,
+                    PolicyEffect::Permit,
+                    Action::Invoke,
+                    any_tool(),
+                )
+            }
+            GrantMode::Allowlist => {
+                for tool in &profile.allowed_tools {
+                    self.member("Tool", tool, &tools_group);
+                }
+                let pointer = Self::profile_pointer(audience, "AllowedTools");
+                let id = format!("{a}.tools.not_allowed");
+                let explainer = self
+                    .policy(id, Rule::ToolNotAllowed, &pointer, PolicyEffect::Forbid, Action::Invoke, any_tool())
+                    .of(audience)
+                    .unless(vec![format!("resource in {}", group(&tools_group))]);
+                self.push(explainer);
+                let listed = Resource::In(group(&tools_group));
+                self.policy(
+                    format!("{a}.tools.allowlist"),
+                    Rule::ToolsAllowlist,
+                    &pointer,
+                    PolicyEffect::Permit,
+                    Action::Invoke,
+                    listed,
+                )
+            }
+        };
+        self.push(policy.of(audience));
+    }
+
+    pub(super) fn mcp_access(&mut self, audience: Audience, profile: &AudienceProfile) {
+        let a = audience.key();
+        let (servers, open, restricted, tools) = (
+            format!("{a}.mcp.servers"),
+            format!("{a}.mcp.open_servers"),
+            format!("{a}.mcp.restricted_servers"),
+            format!("{a}.mcp.tools"),
+        );
+        for name in [&servers, &open, &restricted, &tools] {
+            self.groups.insert(name.clone());
+        }
+        let all_servers = profile.mcp_servers_mode == GrantMode::All;
+        let mut allowed: BTreeSet<&str> = profile.allowed_mcp_servers.iter().map(String::as_str).collect();
+        if all_servers {
+            allowed.extend(profile.mcp_server_tool_grants.keys().map(String::as_str));
+        }
+        for server in &allowed {
+            self.member("McpServer", server, &servers);
+            match profile.mcp_server_tool_grants.get(*server) {
+                // Server denial beats a tool grant: only allowed servers' lists count.
+                Some(granted) => {
+                    self.member("McpServer", server, &restricted);
+                    for tool in granted {
+                        let tool = tool.rsplit('/').next().unwrap_or(tool);
+                        self.member("McpTool", &format!("{server}/{tool}"), &tools);
+                    }
+                }
+                None => self.member("McpServer", server, &open),
+            }
+        }
+        let (permit, forbid, invoke) = (PolicyEffect::Permit, PolicyEffect::Forbid, Action::Invoke);
+        let any_mcp = || Resource::Is("Netclaw::McpTool");
+        let servers_pointer =
+            Self::profile_pointer(audience, if all_servers { "McpServersMode" } else { "AllowedMcpServers" });
+        let grants_pointer = Self::profile_pointer(audience, "McpServerToolGrants");
+        let mut policies = Vec::new();
+        if all_servers {
+            let all = self.policy(
+                format!("{a}.mcp.servers.all"),
+                Rule::McpServersAll,
+                &servers_pointer,
+                permit,
+                invoke,
+                any_mcp(),
+            );
+            policies.push(all.unless(vec![format!("context.server in {}", group(&restricted))]));
+        } else {
+            let id = format!("{a}.mcp.server_not_allowed");
+            let outside = self.policy(id, Rule::McpServerNotAllowed, &servers_pointer, forbid, invoke, any_mcp());
+            policies.push(outside.unless(vec![format!("context.server in {}", group(&servers))]));
+            let open_server = self.policy(
+                format!("{a}.mcp.open_servers"),
+                Rule::McpOpenServers,
+                &servers_pointer,
+                permit,
+                invoke,
+                any_mcp(),
+            );
+            policies.push(open_server.when(vec![format!("context.server in {}", group(&open))]));
+        }
+        let id = format!("{a}.mcp.tool_not_granted");
+        let not_granted = self
+            .policy(id, Rule::McpToolNotGranted, &grants_pointer, forbid, invoke, any_mcp())
+            .when(vec![format!("context.server in {}", group(&restricted))])
+            .unless(vec![format!("resource in {}", group(&tools))]);
+        policies.push(not_granted);
+        let granted = Resource::In(group(&tools));
+        policies.push(self.policy(
+            format!("{a}.mcp.tools.granted"),
+            Rule::McpToolsGranted,
+            &grants_pointer,
+            permit,
+            invoke,
+            granted,
+        ));
+        policies.into_iter().map(|p| p.of(audience)).for_each(|p| self.push(p));
+    }
+}
