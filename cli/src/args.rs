@@ -80,13 +80,13 @@ pub enum McpCommand {
     Permissions {
         /// Only this audience (Public, Team, Personal)
         #[arg(long, value_parser = parse_audience)]
-        audience: Option<netclaw_engine::config::Audience>,
+        audience: Option<netclaw_engine::Audience>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
 }
 
-fn parse_audience(text: &str) -> Result<netclaw_engine::config::Audience, String> {
+fn parse_audience(text: &str) -> Result<netclaw_engine::Audience, String> {
     text.parse().map_err(|_| "expected Public, Team or Personal".to_owned())
 }
 

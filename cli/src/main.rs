@@ -10,8 +10,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use netclaw_engine::Home;
-use netclaw_engine::config::{ENV_PREFIX, EnvVar};
+use netclaw_engine::{ENV_PREFIX, EnvVar, Home};
 
 use crate::args::{Cli, Command, ConfigCommand, McpCommand, PolicyCommand, ShellCommand};
 use crate::exit::Exit;

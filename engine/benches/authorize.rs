@@ -21,10 +21,7 @@ use std::str::FromStr;
 
 use cedar_policy::{Authorizer, Context, EntityUid, Request, RestrictedExpression};
 use criterion::{Criterion, criterion_group, criterion_main};
-use netclaw_engine::home::{FileRead, HomeFiles, WebhookDir};
-use netclaw_engine::paths::ProtectedPaths;
-use netclaw_engine::policy::CompiledPolicy;
-use netclaw_engine::{AuthorizeRequest, HomeConfig};
+use netclaw_engine::{AuthorizeRequest, CompiledPolicy, HomeConfig, HomeFiles, ProtectedPaths};
 use serde_json::{Map, Value, json};
 
 /// The allocator the `netclaw` binary runs with, so the figures are the ones it gets.
@@ -59,14 +56,7 @@ fn large_config() -> (Value, Value) {
 }
 
 fn files(config: &Value, approvals: &Value) -> HomeFiles {
-    HomeFiles {
-        home_problem: None,
-        netclaw: FileRead::Text(config.to_string()),
-        secrets: FileRead::Missing,
-        tool_approvals: FileRead::Text(approvals.to_string()),
-        hard_deny_overrides: FileRead::Missing,
-        webhooks: WebhookDir::Missing,
-    }
+    HomeFiles::empty().with_netclaw(config.to_string()).with_tool_approvals(approvals.to_string())
 }
 
 fn compile(loaded: &HomeConfig) -> CompiledPolicy {

@@ -14,11 +14,10 @@ use std::path::Path;
 
 use brush_parser::{Parser, ParserOptions};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use netclaw_engine::hard_deny::{HardDenyRules, ShellEnv, check_shell};
-use netclaw_engine::home::{FileRead, HomeFiles, WebhookDir};
-use netclaw_engine::paths::ProtectedPaths;
-use netclaw_engine::policy::CompiledPolicy;
-use netclaw_engine::{AuthorizeRequest, Effect, HomeConfig};
+use netclaw_engine::{
+    AuthorizeRequest, CompiledPolicy, Effect, HardDenyRules, HomeConfig, HomeFiles, ProtectedPaths, ShellEnv,
+    check_shell,
+};
 
 /// The allocator the `netclaw` binary runs with, so the figures are the ones it gets.
 #[global_allocator]
@@ -91,14 +90,7 @@ fn personal_home(patterns: &[String]) -> CompiledPolicy {
     let approvals = serde_json::json!({"version": 3, "audiences": {"personal": {"shell_execute": [
         {"shell": "git status", "match": "tokenPrefix", "verbTokens": ["git", "status"], "directory": null, "createdAt": "2026-11-20T09:14:03Z"}
     ]}}});
-    let files = HomeFiles {
-        home_problem: None,
-        netclaw: FileRead::Text(config.to_string()),
-        secrets: FileRead::Missing,
-        tool_approvals: FileRead::Text(approvals.to_string()),
-        hard_deny_overrides: FileRead::Missing,
-        webhooks: WebhookDir::Missing,
-    };
+    let files = HomeFiles::empty().with_netclaw(config.to_string()).with_tool_approvals(approvals.to_string());
     let paths = ProtectedPaths::new(Path::new("/home/agent/.netclaw"), Some(Path::new("/home/agent")));
     CompiledPolicy::compile(&HomeConfig::load(&files, &[]), paths).unwrap()
 }

@@ -176,7 +176,7 @@ impl std::fmt::Display for Diagnostic {
 /// The closest candidate to `input`, ignoring case, if it is close enough to be a typo:
 /// a small edit distance, or one spelling a prefix of the other (`Sandbox` →
 /// `SandboxOnly`).
-pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let input = input.to_ascii_lowercase();
     let threshold = (input.chars().count() / 3).max(2);
     candidates

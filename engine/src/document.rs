@@ -24,7 +24,7 @@ struct Span {
 }
 
 #[derive(Debug, Clone)]
-pub struct JsonDocument {
+pub(crate) struct JsonDocument {
     /// Home-relative file name, used in every location this document produces.
     pub file: String,
     pub value: Value,
@@ -36,7 +36,7 @@ pub struct JsonDocument {
 
 impl JsonDocument {
     /// Parses strict JSON; a syntax error comes back as a located diagnostic.
-    pub fn parse(file: &str, text: String) -> Result<Self, Diagnostic> {
+    pub(crate) fn parse(file: &str, text: String) -> Result<Self, Diagnostic> {
         let value: Value = serde_json::from_str(&text).map_err(|err| {
             let location = Location {
                 line: u32::try_from(err.line()).ok(),
@@ -59,17 +59,17 @@ impl JsonDocument {
     }
 
     /// Duplicate keys found while indexing; reported as errors by the loader.
-    pub fn duplicate_keys(&self) -> &[Diagnostic] {
+    pub(crate) fn duplicate_keys(&self) -> &[Diagnostic] {
         &self.duplicates
     }
 
     /// The location of the value at `pointer` (in the file's own key spelling).
-    pub fn locate(&self, pointer: &str) -> Location {
+    pub(crate) fn locate(&self, pointer: &str) -> Location {
         self.location(pointer, false)
     }
 
     /// The location of the key that introduces `pointer`, for problems with the key itself.
-    pub fn locate_key(&self, pointer: &str) -> Location {
+    pub(crate) fn locate_key(&self, pointer: &str) -> Location {
         self.location(pointer, true)
     }
 

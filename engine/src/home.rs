@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Location, Problem};
 
-pub const NETCLAW_JSON: &str = "config/netclaw.json";
-pub const SECRETS_JSON: &str = "config/secrets.json";
-pub const TOOL_APPROVALS_JSON: &str = "config/tool-approvals.json";
-pub const HARD_DENY_OVERRIDES_JSON: &str = "config/hard-deny-overrides.json";
-pub const WEBHOOKS_DIR: &str = "config/webhooks";
+pub(crate) const NETCLAW_JSON: &str = "config/netclaw.json";
+pub(crate) const SECRETS_JSON: &str = "config/secrets.json";
+pub(crate) const TOOL_APPROVALS_JSON: &str = "config/tool-approvals.json";
+pub(crate) const HARD_DENY_OVERRIDES_JSON: &str = "config/hard-deny-overrides.json";
+pub(crate) const WEBHOOKS_DIR: &str = "config/webhooks";
 
 /// Where netclaw keeps its state: `--home`, else `$NETCLAW_HOME`, else `~/.netclaw`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +45,7 @@ impl Home {
 
 /// The outcome of reading one file.
 #[derive(Debug, Clone, PartialEq)]
-pub enum FileRead {
+pub(crate) enum FileRead {
     /// Absent: the built-in defaults apply.
     Missing,
     Text(String),
@@ -54,14 +54,14 @@ pub enum FileRead {
 
 /// What a directory entry of `config/webhooks/` is.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DirEntry {
+pub(crate) struct DirEntry {
     pub name: String,
     pub read: FileRead,
 }
 
 /// The outcome of listing `config/webhooks/`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum WebhookDir {
+pub(crate) enum WebhookDir {
     /// Absent: no routes.
     Missing,
     /// Every entry, sorted by name.
@@ -73,15 +73,37 @@ pub enum WebhookDir {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HomeFiles {
     /// Set when the home exists but is not a directory.
-    pub home_problem: Option<Diagnostic>,
-    pub netclaw: FileRead,
-    pub secrets: FileRead,
-    pub tool_approvals: FileRead,
-    pub hard_deny_overrides: FileRead,
-    pub webhooks: WebhookDir,
+    pub(crate) home_problem: Option<Diagnostic>,
+    pub(crate) netclaw: FileRead,
+    pub(crate) secrets: FileRead,
+    pub(crate) tool_approvals: FileRead,
+    pub(crate) hard_deny_overrides: FileRead,
+    pub(crate) webhooks: WebhookDir,
 }
 
 impl HomeFiles {
+    /// A home with no files at all: every built-in default applies.
+    pub fn empty() -> Self {
+        Self {
+            home_problem: None,
+            netclaw: FileRead::Missing,
+            secrets: FileRead::Missing,
+            tool_approvals: FileRead::Missing,
+            hard_deny_overrides: FileRead::Missing,
+            webhooks: WebhookDir::Missing,
+        }
+    }
+
+    /// Stands in `text` for `config/netclaw.json` (a config under review, a benchmark).
+    pub fn with_netclaw(self, text: impl Into<String>) -> Self {
+        Self { netclaw: FileRead::Text(text.into()), ..self }
+    }
+
+    /// Stands in `text` for `config/tool-approvals.json`.
+    pub fn with_tool_approvals(self, text: impl Into<String>) -> Self {
+        Self { tool_approvals: FileRead::Text(text.into()), ..self }
+    }
+
     pub fn read(home: &Home) -> Self {
         let home_problem = match fs::metadata(home.root()) {
             Ok(meta) if !meta.is_dir() => Some(Diagnostic::error(Location::file("."), Problem::NotADirectory)),
@@ -99,7 +121,7 @@ impl HomeFiles {
 }
 
 /// Reads a home-relative file as UTF-8 text, without ever blocking on a special file.
-pub fn read_file(home: &Home, relative: &str) -> FileRead {
+pub(crate) fn read_file(home: &Home, relative: &str) -> FileRead {
     let path = home.path(relative);
     let failed = |problem| FileRead::Failed(Diagnostic::error(Location::file(relative), problem));
     let meta = match fs::metadata(&path) {

@@ -1,25 +1,25 @@
 //! RFC 6901 JSON pointers as plain strings, the one place that escapes `~` and `/`.
 
 /// `pointer` extended by one reference token.
-pub fn join(pointer: &str, token: &str) -> String {
+pub(crate) fn join(pointer: &str, token: &str) -> String {
     let escaped = token.replace('~', "~0").replace('/', "~1");
     format!("{pointer}/{escaped}")
 }
 
 /// The unescaped reference tokens of `pointer` (`""` has none).
-pub fn tokens(pointer: &str) -> Vec<String> {
+pub(crate) fn tokens(pointer: &str) -> Vec<String> {
     pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect()
 }
 
 /// Whether `pointer` is `ancestor` or lies under it.
-pub fn is_within(pointer: &str, ancestor: &str) -> bool {
+pub(crate) fn is_within(pointer: &str, ancestor: &str) -> bool {
     pointer == ancestor || (pointer.starts_with(ancestor) && pointer.as_bytes().get(ancestor.len()) == Some(&b'/'))
 }
 
 /// The dotted config key netclaw users know (`Tools.AudienceProfiles.Team.ApprovalPolicy`);
 /// tokens with a dot or slash (`notion/notion-search`) are bracketed so the path stays
 /// unambiguous.
-pub fn dotted(pointer: &str) -> String {
+pub(crate) fn dotted(pointer: &str) -> String {
     let mut out = String::new();
     for token in tokens(pointer) {
         if token.contains(['.', '/']) || token.is_empty() {

@@ -1,31 +1,50 @@
 //! netclaw's security core as a library: the CLI, the daemon and the doctor all call
 //! this crate, so every decision is made in one place.
 //!
-//! The façade is small: load a home ([`HomeFiles`] → [`HomeConfig`]), run the doctor
-//! ([`doctor::run`]), and the published schemas ([`SchemaId`]). File-system access is
-//! confined to [`home`]; everything else is pure.
+//! Every module is private; the list below is the whole public surface, so the
+//! `dead_code` lint sees what nothing outside uses. The entry points:
+//! - load a home: [`HomeFiles::read`] → [`HomeConfig::load`];
+//! - compile and decide: [`CompiledPolicy::compile`] → [`CompiledPolicy::authorize`];
+//! - analyse a shell command on its own: [`check_shell`];
+//! - gate a deployment: [`run_doctor`], printed by an [`Emitter`].
+//!
+//! File-system access happens in two places: [`HomeFiles::read`] reads the home's
+//! files once (loading and compiling are pure functions of what it read), and
+//! [`ProtectedPaths`] resolves paths a request names (symbolic links, `..`, the
+//! working directory) so a decision is about the file the tool would really touch.
 
-pub mod config;
+// Inside the crate, `pub(crate)` says what `pub` would hide: nothing is public by accident.
+#![warn(unreachable_pub)]
+
+mod config;
 mod decision;
 mod diagnostic;
-pub mod doctor;
+mod doctor;
 mod document;
 mod glob;
-pub mod hard_deny;
-pub mod home;
+mod hard_deny;
+mod home;
 mod json_pointer;
-pub mod paths;
-pub mod policy;
+mod paths;
+mod policy;
 #[cfg(test)]
 mod publish;
 mod reason;
 mod schema;
-pub mod shell;
+mod shell;
 
-pub use config::HomeConfig;
-pub use decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, SlackContext};
-pub use diagnostic::{Diagnostic, Location, Problem, Severity};
+pub use config::{
+    Audience, ConfigEntry, ConfigListing, ENV_PREFIX, EnvVar, HardDenyRule, HomeConfig, PUBLIC_TOOLS, SHELL_TOOL,
+    TEAM_EXTRA_TOOLS,
+};
+pub use decision::{AuthorizeRequest, Decision, Effect, Layer};
+pub use doctor::output::{Emitter, JsonEmitter, SarifEmitter, TextEmitter};
+pub use doctor::{DoctorContext, FixSummary, run as run_doctor};
+pub use hard_deny::{HardDenyRules, ShellCheckReport, ShellDecision, ShellEnv, ShellVerdict, check_shell};
 pub use home::{Home, HomeFiles};
-pub use json_pointer::dotted as dotted_key;
+pub use paths::ProtectedPaths;
+pub use policy::{
+    ANY_OTHER_TOOL, Action, AudiencePermissions, CEDAR_SCHEMA, ChangeKind, CompileError, CompiledPolicy, Mode,
+    PolicyDiff, Question, diff as diff_policies,
+};
 pub use reason::ReasonCode;
-pub use schema::SchemaId;

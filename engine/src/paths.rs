@@ -371,7 +371,7 @@ fn file_name(path: &Path) -> Option<&str> {
 }
 
 /// `.` and `..` removed without touching the file system (`/a/../..` is `/`).
-pub fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
@@ -406,7 +406,7 @@ fn normalize_pattern(pattern: &str) -> String {
 }
 
 /// `/proc/self/root/etc` is `/etc`: every process's root is the same root here.
-pub fn without_proc_root(path: &Path) -> PathBuf {
+pub(crate) fn without_proc_root(path: &Path) -> PathBuf {
     let mut parts = path.components();
     let is_proc_root = matches!(
         (parts.next(), parts.next(), parts.next(), parts.next()),
@@ -421,7 +421,7 @@ pub fn without_proc_root(path: &Path) -> PathBuf {
 
 /// `/proc/PID/cwd/…` names a path under a process's working directory: the process
 /// (`self` is the one reading the path) and the part after `cwd`.
-pub fn proc_cwd(path: &str) -> Option<(&str, &str)> {
+pub(crate) fn proc_cwd(path: &str) -> Option<(&str, &str)> {
     let rest = path.strip_prefix("/proc/")?;
     let (pid, after) = rest.split_once('/')?;
     Some((pid, after.strip_prefix("cwd/")?))
@@ -433,7 +433,7 @@ fn absolute(path: &Path) -> PathBuf {
 
 /// Symlinks resolved as far as the path exists; the missing tail is kept as written,
 /// so a file about to be created still resolves through its (linked) parent.
-pub fn canonical(path: &Path) -> PathBuf {
+pub(crate) fn canonical(path: &Path) -> PathBuf {
     let mut existing = path.to_path_buf();
     let mut tail = Vec::new();
     loop {

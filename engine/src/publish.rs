@@ -9,13 +9,13 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
-use crate::config::{HardDenyOverrides, NetclawConfig, ToolApprovals, WebhookRoute};
+use crate::config::{ConfigListing, HardDenyOverrides, NetclawConfig, ToolApprovals, WebhookRoute};
 use crate::decision::{AuthorizeRequest, Decision};
 use crate::doctor::DoctorReport;
 use crate::schema::SchemaId;
 
 /// The schema derived from the Rust types, pretty-printed with a trailing newline.
-pub fn generate(id: SchemaId) -> String {
+pub(crate) fn generate(id: SchemaId) -> String {
     let schema = match id {
         SchemaId::Netclaw => editable(root::<NetclawConfig>()),
         SchemaId::Secrets => editable(secrets_schema()),
@@ -25,6 +25,7 @@ pub fn generate(id: SchemaId) -> String {
         SchemaId::DoctorReport => root::<DoctorReport>(),
         SchemaId::AuthorizeRequest => root::<AuthorizeRequest>(),
         SchemaId::AuthorizeDecision => root::<Decision>(),
+        SchemaId::ConfigListing => root::<ConfigListing>(),
     };
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');

@@ -3,9 +3,7 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use netclaw_engine::config::EnvVar;
-use netclaw_engine::policy::unavailable;
-use netclaw_engine::{AuthorizeRequest, Decision, Home};
+use netclaw_engine::{AuthorizeRequest, Decision, EnvVar, Home};
 
 use crate::args::Format;
 use crate::exit::Exit;
@@ -27,7 +25,7 @@ pub fn run(home: &Home, env: &[EnvVar], request: Option<&Path>, format: Format) 
     };
     let decision = match super::compiled::compile(home, env) {
         Ok(policy) => policy.authorize(&request),
-        Err(err) => unavailable(&err),
+        Err(err) => err.decision(),
     };
     match crate::output::emit(format, &decision, |out| write_text(out, &request, &decision)) {
         Ok(()) => Exit::Ok,

@@ -3,10 +3,7 @@
 
 use std::path::PathBuf;
 
-use netclaw_engine::config::EnvVar;
-use netclaw_engine::paths::ProtectedPaths;
-use netclaw_engine::policy::{CompileError, CompiledPolicy};
-use netclaw_engine::{Home, HomeConfig, HomeFiles};
+use netclaw_engine::{CompileError, CompiledPolicy, EnvVar, Home, HomeConfig, HomeFiles, ProtectedPaths};
 
 /// The home's protected paths, with `~` and `$HOME` meaning the user's home directory.
 pub fn protected_paths(home: &Home) -> ProtectedPaths {

@@ -2,9 +2,7 @@
 
 use std::io::Write;
 
-use netclaw_engine::config::{ConfigEntry, EnvVar};
-use netclaw_engine::{Home, HomeConfig, HomeFiles};
-use serde_json::json;
+use netclaw_engine::{ConfigEntry, EnvVar, Home, HomeConfig, HomeFiles};
 
 use crate::args::Format;
 use crate::exit::Exit;
@@ -12,8 +10,8 @@ use crate::exit::Exit;
 pub fn run(home: &Home, env: &[EnvVar], effective: bool, format: Format) -> Exit {
     let files = HomeFiles::read(home);
     let loaded = HomeConfig::load(&files, env);
-    let config = match loaded.config {
-        Ok(config) => config,
+    let listing = match loaded.listing(home, effective) {
+        Ok(listing) => listing,
         Err(diagnostics) => {
             eprintln!("error: the configuration is invalid; netclaw denies every tool call until it is fixed");
             for diagnostic in diagnostics {
@@ -22,9 +20,7 @@ pub fn run(home: &Home, env: &[EnvVar], effective: bool, format: Format) -> Exit
             return Exit::DataError;
         }
     };
-    let entries = config.entries(effective);
-    let document = json!({"home": home.root().display().to_string(), "effective": effective, "values": entries});
-    match crate::output::emit(format, &document, |out| write_text(out, &entries, effective)) {
+    match crate::output::emit(format, &listing, |out| write_text(out, &listing.values, effective)) {
         Ok(()) => Exit::Ok,
         Err(exit) => exit,
     }

@@ -2,10 +2,10 @@
 
 use std::io::Write;
 
-use netclaw_engine::config::EnvVar;
-use netclaw_engine::doctor::output::{Emitter, JsonEmitter, SarifEmitter, TextEmitter};
-use netclaw_engine::doctor::{self, DoctorContext, FixSummary};
-use netclaw_engine::{Home, HomeConfig, HomeFiles};
+use netclaw_engine::{
+    DoctorContext, Emitter, EnvVar, FixSummary, Home, HomeConfig, HomeFiles, JsonEmitter, SarifEmitter, TextEmitter,
+    run_doctor,
+};
 
 use crate::args::{DoctorArgs, DoctorFormat};
 use crate::exit::Exit;
@@ -15,7 +15,7 @@ pub fn run(home: &Home, env: &[EnvVar], args: &DoctorArgs) -> Exit {
     let config = HomeConfig::load(&files, env);
     let context = DoctorContext { files: &files, config: &config };
     let fix = FixSummary { requested: args.fix, dry_run: args.dry_run, ..FixSummary::default() };
-    let report = match doctor::run(&context, &args.only, fix) {
+    let report = match run_doctor(&context, &args.only, fix) {
         Ok(report) => report,
         Err(err) => {
             eprintln!("error: {err}");

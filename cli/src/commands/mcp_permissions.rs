@@ -2,9 +2,7 @@
 
 use std::io::Write;
 
-use netclaw_engine::Home;
-use netclaw_engine::config::{Audience, EnvVar};
-use netclaw_engine::policy::{ANY_OTHER_TOOL, AudiencePermissions, Mode};
+use netclaw_engine::{ANY_OTHER_TOOL, Audience, AudiencePermissions, EnvVar, Home, Mode};
 
 use super::compiled::{compile, report};
 use crate::args::Format;

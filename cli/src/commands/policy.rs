@@ -3,9 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use netclaw_engine::Home;
-use netclaw_engine::config::EnvVar;
-use netclaw_engine::policy::{CompiledPolicy, SCHEMA_TEXT};
+use netclaw_engine::{CEDAR_SCHEMA, CompiledPolicy, EnvVar, Home};
 
 use super::compiled::{compile, report};
 use crate::exit::Exit;
@@ -15,7 +13,7 @@ fn artifacts(policy: &CompiledPolicy) -> Result<Vec<(&'static str, String)>, Str
     let text = policy.formatted_text().map_err(|e| e.to_string())?;
     let mut entities = serde_json::to_string_pretty(&policy.entities_json()).map_err(|e| e.to_string())?;
     entities.push('\n');
-    Ok(vec![("netclaw.cedar", text), ("netclaw.cedarschema", SCHEMA_TEXT.to_owned()), ("entities.json", entities)])
+    Ok(vec![("netclaw.cedar", text), ("netclaw.cedarschema", CEDAR_SCHEMA.to_owned()), ("entities.json", entities)])
 }
 
 fn compiled(home: &Home, env: &[EnvVar]) -> Result<CompiledPolicy, Exit> {

@@ -3,10 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use netclaw_engine::config::EnvVar;
-use netclaw_engine::home::{FileRead, HomeFiles, WebhookDir};
-use netclaw_engine::policy::{ChangeKind, CompiledPolicy, PolicyDiff, diff};
-use netclaw_engine::{Effect, Home};
+use netclaw_engine::{ChangeKind, CompiledPolicy, Effect, EnvVar, Home, HomeFiles, PolicyDiff, diff_policies};
 
 use super::compiled::{compile_files, report};
 use crate::args::Format;
@@ -17,7 +14,7 @@ pub fn run(from: &Path, to: &Path, env: &[EnvVar], format: Format) -> Exit {
         (Ok(before), Ok(after)) => (before, after),
         (Err(exit), _) | (_, Err(exit)) => return exit,
     };
-    let report = diff(&before, &after);
+    let report = diff_policies(&before, &after);
     if let Err(exit) = crate::output::emit(format, &report, |out| write_text(out, &report)) {
         return exit;
     }
@@ -31,14 +28,7 @@ fn load(path: &Path, env: &[EnvVar]) -> Result<CompiledPolicy, Exit> {
             eprintln!("error: cannot read {}: {err}", path.display());
             Exit::IoError
         })?;
-        let files = HomeFiles {
-            home_problem: None,
-            netclaw: FileRead::Text(text),
-            secrets: FileRead::Missing,
-            tool_approvals: FileRead::Missing,
-            hard_deny_overrides: FileRead::Missing,
-            webhooks: WebhookDir::Missing,
-        };
+        let files = HomeFiles::empty().with_netclaw(text);
         (Home::new(path.parent().unwrap_or(path)), files)
     } else {
         let home = Home::new(path);

@@ -3,9 +3,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use netclaw_engine::config::EnvVar;
-use netclaw_engine::hard_deny::{HardDenyRules, ShellCheckReport, ShellDecision, ShellEnv, check_shell};
-use netclaw_engine::{Home, HomeConfig, HomeFiles};
+use netclaw_engine::{
+    EnvVar, HardDenyRules, Home, HomeConfig, HomeFiles, ShellCheckReport, ShellDecision, ShellEnv, check_shell,
+};
 
 use crate::args::Format;
 use crate::exit::Exit;

@@ -17,6 +17,19 @@ pub fn repo_file(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
 }
 
+/// Asserts that `document` is valid under the published `schemas/{schema}`.
+#[track_caller]
+pub fn assert_matches_schema(schema: &str, document: &serde_json::Value) {
+    let text = std::fs::read_to_string(repo_file(&format!("schemas/{schema}"))).unwrap_or_default();
+    let schema_value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let validator = match jsonschema::draft202012::new(&schema_value) {
+        Ok(validator) => validator,
+        Err(err) => panic!("{schema} does not compile: {err}"),
+    };
+    let errors: Vec<String> = validator.iter_errors(document).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "output does not match {schema}: {errors:?}");
+}
+
 #[derive(Debug)]
 pub struct Run {
     pub code: i32,

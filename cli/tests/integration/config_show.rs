@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::common::{example, fixture, home_arg, netclaw, snapshot};
+use crate::common::{assert_matches_schema, example, fixture, home_arg, netclaw, snapshot};
 
 fn show(home: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> crate::common::Run {
     let home = home_arg(home);
@@ -21,6 +21,7 @@ fn effective_json_names_the_source_of_every_value() {
     let run = show(&example("team"), &["--effective"], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let document = run.json();
+    assert_matches_schema("config-show.schema.json", &document);
     let posture = entry(&document, "Security.DeploymentPosture");
     assert_eq!(posture["value"], "Team");
     assert_eq!(posture["source"]["kind"], "file");

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::common::{example, fixture, home_arg, netclaw, repo_file, snapshot};
+use crate::common::{assert_matches_schema, example, fixture, home_arg, netclaw, snapshot};
 
 /// Every fixture scenario; each gets a text and a JSON snapshot.
 const SCENARIOS: &[&str] = &[
@@ -20,17 +20,6 @@ fn doctor(home: &Path, format: &str) -> crate::common::Run {
     netclaw(&["doctor", "--home", &home_arg(home), "--format", format], &[])
 }
 
-fn assert_valid_report(report: &serde_json::Value) {
-    let text = std::fs::read_to_string(repo_file("schemas/doctor-report.schema.json")).unwrap_or_default();
-    let schema: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    let validator = match jsonschema::draft202012::new(&schema) {
-        Ok(validator) => validator,
-        Err(err) => panic!("doctor-report schema does not compile: {err}"),
-    };
-    let errors: Vec<String> = validator.iter_errors(report).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "report does not match its schema: {errors:?}");
-}
-
 #[test]
 fn fixture_homes_snapshot_in_text_and_json() {
     for scenario in SCENARIOS {
@@ -38,7 +27,7 @@ fn fixture_homes_snapshot_in_text_and_json() {
         let text = doctor(&home, "text");
         let json = doctor(&home, "json");
         let report = json.json();
-        assert_valid_report(&report);
+        assert_matches_schema("doctor-report.schema.json", &report);
         assert_eq!(Some(i64::from(json.code)), report["exitCode"].as_i64(), "{scenario}: exit code != exitCode");
         assert_eq!(text.code, json.code, "{scenario}: formats disagree on the exit code");
         assert!(text.stderr.is_empty() && json.stderr.is_empty(), "{scenario}: stderr {}", text.stderr);

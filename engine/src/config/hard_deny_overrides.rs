@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The file is an array of rules.
-pub type HardDenyOverrides = Vec<HardDenyRule>;
+pub(crate) type HardDenyOverrides = Vec<HardDenyRule>;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -53,7 +53,7 @@ pub struct FirstPath {
 
 /// A rule that is well-typed but says something the matcher cannot mean.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RuleShapeProblem {
+pub(super) enum RuleShapeProblem {
     /// None or several of `verb`, `verbPrefix`, `rawText`.
     MatcherCount { present: Vec<&'static str> },
     /// `argFlags` or `firstPath` on a rule that is not a `verb` rule.
@@ -61,7 +61,7 @@ pub enum RuleShapeProblem {
 }
 
 /// Every shape problem of one rule, each with the key (camelCase) it points at.
-pub fn rule_shape_problems(rule: &HardDenyRule) -> Vec<(Option<&'static str>, RuleShapeProblem)> {
+pub(super) fn rule_shape_problems(rule: &HardDenyRule) -> Vec<(Option<&'static str>, RuleShapeProblem)> {
     let present: Vec<&'static str> = [
         ("verb", rule.verb.is_some()),
         ("verbPrefix", rule.verb_prefix.is_some()),

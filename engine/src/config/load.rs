@@ -26,23 +26,23 @@ use crate::json_pointer;
 use crate::schema::{SchemaId, SchemaNode, Shaped, shape, validate};
 
 /// `Err` always holds at least one error-severity diagnostic.
-pub type Checked<T> = Result<T, Vec<Diagnostic>>;
+pub(crate) type Checked<T> = Result<T, Vec<Diagnostic>>;
 
 /// Everything the home configures.
 #[derive(Debug, Clone)]
 pub struct HomeConfig {
     /// Set when the home itself is unusable; every part below is then `Err` too.
-    pub home_problem: Option<Diagnostic>,
+    pub(crate) home_problem: Option<Diagnostic>,
     /// `netclaw.json` + `secrets.json` + `NETCLAW_*` over the defaults.
-    pub config: Checked<EffectiveConfig>,
-    pub tool_approvals: Checked<ToolApprovals>,
-    pub hard_deny_overrides: Checked<HardDenyOverrides>,
-    pub webhook_routes: WebhookRoutes,
+    pub(crate) config: Checked<EffectiveConfig>,
+    pub(crate) tool_approvals: Checked<ToolApprovals>,
+    pub(crate) hard_deny_overrides: Checked<HardDenyOverrides>,
+    pub(crate) webhook_routes: WebhookRoutes,
 }
 
 /// The effective `netclaw.json` and where each value came from.
 #[derive(Debug, Clone)]
-pub struct EffectiveConfig {
+pub(crate) struct EffectiveConfig {
     pub config: NetclawConfig,
     /// The same, as JSON in canonical spelling (what `config show` walks).
     pub value: Value,
@@ -52,7 +52,7 @@ pub struct EffectiveConfig {
 impl EffectiveConfig {
     /// Whether the value at a canonical pointer must be masked when shown: a
     /// credential by type, or anything that came from `secrets.json`.
-    pub fn is_secret(&self, pointer: &str) -> bool {
+    pub(crate) fn is_secret(&self, pointer: &str) -> bool {
         let from_secrets = matches!(
             self.provenance.source_of(pointer),
             Some(Source::File { file, .. }) if file == SECRETS_JSON
@@ -63,7 +63,7 @@ impl EffectiveConfig {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct WebhookRoutes {
+pub(crate) struct WebhookRoutes {
     /// Valid routes by name, sorted.
     pub routes: Vec<(String, WebhookRoute)>,
     /// Problems with the directory, file names and route files (errors and warnings).

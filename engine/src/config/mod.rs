@@ -15,19 +15,17 @@ mod webhook_route;
 
 pub use audience::Audience;
 pub use env::{ENV_PREFIX, EnvVar};
-pub use hard_deny_overrides::{FirstPath, HardDenyOverrides, HardDenyRule};
-pub use listing::ConfigEntry;
-pub use load::{Checked, EffectiveConfig, HomeConfig, WebhookRoutes};
-pub use netclaw::{
-    DaemonConfig, ExposureMode, NetclawConfig, NotificationsConfig, SecurityConfig, SlackConfig, WebhooksConfig,
-};
-pub use provenance::{Provenance, Source};
-pub use secret::{MASK, Secret};
-pub use tool_approvals::{
-    APPROVALS_FORMAT_VERSION, ApprovalAudiences, ApprovalEntry, ShellApproval, ShellMatch, ToolApproval, ToolApprovals,
-};
-pub use tools::{
-    ApprovalMode, ApprovalPolicy, AudienceProfile, AudienceProfiles, FileAccess, FileAccessMode, GrantMode,
-    PUBLIC_TOOLS, SHELL_TOOL, ShellExecutionMode, TEAM_EXTRA_TOOLS, ToolsConfig,
-};
-pub use webhook_route::{HmacAlgorithm, ROUTE_NAME_PATTERN, Verification, VerificationKind, WebhookRoute};
+pub use hard_deny_overrides::HardDenyRule;
+pub use listing::{ConfigEntry, ConfigListing};
+pub use load::HomeConfig;
+pub(crate) use load::{Checked, EffectiveConfig};
+pub(crate) use netclaw::NetclawConfig;
+pub(crate) use provenance::Source;
+pub(crate) use tool_approvals::{ApprovalEntry, ShellMatch, ToolApprovals};
+pub(crate) use tools::{ApprovalMode, AudienceProfile, GrantMode, ShellExecutionMode};
+pub use tools::{PUBLIC_TOOLS, SHELL_TOOL, TEAM_EXTRA_TOOLS};
+
+/// Only publishing the JSON Schemas names these types; the loader returns them inside
+/// [`HomeConfig`].
+#[cfg(test)]
+pub(crate) use {hard_deny_overrides::HardDenyOverrides, webhook_route::WebhookRoute};

@@ -19,7 +19,7 @@ use super::tools::{ShellExecutionMode, ToolsConfig};
     title = "netclaw.json",
     description = "netclaw's main configuration. Values merge over the built-in defaults, so only changed keys need to be written. Keys match case-insensitively."
 )]
-pub struct NetclawConfig {
+pub(crate) struct NetclawConfig {
     pub security: SecurityConfig,
     pub tools: ToolsConfig,
     pub slack: SlackConfig,
@@ -30,7 +30,7 @@ pub struct NetclawConfig {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
-pub struct SecurityConfig {
+pub(crate) struct SecurityConfig {
     /// Missing means `Public`, and doctor's Security Policy check flags it: an unstated
     /// posture should never silently be the permissive one.
     pub deployment_posture: Option<Audience>,
@@ -43,7 +43,7 @@ pub struct SecurityConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
-pub struct SlackConfig {
+pub(crate) struct SlackConfig {
     pub enabled: bool,
     /// Respond only when @mentioned.
     pub mention_only: bool,
@@ -80,7 +80,7 @@ impl Default for SlackConfig {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum ExposureMode {
+pub(crate) enum ExposureMode {
     #[default]
     Local,
     TailscaleServe,
@@ -88,15 +88,9 @@ pub enum ExposureMode {
     CloudflareTunnel,
 }
 
-impl ExposureMode {
-    pub fn is_internet_facing(self) -> bool {
-        matches!(self, ExposureMode::TailscaleFunnel | ExposureMode::CloudflareTunnel)
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
-pub struct DaemonConfig {
+pub(crate) struct DaemonConfig {
     pub host: String,
     pub port: u16,
     /// Changes only on restart: excluded from hot reload on purpose.
@@ -121,14 +115,14 @@ impl Default for DaemonConfig {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
-pub struct WebhooksConfig {
+pub(crate) struct WebhooksConfig {
     /// Routes live one per file in `config/webhooks/`; none is served unless this is on.
     pub enabled: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
-pub struct NotificationsConfig {
+pub(crate) struct NotificationsConfig {
     pub enabled: bool,
     /// Where approval prompts and security alerts are posted.
     pub slack_channel_id: Option<String>,

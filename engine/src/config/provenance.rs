@@ -8,12 +8,14 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::json_pointer;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Where one effective value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Source {
     /// netclaw's built-in default.
@@ -48,14 +50,14 @@ impl fmt::Display for Source {
 
 /// Canonical pointer of each effective leaf → its source.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Provenance {
+pub(crate) struct Provenance {
     leaves: BTreeMap<String, Source>,
 }
 
 impl Provenance {
     /// The source of the value at `pointer`: its own, or that of the leaf containing it
     /// (an array element's source is the array's).
-    pub fn source_of(&self, pointer: &str) -> Option<&Source> {
+    pub(crate) fn source_of(&self, pointer: &str) -> Option<&Source> {
         let mut candidate = pointer;
         loop {
             if let Some(source) = self.leaves.get(candidate) {
@@ -66,7 +68,7 @@ impl Provenance {
     }
 
     /// Every leaf in pointer order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Source)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &Source)> {
         self.leaves.iter().map(|(p, s)| (p.as_str(), s))
     }
 
@@ -96,14 +98,14 @@ pub(crate) struct Layered {
 }
 
 impl Layered {
-    pub fn new(defaults: Value) -> Self {
+    pub(super) fn new(defaults: Value) -> Self {
         let mut provenance = Provenance::default();
         provenance.record_leaves(&defaults, "", &|_| Source::Default);
         Self { value: defaults, provenance }
     }
 
     /// Merges `layer` on top; `source` names where the value at a canonical pointer came from.
-    pub fn overlay(&mut self, layer: &Value, source: &dyn Fn(&str) -> Source) {
+    pub(super) fn overlay(&mut self, layer: &Value, source: &dyn Fn(&str) -> Source) {
         merge(&mut self.value, layer, "", &mut self.provenance, source);
     }
 }

@@ -12,12 +12,12 @@ use serde::{Deserialize, Serialize};
 use super::audience::Audience;
 
 /// The only format version this build reads; anything else is refused, not guessed at.
-pub const APPROVALS_FORMAT_VERSION: u32 = 3;
+pub(super) const APPROVALS_FORMAT_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(title = "tool-approvals.json", description = "Persisted \"approve always\" grants (format version 3).")]
-pub struct ToolApprovals {
+pub(crate) struct ToolApprovals {
     #[schemars(extend("const" = 3))]
     pub version: u32,
     #[serde(default)]
@@ -31,18 +31,18 @@ impl Default for ToolApprovals {
 }
 
 /// Tool name (`shell_execute`, `server/tool`) → its persisted grants.
-pub type ToolGrants = BTreeMap<String, Vec<ApprovalEntry>>;
+pub(super) type ToolGrants = BTreeMap<String, Vec<ApprovalEntry>>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct ApprovalAudiences {
+pub(crate) struct ApprovalAudiences {
     pub personal: ToolGrants,
     pub team: ToolGrants,
     pub public: ToolGrants,
 }
 
 impl ApprovalAudiences {
-    pub fn get(&self, audience: Audience) -> &ToolGrants {
+    pub(crate) fn get(&self, audience: Audience) -> &ToolGrants {
         match audience {
             Audience::Personal => &self.personal,
             Audience::Team => &self.team,
@@ -53,14 +53,14 @@ impl ApprovalAudiences {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum ApprovalEntry {
+pub(crate) enum ApprovalEntry {
     Shell(ShellApproval),
     Tool(ToolApproval),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub enum ShellMatch {
+pub(crate) enum ShellMatch {
     /// The command's normalised words start with `verbTokens`.
     TokenPrefix,
     /// The command's normalised words are exactly `verbTokens`.
@@ -70,7 +70,7 @@ pub enum ShellMatch {
 /// Covers shell commands whose words start with `verbTokens` (e.g. `git status`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ShellApproval {
+pub(crate) struct ShellApproval {
     /// The command as the human saw it when approving.
     pub shell: String,
     #[serde(rename = "match")]
@@ -89,7 +89,7 @@ pub struct ShellApproval {
 /// Covers calls of a non-shell tool with this verb (e.g. `notion/notion-delete-page`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ToolApproval {
+pub(crate) struct ToolApproval {
     pub verb: String,
     /// Where the grant applies; `null` means everywhere.
     #[schemars(length(min = 1))]

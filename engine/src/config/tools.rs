@@ -12,7 +12,7 @@ use super::audience::Audience;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
-pub struct ToolsConfig {
+pub(crate) struct ToolsConfig {
     /// Wins over `Security.ShellExecutionMode`.
     pub shell_mode: Option<ShellExecutionMode>,
     /// Command-word chains (`docker rm`) denied in every segment of a shell command.
@@ -23,7 +23,7 @@ pub struct ToolsConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
-pub struct AudienceProfiles {
+pub(crate) struct AudienceProfiles {
     pub personal: AudienceProfile,
     pub team: AudienceProfile,
     pub public: AudienceProfile,
@@ -40,7 +40,7 @@ impl Default for AudienceProfiles {
 }
 
 impl AudienceProfiles {
-    pub fn get(&self, audience: Audience) -> &AudienceProfile {
+    pub(crate) fn get(&self, audience: Audience) -> &AudienceProfile {
         match audience {
             Audience::Personal => &self.personal,
             Audience::Team => &self.team,
@@ -50,14 +50,14 @@ impl AudienceProfiles {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum ShellExecutionMode {
+pub(crate) enum ShellExecutionMode {
     Off,
     SandboxOnly,
     HostAllowed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum GrantMode {
+pub(crate) enum GrantMode {
     /// Only what the list names.
     Allowlist,
     All,
@@ -68,7 +68,7 @@ pub enum GrantMode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
 #[schemars(transform = crate::schema::without_property_defaults)]
-pub struct AudienceProfile {
+pub(crate) struct AudienceProfile {
     pub tools_mode: GrantMode,
     pub allowed_tools: Vec<String>,
     pub mcp_servers_mode: GrantMode,
@@ -82,7 +82,7 @@ pub struct AudienceProfile {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum FileAccessMode {
+pub(crate) enum FileAccessMode {
     None,
     /// Only under `Roots` (and, always, the session's own directory).
     Roots,
@@ -94,7 +94,7 @@ pub enum FileAccessMode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
 #[schemars(transform = crate::schema::without_property_defaults)]
-pub struct FileAccess {
+pub(crate) struct FileAccess {
     pub mode: FileAccessMode,
     pub roots: Vec<String>,
 }
@@ -143,7 +143,7 @@ impl ApprovalMode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
 #[schemars(transform = crate::schema::without_property_defaults)]
-pub struct ApprovalPolicy {
+pub(crate) struct ApprovalPolicy {
     pub default_mode: ApprovalMode,
     /// `tool` or `server/tool` (`server__tool` also matches) → mode. Wins over everything.
     pub tool_overrides: BTreeMap<String, ApprovalMode>,
@@ -178,7 +178,7 @@ pub const TEAM_EXTRA_TOOLS: &[&str] = &[
 pub const SHELL_TOOL: &str = "shell_execute";
 
 impl AudienceProfile {
-    pub fn default_for(audience: Audience) -> Self {
+    pub(crate) fn default_for(audience: Audience) -> Self {
         let (tools_mode, allowed_tools, read, write, approval) = match audience {
             Audience::Public => (
                 GrantMode::Allowlist,

@@ -12,10 +12,10 @@ use super::audience::Audience;
 use super::secret::Secret;
 
 /// What a route file's stem must look like (`config/webhooks/<route>.json`).
-pub const ROUTE_NAME_PATTERN: &str = "^[a-z0-9]+(?:-[a-z0-9]+)*$";
+pub(super) const ROUTE_NAME_PATTERN: &str = "^[a-z0-9]+(?:-[a-z0-9]+)*$";
 
 /// Whether `name` is a valid route name; hand-written so it needs no regex engine.
-pub fn is_valid_route_name(name: &str) -> bool {
+pub(super) fn is_valid_route_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .split('-')
@@ -25,7 +25,7 @@ pub fn is_valid_route_name(name: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(title = "webhook route", description = "One inbound webhook route: config/webhooks/<route>.json.")]
-pub struct WebhookRoute {
+pub(crate) struct WebhookRoute {
     #[serde(default = "default_true")]
     pub enabled: bool,
     /// The prompt the agent runs for each accepted delivery.
@@ -52,7 +52,7 @@ pub struct WebhookRoute {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum VerificationKind {
+pub(crate) enum VerificationKind {
     /// HMAC of the raw body, hex in a header.
     Hmac,
     /// Stripe-style `t=…,v1=…`: HMAC over `timestamp.body`, replay-bounded.
@@ -62,14 +62,14 @@ pub enum VerificationKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-pub enum HmacAlgorithm {
+pub(crate) enum HmacAlgorithm {
     #[default]
     Sha256,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Verification {
+pub(crate) struct Verification {
     pub kind: VerificationKind,
     #[serde(default)]
     pub hmac_algorithm: HmacAlgorithm,

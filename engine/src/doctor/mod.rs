@@ -5,13 +5,14 @@
 //! files are read and parsed once however many checks look at them.
 
 mod checks;
-pub mod output;
+pub(crate) mod output;
 mod report;
 
 use crate::config::HomeConfig;
 use crate::home::HomeFiles;
 
-pub use report::{CheckReport, CheckSeverity, DoctorReport, Finding, FindingSeverity, FixSummary};
+pub use report::FixSummary;
+pub(crate) use report::{CheckReport, CheckSeverity, DoctorReport, Finding, FindingSeverity};
 
 /// What every check sees.
 #[derive(Debug)]
@@ -22,13 +23,13 @@ pub struct DoctorContext<'a> {
 
 /// What one check concluded, before the registry stamps its name and id on it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CheckOutcome {
+pub(crate) struct CheckOutcome {
     pub message: String,
     pub remediation: Option<String>,
     pub findings: Vec<Finding>,
 }
 
-pub trait Check: Sync {
+pub(crate) trait Check: Sync {
     /// Stable kebab-case id (`config-schema`), accepted by `--only`.
     fn id(&self) -> &'static str;
     /// netclaw's display name (`Config Schema`), also accepted by `--only`.
@@ -37,7 +38,7 @@ pub trait Check: Sync {
 }
 
 /// Every check, in the order they run and print.
-pub const CHECKS: &[&dyn Check] = &[&checks::ConfigSchema, &checks::InboundWebhookRoutes];
+pub(crate) const CHECKS: &[&dyn Check] = &[&checks::ConfigSchema, &checks::InboundWebhookRoutes];
 
 /// `--only` named a check that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -20,7 +20,7 @@ pub(crate) struct Pattern {
 }
 
 impl Pattern {
-    pub fn new(text: &str) -> Option<Self> {
+    pub(super) fn new(text: &str) -> Option<Self> {
         let mut words = text.split_whitespace().map(str::to_lowercase);
         let first = words.next()?;
         let name = first.rsplit('/').next().unwrap_or(&first).to_owned();
@@ -28,20 +28,20 @@ impl Pattern {
     }
 
     /// The programs the pattern applies to: its own and its drop-in replacements.
-    pub fn programs(&self) -> Vec<String> {
+    pub(super) fn programs(&self) -> Vec<String> {
         let family = family_of(&self.name).map(|f| f.programs).unwrap_or_default();
         std::iter::once(self.name.clone()).chain(family.iter().map(|p| (*p).to_owned())).collect()
     }
 
     /// Whether `command` runs the pattern: its name (or a drop-in replacement's),
     /// then its words in order (or words that mean the same to it).
-    pub fn matches(&self, command: &Command<'_>) -> bool {
+    pub(super) fn matches(&self, command: &Command<'_>) -> bool {
         self.matching(command) == Matched::Yes
     }
 
     /// Like [`Pattern::matches`], and whether an argument only known at run time
     /// stands where the pattern's next word is due (`kubectl delete $(…)`).
-    pub fn matching(&self, command: &Command<'_>) -> Matched {
+    pub(super) fn matching(&self, command: &Command<'_>) -> Matched {
         // `git-push` (git's own executables) is `git push`.
         let (name, args) = match command.name.strip_prefix("git-").filter(|_| self.name == "git") {
             Some(sub) => {

@@ -30,7 +30,7 @@ use custom::Pattern;
 use operation::Found;
 
 /// Where the built-in rules come from, as cited in decisions.
-pub const BUILTIN_SOURCE: &str = "built-in hard-deny list";
+pub(crate) const BUILTIN_SOURCE: &str = "built-in hard-deny list";
 const PATTERNS_SOURCE: &str = "Tools.HardDenyPatterns";
 const OVERRIDES_SOURCE: &str = "config/hard-deny-overrides.json";
 
@@ -182,7 +182,7 @@ fn refusals(parsed: &ParsedCommand, total: usize) -> Vec<HardDenyMatch> {
 }
 
 /// File tools and the access they need; anything else named here is not a file tool.
-pub fn file_tool_access(tool: &str) -> Option<Access> {
+pub(crate) fn file_tool_access(tool: &str) -> Option<Access> {
     match tool {
         "file_read" | "file_list" | "file_search" | "attach_file" => Some(Access::Read),
         "file_write" | "file_edit" | "file_delete" => Some(Access::Write),
@@ -191,7 +191,7 @@ pub fn file_tool_access(tool: &str) -> Option<Access> {
 }
 
 /// The resource layer for a file tool's `path` argument.
-pub fn check_file_path(tool: &str, path: &str, env: &ShellEnv<'_>) -> Option<HardDenyMatch> {
+pub(crate) fn check_file_path(tool: &str, path: &str, env: &ShellEnv<'_>) -> Option<HardDenyMatch> {
     let access = file_tool_access(tool)?;
     let label = resource::file_path(tool, path, access, env)?;
     Some(HardDenyMatch {
@@ -288,11 +288,6 @@ impl ShellCheckReport {
     }
 }
 
-/// Every built-in rule: id, category, reason and what it denies.
-pub fn builtin_rules() -> impl Iterator<Item = (&'static str, &'static str, ReasonCode, &'static str)> {
-    builtin::BUILTIN_RULES.iter().map(|r| (r.id, r.category, r.reason, r.summary))
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -301,8 +296,20 @@ mod tests {
 
     #[test]
     fn builtin_rule_ids_are_unique_and_kebab_case() {
-        let ids: Vec<_> = builtin_rules().map(|(id, ..)| id).collect();
+        let ids: Vec<_> = builtin::BUILTIN_RULES.iter().map(|rule| rule.id).collect();
         assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len());
         assert!(ids.iter().all(|id| id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')));
+    }
+
+    /// The README's rule table is what users read when a command is denied: every
+    /// built-in rule is a row of it, with the reason code the rule gives.
+    #[test]
+    fn the_readme_rule_table_lists_every_builtin_rule() {
+        let readme = include_str!("../../../README.md");
+        let rows: Vec<&str> = readme.lines().filter(|line| line.starts_with("| `")).collect();
+        for rule in builtin::BUILTIN_RULES {
+            let row = format!("| `{}` | `{}` |", rule.id, rule.reason.as_str());
+            assert!(rows.iter().any(|r| r.starts_with(&row)), "README has no row starting {row}");
+        }
     }
 }

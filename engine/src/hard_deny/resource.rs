@@ -47,12 +47,12 @@ pub(crate) struct Resolver<'e> {
 }
 
 impl<'e> Resolver<'e> {
-    pub fn new(env: &'e ShellEnv<'e>) -> Self {
+    pub(super) fn new(env: &'e ShellEnv<'e>) -> Self {
         Self { env, canonical_dirs: Vec::new() }
     }
 
     /// The first protected path a segment names, reads or writes.
-    pub fn segment(&mut self, segment: &Segment, total: usize) -> Option<HardDenyMatch> {
+    pub(super) fn segment(&mut self, segment: &Segment, total: usize) -> Option<HardDenyMatch> {
         let (command, start) = match &segment.invocation {
             Invocation::Command(resolved) => (resolved.name.as_str(), resolved.args()),
             _ => ("", segment.words.len()),

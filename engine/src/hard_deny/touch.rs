@@ -29,16 +29,16 @@ pub(crate) enum Touch {
 }
 
 impl Touch {
-    pub fn writes(self) -> bool {
+    pub(super) fn writes(self) -> bool {
         matches!(self, Touch::Write | Touch::Mount | Touch::Any)
     }
 
     /// It is known to write (or replace, or remove) the path.
-    pub fn surely_writes(self) -> bool {
+    pub(super) fn surely_writes(self) -> bool {
         matches!(self, Touch::Write | Touch::Mount)
     }
 
-    pub fn reads_tree(self) -> bool {
+    pub(super) fn reads_tree(self) -> bool {
         matches!(self, Touch::ReadTree | Touch::Mount)
     }
 }

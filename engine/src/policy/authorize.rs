@@ -45,7 +45,7 @@ pub(crate) struct Uids {
 }
 
 impl Uids {
-    pub fn new() -> Result<Self, String> {
+    pub(super) fn new() -> Result<Self, String> {
         let name = |n: &str| n.parse::<EntityTypeName>().map_err(|e| e.to_string());
         let uid = |t: &EntityTypeName, id: &str| EntityUid::from_type_name_and_id(t.clone(), EntityId::new(id));
         let audience = name("Netclaw::Audience")?;

@@ -32,15 +32,17 @@ use crate::paths::ProtectedPaths;
 use crate::reason::ReasonCode;
 
 pub use authorize::Question;
-pub use diff::{Change, ChangeKind, PolicyDiff, diff};
-pub use generate::{Action, Rule, SliceKey};
-pub use permissions::{ANY_OTHER_TOOL, AudiencePermissions, Mode, ServerPermissions, ToolPermission};
-pub use tool_name::ToolName;
+pub use diff::{ChangeKind, PolicyDiff, diff};
+pub use generate::Action;
+pub(crate) use generate::Rule;
+pub(crate) use generate::SliceKey;
+pub use permissions::{ANY_OTHER_TOOL, AudiencePermissions, Mode};
+pub(crate) use tool_name::ToolName;
 
 /// The Cedar schema, as shipped in `policies/`.
-pub const SCHEMA_TEXT: &str = include_str!("../../../policies/netclaw.cedarschema");
+pub const CEDAR_SCHEMA: &str = include_str!("../../../policies/netclaw.cedarschema");
 /// The static policies, as shipped in `policies/`.
-pub const STATIC_POLICIES: &str = include_str!("../../../policies/netclaw.cedar");
+pub(crate) const STATIC_POLICIES: &str = include_str!("../../../policies/netclaw.cedar");
 
 #[derive(Debug, thiserror::Error)]
 pub enum CompileError {
@@ -82,6 +84,32 @@ impl CompileError {
         match self {
             CompileError::ApprovalStore(_) => Layer::ApprovalGate,
             _ => Layer::ChannelAcl,
+        }
+    }
+
+    /// The decision for every call while the home cannot be compiled: deny, naming the
+    /// files and pointers that are wrong (fail closed, never a fallback to defaults).
+    pub fn decision(&self) -> crate::decision::Decision {
+        use crate::decision::{Decision, Effect, Outcome};
+        let problems: Vec<String> = self.diagnostics().iter().map(ToString::to_string).collect();
+        let detail = if problems.is_empty() { self.to_string() } else { problems.join("; ") };
+        let sources = self.diagnostics().iter().map(|d| d.location.file.clone()).fold(Vec::new(), |mut all, file| {
+            if !all.contains(&file) {
+                all.push(file);
+            }
+            all
+        });
+        Decision {
+            decision: Effect::Deny,
+            outcome: Outcome::Denied,
+            audience: None,
+            layer: self.layer(),
+            reason_code: Some(self.reason()),
+            message: format!("every call is denied until the configuration is fixed: {detail}"),
+            policies: Vec::new(),
+            sources,
+            remediation: Some("run `netclaw doctor` and fix its findings".to_owned()),
+            decision_id: authorize::new_decision_id(),
         }
     }
 }
@@ -159,7 +187,7 @@ impl CompiledPolicy {
         Self::from_parts(config, approvals, hard_deny, paths)
     }
 
-    pub fn from_parts(
+    fn from_parts(
         config: &EffectiveConfig,
         approvals: &ToolApprovals,
         hard_deny: HardDenyRules,
@@ -168,7 +196,7 @@ impl CompiledPolicy {
         let generated = generate::generate(config);
         let texts: Vec<String> = generated.policies.iter().map(generate::GeneratedPolicy::text).collect();
         let generated_text = texts.join("\n");
-        let (schema, _) = Schema::from_cedarschema_str(SCHEMA_TEXT).map_err(cedar)?;
+        let (schema, _) = Schema::from_cedarschema_str(CEDAR_SCHEMA).map_err(cedar)?;
         // Compile time is the hot-reload latency of every config change. Strict
         // validation is per policy, so the set is parsed and validated in two parts, one
         // per core; the main thread also builds the entities, so the worker takes more.
@@ -209,7 +237,7 @@ impl CompiledPolicy {
 
     /// The whole policy set as Cedar text: static, then generated. Unformatted; see
     /// [`CompiledPolicy::formatted_text`] for the artifact users read.
-    pub fn policy_text(&self) -> String {
+    fn policy_text(&self) -> String {
         format!("{STATIC_POLICIES}\n{}", self.generated_text)
     }
 
@@ -271,7 +299,7 @@ fn parse_and_validate(text: &str, schema: &Schema) -> Result<PolicySet, CompileE
 }
 
 /// Parses a policy set and names each policy by its `@id`, as the `cedar` CLI does.
-pub fn parse_with_ids(text: &str) -> Result<PolicySet, CompileError> {
+pub(crate) fn parse_with_ids(text: &str) -> Result<PolicySet, CompileError> {
     let parsed = PolicySet::from_str(text).map_err(cedar)?;
     let mut named = PolicySet::new();
     for policy in parsed.policies() {
@@ -337,32 +365,6 @@ fn entities_json(decls: &[generate::EntityDecl]) -> Value {
         json!({"uid": {"type": format!("Netclaw::{}", decl.entity_type), "id": decl.id}, "attrs": {}, "parents": parents})
     };
     Value::Array(decls.iter().map(entity).collect())
-}
-
-/// The decision for every call while the home cannot be compiled: deny, naming the
-/// files and pointers that are wrong (fail closed, never a fallback to defaults).
-pub fn unavailable(err: &CompileError) -> crate::decision::Decision {
-    use crate::decision::{Decision, Effect, Outcome};
-    let problems: Vec<String> = err.diagnostics().iter().map(ToString::to_string).collect();
-    let detail = if problems.is_empty() { err.to_string() } else { problems.join("; ") };
-    let sources = err.diagnostics().iter().map(|d| d.location.file.clone()).fold(Vec::new(), |mut all, file| {
-        if !all.contains(&file) {
-            all.push(file);
-        }
-        all
-    });
-    Decision {
-        decision: Effect::Deny,
-        outcome: Outcome::Denied,
-        audience: None,
-        layer: err.layer(),
-        reason_code: Some(err.reason()),
-        message: format!("every call is denied until the configuration is fixed: {detail}"),
-        policies: Vec::new(),
-        sources,
-        remediation: Some("run `netclaw doctor` and fix its findings".to_owned()),
-        decision_id: authorize::new_decision_id(),
-    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use super::generate::{Action, SliceKey};
 use crate::config::Audience;
 
 /// `None` stands for the "invalid" audience.
-pub type Principal = Option<Audience>;
+pub(super) type Principal = Option<Audience>;
 
 #[derive(Debug, Default)]
 struct Table {
@@ -23,13 +23,13 @@ struct Table {
 }
 
 #[derive(Debug, Default)]
-pub struct Slices {
+pub(super) struct Slices {
     tables: HashMap<(Principal, Action), Table>,
 }
 
 impl Slices {
     /// `placements` maps policy id → slice key for policies narrower than their scope.
-    pub fn build(set: &PolicySet, placements: &HashMap<String, SliceKey>) -> Result<Self, String> {
+    pub(super) fn build(set: &PolicySet, placements: &HashMap<String, SliceKey>) -> Result<Self, String> {
         let principals = [Some(Audience::Public), Some(Audience::Team), Some(Audience::Personal), None];
         let mut slices = Slices::default();
         for principal in principals {
@@ -64,13 +64,19 @@ impl Slices {
     }
 
     /// The policies that can decide this call.
-    pub fn get(&self, principal: Principal, action: Action, tool: &str, server: Option<&str>) -> Option<&PolicySet> {
+    pub(super) fn get(
+        &self,
+        principal: Principal,
+        action: Action,
+        tool: &str,
+        server: Option<&str>,
+    ) -> Option<&PolicySet> {
         let table = self.tables.get(&(principal, action))?;
         table.by_tool.get(tool).or_else(|| server.and_then(|s| table.by_server.get(s))).or(Some(&table.generic))
     }
 
     /// How many policy sets were prepared (for the compile report and benchmarks).
-    pub fn count(&self) -> usize {
+    pub(super) fn count(&self) -> usize {
         self.tables.values().map(|t| 1 + t.by_server.len() + t.by_tool.len()).sum()
     }
 }

@@ -2,7 +2,7 @@
 
 /// A tool, first-party or MCP, in its one canonical spelling.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ToolName {
+pub(crate) enum ToolName {
     /// `file_read`, `shell_execute`, …
     FirstParty(String),
     /// `server/tool`; `server__tool` is accepted and means the same.
@@ -10,7 +10,7 @@ pub enum ToolName {
 }
 
 impl ToolName {
-    pub fn parse(name: &str) -> Self {
+    pub(crate) fn parse(name: &str) -> Self {
         let split = name.split_once('/').or_else(|| name.split_once("__"));
         match split {
             Some((server, tool)) if !server.is_empty() && !tool.is_empty() => {
@@ -21,7 +21,7 @@ impl ToolName {
     }
 
     /// The Cedar entity id: the name, `server/tool` for MCP tools.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         match self {
             ToolName::FirstParty(name) => name.clone(),
             ToolName::Mcp { server, tool } => format!("{server}/{tool}"),
@@ -29,14 +29,14 @@ impl ToolName {
     }
 
     /// `Tool` or `McpTool`.
-    pub fn entity_type(&self) -> &'static str {
+    pub(crate) fn entity_type(&self) -> &'static str {
         match self {
             ToolName::FirstParty(_) => "Tool",
             ToolName::Mcp { .. } => "McpTool",
         }
     }
 
-    pub fn server(&self) -> Option<&str> {
+    pub(crate) fn server(&self) -> Option<&str> {
         match self {
             ToolName::FirstParty(_) => None,
             ToolName::Mcp { server, .. } => Some(server),

@@ -15,12 +15,12 @@ use schemars::Schema;
 use serde_json::Value;
 
 pub(crate) use shape::shape;
-pub use shape::{SchemaNode, Shaped};
+pub(crate) use shape::{SchemaNode, Shaped};
 pub(crate) use validate::validate;
 
 /// Every published schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SchemaId {
+pub(crate) enum SchemaId {
     Netclaw,
     Secrets,
     WebhookRoute,
@@ -29,10 +29,11 @@ pub enum SchemaId {
     DoctorReport,
     AuthorizeRequest,
     AuthorizeDecision,
+    ConfigListing,
 }
 
 impl SchemaId {
-    pub const ALL: [SchemaId; 8] = [
+    pub(crate) const ALL: [SchemaId; 9] = [
         SchemaId::Netclaw,
         SchemaId::Secrets,
         SchemaId::WebhookRoute,
@@ -41,10 +42,12 @@ impl SchemaId {
         SchemaId::DoctorReport,
         SchemaId::AuthorizeRequest,
         SchemaId::AuthorizeDecision,
+        SchemaId::ConfigListing,
     ];
 
     /// The file name under `schemas/`.
-    pub fn file_name(self) -> &'static str {
+    #[cfg(test)]
+    pub(crate) fn file_name(self) -> &'static str {
         match self {
             SchemaId::Netclaw => "netclaw.schema.json",
             SchemaId::Secrets => "secrets.schema.json",
@@ -54,11 +57,12 @@ impl SchemaId {
             SchemaId::DoctorReport => "doctor-report.schema.json",
             SchemaId::AuthorizeRequest => "authorize-request.schema.json",
             SchemaId::AuthorizeDecision => "authorize-decision.schema.json",
+            SchemaId::ConfigListing => "config-show.schema.json",
         }
     }
 
     /// The committed schema text, as shipped.
-    pub fn published(self) -> &'static str {
+    pub(crate) fn published(self) -> &'static str {
         match self {
             SchemaId::Netclaw => include_str!("../../../schemas/netclaw.schema.json"),
             SchemaId::Secrets => include_str!("../../../schemas/secrets.schema.json"),
@@ -74,6 +78,7 @@ impl SchemaId {
             SchemaId::AuthorizeDecision => {
                 include_str!("../../../schemas/authorize-decision.schema.json")
             }
+            SchemaId::ConfigListing => include_str!("../../../schemas/config-show.schema.json"),
         }
     }
 
@@ -102,7 +107,7 @@ impl Compiled {
         Self { document, validator }
     }
 
-    pub fn root(&self) -> SchemaNode<'_> {
+    pub(crate) fn root(&self) -> SchemaNode<'_> {
         SchemaNode::root(&self.document)
     }
 }

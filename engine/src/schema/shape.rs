@@ -16,7 +16,7 @@ use crate::json_pointer;
 
 /// A place in a schema document, with the root at hand to resolve `$ref`s.
 #[derive(Debug, Clone, Copy)]
-pub struct SchemaNode<'s> {
+pub(crate) struct SchemaNode<'s> {
     root: &'s Value,
     node: &'s Value,
 }
@@ -28,7 +28,7 @@ static ANY: Value = Value::Bool(true);
 const MAX_REF_HOPS: usize = 32;
 
 impl<'s> SchemaNode<'s> {
-    pub fn root(root: &'s Value) -> Self {
+    pub(crate) fn root(root: &'s Value) -> Self {
         Self { root, node: root }
     }
 
@@ -91,7 +91,7 @@ impl<'s> SchemaNode<'s> {
     }
 
     /// The schema of a key of this object, and the key in the schema's spelling.
-    pub fn child(self, key: &str) -> Option<(String, SchemaNode<'s>)> {
+    pub(crate) fn child(self, key: &str) -> Option<(String, SchemaNode<'s>)> {
         let properties = self.properties();
         let exact = properties.iter().find(|(name, _)| *name == key);
         let folded = || properties.iter().find(|(name, _)| name.eq_ignore_ascii_case(key));
@@ -132,13 +132,13 @@ impl<'s> SchemaNode<'s> {
     }
 
     /// Marked `writeOnly`: the value is a credential and is never printed.
-    pub fn is_write_only(self) -> bool {
+    pub(crate) fn is_write_only(self) -> bool {
         self.branches().iter().any(|b| b.node.get("writeOnly") == Some(&ANY))
     }
 
     /// The JSON types this schema admits (`"string"`, `"boolean"`, …), for coercing
     /// environment variable text.
-    pub fn types(self) -> Vec<&'s str> {
+    pub(crate) fn types(self) -> Vec<&'s str> {
         let mut types = Vec::new();
         for branch in self.branches() {
             match branch.node.get("type") {
@@ -161,7 +161,7 @@ impl<'s> SchemaNode<'s> {
     }
 
     /// The schema at a canonical pointer, matching keys as [`SchemaNode::child`] does.
-    pub fn at(self, pointer: &str) -> Option<SchemaNode<'s>> {
+    pub(crate) fn at(self, pointer: &str) -> Option<SchemaNode<'s>> {
         json_pointer::tokens(pointer).iter().try_fold(self, |node, token| match token.parse::<usize>() {
             Ok(_) if node.types().contains(&"array") => Some(node.items()),
             _ => node.child(token).map(|(_, child)| child),
@@ -169,7 +169,7 @@ impl<'s> SchemaNode<'s> {
     }
 
     /// The canonical spelling of `value` if it names one of this schema's enum values.
-    pub fn canonical_enum_value(self, value: &str) -> Option<&'s str> {
+    pub(crate) fn canonical_enum_value(self, value: &str) -> Option<&'s str> {
         let values = self.enum_strings();
         values.iter().find(|v| **v == value).or_else(|| values.iter().find(|v| v.eq_ignore_ascii_case(value))).copied()
     }
@@ -181,7 +181,7 @@ impl<'s> SchemaNode<'s> {
 
 /// A document rewritten into its schema's spelling.
 #[derive(Debug, Default)]
-pub struct Shaped {
+pub(crate) struct Shaped {
     pub value: Value,
     /// Canonical pointer → the pointer as spelled in the file.
     pub original: HashMap<String, String>,
@@ -194,7 +194,7 @@ pub struct Shaped {
 }
 
 impl Shaped {
-    pub fn original_pointer(&self, canonical: &str) -> String {
+    pub(crate) fn original_pointer(&self, canonical: &str) -> String {
         self.original.get(canonical).cloned().unwrap_or_else(|| canonical.to_owned())
     }
 }

@@ -294,7 +294,7 @@ fn option_values<'w>(
 }
 
 impl Text<'_> {
-    pub fn is_code(&self) -> bool {
+    pub(super) fn is_code(&self) -> bool {
         self.mode == Mode::Code
     }
 }

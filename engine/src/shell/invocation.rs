@@ -285,7 +285,7 @@ fn command(name: String, at: usize, through: Vec<String>) -> Invocation {
 
 /// The lowercase basename of a static command word, or why it has none. Case is
 /// folded because macOS file systems are case-insensitive: `SUDO` runs sudo there.
-pub fn command_name(word: &ShellWord) -> Result<String, String> {
+pub(crate) fn command_name(word: &ShellWord) -> Result<String, String> {
     if word.open {
         return Err("its value is only known at run time".to_owned());
     }

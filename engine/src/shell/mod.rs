@@ -12,9 +12,8 @@ mod segments;
 mod vars;
 mod word;
 
-pub use cwd::Cwd;
-pub(crate) use invocation::wrapper_option_values;
-pub use invocation::{Invocation, Resolved, Stdin, command_name};
+pub(crate) use cwd::Cwd;
+pub(crate) use invocation::{Invocation, Stdin, command_name, wrapper_option_values};
 pub(crate) use programs::{is_shell, unversioned};
-pub use segments::{Limits, ParsedCommand, Redirect, Refusal, Segment, Start, Stdout, parse};
-pub use word::{Literal, ShellWord};
+pub(crate) use segments::{Limits, ParsedCommand, Redirect, Segment, Start, Stdout, parse};
+pub(crate) use word::{Literal, ShellWord};

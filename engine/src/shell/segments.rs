@@ -42,7 +42,7 @@ const RUNS_ARGUMENTS: &[&str] = &["$@", "\"$@\"", "${@}", "\"${@}\"", "$*", "\"$
 
 /// Bounds on what is analysed; beyond them a command is refused, never half-read.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     pub max_bytes: usize,
     pub max_nesting: usize,
     pub max_script_depth: usize,
@@ -57,7 +57,7 @@ impl Default for Limits {
 
 /// Where a script starts: its working directory (`None`: unknown) and what `~` means.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Start<'a> {
+pub(crate) struct Start<'a> {
     pub cwd: Option<&'a Path>,
     pub user_home: Option<&'a Path>,
 }
@@ -140,7 +140,7 @@ pub struct ParsedCommand {
     pub links: Vec<(PathBuf, PathBuf)>,
 }
 
-pub fn parse(text: &str, limits: &Limits, start: &Start<'_>) -> ParsedCommand {
+pub(crate) fn parse(text: &str, limits: &Limits, start: &Start<'_>) -> ParsedCommand {
     let cwd = Arc::new(start.cwd.map_or_else(Cwd::unknown, Cwd::at));
     let mut walker = Walker {
         limits,

@@ -60,7 +60,7 @@ pub(crate) struct Lookup<'a> {
 
 impl Variables {
     /// Enters a script: collects its assignments.
-    pub fn enter(&mut self, program: &ast::Program) {
+    pub(crate) fn enter(&mut self, program: &ast::Program) {
         let mut table = Table::default();
         for list in &program.complete_commands {
             collect_list(list, &mut table);
@@ -68,19 +68,19 @@ impl Variables {
         self.tables.push(table);
     }
 
-    pub fn leave(&mut self) {
+    pub(crate) fn leave(&mut self) {
         self.tables.pop();
     }
 
     /// `name` is assigned on the straight-line path of the innermost script.
-    pub fn mark_assigned(&mut self, name: &str) {
+    pub(crate) fn mark_assigned(&mut self, name: &str) {
         if let Some(table) = self.tables.last_mut() {
             table.definite.insert(name.to_owned());
         }
     }
 
     /// `None`: the script never assigns it (its value comes from the environment).
-    pub fn lookup(&self, name: &str) -> Option<Lookup<'_>> {
+    pub(crate) fn lookup(&self, name: &str) -> Option<Lookup<'_>> {
         let poisoned = self.tables.iter().any(|t| t.poisoned);
         let facts: Vec<&Facts> = self.tables.iter().filter_map(|t| t.vars.get(name)).collect();
         if facts.is_empty() {
@@ -96,12 +96,12 @@ impl Variables {
 
     /// Like [`Variables::lookup`], but only for a variable the script itself assigns:
     /// `HOME` and `PWD` keep their meaning unless the script sets them.
-    pub fn lookup_assigned(&self, name: &str) -> Option<Lookup<'_>> {
+    pub(crate) fn lookup_assigned(&self, name: &str) -> Option<Lookup<'_>> {
         self.tables.iter().any(|t| t.vars.contains_key(name)).then(|| self.lookup(name)).flatten()
     }
 
     /// The script changes `IFS`: unquoted expansions split in ways not followed here.
-    pub fn ifs_changed(&self) -> bool {
+    pub(crate) fn ifs_changed(&self) -> bool {
         self.tables.iter().any(|t| t.vars.contains_key("IFS"))
     }
 }

@@ -2,7 +2,6 @@
 //! Each row: a config, a request, and the effect, layer, reason and deciding policy.
 
 use crate::common::{compile, decide, example, try_compile};
-use netclaw_engine::policy::unavailable;
 use netclaw_engine::{Decision, Effect, Layer, ReasonCode};
 use serde_json::{Value, json};
 
@@ -369,7 +368,7 @@ fn conflicting_override_spellings_resolve_to_the_stricter() {
 #[test]
 fn an_invalid_config_denies_everything_and_names_the_pointer() {
     let err = try_compile(&json!({"Security": {"ShellExecutionMode": "Sandbox"}}), None).err().unwrap();
-    let d = unavailable(&err);
+    let d = err.decision();
     assert_eq!((d.decision, d.reason_code), (Effect::Deny, Some(ReasonCode::InternalPolicyFailure)));
     assert!(d.message.contains("/Security/ShellExecutionMode"), "{}", d.message);
 }
@@ -377,7 +376,7 @@ fn an_invalid_config_denies_everything_and_names_the_pointer() {
 #[test]
 fn an_unreadable_approvals_store_denies() {
     let err = try_compile(&json!({}), Some(&json!({"version": 2}))).err().unwrap();
-    let d = unavailable(&err);
+    let d = err.decision();
     assert_eq!(
         (d.decision, d.layer, d.reason_code),
         (Effect::Deny, Layer::ApprovalGate, Some(ReasonCode::ApprovalStoreUnavailable))
@@ -431,7 +430,7 @@ fn file_tool_decisions_see_the_file_system_as_it_is_now() {
 
 // --- approval scope ---------------------------------------------------------------
 
-fn scoped_shell_approval() -> netclaw_engine::policy::CompiledPolicy {
+fn scoped_shell_approval() -> netclaw_engine::CompiledPolicy {
     let config = json!({"Security": {"DeploymentPosture": "Personal"}});
     let approvals = json!({"version": 3, "audiences": {"personal": {"shell_execute": [
         {"shell": "make test", "match": "tokenPrefix", "verbTokens": ["make", "test"], "directory": "/home/agent/project", "createdAt": "2026-11-20T09:14:03Z"}

@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 
 use cedar_policy_cli::{CedarExitCode, Cli, Commands, authorize, validate};
 use clap::Parser;
-use netclaw_engine::config::Audience;
-use netclaw_engine::paths::ProtectedPaths;
-use netclaw_engine::policy::{Action, CompiledPolicy, Question, SCHEMA_TEXT};
-use netclaw_engine::{Home, HomeConfig, HomeFiles, Layer};
+use netclaw_engine::{
+    Action, Audience, CEDAR_SCHEMA, CompiledPolicy, Home, HomeConfig, HomeFiles, Layer, ProtectedPaths, Question,
+};
 use serde_json::json;
 
 fn compile(example: &str) -> CompiledPolicy {
@@ -32,7 +31,7 @@ fn cedar(args: &[&str]) -> CedarExitCode {
 fn write_artifacts(policy: &CompiledPolicy, dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let paths = (dir.join("netclaw.cedar"), dir.join("netclaw.cedarschema"), dir.join("entities.json"));
     std::fs::write(&paths.0, policy.formatted_text().unwrap()).unwrap();
-    std::fs::write(&paths.1, SCHEMA_TEXT).unwrap();
+    std::fs::write(&paths.1, CEDAR_SCHEMA).unwrap();
     std::fs::write(&paths.2, serde_json::to_string_pretty(&policy.entities_json()).unwrap()).unwrap();
     paths
 }

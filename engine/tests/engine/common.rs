@@ -2,19 +2,13 @@
 
 use std::path::Path;
 
-use netclaw_engine::config::HardDenyRule;
-use netclaw_engine::hard_deny::HardDenyRules;
-use netclaw_engine::home::{FileRead, HomeFiles, WebhookDir};
-use netclaw_engine::paths::ProtectedPaths;
-use netclaw_engine::policy::{CompileError, CompiledPolicy};
-use netclaw_engine::{AuthorizeRequest, Decision, HomeConfig};
+use netclaw_engine::{
+    AuthorizeRequest, CompileError, CompiledPolicy, Decision, HardDenyRule, HardDenyRules, HomeConfig, HomeFiles,
+    ProtectedPaths,
+};
 use serde_json::{Value, json};
 
 pub const HOME: &str = "/home/agent/.netclaw";
-
-fn text(value: Option<&Value>) -> FileRead {
-    value.map_or(FileRead::Missing, |v| FileRead::Text(v.to_string()))
-}
 
 pub fn try_compile(netclaw: &Value, approvals: Option<&Value>) -> Result<CompiledPolicy, CompileError> {
     try_compile_at(Path::new(HOME), netclaw, approvals)
@@ -22,14 +16,10 @@ pub fn try_compile(netclaw: &Value, approvals: Option<&Value>) -> Result<Compile
 
 /// Compiles with the netclaw home at `home` (for tests that need real files).
 pub fn try_compile_at(home: &Path, netclaw: &Value, approvals: Option<&Value>) -> Result<CompiledPolicy, CompileError> {
-    let files = HomeFiles {
-        home_problem: None,
-        netclaw: text(Some(netclaw)),
-        secrets: FileRead::Missing,
-        tool_approvals: text(approvals),
-        hard_deny_overrides: FileRead::Missing,
-        webhooks: WebhookDir::Missing,
-    };
+    let mut files = HomeFiles::empty().with_netclaw(netclaw.to_string());
+    if let Some(approvals) = approvals {
+        files = files.with_tool_approvals(approvals.to_string());
+    }
     let loaded = HomeConfig::load(&files, &[]);
     CompiledPolicy::compile(&loaded, ProtectedPaths::new(home, Some(Path::new("/home/agent"))))
 }

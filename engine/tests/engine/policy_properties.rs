@@ -1,8 +1,7 @@
 //! Properties of the authorizer over generated configs and calls.
 
 use crate::common::{compile, decide};
-use netclaw_engine::config::{PUBLIC_TOOLS, SHELL_TOOL, TEAM_EXTRA_TOOLS};
-use netclaw_engine::{Effect, Layer};
+use netclaw_engine::{Effect, Layer, PUBLIC_TOOLS, SHELL_TOOL, TEAM_EXTRA_TOOLS};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use serde_json::json;

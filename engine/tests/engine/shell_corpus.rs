@@ -4,10 +4,9 @@
 
 use std::path::Path;
 
-use netclaw_engine::hard_deny::{ShellEnv, check_shell};
+use netclaw_engine::{ProtectedPaths, ShellEnv, check_shell};
 
 use crate::common::corpus_rules;
-use netclaw_engine::paths::ProtectedPaths;
 
 struct Case {
     file: String,

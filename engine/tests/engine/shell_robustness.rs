@@ -3,9 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use netclaw_engine::ReasonCode;
-use netclaw_engine::hard_deny::{HardDenyRules, ShellEnv, ShellVerdict, check_shell};
-use netclaw_engine::paths::ProtectedPaths;
+use netclaw_engine::{HardDenyRules, ProtectedPaths, ReasonCode, ShellEnv, ShellVerdict, check_shell};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 

@@ -10,7 +10,7 @@ use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding};
 use crate::home::{FileRead, HARD_DENY_OVERRIDES_JSON, NETCLAW_JSON, SECRETS_JSON, TOOL_APPROVALS_JSON};
 
 #[derive(Debug)]
-pub struct ConfigSchema;
+pub(crate) struct ConfigSchema;
 
 impl Check for ConfigSchema {
     fn id(&self) -> &'static str {

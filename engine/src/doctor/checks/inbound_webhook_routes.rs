@@ -5,7 +5,7 @@ use crate::diagnostic::Severity;
 use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding};
 
 #[derive(Debug)]
-pub struct InboundWebhookRoutes;
+pub(crate) struct InboundWebhookRoutes;
 
 impl Check for InboundWebhookRoutes {
     fn id(&self) -> &'static str {

@@ -51,14 +51,14 @@ impl Action {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PolicyEffect {
+pub(super) enum PolicyEffect {
     Permit,
     Forbid,
 }
 
 /// Which slice a policy belongs to, beyond its principal and action.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SliceKey {
+pub(crate) enum SliceKey {
     /// Applies to any tool.
     Any,
     /// Only to tools of this MCP server.
@@ -129,7 +129,7 @@ impl Rule {
 
 /// The resource a policy constrains.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resource {
+pub(super) enum Resource {
     Any,
     /// Of an entity type (`Netclaw::McpTool`).
     Is(&'static str),
@@ -152,7 +152,7 @@ impl Resource {
 
 /// A `when` or `unless` clause: it holds when any of its terms (Cedar expressions) does.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Condition {
+pub(super) enum Condition {
     When(Vec<String>),
     Unless(Vec<String>),
 }
@@ -169,7 +169,7 @@ impl Condition {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GeneratedPolicy {
+pub(super) struct GeneratedPolicy {
     pub id: String,
     pub rule: Rule,
     /// The config key it was compiled from (dotted), or the built-in rule it states.
@@ -185,16 +185,16 @@ pub struct GeneratedPolicy {
 }
 
 impl GeneratedPolicy {
-    pub fn layer(&self) -> Layer {
+    pub(super) fn layer(&self) -> Layer {
         self.rule.layer()
     }
 
-    pub fn reason(&self) -> Option<ReasonCode> {
+    pub(super) fn reason(&self) -> Option<ReasonCode> {
         self.rule.reason()
     }
 
     /// The policy as Cedar text, with its provenance comment.
-    pub fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         let mut out = format!("// {} — from {}\n", self.source, self.origin);
         let _ = writeln!(out, "@id({})", quote(&self.id));
         let _ = writeln!(out, "@layer({})", quote(self.layer().as_str()));
@@ -219,20 +219,20 @@ impl GeneratedPolicy {
 
 /// One entity of entities.json: type, id, and the groups it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct EntityDecl {
+pub(super) struct EntityDecl {
     pub entity_type: &'static str,
     pub id: String,
     pub parents: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Generated {
+pub(super) struct Generated {
     pub policies: Vec<GeneratedPolicy>,
     pub entities: Vec<EntityDecl>,
 }
 
 /// A Cedar string literal.
-pub fn quote(text: &str) -> String {
+pub(super) fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -252,7 +252,7 @@ pub fn quote(text: &str) -> String {
     out
 }
 
-pub fn group(id: &str) -> String {
+pub(super) fn group(id: &str) -> String {
     format!("Netclaw::Group::{}", quote(id))
 }
 
@@ -272,7 +272,7 @@ struct Generator<'c> {
     groups: BTreeSet<String>,
 }
 
-pub fn generate(config: &EffectiveConfig) -> Generated {
+pub(super) fn generate(config: &EffectiveConfig) -> Generated {
     let mut generator =
         Generator { config, out: Generated::default(), members: BTreeMap::new(), groups: BTreeSet::new() };
     generator.slack();
