@@ -44,7 +44,11 @@ fn default_channel() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SlackContext {
+    /// Missing or empty: the channel ACL denies the message (a decision, not a
+    /// malformed request), since no rule can admit a message from nowhere.
+    #[serde(default)]
     pub channel_id: String,
+    #[serde(default)]
     pub user_id: String,
     #[serde(default)]
     pub is_dm: bool,

@@ -59,6 +59,8 @@ pub enum Problem {
     Unreadable { reason: String },
     #[error("the file is not valid UTF-8 text")]
     NotUtf8,
+    #[error("the file is larger than {} MiB", limit / (1024 * 1024))]
+    TooLarge { limit: u64 },
     #[error("invalid JSON: {message}")]
     InvalidJson { message: String },
     #[error("key `{key}` appears more than once; only one would take effect")]
@@ -88,6 +90,12 @@ pub enum Problem {
     UnknownEnvVar { var: String, suggestion: Option<String> },
     #[error("environment variable `{var}` is not a valid {expected}")]
     InvalidEnvValue { var: String, expected: String },
+    #[error("`{key}` is a setting, not a credential, and cannot be set in secrets.json")]
+    SettingInSecrets { key: String },
+    #[error("`verbTokens` are not the words of the approved command `{shell}`")]
+    ApprovalNotWhatWasRead { shell: String },
+    #[error("environment variable `{var}` is empty")]
+    EmptyEnvValue { var: String },
     #[error("the validated file does not match netclaw's types: {message}")]
     SchemaDrift { message: String },
 }
@@ -108,6 +116,7 @@ impl Problem {
             Problem::NotAFile { .. } => "not-a-file",
             Problem::Unreadable { .. } => "unreadable-file",
             Problem::NotUtf8 => "not-utf8",
+            Problem::TooLarge { .. } => "file-too-large",
             Problem::InvalidJson { .. } => "invalid-json",
             Problem::DuplicateKey { .. } => "duplicate-key",
             Problem::UnknownKey { .. } => "unknown-key",
@@ -118,6 +127,9 @@ impl Problem {
             Problem::IgnoredFile { .. } => "ignored-file",
             Problem::UnknownEnvVar { .. } => "unknown-env-var",
             Problem::InvalidEnvValue { .. } => "invalid-env-value",
+            Problem::EmptyEnvValue { .. } => "empty-env-value",
+            Problem::ApprovalNotWhatWasRead { .. } => "approval-not-what-was-read",
+            Problem::SettingInSecrets { .. } => "setting-in-secrets",
             Problem::SchemaDrift { .. } => "schema-drift",
         }
     }
@@ -135,6 +147,16 @@ impl Problem {
                 Some(format!("rename the file so its name matches `{pattern}` (lowercase words joined by `-`)"))
             }
             Problem::IgnoredFile { .. } => Some("keep only `<route>.json` files in config/webhooks/".to_owned()),
+            Problem::ApprovalNotWhatWasRead { .. } => Some(
+                "remove the entry (approve the command again to recreate it); an entry must grant what its `shell` text shows"
+                    .to_owned(),
+            ),
+            Problem::SettingInSecrets { key } => {
+                Some(format!("move `{key}` to netclaw.json, where reviewers can read it"))
+            }
+            Problem::EmptyEnvValue { var } => {
+                Some(format!("unset `{var}` to keep the files' value, or give it one; empty never means unset"))
+            }
             Problem::SchemaDrift { .. } => Some("this is a netclaw bug: please report it with the file".to_owned()),
             _ => None,
         }

@@ -6,7 +6,7 @@
 //! failure becomes a located diagnostic instead of an error that stops the run.
 
 use std::fs;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Location, Problem};
@@ -16,6 +16,11 @@ pub(crate) const SECRETS_JSON: &str = "config/secrets.json";
 pub(crate) const TOOL_APPROVALS_JSON: &str = "config/tool-approvals.json";
 pub(crate) const HARD_DENY_OVERRIDES_JSON: &str = "config/hard-deny-overrides.json";
 pub(crate) const WEBHOOKS_DIR: &str = "config/webhooks";
+const CONFIG_DIR: &str = "config";
+
+/// No config file is larger than this; a bigger one is refused before it is read, so a
+/// 2 GB file cannot take 4 GB of memory on every load.
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Where netclaw keeps its state: `--home`, else `$NETCLAW_HOME`, else `~/.netclaw`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,10 +110,8 @@ impl HomeFiles {
     }
 
     pub fn read(home: &Home) -> Self {
-        let home_problem = match fs::metadata(home.root()) {
-            Ok(meta) if !meta.is_dir() => Some(Diagnostic::error(Location::file("."), Problem::NotADirectory)),
-            _ => None,
-        };
+        let home_problem =
+            not_a_directory(home.root(), ".").or_else(|| not_a_directory(&home.path(CONFIG_DIR), CONFIG_DIR));
         Self {
             home_problem,
             netclaw: read_file(home, NETCLAW_JSON),
@@ -118,6 +121,21 @@ impl HomeFiles {
             webhooks: read_webhooks(home),
         }
     }
+}
+
+/// Why `path`, which exists (perhaps as a dangling link), is not a usable directory.
+/// The home or `config/` as a file, or as a link to nowhere, is a broken home (every
+/// call denied), never "no config": defaults are for homes that have none.
+fn not_a_directory(path: &Path, relative: &str) -> Option<Diagnostic> {
+    let problem = match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => return None,
+        Ok(_) => Problem::NotADirectory,
+        Err(_) if fs::symlink_metadata(path).is_ok() => {
+            Problem::Unreadable { reason: "a symbolic link to a missing directory".to_owned() }
+        }
+        Err(_) => return None,
+    };
+    Some(Diagnostic::error(Location::file(relative), problem))
 }
 
 /// Reads a home-relative file as UTF-8 text, without ever blocking on a special file.
@@ -140,12 +158,21 @@ pub(crate) fn read_file(home: &Home, relative: &str) -> FileRead {
     if !meta.is_file() {
         return failed(Problem::NotAFile { found: "a special file (FIFO, socket or device)" });
     }
-    match fs::read(&path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => FileRead::Text(text),
-            Err(_) => failed(Problem::NotUtf8),
-        },
-        Err(err) => failed(Problem::Unreadable { reason: io_reason(&err) }),
+    if meta.len() > MAX_FILE_BYTES {
+        return failed(Problem::TooLarge { limit: MAX_FILE_BYTES });
+    }
+    // The size can change between the check and the read: read at most one byte more.
+    let mut bytes = Vec::new();
+    let read = fs::File::open(&path).and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
+    if let Err(err) = read {
+        return failed(Problem::Unreadable { reason: io_reason(&err) });
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return failed(Problem::TooLarge { limit: MAX_FILE_BYTES });
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => FileRead::Text(text),
+        Err(_) => failed(Problem::NotUtf8),
     }
 }
 

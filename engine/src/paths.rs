@@ -70,8 +70,13 @@ impl ProtectedPaths {
                 let shape = make(base);
                 let on_disk = shape.with_root(canonical(shape.root()));
                 let link_dir = on_disk.root().parent().unwrap_or(on_disk.root()).to_path_buf();
-                let (shape, on_disk) = (shape.with_root(lower(shape.root())), on_disk.with_root(lower(on_disk.root())));
-                for (shape, scope) in [(shape, lower(base)), (on_disk, lower(&link_dir))] {
+                let shape = shape.with_root(lower(shape.root()));
+                let linked = links_inside(&on_disk).into_iter().map(|target| {
+                    let scope = lower(target.root().parent().unwrap_or(target.root()));
+                    (target.with_root(lower(target.root())), scope)
+                });
+                let own = [(shape, lower(base)), (on_disk.with_root(lower(on_disk.root())), lower(&link_dir))];
+                for (shape, scope) in own.into_iter().chain(linked) {
                     if !shapes.iter().any(|(s, _)| *s == shape) {
                         shapes.push((shape, scope));
                     }
@@ -343,6 +348,41 @@ impl Shape {
     }
 }
 
+/// How deep and how wide [`links_inside`] looks: a protected tree is a handful of files,
+/// and a home that is not must not make every compile walk it.
+const LINK_SEARCH_DEPTH: usize = 4;
+const LINK_SEARCH_ENTRIES: usize = 4096;
+
+/// The targets of symbolic links inside a protected entry (`config/netclaw.json →
+/// /etc/netclaw.json`, `keys/master.key → /vault/key`): reading or writing the target is
+/// reading or writing the entry, so the target is protected as the entry is.
+fn links_inside(shape: &Shape) -> Vec<Shape> {
+    let mut targets = Vec::new();
+    let mut budget = LINK_SEARCH_ENTRIES;
+    let mut pending = vec![(shape.dir().to_path_buf(), 0)];
+    while let Some((dir, depth)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten().take(budget) {
+            budget -= 1;
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else { continue };
+            if !shape.contains(&path) {
+                continue;
+            }
+            if kind.is_symlink() {
+                let target = canonical(&path);
+                targets.push(if target.is_dir() { Shape::Tree(target) } else { Shape::File(target) });
+            } else if kind.is_dir() && depth < LINK_SEARCH_DEPTH {
+                pending.push((path, depth + 1));
+            }
+        }
+        if budget == 0 {
+            break;
+        }
+    }
+    targets
+}
+
 /// A pattern's components with `**` (globstar) as any number of directories, up to
 /// a depth no protected path exceeds below the directories above it.
 fn globstar(parts: Vec<&str>) -> Vec<Vec<&str>> {
@@ -567,5 +607,32 @@ mod tests {
         let target = canonical(&elsewhere.join("secrets.json"));
         assert_eq!(p.denies(&target, Access::Read), Some("secrets.json"));
         assert_eq!(p.denies(&canonical(&elsewhere).join("netclaw.json"), Access::Write), Some("the config directory"));
+    }
+
+    /// A link inside a protected directory makes its target part of it.
+    #[test]
+    fn links_inside_protected_entries_protect_their_targets() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let home = dir.path().join("home");
+        let vault = dir.path().join("vault");
+        for d in [home.join("config/webhooks"), home.join("keys"), vault.clone()] {
+            std::fs::create_dir_all(d).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let link = |target: &Path, at: &str| {
+            std::fs::write(target, "{}").unwrap_or_else(|e| panic!("{e}"));
+            std::os::unix::fs::symlink(target, home.join(at)).unwrap_or_else(|e| panic!("{e}"));
+            canonical(target)
+        };
+        let config = link(&vault.join("netclaw.json"), "config/netclaw.json");
+        let key = link(&vault.join("master.key"), "keys/master.key");
+        let route = link(&vault.join("github.json"), "config/webhooks/github.json");
+        let database = link(&vault.join("audit.db"), "netclaw.db");
+        let p = ProtectedPaths::new(&home, None);
+        assert_eq!(p.denies(&config, Access::Write), Some("the config directory"));
+        assert_eq!(p.denies(&config, Access::Read), None, "the config itself may be read");
+        assert_eq!(p.denies(&key, Access::Read), Some("keys/"));
+        assert_eq!(p.denies(&route, Access::Read), Some("config/webhooks/"));
+        assert_eq!(p.denies(&database, Access::Read), Some("netclaw.db"));
+        assert_eq!(p.denies(&canonical(&vault.join("other")), Access::Write), None, "only the targets");
     }
 }

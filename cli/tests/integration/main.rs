@@ -16,6 +16,7 @@ mod bad_input;
 mod config_show;
 mod conventions;
 mod doctor;
+mod fail_closed;
 mod mcp_and_diff;
 mod policy;
 mod shell_check;

@@ -65,7 +65,14 @@ fn setting(name: &str, value: Option<&str>, schema: SchemaNode<'_>) -> Result<En
         node = child;
     }
     let invalid = || Problem::InvalidEnvValue { var: name.to_owned(), expected: node.types().join(" or ") };
-    let value = coerce(value.ok_or_else(invalid)?, node).ok_or_else(invalid)?;
+    let text = value.ok_or_else(invalid)?;
+    // `VAR=` reads as "unset" to a person but would replace the file's value with
+    // nothing, and the posture default would then decide (`ShellExecutionMode=`
+    // turning the shell on): it is an error, never a silent reset.
+    if text.trim().is_empty() {
+        return Err(Problem::EmptyEnvValue { var: name.to_owned() });
+    }
+    let value = coerce(text, node).ok_or_else(invalid)?;
     Ok(EnvSetting { var: name.to_owned(), pointer, value })
 }
 
@@ -82,11 +89,7 @@ fn coerce(text: &str, node: SchemaNode<'_>) -> Option<Value> {
     if let Some(canonical) = node.canonical_enum_value(text) {
         return Some(Value::String(canonical.to_owned()));
     }
-    let types = node.types();
-    if text.is_empty() && types.contains(&"null") {
-        return Some(Value::Null);
-    }
-    for kind in types {
+    for kind in node.types() {
         let value = match kind {
             "boolean" if text.eq_ignore_ascii_case("true") => Some(Value::Bool(true)),
             "boolean" if text.eq_ignore_ascii_case("false") => Some(Value::Bool(false)),

@@ -58,10 +58,13 @@ pub(super) enum RuleShapeProblem {
     MatcherCount { present: Vec<&'static str> },
     /// `argFlags` or `firstPath` on a rule that is not a `verb` rule.
     RefinementWithoutVerb { key: &'static str },
+    /// A word no command word can equal: empty, or several words in one (`"git push"`).
+    NeverMatches { word: String },
 }
 
-/// Every shape problem of one rule, each with the key (camelCase) it points at.
-pub(super) fn rule_shape_problems(rule: &HardDenyRule) -> Vec<(Option<&'static str>, RuleShapeProblem)> {
+/// Every shape problem of one rule, each with the pointer below the rule (`verb/0`)
+/// that it points at.
+pub(super) fn rule_shape_problems(rule: &HardDenyRule) -> Vec<(Option<String>, RuleShapeProblem)> {
     let present: Vec<&'static str> = [
         ("verb", rule.verb.is_some()),
         ("verbPrefix", rule.verb_prefix.is_some()),
@@ -76,11 +79,31 @@ pub(super) fn rule_shape_problems(rule: &HardDenyRule) -> Vec<(Option<&'static s
     }
     if rule.verb.is_none() {
         if !rule.arg_flags.is_empty() {
-            problems.push((Some("argFlags"), RuleShapeProblem::RefinementWithoutVerb { key: "argFlags" }));
+            problems.push((Some("argFlags".to_owned()), RuleShapeProblem::RefinementWithoutVerb { key: "argFlags" }));
         }
         if rule.first_path.is_some() {
-            problems.push((Some("firstPath"), RuleShapeProblem::RefinementWithoutVerb { key: "firstPath" }));
+            problems.push((Some("firstPath".to_owned()), RuleShapeProblem::RefinementWithoutVerb { key: "firstPath" }));
         }
     }
+    let words = [("verb", rule.verb.as_deref().unwrap_or_default()), ("argFlags", &rule.arg_flags)];
+    for (key, list) in words {
+        for (index, word) in list.iter().enumerate() {
+            if !is_one_word(word) {
+                problems.push((Some(format!("{key}/{index}")), RuleShapeProblem::NeverMatches { word: word.clone() }));
+            }
+        }
+    }
+    if let Some(prefix) = rule.verb_prefix.as_ref().filter(|p| !is_one_word(p)) {
+        problems.push((Some("verbPrefix".to_owned()), RuleShapeProblem::NeverMatches { word: prefix.clone() }));
+    }
+    if rule.raw_text.as_ref().is_some_and(|text| text.trim().is_empty()) {
+        problems.push((Some("rawText".to_owned()), RuleShapeProblem::NeverMatches { word: String::new() }));
+    }
     problems
+}
+
+/// Command words are split on whitespace before rules see them, so a rule word with
+/// whitespace in it (or none at all) can never equal one.
+pub(crate) fn is_one_word(word: &str) -> bool {
+    !word.is_empty() && !word.contains(char::is_whitespace)
 }

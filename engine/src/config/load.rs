@@ -10,11 +10,12 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::audience::Audience;
 use super::env::{EnvVar, env_settings};
 use super::hard_deny_overrides::{HardDenyOverrides, HardDenyRule, RuleShapeProblem, rule_shape_problems};
 use super::netclaw::NetclawConfig;
-use super::provenance::{Layered, Provenance, Source, nest};
-use super::tool_approvals::ToolApprovals;
+use super::provenance::{self, Layered, Provenance, Source, nest};
+use super::tool_approvals::{ApprovalEntry, ToolApprovals};
 use super::webhook_route::{ROUTE_NAME_PATTERN, WebhookRoute, is_valid_route_name};
 use crate::diagnostic::{Diagnostic, Location, Problem};
 use crate::document::JsonDocument;
@@ -85,8 +86,7 @@ impl HomeConfig {
         Self {
             home_problem: None,
             config: load_effective(&files.netclaw, &files.secrets, env),
-            tool_approvals: load_optional(&files.tool_approvals, TOOL_APPROVALS_JSON, SchemaId::ToolApprovals)
-                .map(Option::unwrap_or_default),
+            tool_approvals: load_approvals(&files.tool_approvals),
             hard_deny_overrides: load_overrides(&files.hard_deny_overrides),
             webhook_routes: load_routes(&files.webhooks),
         }
@@ -169,7 +169,12 @@ fn load_effective(netclaw: &FileRead, secrets: &FileRead, env: &[EnvVar]) -> Che
             FileRead::Text(text) => match prepare(text, file, schema, masked) {
                 Ok(prepared) => {
                     layered.overlay(&prepared.shaped.value, &|p| prepared.source(p));
-                    diagnostics.extend(prepared.diagnostics);
+                    let mut found = prepared.diagnostics.clone();
+                    if masked {
+                        found.extend(settings_among_secrets(&prepared));
+                        sort_by_position(&mut found);
+                    }
+                    diagnostics.extend(found);
                 }
                 Err(found) => diagnostics.extend(found),
             },
@@ -197,10 +202,71 @@ fn load_effective(netclaw: &FileRead, secrets: &FileRead, env: &[EnvVar]) -> Che
     if !late.is_empty() {
         return Err(late);
     }
-    match serde_json::from_value(layered.value.clone()) {
-        Ok(config) => Ok(EffectiveConfig { config, value: layered.value, provenance: layered.provenance }),
-        Err(err) => Err(vec![drift(NETCLAW_JSON, &err)]),
+    let config: NetclawConfig =
+        serde_json::from_value(layered.value.clone()).map_err(|e| vec![drift(NETCLAW_JSON, &e)])?;
+    let blank = blank_patterns(&config, located);
+    if !blank.is_empty() {
+        return Err(blank);
     }
+    Ok(EffectiveConfig { config, value: layered.value, provenance: layered.provenance })
+}
+
+/// A pattern with no word in it matches no command: the command it was written to stop
+/// would silently keep running, so it is refused.
+fn blank_patterns(config: &NetclawConfig, located: impl Fn(&str) -> Location) -> Vec<Diagnostic> {
+    let patterns = config.tools.hard_deny_patterns.iter().enumerate();
+    patterns
+        .filter(|(_, pattern)| pattern.trim().is_empty())
+        .map(|(index, _)| {
+            let mut location = located("/Tools/HardDenyPatterns");
+            location.pointer = format!("{}/{index}", location.pointer);
+            let message = "an empty pattern matches no command, so it would never deny anything".to_owned();
+            Diagnostic::error(location, Problem::HardDenyRuleShape { message })
+        })
+        .collect()
+}
+
+/// Each shell grant is checked against the command text a human approved: `verbTokens`
+/// that are not that command's words would approve something nobody read.
+fn load_approvals(read: &FileRead) -> Checked<ToolApprovals> {
+    let FileRead::Text(text) = read else {
+        return load_optional(read, TOOL_APPROVALS_JSON, SchemaId::ToolApprovals).map(Option::unwrap_or_default);
+    };
+    let (approvals, prepared) =
+        prepare(text, TOOL_APPROVALS_JSON, SchemaId::ToolApprovals, false)?.into_typed::<ToolApprovals>()?;
+    let mut diagnostics = Vec::new();
+    for audience in Audience::ALL {
+        for (tool, entries) in approvals.audiences.get(audience) {
+            for (index, entry) in entries.iter().enumerate() {
+                let ApprovalEntry::Shell(shell) = entry else { continue };
+                if shell.covers_its_own_text() {
+                    continue;
+                }
+                let index = index.to_string();
+                let pointer: [&str; 4] = [audience.key(), tool.as_str(), index.as_str(), "verbTokens"];
+                let pointer =
+                    pointer.iter().fold("/audiences".to_owned(), |pointer, token| json_pointer::join(&pointer, token));
+                let location = prepared.document.locate(&prepared.shaped.original_pointer(&pointer));
+                diagnostics
+                    .push(Diagnostic::error(location, Problem::ApprovalNotWhatWasRead { shell: shell.shell.clone() }));
+            }
+        }
+    }
+    if diagnostics.is_empty() { Ok(approvals) } else { Err(diagnostics) }
+}
+
+/// `secrets.json` holds credentials only. Anything else there would be in force yet
+/// shown masked by `config show`, so a reviewer could not see, say, the shell turned on.
+fn settings_among_secrets(prepared: &Prepared) -> Vec<Diagnostic> {
+    let schema = SchemaId::Netclaw.compiled();
+    provenance::leaves(&prepared.shaped.value)
+        .into_iter()
+        .filter(|pointer| !schema.root().at(pointer).is_some_and(SchemaNode::is_write_only))
+        .map(|pointer| {
+            let location = prepared.document.locate(&prepared.shaped.original_pointer(&pointer));
+            Diagnostic::error(location, Problem::SettingInSecrets { key: json_pointer::dotted(&pointer) })
+        })
+        .collect()
 }
 
 /// Schema errors and rule-shape problems together: a rule that is well-typed is
@@ -217,7 +283,7 @@ fn load_overrides(read: &FileRead) -> Checked<HardDenyOverrides> {
         let Ok(rule) = serde_json::from_value::<HardDenyRule>(element.clone()) else { continue };
         let rule_pointer = json_pointer::join("", &index.to_string());
         for (key, problem) in rule_shape_problems(&rule) {
-            let pointer = key.map_or(rule_pointer.clone(), |k| json_pointer::join(&rule_pointer, k));
+            let pointer = key.map_or(rule_pointer.clone(), |k| format!("{rule_pointer}/{k}"));
             let location = prepared.document.locate(&prepared.shaped.original_pointer(&pointer));
             diagnostics
                 .push(Diagnostic::error(location, Problem::HardDenyRuleShape { message: shape_message(&problem) }));
@@ -240,6 +306,13 @@ fn shape_message(problem: &RuleShapeProblem) -> String {
             present.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ")
         ),
         RuleShapeProblem::RefinementWithoutVerb { key } => format!("`{key}` only refines a `verb` rule"),
+        RuleShapeProblem::NeverMatches { word } if word.trim().is_empty() => {
+            "an empty word matches no command, so the rule would never deny anything".to_owned()
+        }
+        RuleShapeProblem::NeverMatches { word } => format!(
+            "`{word}` is several words in one; write them as separate items ({}) or the rule never matches",
+            word.split_whitespace().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 

@@ -90,6 +90,13 @@ impl Provenance {
     }
 }
 
+/// The canonical pointer of every leaf of `value`, in pointer order.
+pub(super) fn leaves(value: &Value) -> Vec<String> {
+    let mut provenance = Provenance::default();
+    provenance.record_leaves(value, "", &|_| Source::Default);
+    provenance.leaves.into_keys().collect()
+}
+
 /// A document built up layer by layer, with the provenance of every leaf.
 #[derive(Debug, Clone)]
 pub(crate) struct Layered {

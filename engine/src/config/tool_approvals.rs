@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::audience::Audience;
+use crate::shell::{Limits, Segment, Start, parse};
 
 /// The only format version this build reads; anything else is refused, not guessed at.
 pub(super) const APPROVALS_FORMAT_VERSION: u32 = 3;
@@ -84,6 +85,21 @@ pub(crate) struct ShellApproval {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository: Option<String>,
     pub created_at: String,
+}
+
+impl ShellApproval {
+    /// Whether `verbTokens` are the words of a command in `shell` (a prefix of them for
+    /// `tokenPrefix`), read the way the authorizer reads a command.
+    pub(super) fn covers_its_own_text(&self) -> bool {
+        let parsed = parse(&self.shell, &Limits::default(), &Start::default());
+        parsed.refusals.is_empty()
+            && parsed.segments.iter().filter(|s| s.parent.is_none()).filter_map(Segment::verb_words).any(|words| {
+                match self.match_kind {
+                    ShellMatch::TokenPrefix => words.starts_with(&self.verb_tokens),
+                    ShellMatch::Exact => words == self.verb_tokens,
+                }
+            })
+    }
 }
 
 /// Covers calls of a non-shell tool with this verb (e.g. `notion/notion-delete-page`).

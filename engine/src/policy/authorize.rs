@@ -23,8 +23,9 @@ use super::{CompiledPolicy, PolicyKind, PolicyRecord, StaticPolicy};
 use crate::config::{ApprovalEntry, Audience, ShellMatch};
 use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, SlackContext};
 use crate::hard_deny::{HardDenyMatch, ShellEnv, ShellVerdict, check_file_path, check_shell};
+use crate::json_pointer;
 use crate::reason::ReasonCode;
-use crate::shell::{Cwd, Invocation, ShellWord};
+use crate::shell::{Cwd, Invocation};
 
 /// Entity uids built once per compile, so a decision only builds the resource's.
 #[derive(Debug)]
@@ -317,9 +318,16 @@ impl CompiledPolicy {
         .map_err(|e| e.to_string())
     }
 
-    /// The config key that maps a Slack channel (or `dm`) to an audience, if one does.
-    pub(crate) fn audience_mapping_source(&self, key: &str) -> Option<String> {
-        self.config.slack.channel_audiences.contains_key(key).then(|| format!("Slack.ChannelAudiences.{key}"))
+    /// The audience `Slack.ChannelAudiences` gives a message, and the key that gives it.
+    /// The channel's own entry wins over `dm` (a DM channel can be mapped by its id);
+    /// keys compare case-insensitively, and where two spell one key the narrower wins.
+    pub(crate) fn channel_mapping(&self, channel_id: &str, is_dm: bool) -> Option<(String, Audience)> {
+        let mappings = &self.config.slack.channel_audiences;
+        let narrowest = |wanted: &str| {
+            mappings.iter().filter(|(key, _)| key.eq_ignore_ascii_case(wanted)).min_by_key(|(_, audience)| **audience)
+        };
+        let (key, audience) = narrowest(channel_id).or_else(|| if is_dm { narrowest("dm") } else { None })?;
+        Some((json_pointer::dotted(&json_pointer::join("/Slack/ChannelAudiences", key)), *audience))
     }
 
     /// The channel's audience (a Slack mapping may set it), narrowed by the request's.
@@ -329,12 +337,10 @@ impl CompiledPolicy {
         let mut audience = channel_audience(&request.channel);
         if request.channel.eq_ignore_ascii_case("slack")
             && let Some(slack) = &request.slack
+            && let Some((source, mapped)) = self.channel_mapping(&slack.channel_id, slack.is_dm)
         {
-            let key = if slack.is_dm { "dm" } else { slack.channel_id.as_str() };
-            if let Some(mapped) = self.config.slack.channel_audiences.get(key) {
-                audience = *mapped;
-                sources.extend(self.audience_mapping_source(key));
-            }
+            audience = mapped;
+            sources.push(source);
         }
         let explicit = request.audience.as_deref().map(|a| a.parse::<Audience>().ok());
         match explicit {
@@ -355,7 +361,7 @@ impl CompiledPolicy {
         slack: Option<&SlackContext>,
         audience: Option<Audience>,
     ) -> Result<Vec<String>, Box<Decision>> {
-        let Some(slack) = slack else {
+        let Some(slack) = slack.filter(|s| !s.user_id.trim().is_empty() && !s.channel_id.trim().is_empty()) else {
             let reason = ReasonCode::SlackContextMissing;
             let (message, remediation) = explain::channel(reason, None);
             return Err(Box::new(decision(
@@ -440,9 +446,7 @@ impl CompiledPolicy {
                     Invocation::Command(resolved) if matches!(resolved.name.as_str(), "cd" | "pushd" | "popd") => {
                         continue;
                     }
-                    Invocation::Command(resolved) => {
-                        chain(&resolved.name, segment.words.get(resolved.args()..).unwrap_or_default())
-                    }
+                    Invocation::Command(_) => segment.verb_words()?,
                 };
                 let covering = entries.iter().position(|(_, entry)| match entry {
                     ApprovalEntry::Shell(shell) => {
@@ -584,10 +588,6 @@ fn runs_within(cwd: &Cwd, directory: Option<&str>) -> bool {
 }
 
 /// A segment's normalised command words, as persisted approvals record them.
-fn chain(name: &str, args: &[ShellWord]) -> Vec<String> {
-    std::iter::once(name.to_owned()).chain(args.iter().map_while(|w| w.text().map(str::to_owned))).collect()
-}
-
 fn dedup(items: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for item in items {

@@ -81,7 +81,7 @@ pub fn diff(from: &CompiledPolicy, to: &CompiledPolicy) -> PolicyDiff {
         let normalised = |compiled: &CompiledPolicy, d: &Decision, effect| {
             let acl = d.policies.iter().filter_map(|id| compiled.record(id)).filter(|r| r.layer == Layer::ChannelAcl);
             let mut sources: Vec<String> = acl.map(|r| r.source.clone()).collect();
-            sources.extend(compiled.audience_mapping_source(&channel));
+            sources.extend(compiled.channel_mapping(&channel, channel == "dm").map(|(source, _)| source));
             sources.dedup();
             Decision { decision: effect, sources, ..d.clone() }
         };

@@ -9,14 +9,21 @@ pub(crate) enum ToolName {
     Mcp { server: String, tool: String },
 }
 
+/// Tool and server names compare case-insensitively, as every config key does:
+/// `Notion/Delete_Page` in a request, an override or a grant list is `notion/delete_page`.
+/// Anything else would let a spelling decide whether a rule applies.
+pub(crate) fn canonical(name: &str) -> String {
+    name.to_lowercase()
+}
+
 impl ToolName {
     pub(crate) fn parse(name: &str) -> Self {
         let split = name.split_once('/').or_else(|| name.split_once("__"));
         match split {
             Some((server, tool)) if !server.is_empty() && !tool.is_empty() => {
-                ToolName::Mcp { server: server.to_owned(), tool: tool.to_owned() }
+                ToolName::Mcp { server: canonical(server), tool: canonical(tool) }
             }
-            _ => ToolName::FirstParty(name.to_owned()),
+            _ => ToolName::FirstParty(canonical(name)),
         }
     }
 
@@ -53,5 +60,11 @@ mod tests {
         assert_eq!(ToolName::parse("notion__notion-search"), ToolName::parse("notion/notion-search"));
         assert_eq!(ToolName::parse("file_read"), ToolName::FirstParty("file_read".into()));
         assert_eq!(ToolName::parse("/x"), ToolName::FirstParty("/x".into()));
+    }
+
+    #[test]
+    fn names_are_case_insensitive() {
+        assert_eq!(ToolName::parse("Notion/Delete_Page"), ToolName::parse("notion__delete_page"));
+        assert_eq!(ToolName::parse("Shell_Execute"), ToolName::FirstParty("shell_execute".into()));
     }
 }

@@ -130,6 +130,17 @@ pub struct Refusal {
     pub message: String,
 }
 
+impl Segment {
+    /// The command's name and the literal arguments up to the first one only known at
+    /// run time: what an approval's `verbTokens` are compared with.
+    pub(crate) fn verb_words(&self) -> Option<Vec<String>> {
+        let Invocation::Command(resolved) = &self.invocation else { return None };
+        let args = self.words.get(resolved.args()..).unwrap_or_default();
+        let literal = args.iter().map_while(|word| word.text().map(str::to_owned));
+        Some(std::iter::once(resolved.name.clone()).chain(literal).collect())
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParsedCommand {
     pub segments: Vec<Segment>,

@@ -318,14 +318,14 @@ fn approval_precedence() {
         Effect::ApprovalRequired,
         Layer::ApprovalGate,
         None,
-        "personal.mcp.notion.default.approval",
+        "personal.mcp_server.notion.approval",
     );
     expect(
         &decide(&p, tool("github/create_issue")),
         Effect::Deny,
         Layer::ApprovalGate,
         Some(ReasonCode::ToolDeniedByApprovalPolicy),
-        "personal.mcp.github.default.deny",
+        "personal.mcp_server.github.deny",
     );
     expect(
         &decide(&p, tool("github/list_issues")),

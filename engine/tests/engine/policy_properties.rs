@@ -81,6 +81,37 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, rng_seed: RngSeed::Fixed(20_261_202), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Names are data, whatever they hold: any tool and server names compile (no two
+    /// policy ids collide, nothing is read as Cedar), and each override decides its tool.
+    #[test]
+    fn any_names_compile_and_each_override_decides_its_tool(
+        overrides in prop::collection::btree_map("[a-zA-Z0-9._/\\\"\n %*-]{1,10}", mode(), 1..6),
+        defaults in prop::collection::btree_map("[a-zA-Z0-9._\\\"\n %*-]{1,10}", mode(), 0..4),
+    ) {
+        let config = json!({"Security": {"DeploymentPosture": "Personal"}, "Tools": {"AudienceProfiles": {"Personal": {
+            "McpServersMode": "All",
+            "ApprovalPolicy": {"DefaultMode": "Approval", "ToolOverrides": overrides, "McpServerDefaults": defaults}
+        }}}});
+        let policy = compile(&config, None);
+        let canonical = |key: &str| {
+            let (server, tool) = key.split_once('/').or_else(|| key.split_once("__")).filter(|(s, t)| !s.is_empty() && !t.is_empty()).unwrap_or(("", key));
+            format!("{}/{}", server.to_lowercase(), tool.to_lowercase())
+        };
+        for (key, mode) in &overrides {
+            // Keys that name one tool resolve to the stricter mode; only unique ones here.
+            if overrides.keys().filter(|k| canonical(k) == canonical(key)).count() > 1 || key == SHELL_TOOL {
+                continue;
+            }
+            let d = decide(&policy, json!({"channel": "tui", "interactive": true, "tool": key}));
+            let expected = match *mode { "Auto" => Effect::Allow, "Approval" => Effect::ApprovalRequired, _ => Effect::Deny };
+            prop_assert_eq!(d.decision, expected, "{:?} ({}): {:?}", key, mode, d);
+        }
+    }
+}
+
 /// Under the default profiles a narrower audience never gets more than a wider one.
 #[test]
 fn a_narrower_audience_never_gets_more_under_the_defaults() {

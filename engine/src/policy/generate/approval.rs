@@ -5,10 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use super::{Action, GeneratedPolicy, Generator, PolicyEffect, Resource, Rule, SliceKey, group, quote, tool_uid};
+use super::{
+    Action, GeneratedPolicy, Generator, PolicyEffect, Resource, Rule, SliceKey, group, id_part, quote, tool_uid,
+};
 use crate::config::{ApprovalMode, Audience, AudienceProfile, SHELL_TOOL};
 use crate::json_pointer;
-use crate::policy::tool_name::ToolName;
+use crate::policy::tool_name::{ToolName, canonical};
 
 impl Generator<'_> {
     pub(super) fn approval(&mut self, audience: Audience, profile: &AudienceProfile) {
@@ -23,8 +25,10 @@ impl Generator<'_> {
         for (tool, (mode, key)) in &overrides {
             self.member(tool.entity_type(), &tool.id(), &overridden);
             let id = match tool {
-                ToolName::FirstParty(name) => format!("{a}.tool.{name}.{}", mode.key()),
-                ToolName::Mcp { server, tool } => format!("{a}.mcp.{server}.{tool}.{}", mode.key()),
+                ToolName::FirstParty(name) => format!("{a}.tool.{}.{}", id_part(name), mode.key()),
+                ToolName::Mcp { server, tool } => {
+                    format!("{a}.mcp.{}.{}.{}", id_part(server), id_part(tool), mode.key())
+                }
             };
             let pointer = json_pointer::join(&format!("{base}/ToolOverrides"), key);
             let resource = Resource::Eq(tool_uid(tool));
@@ -32,16 +36,18 @@ impl Generator<'_> {
             self.push(gated(p, *mode, Vec::new()));
         }
         let excluded = format!("resource in {}", group(&overridden));
-        for (server, mode) in &policy.mcp_server_defaults {
-            self.member("McpServer", server, &server_defaults);
-            let pointer = json_pointer::join(&format!("{base}/McpServerDefaults"), server);
-            let id = format!("{a}.mcp.{server}.default.{}", mode.key());
+        for (server, (mode, key)) in
+            stricter_by_name(policy.mcp_server_defaults.iter().map(|(k, m)| (canonical(k), k, *m)))
+        {
+            self.member("McpServer", &server, &server_defaults);
+            let pointer = json_pointer::join(&format!("{base}/McpServerDefaults"), &key);
+            let id = format!("{a}.mcp_server.{}.{}", id_part(&server), mode.key());
             let p = self
-                .mode_policy(id, *mode, &pointer, Resource::Is("Netclaw::McpTool"))
+                .mode_policy(id, mode, &pointer, Resource::Is("Netclaw::McpTool"))
                 .of(audience)
                 .in_slice(SliceKey::Server(server.clone()))
-                .when(vec![format!("context.server == Netclaw::McpServer::{}", quote(server))]);
-            self.push(gated(p, *mode, vec![excluded.clone()]));
+                .when(vec![format!("context.server == Netclaw::McpServer::{}", quote(&server))]);
+            self.push(gated(p, mode, vec![excluded.clone()]));
         }
         let shell = ToolName::FirstParty(SHELL_TOOL.to_owned());
         if audience == Audience::Personal && !overrides.contains_key(&shell) {
@@ -83,20 +89,27 @@ fn gated(policy: GeneratedPolicy, mode: ApprovalMode, mut exclusions: Vec<String
     policy.unless(exclusions)
 }
 
-/// ToolOverrides by canonical tool. When two keys name one tool (`notion/x` and
-/// `notion__x`) the stricter mode wins: an ambiguous config must not widen access.
+/// ToolOverrides by canonical tool. When two keys name one tool (`notion/x`,
+/// `notion__x`, `Notion/X`) the stricter mode wins: an ambiguous config must not widen.
 fn resolve_overrides(overrides: &BTreeMap<String, ApprovalMode>) -> BTreeMap<ToolName, (ApprovalMode, String)> {
+    stricter_by_name(overrides.iter().map(|(key, mode)| (ToolName::parse(key), key, *mode)))
+}
+
+/// Modes by the canonical name their keys spell, the stricter one where keys collide;
+/// each with the key it came from, for citing.
+fn stricter_by_name<'k, N: Ord>(
+    entries: impl Iterator<Item = (N, &'k String, ApprovalMode)>,
+) -> BTreeMap<N, (ApprovalMode, String)> {
     let strictness = |mode: ApprovalMode| match mode {
         ApprovalMode::Auto => 0,
         ApprovalMode::Approval => 1,
         ApprovalMode::Deny => 2,
     };
-    let mut out: BTreeMap<ToolName, (ApprovalMode, String)> = BTreeMap::new();
-    for (key, mode) in overrides {
-        let tool = ToolName::parse(key);
-        let stricter = out.get(&tool).is_none_or(|(existing, _)| strictness(*mode) > strictness(*existing));
+    let mut out: BTreeMap<N, (ApprovalMode, String)> = BTreeMap::new();
+    for (name, key, mode) in entries {
+        let stricter = out.get(&name).is_none_or(|(existing, _)| strictness(mode) > strictness(*existing));
         if stricter {
-            out.insert(tool, (*mode, key.clone()));
+            out.insert(name, (mode, key.clone()));
         }
     }
     out

@@ -195,7 +195,7 @@ impl GeneratedPolicy {
 
     /// The policy as Cedar text, with its provenance comment.
     pub(super) fn text(&self) -> String {
-        let mut out = format!("// {} — from {}\n", self.source, self.origin);
+        let mut out = format!("// {}\n", comment(&format!("{} — from {}", self.source, self.origin)));
         let _ = writeln!(out, "@id({})", quote(&self.id));
         let _ = writeln!(out, "@layer({})", quote(self.layer().as_str()));
         if let Some(reason) = self.reason() {
@@ -249,6 +249,35 @@ pub(super) fn quote(text: &str) -> String {
         }
     }
     out.push('"');
+    out
+}
+
+/// Comment text that stays one comment whatever a config key holds: a line break
+/// would end it and let the rest be read as Cedar.
+fn comment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A name (tool, server) as one component of a policy id. Dots separate components
+/// and each kind of policy has its own shape, so ids cannot collide once a name cannot
+/// hold a dot: anything but `[a-z0-9_-]` is written `%XX` (`a.b` → `a%2eb`).
+pub(super) fn id_part(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_' || byte == b'-' {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02x}");
+        }
+    }
     out
 }
 

@@ -2,11 +2,27 @@
 //! servers and tools each audience may use at all, asked as the `invoke` action. A
 //! denial here is final: no approval can lift it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Action, Generator, PolicyEffect, Resource, Rule, SliceKey, audience_uid, group, tool_uid};
 use crate::config::{Audience, AudienceProfile, GrantMode, SHELL_TOOL, ShellExecutionMode};
-use crate::policy::tool_name::ToolName;
+use crate::policy::tool_name::{ToolName, canonical};
+
+/// `McpServerToolGrants` by canonical server and tool. Two keys that name one server
+/// (`Notion`, `notion`) grant only what both grant: an ambiguous config must not widen.
+fn tool_grants(profile: &AudienceProfile) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (server, tools) in &profile.mcp_server_tool_grants {
+        let tools: BTreeSet<String> = tools.iter().map(|t| canonical(t.rsplit('/').next().unwrap_or(t))).collect();
+        let server = canonical(server);
+        let merged = match out.remove(&server) {
+            Some(earlier) => earlier.intersection(&tools).cloned().collect(),
+            None => tools,
+        };
+        out.insert(server, merged);
+    }
+    out
+}
 
 impl Generator<'_> {
     /// Effective mode: `Tools.ShellMode` ?? `Security.ShellExecutionMode` ?? posture default.
@@ -76,7 +92,7 @@ impl Generator<'_> {
             }
             GrantMode::Allowlist => {
                 for tool in &profile.allowed_tools {
-                    self.member("Tool", tool, &tools_group);
+                    self.member("Tool", &canonical(tool), &tools_group);
                 }
                 let pointer = Self::profile_pointer(audience, "AllowedTools");
                 let id = format!("{a}.tools.not_allowed");
@@ -111,18 +127,18 @@ impl Generator<'_> {
             self.groups.insert(name.clone());
         }
         let all_servers = profile.mcp_servers_mode == GrantMode::All;
-        let mut allowed: BTreeSet<&str> = profile.allowed_mcp_servers.iter().map(String::as_str).collect();
+        let grants = tool_grants(profile);
+        let mut allowed: BTreeSet<String> = profile.allowed_mcp_servers.iter().map(|s| canonical(s)).collect();
         if all_servers {
-            allowed.extend(profile.mcp_server_tool_grants.keys().map(String::as_str));
+            allowed.extend(grants.keys().cloned());
         }
         for server in &allowed {
             self.member("McpServer", server, &servers);
-            match profile.mcp_server_tool_grants.get(*server) {
+            match grants.get(server) {
                 // Server denial beats a tool grant: only allowed servers' lists count.
                 Some(granted) => {
                     self.member("McpServer", server, &restricted);
                     for tool in granted {
-                        let tool = tool.rsplit('/').next().unwrap_or(tool);
                         self.member("McpTool", &format!("{server}/{tool}"), &tools);
                     }
                 }

@@ -1,0 +1,292 @@
+//! Config mutations that once widened access while `doctor` passed: each must now
+//! either be refused (doctor fails, every call denied) or decide as the text reads.
+//! One test per defect, over real homes in temporary directories.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::common::{home_arg, netclaw};
+
+/// A home with `config/netclaw.json` (and any other files) written, plus a scratch
+/// directory beside it for link targets.
+struct Home {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    outside: PathBuf,
+}
+
+impl Home {
+    fn new(netclaw: &Value) -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path().join("home");
+        let outside = dir.path().join("outside");
+        for d in [root.join("config"), root.join("keys"), outside.clone()] {
+            fs::create_dir_all(d).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let home = Self { _dir: dir, root, outside };
+        home.write("config/netclaw.json", &netclaw.to_string());
+        home
+    }
+
+    fn write(&self, relative: &str, text: &str) {
+        fs::write(self.root.join(relative), text).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Moves `relative` out of the home and leaves a link to it; returns the target.
+    fn link_out(&self, relative: &str, name: &str) -> PathBuf {
+        let target = self.outside.join(name);
+        let from = self.root.join(relative);
+        if !from.exists() {
+            fs::write(&from, "{}").unwrap_or_else(|e| panic!("{e}"));
+        }
+        fs::rename(&from, &target).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(&target, &from).unwrap_or_else(|e| panic!("{e}"));
+        target
+    }
+
+    fn arg(&self) -> String {
+        home_arg(&self.root)
+    }
+
+    fn authorize(&self, request: &Value, env: &[(&str, &str)]) -> Value {
+        let file = self.outside.join("request.json");
+        fs::write(&file, request.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let run =
+            netclaw(&["authorize", "--home", &self.arg(), "--request", &home_arg(&file), "--format", "json"], env);
+        assert_eq!(run.code, 0, "a decision, not an error: {}", run.stderr);
+        run.json()
+    }
+
+    /// Doctor's exit code and every finding's code, file and pointer.
+    fn doctor(&self, env: &[(&str, &str)]) -> (i32, Vec<(String, String, String)>) {
+        let run = netclaw(&["doctor", "--home", &self.arg(), "--format", "json"], env);
+        let report = run.json();
+        let findings = report["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|check| check["findings"].as_array().cloned().unwrap_or_default())
+            .map(|f| {
+                let text = |key: &str| f[key].as_str().unwrap_or_default().to_owned();
+                (text("code"), text("file"), text("pointer"))
+            })
+            .collect();
+        (run.code, findings)
+    }
+}
+
+fn personal() -> Value {
+    json!({"Security": {"DeploymentPosture": "Personal"}})
+}
+
+fn shell(command: &str, cwd: &Path) -> Value {
+    json!({"channel": "tui", "interactive": true, "tool": "shell_execute",
+           "arguments": {"command": command}, "workingDirectory": cwd.display().to_string()})
+}
+
+fn file_tool(tool: &str, path: &Path) -> Value {
+    json!({"channel": "tui", "interactive": true, "tool": tool, "arguments": {"path": path.display().to_string()}})
+}
+
+#[track_caller]
+fn assert_denied(decision: &Value, layer: &str) {
+    assert_eq!(
+        (decision["decision"].as_str(), decision["layer"].as_str()),
+        (Some("deny"), Some(layer)),
+        "{decision:#}"
+    );
+}
+
+/// Every call is denied and doctor fails, naming `code` at `file` and `pointer`.
+#[track_caller]
+fn assert_refused(home: &Home, env: &[(&str, &str)], code: &str, file: &str, pointer: &str) {
+    let (exit, findings) = home.doctor(env);
+    assert_eq!(exit, 1, "doctor must fail: {findings:?}");
+    let wanted = (code.to_owned(), file.to_owned(), pointer.to_owned());
+    assert!(findings.contains(&wanted), "no finding {wanted:?} in {findings:?}");
+    let decision = home.authorize(&json!({"channel": "tui", "interactive": true, "tool": "file_read"}), env);
+    assert_eq!(decision["decision"], "deny", "every call is denied while the config is refused: {decision:#}");
+}
+
+/// 1. A protected file that is a link elsewhere protects its target, for file tools
+///    and for the shell alike.
+#[test]
+fn protected_files_that_are_links_protect_their_targets() {
+    let home = Home::new(&personal());
+    let config = home.link_out("config/netclaw.json", "netclaw.json");
+    home.write("keys/master.key", "key material");
+    let key = home.link_out("keys/master.key", "master.key");
+    assert_denied(&home.authorize(&file_tool("file_write", &config), &[]), "resource_hard_deny");
+    assert_denied(&home.authorize(&file_tool("file_read", &key), &[]), "resource_hard_deny");
+    let cwd = home.outside.clone();
+    assert_denied(&home.authorize(&shell("cat master.key", &cwd), &[]), "resource_hard_deny");
+    assert_denied(&home.authorize(&shell("echo '{}' > netclaw.json", &cwd), &[]), "resource_hard_deny");
+    let other = home.authorize(&file_tool("file_read", &home.outside.join("notes.txt")), &[]);
+    assert_eq!(other["decision"], "allow", "only the targets are protected: {other:#}");
+}
+
+/// 3. `config/` that is a file or a link to nowhere is a broken home, not "no config".
+#[test]
+fn a_config_directory_that_is_a_file_or_a_dangling_link_is_refused() {
+    for dangling in [false, true] {
+        let home = Home::new(&personal());
+        fs::remove_dir_all(home.root.join("config")).unwrap_or_else(|e| panic!("{e}"));
+        if dangling {
+            std::os::unix::fs::symlink(home.outside.join("nowhere"), home.root.join("config"))
+                .unwrap_or_else(|e| panic!("{e}"));
+        } else {
+            home.write("config", "not a directory");
+        }
+        let code = if dangling { "unreadable-file" } else { "not-a-directory" };
+        assert_refused(&home, &[], code, "config", "");
+    }
+}
+
+/// 4. `NETCLAW_…=` does not clear the file's value (and turn the shell on through the
+///    posture default): it is an error naming the variable.
+#[test]
+fn an_empty_environment_value_is_an_error() {
+    let home = Home::new(&json!({"Security": {"DeploymentPosture": "Personal", "ShellExecutionMode": "Off"}}));
+    let env = [("NETCLAW_Security__ShellExecutionMode", "")];
+    assert_refused(&home, &env, "empty-env-value", "env:NETCLAW_Security__ShellExecutionMode", "");
+    let decision = home.authorize(&shell("ls", &home.outside), &env);
+    assert_eq!(decision["decision"], "deny", "{decision:#}");
+}
+
+/// 5. Map keys compare case-insensitively, as every other key does: a grant list under
+///    `Notion` restricts the `notion` server, and an override under `Notion/X` applies.
+#[test]
+fn map_keys_match_whatever_their_case() {
+    let home = Home::new(&json!({"Tools": {"AudienceProfiles": {"Team": {
+        "AllowedMcpServers": ["notion"],
+        "McpServerToolGrants": {"Notion": ["Notion-Search", "notion-delete-page"]},
+        "ApprovalPolicy": {"DefaultMode": "Auto", "ToolOverrides": {"NOTION/Notion-Delete-Page": "Deny"}}
+    }}}, "Slack": {"Enabled": true, "AllowedChannelIds": ["C0123ABCDEF"], "MentionOnly": false,
+                   "ChannelAudiences": {"c0123abcdef": "public"}}}));
+    let team = |tool: &str| json!({"channel": "discord", "interactive": true, "tool": tool});
+    let fetch = home.authorize(&team("notion/notion-fetch"), &[]);
+    assert_denied(&fetch, "tool_access_grant");
+    assert_eq!(fetch["reasonCode"], "mcp_tool_not_allowed_for_audience_profile");
+    assert_eq!(home.authorize(&team("notion/notion-search"), &[])["decision"], "allow");
+    let delete = home.authorize(&team("Notion/notion-DELETE-page"), &[]);
+    assert_eq!(delete["reasonCode"], "tool_denied_by_approval_policy", "{delete:#}");
+    let slack = json!({"channel": "slack", "interactive": true, "tool": "file_read",
+                       "slack": {"channelId": "C0123ABCDEF", "userId": "U1", "mentioned": true}});
+    assert_eq!(home.authorize(&slack, &[])["audience"], "Public");
+}
+
+/// 6. An approval whose `verbTokens` are not the words of its `shell` text approves
+///    what the reviewer did not read: the store is refused.
+#[test]
+fn an_approval_that_grants_other_words_than_it_shows_is_refused() {
+    let home = Home::new(&personal());
+    home.write(
+        "config/tool-approvals.json",
+        &json!({"version": 3, "audiences": {"personal": {"shell_execute": [
+            {"shell": "git status", "match": "tokenPrefix", "verbTokens": ["rm"], "directory": null,
+             "createdAt": "2026-11-20T09:14:03Z"}
+        ]}}})
+        .to_string(),
+    );
+    assert_refused(
+        &home,
+        &[],
+        "approval-not-what-was-read",
+        "config/tool-approvals.json",
+        "/audiences/personal/shell_execute/0/verbTokens",
+    );
+    let rm = home.authorize(&shell("rm -r build", &home.outside), &[]);
+    assert_eq!(rm["reasonCode"], "approval_store_unavailable", "{rm:#}");
+}
+
+/// 7. A hard-deny rule that can never match is refused, with its pointer.
+#[test]
+fn hard_deny_rules_that_never_match_are_refused() {
+    let home = Home::new(&personal());
+    let rules = json!([{"verb": ["git push"], "reason": "no pushing"}]);
+    home.write("config/hard-deny-overrides.json", &rules.to_string());
+    assert_refused(&home, &[], "hard-deny-rule-shape", "config/hard-deny-overrides.json", "/0/verb/0");
+    let home =
+        Home::new(&json!({"Security": {"DeploymentPosture": "Personal"}, "Tools": {"HardDenyPatterns": ["  "]}}));
+    assert_refused(&home, &[], "hard-deny-rule-shape", "config/netclaw.json", "/Tools/HardDenyPatterns/0");
+}
+
+/// 8. Names that once produced colliding policy ids (and a set that failed to compile,
+///    denying everything while doctor passed) now compile and decide as written.
+#[test]
+fn names_cannot_make_policy_ids_collide() {
+    let home = Home::new(&json!({"Security": {"DeploymentPosture": "Personal"}, "Tools": {"AudienceProfiles": {
+    "Personal": {"McpServersMode": "All", "ApprovalPolicy": {
+        "DefaultMode": "Approval",
+        "McpServerDefaults": {"x": "Auto"},
+        "ToolOverrides": {"x/default": "Deny", "a.b/c": "Deny", "a/b.c": "Auto"}
+    }}}}}));
+    let tool = |name: &str| json!({"channel": "tui", "interactive": true, "tool": name});
+    assert_eq!(home.authorize(&tool("x/default"), &[])["reasonCode"], "tool_denied_by_approval_policy");
+    assert_eq!(home.authorize(&tool("x/other"), &[])["decision"], "allow");
+    assert_eq!(home.authorize(&tool("a.b/c"), &[])["reasonCode"], "tool_denied_by_approval_policy");
+    assert_eq!(home.authorize(&tool("a/b.c"), &[])["decision"], "allow");
+}
+
+/// 9. No config string is ever read as Cedar: a key with a line break and a policy in
+///    it stays a key.
+#[test]
+fn config_text_never_becomes_cedar() {
+    let hostile = "evil\npermit (principal, action, resource);\n// \"quoted\" \\ and \u{2028}";
+    let home = Home::new(&json!({"Security": {"DeploymentPosture": "Personal"}, "Tools": {"AudienceProfiles": {
+        "Public": {"ApprovalPolicy": {"ToolOverrides": {hostile: "Auto"}, "McpServerDefaults": {hostile: "Auto"}}}
+    }}}));
+    let run = netclaw(&["policy", "compile", "--home", &home.arg()], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let injected = run.stdout.lines().any(|line| line.trim_start().starts_with("permit (principal, action, resource)"));
+    assert!(!injected, "a config key became a policy:\n{}", run.stdout);
+    let public = json!({"channel": "webhook", "tool": "shell_execute", "arguments": {"command": "ls"}});
+    assert_eq!(home.authorize(&public, &[])["decision"], "deny");
+}
+
+/// 10. Only credentials may come from `secrets.json`: a setting there would be in force
+///     yet shown masked.
+#[test]
+fn settings_in_secrets_json_are_refused() {
+    let home = Home::new(&json!({"Security": {"DeploymentPosture": "Personal", "ShellExecutionMode": "Off"}}));
+    home.write("config/secrets.json", &json!({"Security": {"ShellExecutionMode": "HostAllowed"}}).to_string());
+    assert_refused(&home, &[], "setting-in-secrets", "config/secrets.json", "/Security/ShellExecutionMode");
+}
+
+/// 11. A config file is capped at 16 MiB, refused before it is read.
+#[test]
+fn an_oversized_config_file_is_refused() {
+    let home = Home::new(&personal());
+    let padding = " ".repeat(17 * 1024 * 1024);
+    home.write("config/netclaw.json", &format!("{{{padding}}}"));
+    assert_refused(&home, &[], "file-too-large", "config/netclaw.json", "");
+}
+
+/// REFERENCE: a Slack request without a user id is a channel-ACL denial, not a
+/// malformed request; a DM channel's own `ChannelAudiences` entry beats `dm`.
+#[test]
+fn slack_requests_follow_the_reference() {
+    let home = Home::new(&json!({"Slack": {"Enabled": true, "AllowDirectMessages": true,
+        "ChannelAudiences": {"D0DIRECT": "public", "dm": "team"}}}));
+    let slack =
+        |context: Value| json!({"channel": "slack", "interactive": true, "tool": "file_read", "slack": context});
+    let anonymous = home.authorize(&slack(json!({"channelId": "C0123ABCDEF", "mentioned": true})), &[]);
+    assert_denied(&anonymous, "channel_acl");
+    assert_eq!(anonymous["reasonCode"], "slack_context_missing");
+    let direct = home.authorize(&slack(json!({"channelId": "D0DIRECT", "userId": "U1", "isDm": true})), &[]);
+    assert_eq!(direct["audience"], "Public", "{direct:#}");
+    let other = home.authorize(&slack(json!({"channelId": "D0OTHER", "userId": "U1", "isDm": true})), &[]);
+    assert_eq!(other["audience"], "Team", "{other:#}");
+}
+
+/// REFERENCE: Team's default tools include the reminder tools.
+#[test]
+fn team_may_use_reminders_by_default() {
+    let home = Home::new(&json!({"Security": {"DeploymentPosture": "Team"}}));
+    for tool in ["reminder_create", "reminder_list", "reminder_cancel"] {
+        let decision = home.authorize(&json!({"channel": "discord", "interactive": true, "tool": tool}), &[]);
+        assert_eq!(decision["decision"], "approval_required", "{tool}: {decision:#}");
+    }
+}
