@@ -35,6 +35,10 @@ pub struct AuthorizeRequest {
     pub arguments: Map<String, Value>,
     #[serde(default)]
     pub working_directory: Option<String>,
+    /// The session's own directory, set by the runtime: file tools may always use it,
+    /// whatever `ReadFiles` / `WriteFiles` say (Public's default scope).
+    #[serde(default)]
+    pub session_directory: Option<String>,
 }
 
 fn default_channel() -> String {

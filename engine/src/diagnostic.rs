@@ -94,6 +94,8 @@ pub enum Problem {
     SettingInSecrets { key: String },
     #[error("`verbTokens` are not the words of the approved command `{shell}`")]
     ApprovalNotWhatWasRead { shell: String },
+    #[error("root `{root}` is not an absolute path")]
+    RelativeRoot { root: String },
     #[error("environment variable `{var}` is empty")]
     EmptyEnvValue { var: String },
     #[error("the validated file does not match netclaw's types: {message}")]
@@ -128,6 +130,7 @@ impl Problem {
             Problem::UnknownEnvVar { .. } => "unknown-env-var",
             Problem::InvalidEnvValue { .. } => "invalid-env-value",
             Problem::EmptyEnvValue { .. } => "empty-env-value",
+            Problem::RelativeRoot { .. } => "relative-root",
             Problem::ApprovalNotWhatWasRead { .. } => "approval-not-what-was-read",
             Problem::SettingInSecrets { .. } => "setting-in-secrets",
             Problem::SchemaDrift { .. } => "schema-drift",
@@ -154,6 +157,7 @@ impl Problem {
             Problem::SettingInSecrets { key } => {
                 Some(format!("move `{key}` to netclaw.json, where reviewers can read it"))
             }
+            Problem::RelativeRoot { .. } => Some("write the directory in full (`/srv/project`) or under `~/`".to_owned()),
             Problem::EmptyEnvValue { var } => {
                 Some(format!("unset `{var}` to keep the files' value, or give it one; empty never means unset"))
             }

@@ -410,6 +410,26 @@ fn file_name(path: &Path) -> Option<&str> {
     path.file_name().and_then(|n| n.to_str())
 }
 
+/// `~` or `~/…`: the rest of the path and `true`, for paths under the user's home;
+/// anything else (`~user`, `a/~`) is returned as it is, with `false`.
+pub(crate) fn home_prefix(text: &str) -> (&str, bool) {
+    match text.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => (rest, true),
+        _ => (text, false),
+    }
+}
+
+/// A `ReadFiles` / `WriteFiles` root as the directory it names: `~` expanded, `..`
+/// removed, links resolved, as request paths are. `None` for a relative root, which
+/// names no directory (the loader refuses those).
+pub(crate) fn scope_root(root: &str, user_home: Option<&Path>) -> Option<PathBuf> {
+    let path = match home_prefix(root) {
+        (rest, true) => user_home?.join(rest.trim_start_matches('/')),
+        (root, false) => PathBuf::from(root),
+    };
+    path.is_absolute().then(|| canonical(&normalize(&path)))
+}
+
 /// `.` and `..` removed without touching the file system (`/a/../..` is `/`).
 pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();

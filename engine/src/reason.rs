@@ -3,7 +3,8 @@
 //! The names are netclaw's own (REFERENCE.md). The rest are this project's additions,
 //! named in the same families: `hard_deny_unresolved_command` (a command word that
 //! cannot be known before run time), `hard_deny_protected_path` (a file tool aimed at
-//! a protected path), and the channel ACL's `audience_invalid` and `slack_*` codes,
+//! a protected path), `file_path_not_allowed_for_audience_profile` (a path outside
+//! the audience's `ReadFiles`/`WriteFiles` scope), and the channel ACL's `audience_invalid` and `slack_*` codes,
 //! for which REFERENCE.md names none.
 
 use schemars::JsonSchema;
@@ -42,6 +43,7 @@ pub enum ReasonCode {
     ToolNotAllowedForAudienceProfile,
     McpServerNotAllowedForAudienceProfile,
     McpToolNotAllowedForAudienceProfile,
+    FilePathNotAllowedForAudienceProfile,
     ToolDeniedByApprovalPolicy,
     ApprovalRequiredUnattended,
     ApprovalStoreUnavailable,

@@ -127,6 +127,60 @@ fn protected_files_that_are_links_protect_their_targets() {
     assert_eq!(other["decision"], "allow", "only the targets are protected: {other:#}");
 }
 
+/// 2. `ReadFiles` / `WriteFiles` are enforced: `None` denies the file tools, `Roots`
+///    allows only inside a root (after `..` and links) or the session's directory.
+#[test]
+fn file_scopes_are_enforced() {
+    let home = Home::new(&json!({}));
+    let shared = home.outside.join("shared");
+    fs::create_dir_all(&shared).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink("/etc", shared.join("etc-link")).unwrap_or_else(|e| panic!("{e}"));
+    home.write(
+        "config/netclaw.json",
+        &json!({"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {"Team": {
+            "ReadFiles": {"Mode": "None"},
+            "WriteFiles": {"Mode": "Roots", "Roots": [shared.display().to_string()]},
+            "ApprovalPolicy": {"DefaultMode": "Auto"}
+        }}}})
+        .to_string(),
+    );
+    let team = |tool: &str, path: &str| {
+        json!({"channel": "discord", "interactive": true, "tool": tool, "arguments": {"path": path},
+               "sessionDirectory": "/srv/sessions/s1"})
+    };
+    let inside = shared.join("notes.md").display().to_string();
+    let cases = [
+        ("file_write", inside.clone(), "allow"),
+        ("file_write", shared.display().to_string(), "allow"),
+        ("file_write", "/srv/sessions/s1/out.txt".to_owned(), "allow"),
+        ("file_write", "/etc/passwd".to_owned(), "deny"),
+        ("file_write", format!("{}/../../etc/passwd", shared.display()), "deny"),
+        ("file_write", shared.join("etc-link/passwd").display().to_string(), "deny"),
+        ("file_write", format!("{}-sibling/x", shared.display()), "deny"),
+        ("file_write", "relative/with/no/cwd".to_owned(), "deny"),
+        ("file_read", inside, "deny"),
+    ];
+    for (tool, path, expected) in cases {
+        let decision = home.authorize(&team(tool, &path), &[]);
+        assert_eq!(decision["decision"], expected, "{tool} {path}: {decision:#}");
+        if expected == "deny" {
+            assert_eq!(decision["reasonCode"], "file_path_not_allowed_for_audience_profile", "{decision:#}");
+        }
+    }
+    home.write(
+        "config/netclaw.json",
+        &json!({"Tools": {"AudienceProfiles": {"Team": {"WriteFiles": {"Mode": "Roots", "Roots": ["shared"]}}}}})
+            .to_string(),
+    );
+    assert_refused(
+        &home,
+        &[],
+        "relative-root",
+        "config/netclaw.json",
+        "/Tools/AudienceProfiles/Team/WriteFiles/Roots/0",
+    );
+}
+
 /// 3. `config/` that is a file or a link to nowhere is a broken home, not "no config".
 #[test]
 fn a_config_directory_that_is_a_file_or_a_dangling_link_is_refused() {

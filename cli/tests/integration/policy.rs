@@ -73,7 +73,7 @@ fn authorize_explains_a_hard_deny() {
 
 #[test]
 fn authorize_gates_a_team_call_and_names_the_policy() {
-    let request = r#"{"channel": "slack", "slack": {"channelId": "C0123ABCDEF", "userId": "U0123ABCDEF", "mentioned": true}, "interactive": true, "tool": "file_write"}"#;
+    let request = r#"{"channel": "slack", "slack": {"channelId": "C0123ABCDEF", "userId": "U0123ABCDEF", "mentioned": true}, "interactive": true, "tool": "file_write", "arguments": {"path": "/srv/sessions/s1/notes.md"}, "sessionDirectory": "/srv/sessions/s1"}"#;
     let decision = authorize(&home_arg(&example("team")), request, "json").json();
     assert_eq!(decision["decision"], "approval_required");
     assert_eq!(

@@ -204,26 +204,53 @@ fn load_effective(netclaw: &FileRead, secrets: &FileRead, env: &[EnvVar]) -> Che
     }
     let config: NetclawConfig =
         serde_json::from_value(layered.value.clone()).map_err(|e| vec![drift(NETCLAW_JSON, &e)])?;
-    let blank = blank_patterns(&config, located);
-    if !blank.is_empty() {
-        return Err(blank);
+    let unusable: Vec<Diagnostic> =
+        blank_patterns(&config, &located).into_iter().chain(relative_roots(&config, &located)).collect();
+    if !unusable.is_empty() {
+        return Err(unusable);
     }
     Ok(EffectiveConfig { config, value: layered.value, provenance: layered.provenance })
 }
 
 /// A pattern with no word in it matches no command: the command it was written to stop
 /// would silently keep running, so it is refused.
-fn blank_patterns(config: &NetclawConfig, located: impl Fn(&str) -> Location) -> Vec<Diagnostic> {
+fn blank_patterns(config: &NetclawConfig, located: &impl Fn(&str) -> Location) -> Vec<Diagnostic> {
     let patterns = config.tools.hard_deny_patterns.iter().enumerate();
     patterns
         .filter(|(_, pattern)| pattern.trim().is_empty())
         .map(|(index, _)| {
-            let mut location = located("/Tools/HardDenyPatterns");
-            location.pointer = format!("{}/{index}", location.pointer);
+            let location = item(located("/Tools/HardDenyPatterns"), index);
             let message = "an empty pattern matches no command, so it would never deny anything".to_owned();
             Diagnostic::error(location, Problem::HardDenyRuleShape { message })
         })
         .collect()
+}
+
+/// A file-scope root must name a directory: relative to what, a reviewer cannot know.
+fn relative_roots(config: &NetclawConfig, located: &impl Fn(&str) -> Location) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for audience in Audience::ALL {
+        let profile = config.tools.audience_profiles.get(audience);
+        for (key, scope) in [("ReadFiles", &profile.read_files), ("WriteFiles", &profile.write_files)] {
+            for (index, root) in scope.roots.iter().enumerate() {
+                if root.starts_with('/') || root == "~" || root.starts_with("~/") {
+                    continue;
+                }
+                let pointer = format!("/Tools/AudienceProfiles/{}/{key}/Roots", audience.as_str());
+                out.push(Diagnostic::error(
+                    item(located(&pointer), index),
+                    Problem::RelativeRoot { root: root.clone() },
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The location of element `index` of the array at `location`.
+fn item(mut location: Location, index: usize) -> Location {
+    location.pointer = format!("{}/{index}", location.pointer);
+    location
 }
 
 /// Each shell grant is checked against the command text a human approved: `verbTokens`

@@ -181,13 +181,20 @@ fn refusals(parsed: &ParsedCommand, total: usize) -> Vec<HardDenyMatch> {
         .collect()
 }
 
-/// File tools and the access they need; anything else named here is not a file tool.
+/// The first-party file tools and the access each needs.
+pub(crate) const FILE_TOOLS: &[(&str, Access)] = &[
+    ("attach_file", Access::Read),
+    ("file_list", Access::Read),
+    ("file_read", Access::Read),
+    ("file_search", Access::Read),
+    ("file_delete", Access::Write),
+    ("file_edit", Access::Write),
+    ("file_write", Access::Write),
+];
+
+/// The access a file tool needs; `None` for any other tool.
 pub(crate) fn file_tool_access(tool: &str) -> Option<Access> {
-    match tool {
-        "file_read" | "file_list" | "file_search" | "attach_file" => Some(Access::Read),
-        "file_write" | "file_edit" | "file_delete" => Some(Access::Write),
-        _ => None,
-    }
+    FILE_TOOLS.iter().find(|(name, _)| *name == tool).map(|(_, access)| *access)
 }
 
 /// The resource layer for a file tool's `path` argument.

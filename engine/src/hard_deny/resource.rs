@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::touch::{Touch, touches};
 use super::{BUILTIN_SOURCE, HardDenyMatch, SegmentRef, ShellEnv};
 use crate::decision::Layer;
-use crate::paths::{Access, canonical, normalize, proc_cwd, without_proc_root};
+use crate::paths::{Access, canonical, home_prefix, normalize, proc_cwd, without_proc_root};
 use crate::reason::ReasonCode;
 use crate::shell::{Invocation, Literal, Segment, ShellWord, Stdin, command_name};
 
@@ -431,14 +431,6 @@ fn path_forms(value: &Literal) -> Vec<Form<'_>> {
     }
     forms.truncate(MAX_FORMS);
     forms
-}
-
-/// `~/x` → (`/x`, home-relative), anything else as it is.
-fn home_prefix(text: &str) -> (&str, bool) {
-    match text.strip_prefix('~') {
-        Some(rest) if rest.is_empty() || rest.starts_with('/') => (rest, true),
-        _ => (text, false),
-    }
 }
 
 /// A glob pattern made absolute under `base`, the base's own characters escaped.

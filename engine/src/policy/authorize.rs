@@ -22,8 +22,9 @@ use super::tool_name::ToolName;
 use super::{CompiledPolicy, PolicyKind, PolicyRecord, StaticPolicy};
 use crate::config::{ApprovalEntry, Audience, ShellMatch};
 use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, SlackContext};
-use crate::hard_deny::{HardDenyMatch, ShellEnv, ShellVerdict, check_file_path, check_shell};
+use crate::hard_deny::{HardDenyMatch, ShellEnv, ShellVerdict, check_file_path, check_shell, file_tool_access};
 use crate::json_pointer;
+use crate::paths::{ProtectedPaths, canonical, home_prefix, proc_cwd, scope_root};
 use crate::reason::ReasonCode;
 use crate::shell::{Cwd, Invocation};
 
@@ -116,6 +117,9 @@ struct Facts<'r> {
     evidence: Option<HardDenyMatch>,
     /// The persisted grant covering the call: file and pointer.
     approval: Option<String>,
+    /// For a file tool: the path it touches ("" when unknown) and whether that is in
+    /// the session's own directory.
+    file: Option<(String, bool)>,
 }
 
 static DECISIONS: AtomicU64 = AtomicU64::new(0);
@@ -133,6 +137,7 @@ pub(crate) struct CedarQuestion {
     interactive: bool,
     approved_always: bool,
     hard_deny: Option<Layer>,
+    file: Option<(String, bool)>,
 }
 
 /// Cedar's answers to a call's questions, in the order they are asked; a later one
@@ -151,6 +156,13 @@ pub(crate) fn new_decision_id() -> String {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let count = DECISIONS.fetch_add(1, Ordering::Relaxed);
     format!("dec_{nanos:x}_{:x}_{count:x}", std::process::id())
+}
+
+impl Facts<'_> {
+    fn subject(&self) -> explain::Subject<'_> {
+        let path = self.file.as_ref().map(|(path, _)| path.as_str());
+        explain::Subject { audience: self.principal, tool: &self.tool, name: &self.request.tool, path }
+    }
 }
 
 impl CompiledPolicy {
@@ -188,7 +200,8 @@ impl CompiledPolicy {
         let principal = audience.unwrap_or(None);
         let (evidence, verdict) = self.evidence(&tool, request);
         let approval = principal.and_then(|a| self.persisted_approval(a, &tool, request, verdict.as_ref()));
-        let facts = Facts { request, tool, principal, audience_sources, evidence, approval };
+        let file = self.file_facts(&tool, request);
+        let facts = Facts { request, tool, principal, audience_sources, evidence, approval, file };
         let mut decision = match self.decide(&facts, remember) {
             Ok(decision) => decision,
             Err(errors) => self.failure(&facts, &errors),
@@ -223,6 +236,7 @@ impl CompiledPolicy {
             interactive: facts.request.interactive,
             approved_always: facts.approval.is_some(),
             hard_deny: facts.evidence.as_ref().map(|e| e.layer),
+            file: facts.file.clone(),
         };
         if let Some(answers) = self.memo.read().ok().and_then(|memo| memo.get(&question).cloned()) {
             return answers;
@@ -283,6 +297,7 @@ impl CompiledPolicy {
             tool: question.tool.to_owned(),
             arguments: serde_json::Map::new(),
             working_directory: None,
+            session_directory: None,
         };
         let facts = Facts {
             request: &request,
@@ -291,6 +306,7 @@ impl CompiledPolicy {
             audience_sources: Vec::new(),
             evidence,
             approval,
+            file: None,
         };
         let context = self.context(&facts).map_err(|e| vec![e])?;
         let answer = self.ask_cedar(&facts, question.action, &context)?;
@@ -303,6 +319,7 @@ impl CompiledPolicy {
             EntityId::new(facts.tool.server().unwrap_or_default()),
         );
         let layer = facts.evidence.as_ref().map(|e| e.layer);
+        let (path, in_session) = facts.file.as_ref().map_or(("", false), |(path, inside)| (path.as_str(), *inside));
         let hard_deny = RestrictedExpression::new_record([
             ("operation".to_owned(), RestrictedExpression::new_bool(layer == Some(Layer::OperationHardDeny))),
             ("resource".to_owned(), RestrictedExpression::new_bool(layer == Some(Layer::ResourceHardDeny))),
@@ -314,6 +331,8 @@ impl CompiledPolicy {
             ("interactive".to_owned(), RestrictedExpression::new_bool(facts.request.interactive)),
             ("approvedAlways".to_owned(), RestrictedExpression::new_bool(facts.approval.is_some())),
             ("hardDeny".to_owned(), hard_deny),
+            ("filePath".to_owned(), RestrictedExpression::new_string(path.to_owned())),
+            ("inSession".to_owned(), RestrictedExpression::new_bool(in_session)),
         ])
         .map_err(|e| e.to_string())
     }
@@ -425,6 +444,23 @@ impl CompiledPolicy {
         (path.and_then(|p| check_file_path(name, p, &env)), None)
     }
 
+    /// For a file tool, the path its `ReadFiles` / `WriteFiles` scope is checked on: the
+    /// `path` argument (else the working directory) resolved as the hard-deny layer
+    /// resolves it, so `..` and links cannot step outside a root. "" when it cannot be
+    /// known, which no root contains.
+    fn file_facts(&self, tool: &ToolName, request: &AuthorizeRequest) -> Option<(String, bool)> {
+        let ToolName::FirstParty(name) = tool else { return None };
+        file_tool_access(name)?;
+        let cwd = request.working_directory.as_deref().map(Path::new);
+        let raw = request.arguments.get("path").and_then(|p| p.as_str()).or(request.working_directory.as_deref());
+        let Some(path) = raw.and_then(|raw| scope_path(&self.paths, raw, cwd)) else {
+            return Some((String::new(), false));
+        };
+        let session = request.session_directory.as_deref().and_then(|s| scope_root(s, None));
+        let in_session = session.is_some_and(|session| path.starts_with(session));
+        Some((path.to_string_lossy().into_owned(), in_session))
+    }
+
     /// The persisted "approve always" grant covering this call, as file and pointer.
     /// A shell command is covered only if every one of its segments is.
     fn persisted_approval(
@@ -494,7 +530,7 @@ impl CompiledPolicy {
         let (infos, reason) = self.deciding(policies, facts.evidence.as_ref());
         let layer = infos.first().map_or(Layer::ToolAccessGrant, |(_, info)| info.layer);
         let reason = reason.unwrap_or(ReasonCode::ToolNotAllowedForAudienceProfile);
-        let subject = explain::Subject { audience: facts.principal, tool: &facts.tool, name: &facts.request.tool };
+        let subject = facts.subject();
         let (message, remediation) = explain::denial(reason, &subject, facts.evidence.as_ref());
         let mut sources: Vec<String> = match (&facts.evidence, layer) {
             (Some(evidence), Layer::OperationHardDeny | Layer::ResourceHardDeny) => vec![evidence.source.clone()],
@@ -513,7 +549,7 @@ impl CompiledPolicy {
             infos.iter().map(|(_, i)| i.source.clone()).filter(|s| Some(s.as_str()) != generic).collect();
         sources.extend(facts.approval.iter().cloned());
         sources.extend(facts.audience_sources.iter().cloned());
-        let subject = explain::Subject { audience: facts.principal, tool: &facts.tool, name: &facts.request.tool };
+        let subject = facts.subject();
         let message = explain::allowed(&subject, facts.approval.as_deref());
         let ids = infos.into_iter().map(|(id, _)| id).collect();
         decision(Effect::Allow, facts.principal, Layer::ApprovalGate, None, message, ids, dedup(sources), None)
@@ -525,7 +561,7 @@ impl CompiledPolicy {
         let asked = |info: &PolicyRecord| info.kind == PolicyKind::Static(StaticPolicy::ApprovalInteractive);
         let mut sources: Vec<String> = infos.iter().filter(|(_, i)| !asked(i)).map(|(_, i)| i.source.clone()).collect();
         sources.extend(facts.audience_sources.iter().cloned());
-        let subject = explain::Subject { audience: facts.principal, tool: &facts.tool, name: &facts.request.tool };
+        let subject = facts.subject();
         let (message, remediation) = explain::gated(&subject);
         let ids = infos.into_iter().map(|(id, _)| id).collect();
         decision(
@@ -588,6 +624,17 @@ fn runs_within(cwd: &Cwd, directory: Option<&str>) -> bool {
 }
 
 /// A segment's normalised command words, as persisted approvals record them.
+/// A file tool's path as the file it names: `~`, the working directory, `..` and links
+/// resolved. `None` when that cannot be known (relative with no working directory,
+/// another process's `/proc/*/cwd`).
+fn scope_path(paths: &ProtectedPaths, raw: &str, cwd: Option<&Path>) -> Option<std::path::PathBuf> {
+    if proc_cwd(raw).is_some() {
+        return None;
+    }
+    let (rest, home_relative) = home_prefix(raw);
+    paths.resolve(rest, home_relative, cwd).map(|resolved| canonical(&resolved))
+}
+
 fn dedup(items: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for item in items {

@@ -180,5 +180,6 @@ fn slack_request(channel: &str, user: &str) -> AuthorizeRequest {
         tool: "file_read".to_owned(),
         arguments: serde_json::Map::new(),
         working_directory: None,
+        session_directory: None,
     }
 }

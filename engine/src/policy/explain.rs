@@ -4,7 +4,8 @@
 use super::tool_name::ToolName;
 use crate::config::Audience;
 use crate::decision::{Layer, SlackContext};
-use crate::hard_deny::{BUILTIN_SOURCE, HardDenyMatch};
+use crate::hard_deny::{BUILTIN_SOURCE, HardDenyMatch, file_tool_access};
+use crate::paths::Access;
 use crate::reason::ReasonCode;
 
 pub(crate) struct Subject<'a> {
@@ -12,6 +13,8 @@ pub(crate) struct Subject<'a> {
     pub tool: &'a ToolName,
     /// The tool as the request named it.
     pub name: &'a str,
+    /// For a file tool, the resolved path it touches ("" when unknown).
+    pub path: Option<&'a str>,
 }
 
 impl Subject<'_> {
@@ -32,12 +35,14 @@ const SPECIFICITY: &[ReasonCode] = &[
     ReasonCode::SlackDirectMessagesDisabled,
     ReasonCode::SlackChannelNotAllowed,
     ReasonCode::SlackMentionRequired,
+    // Team and Public never get the shell: say that, not "turn the shell on".
+    ReasonCode::ShellRequiresPersonalContext,
     ReasonCode::ShellDisabled,
     ReasonCode::ShellRequiresSandboxBackend,
-    ReasonCode::ShellRequiresPersonalContext,
     ReasonCode::McpServerNotAllowedForAudienceProfile,
     ReasonCode::McpToolNotAllowedForAudienceProfile,
     ReasonCode::ToolNotAllowedForAudienceProfile,
+    ReasonCode::FilePathNotAllowedForAudienceProfile,
     ReasonCode::ToolDeniedByApprovalPolicy,
     ReasonCode::ApprovalRequiredUnattended,
 ];
@@ -90,6 +95,7 @@ pub(crate) fn denial(
             format!("`{short}` is not among the tools of `{server}` granted to {audience}"),
             format!("add `{short}` to `{profile}.McpServerToolGrants.{server}`"),
         ),
+        R::FilePathNotAllowedForAudienceProfile => file_scope(subject),
         R::ToolDeniedByApprovalPolicy => (
             format!("the approval policy of {audience} denies `{tool}`"),
             format!("add `{tool}` to `{profile}.ApprovalPolicy.ToolOverrides` as `Approval` (ask first) or `Auto`"),
@@ -134,6 +140,27 @@ fn hard_deny(evidence: Option<&HardDenyMatch>) -> (String, Option<String>) {
         (_, source) => format!("the rule comes from `{source}`; remove it there if it no longer applies"),
     };
     (message, Some(fix))
+}
+
+/// A file tool aimed outside the audience's `ReadFiles` / `WriteFiles`.
+fn file_scope(subject: &Subject<'_>) -> (String, String) {
+    let key = match file_tool_access(subject.name) {
+        Some(Access::Write) => "WriteFiles",
+        _ => "ReadFiles",
+    };
+    let scope = format!("{}.{key}", subject.profile());
+    match subject.path.filter(|p| !p.is_empty()) {
+        Some(path) => (
+            format!("`{path}` is outside what {} may reach with `{}` ({scope})", subject.audience(), subject.name),
+            format!(
+                "add a directory that holds it to `{scope}.Roots` (with `{scope}.Mode` `Roots`), or set `{scope}.Mode` to `All`"
+            ),
+        ),
+        None => (
+            format!("`{}` names no path netclaw can place, so {scope} cannot allow it", subject.name),
+            "give the call an absolute `path` (or a `workingDirectory` for a relative one)".to_owned(),
+        ),
+    }
 }
 
 pub(crate) fn channel(reason: ReasonCode, slack: Option<&SlackContext>) -> (String, Option<String>) {

@@ -193,7 +193,7 @@ impl CompiledPolicy {
         hard_deny: HardDenyRules,
         paths: ProtectedPaths,
     ) -> Result<Self, CompileError> {
-        let generated = generate::generate(config);
+        let generated = generate::generate(config, paths.user_home());
         let texts: Vec<String> = generated.policies.iter().map(generate::GeneratedPolicy::text).collect();
         let generated_text = texts.join("\n");
         let (schema, _) = Schema::from_cedarschema_str(CEDAR_SCHEMA).map_err(cedar)?;

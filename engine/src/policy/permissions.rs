@@ -61,6 +61,7 @@ impl CompiledPolicy {
             tool: tool.to_owned(),
             arguments: serde_json::Map::new(),
             working_directory: None,
+            session_directory: None,
         };
         self.authorize_as(audience, &request)
     }

@@ -36,7 +36,7 @@ fn defaults_follow_the_reference() {
     );
     let shell = json!({"tool": "shell_execute", "arguments": {"command": "ls"}});
     expect(&decide(&p, shell), Effect::Deny, Layer::ToolAccessGrant, Some(ReasonCode::ShellDisabled), "shell.disabled");
-    let webhook = json!({"channel": "webhook", "tool": "file_read"});
+    let webhook = json!({"channel": "webhook", "tool": "tool_output_read"});
     expect(
         &decide(&p, webhook),
         Effect::Deny,
@@ -52,9 +52,9 @@ fn defaults_follow_the_reference() {
         Some(ReasonCode::ToolNotAllowedForAudienceProfile),
         "public.tools.not_allowed",
     );
-    let from_slack = slack("C1", "U1", true, "file_read");
+    let from_slack = slack("C1", "U1", true, "tool_output_read");
     expect(&decide(&p, from_slack), Effect::Deny, Layer::ChannelAcl, Some(ReasonCode::SlackDisabled), "slack.disabled");
-    let reminder = json!({"channel": "reminder", "tool": "file_read"});
+    let reminder = json!({"channel": "reminder", "tool": "tool_output_read"});
     expect(
         &decide(&p, reminder),
         Effect::Deny,
@@ -87,9 +87,9 @@ fn a_new_mcp_server_is_granted_to_no_one() {
 #[test]
 fn team_default_mode_approval_gates_and_headless_denies() {
     let p = example("team");
-    let d = decide(&p, slack("C0123ABCDEF", "U0123ABCDEF", true, "file_read"));
+    let d = decide(&p, slack("C0123ABCDEF", "U0123ABCDEF", true, "tool_output_read"));
     expect(&d, Effect::ApprovalRequired, Layer::ApprovalGate, None, "team.approval.default.approval");
-    let d = decide(&p, json!({"channel": "reminder", "tool": "file_read"}));
+    let d = decide(&p, json!({"channel": "reminder", "tool": "tool_output_read"}));
     expect(
         &d,
         Effect::Deny,
@@ -128,8 +128,17 @@ fn team_overrides_and_grants() {
         Some(ReasonCode::McpServerNotAllowedForAudienceProfile),
         "team.mcp.server_not_allowed",
     );
+    // Two policies deny; the one to report is the one no config change can lift.
     let shell = json!({"channel": "slack", "slack": {"channelId": "C0123ABCDEF", "userId": "U0123ABCDEF", "mentioned": true}, "interactive": true, "tool": "shell_execute", "arguments": {"command": "ls"}});
-    expect(&decide(&p, shell), Effect::Deny, Layer::ToolAccessGrant, Some(ReasonCode::ShellDisabled), "shell.disabled");
+    let d = decide(&p, shell);
+    expect(
+        &d,
+        Effect::Deny,
+        Layer::ToolAccessGrant,
+        Some(ReasonCode::ShellRequiresPersonalContext),
+        "shell.requires_personal_context",
+    );
+    assert!(d.policies.iter().any(|p| p == "shell.disabled"), "both denials are named: {:?}", d.policies);
 }
 
 #[test]
@@ -157,11 +166,11 @@ fn slack_acl_layers() {
 #[test]
 fn channel_audiences_set_the_audience_and_a_request_can_only_narrow_it() {
     let p = example("team");
-    let dm = json!({"channel": "slack", "slack": {"channelId": "D1", "userId": "U0123ABCDEF", "isDm": true}, "interactive": true, "tool": "file_read"});
+    let dm = json!({"channel": "slack", "slack": {"channelId": "D1", "userId": "U0123ABCDEF", "isDm": true}, "interactive": true, "tool": "tool_output_read"});
     let d = decide(&p, dm);
     assert_eq!((d.decision, d.audience.map(|a| a.as_str())), (Effect::ApprovalRequired, Some("Team")));
     assert!(d.sources.iter().any(|s| s == "Slack.ChannelAudiences.dm"), "{:?}", d.sources);
-    let d = decide(&p, slack("C0456GHIJKL", "U0123ABCDEF", true, "file_read"));
+    let d = decide(&p, slack("C0456GHIJKL", "U0123ABCDEF", true, "tool_output_read"));
     expect(
         &d,
         Effect::Deny,
@@ -169,7 +178,7 @@ fn channel_audiences_set_the_audience_and_a_request_can_only_narrow_it() {
         Some(ReasonCode::ToolDeniedByApprovalPolicy),
         "public.approval.default.deny",
     );
-    let mut widen = slack("C0123ABCDEF", "U0123ABCDEF", true, "file_write");
+    let mut widen = slack("C0123ABCDEF", "U0123ABCDEF", true, "web_fetch");
     widen["audience"] = json!("personal");
     assert_eq!(decide(&p, widen).audience.map(|a| a.as_str()), Some("Team"), "an explicit audience cannot widen");
 }

@@ -119,7 +119,9 @@ fn request_json(question: &Question<'_>) -> serde_json::Value {
             "hardDeny": {
                 "operation": question.hard_deny == Some(Layer::OperationHardDeny),
                 "resource": question.hard_deny == Some(Layer::ResourceHardDeny),
-            }
+            },
+            "filePath": "",
+            "inSession": false,
         }
     })
 }

@@ -21,6 +21,7 @@ mod tool_grants;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::path::Path;
 
 use crate::config::{ApprovalMode, Audience, EffectiveConfig, Source};
 use crate::decision::Layer;
@@ -89,6 +90,8 @@ pub enum Rule {
     McpOpenServers,
     McpToolNotGranted,
     McpToolsGranted,
+    /// `ReadFiles` / `WriteFiles`: a file tool aimed outside the audience's scope.
+    FileScope,
     /// A tool override, a server default, the default mode or the Personal shell rule.
     ApprovalMode(ApprovalMode),
 }
@@ -121,6 +124,7 @@ impl Rule {
             Rule::ToolNotAllowed => ReasonCode::ToolNotAllowedForAudienceProfile,
             Rule::McpServerNotAllowed => ReasonCode::McpServerNotAllowedForAudienceProfile,
             Rule::McpToolNotGranted => ReasonCode::McpToolNotAllowedForAudienceProfile,
+            Rule::FileScope => ReasonCode::FilePathNotAllowedForAudienceProfile,
             Rule::ApprovalMode(ApprovalMode::Deny) => ReasonCode::ToolDeniedByApprovalPolicy,
             _ => return None,
         })
@@ -295,20 +299,23 @@ fn tool_uid(tool: &ToolName) -> String {
 
 struct Generator<'c> {
     config: &'c EffectiveConfig,
+    user_home: Option<&'c Path>,
     out: Generated,
     /// Entity (type, id) → parents.
     members: BTreeMap<(&'static str, String), BTreeSet<String>>,
     groups: BTreeSet<String>,
 }
 
-pub(super) fn generate(config: &EffectiveConfig) -> Generated {
+/// `user_home` is what `~` means in `ReadFiles` / `WriteFiles` roots.
+pub(super) fn generate(config: &EffectiveConfig, user_home: Option<&Path>) -> Generated {
     let mut generator =
-        Generator { config, out: Generated::default(), members: BTreeMap::new(), groups: BTreeSet::new() };
+        Generator { config, user_home, out: Generated::default(), members: BTreeMap::new(), groups: BTreeSet::new() };
     generator.slack();
     generator.shell();
     for audience in Audience::ALL {
         let profile = config.config.tools.audience_profiles.get(audience);
         generator.tool_access(audience, profile);
+        generator.file_scopes(audience, profile);
         generator.mcp_access(audience, profile);
         generator.approval(audience, profile);
     }

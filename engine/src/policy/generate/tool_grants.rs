@@ -3,10 +3,27 @@
 //! denial here is final: no approval can lift it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
-use super::{Action, Generator, PolicyEffect, Resource, Rule, SliceKey, audience_uid, group, tool_uid};
-use crate::config::{Audience, AudienceProfile, GrantMode, SHELL_TOOL, ShellExecutionMode};
+use super::{Action, Generator, PolicyEffect, Resource, Rule, SliceKey, audience_uid, group, quote, tool_uid};
+use crate::config::{Audience, AudienceProfile, FileAccessMode, GrantMode, SHELL_TOOL, ShellExecutionMode};
+use crate::hard_deny::FILE_TOOLS;
+use crate::paths::{Access, scope_root};
 use crate::policy::tool_name::{ToolName, canonical};
+
+/// Cedar terms that hold when `context.filePath` is `root` or inside it. `like` is
+/// Cedar's only prefix test; its one wildcard, `*`, is escaped (`\*`) where the root has one.
+fn within(root: &Path) -> Vec<String> {
+    let text = root.to_string_lossy();
+    let text = text.trim_end_matches('/');
+    let literal = quote(text).replace('*', "\\*");
+    let open = literal.strip_suffix('"').unwrap_or(&literal);
+    let mut terms = vec![format!("context.filePath like {open}/*\"")];
+    if !text.is_empty() {
+        terms.push(format!("context.filePath == {}", quote(text)));
+    }
+    terms
+}
 
 /// `McpServerToolGrants` by canonical server and tool. Two keys that name one server
 /// (`Notion`, `notion`) grant only what both grant: an ambiguous config must not widen.
@@ -113,6 +130,46 @@ impl Generator<'_> {
             }
         };
         self.push(policy.of(audience));
+    }
+
+    /// `ReadFiles` / `WriteFiles`: one policy per file tool, so a decision about one
+    /// tool only ever evaluates its own. `All` needs none; `None` forbids the tool;
+    /// `Roots` forbids it outside the roots and the session's own directory.
+    pub(super) fn file_scopes(&mut self, audience: Audience, profile: &AudienceProfile) {
+        let a = audience.key();
+        for (access, scope, key) in
+            [(Access::Read, &profile.read_files, "ReadFiles"), (Access::Write, &profile.write_files, "WriteFiles")]
+        {
+            let (kind, pointer, inside) = match scope.mode {
+                FileAccessMode::All => continue,
+                FileAccessMode::None => ("none", Self::profile_pointer(audience, &format!("{key}/Mode")), Vec::new()),
+                FileAccessMode::Roots => {
+                    let mut inside = vec!["context.inSession".to_owned()];
+                    inside.extend(
+                        scope
+                            .roots
+                            .iter()
+                            .filter_map(|root| scope_root(root, self.user_home))
+                            .flat_map(|root| within(&root)),
+                    );
+                    ("outside_roots", Self::profile_pointer(audience, &format!("{key}/Roots")), inside)
+                }
+            };
+            let verb = match access {
+                Access::Read => "read",
+                Access::Write => "write",
+            };
+            for (tool, _) in FILE_TOOLS.iter().filter(|(_, needs)| *needs == access) {
+                let id = format!("{a}.files.{verb}.{tool}.{kind}");
+                let resource = Resource::Eq(tool_uid(&ToolName::FirstParty((*tool).to_owned())));
+                let p = self
+                    .policy(id, Rule::FileScope, &pointer, PolicyEffect::Forbid, Action::Invoke, resource)
+                    .of(audience)
+                    .in_slice(SliceKey::Tool((*tool).to_owned()))
+                    .unless(inside.clone());
+                self.push(p);
+            }
+        }
     }
 
     pub(super) fn mcp_access(&mut self, audience: Audience, profile: &AudienceProfile) {
