@@ -121,6 +121,8 @@ impl From<Effect> for Outcome {
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Layer {
+    /// Before any layer: the configuration itself is unusable, so nothing was asked.
+    Configuration,
     ChannelAcl,
     OperationHardDeny,
     ResourceHardDeny,

@@ -16,10 +16,12 @@ fn artifacts(policy: &CompiledPolicy) -> Result<Vec<(&'static str, String)>, Str
     Ok(vec![("netclaw.cedar", text), ("netclaw.cedarschema", CEDAR_SCHEMA.to_owned()), ("entities.json", entities)])
 }
 
+/// An invalid config is invalid input (65), like a malformed request: exit 1 means
+/// "the check failed" (`--check` drift), which a CI gate must be able to tell apart.
 fn compiled(home: &Home, env: &[EnvVar]) -> Result<CompiledPolicy, Exit> {
     compile(home, env).map_err(|err| {
         report(None, &err);
-        Exit::Failed
+        Exit::DataError
     })
 }
 

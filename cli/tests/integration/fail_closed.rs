@@ -344,3 +344,39 @@ fn team_may_use_reminders_by_default() {
         assert_eq!(decision["decision"], "approval_required", "{tool}: {decision:#}");
     }
 }
+
+/// A remediation must work when followed literally.
+#[test]
+fn remediations_work_when_followed() {
+    let home = Home::new(&json!({"Security": {"DeploymentPosture": "Team", "ShellExecutionMode": "Off"},
+    "Tools": {"AudienceProfiles": {"Team": {
+        "AllowedTools": ["file_read"],
+        "AllowedMcpServers": ["notion"],
+        "ApprovalPolicy": {"ToolOverrides": {"notion/notion-delete-page": "Deny"}}
+    }}}}));
+    let team =
+        |tool: &str| json!({"channel": "discord", "interactive": true, "tool": tool, "arguments": {"command": "ls"}});
+    let remediation = |decision: &Value| decision["remediation"].as_str().unwrap_or_default().to_owned();
+    // AllowedTools replaces the defaults: the fix names the whole list.
+    let fetch = remediation(&home.authorize(&team("web_fetch"), &[]));
+    assert!(fetch.contains(r#"AllowedTools` to ["file_read", "web_fetch"]"#), "{fetch}");
+    // An existing override is changed, not added again.
+    let delete = remediation(&home.authorize(&team("notion/notion-delete-page"), &[]));
+    assert!(
+        delete.starts_with(
+            r#"change `Tools.AudienceProfiles.Team.ApprovalPolicy.ToolOverrides["notion/notion-delete-page"]`"#
+        ),
+        "{delete}"
+    );
+    // Team never gets the shell: no advice to turn it on, and both denials are named.
+    let shell = home.authorize(&team("shell_execute"), &[]);
+    assert_eq!(shell["reasonCode"], "shell_requires_personal_context");
+    assert!(!remediation(&shell).contains("ShellExecutionMode"), "{shell:#}");
+    assert!(shell["message"].as_str().unwrap_or_default().contains("also denied by `shell_disabled`"), "{shell:#}");
+    // A webhook call's audience is its route's.
+    let webhook = json!({"channel": "webhook", "tool": "shell_execute", "arguments": {"command": "ls"}});
+    assert!(remediation(&home.authorize(&webhook, &[])).contains("route's `audience`"));
+    // An invalid config is not a channel-ACL decision.
+    home.write("config/netclaw.json", r#"{"Security": {"DeploymentPosture": "Nobody"}}"#);
+    assert_eq!(home.authorize(&team("file_read"), &[])["layer"], "configuration");
+}

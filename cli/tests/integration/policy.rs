@@ -35,7 +35,9 @@ fn compile_check_passes_on_fresh_output_and_fails_on_drift() {
 fn validate_reports_a_broken_home() {
     assert_eq!(netclaw(&["policy", "validate", "--home", &home_arg(&example("team"))], &[]).code, 0);
     let broken = netclaw(&["policy", "validate", "--home", &home_arg(&fixture("wrong-enum"))], &[]);
-    assert_eq!(broken.code, 1);
+    assert_eq!(broken.code, 65, "an invalid config is invalid input, never the 1 of a failed check");
+    let compile = netclaw(&["policy", "compile", "--home", &home_arg(&fixture("wrong-enum"))], &[]);
+    assert_eq!(compile.code, 65);
     assert!(broken.stderr.contains("/Security/ShellExecutionMode"), "{}", broken.stderr);
 }
 

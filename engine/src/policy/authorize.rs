@@ -20,7 +20,7 @@ use super::generate::Action;
 use super::slices::Principal;
 use super::tool_name::ToolName;
 use super::{CompiledPolicy, PolicyKind, PolicyRecord, StaticPolicy};
-use crate::config::{ApprovalEntry, Audience, ShellMatch};
+use crate::config::{ApprovalEntry, Audience, GrantMode, ShellMatch};
 use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, SlackContext};
 use crate::hard_deny::{HardDenyMatch, ShellEnv, ShellVerdict, check_file_path, check_shell, file_tool_access};
 use crate::json_pointer;
@@ -159,9 +159,22 @@ pub(crate) fn new_decision_id() -> String {
 }
 
 impl Facts<'_> {
-    fn subject(&self) -> explain::Subject<'_> {
+    /// What the words of a decision are about; `decided_by` is the config key of the
+    /// policy that decided.
+    fn subject<'a>(&'a self, policy: &'a CompiledPolicy, decided_by: Option<&'a str>) -> explain::Subject<'a> {
         let path = self.file.as_ref().map(|(path, _)| path.as_str());
-        explain::Subject { audience: self.principal, tool: &self.tool, name: &self.request.tool, path }
+        let allowed_tools = self.principal.map(|a| policy.config.tools.audience_profiles.get(a)).and_then(|profile| {
+            (profile.tools_mode == GrantMode::Allowlist).then_some(profile.allowed_tools.as_slice())
+        });
+        explain::Subject {
+            audience: self.principal,
+            tool: &self.tool,
+            name: &self.request.tool,
+            path,
+            channel: &self.request.channel,
+            allowed_tools,
+            decided_by,
+        }
     }
 }
 
@@ -530,8 +543,21 @@ impl CompiledPolicy {
         let (infos, reason) = self.deciding(policies, facts.evidence.as_ref());
         let layer = infos.first().map_or(Layer::ToolAccessGrant, |(_, info)| info.layer);
         let reason = reason.unwrap_or(ReasonCode::ToolNotAllowedForAudienceProfile);
-        let subject = facts.subject();
-        let (message, remediation) = explain::denial(reason, &subject, facts.evidence.as_ref());
+        let decided_by = infos.first().map(|(_, info)| info.source.as_str());
+        let subject = facts.subject(self, decided_by);
+        let (mut message, remediation) = explain::denial(reason, &subject, facts.evidence.as_ref());
+        // Every other reason the call is denied for: fixing one must not look like enough.
+        let others: Vec<String> = dedup(
+            infos
+                .iter()
+                .filter_map(|(_, info)| {
+                    info.reason.filter(|r| *r != reason).map(|r| format!("`{r}` ({})", info.source))
+                })
+                .collect(),
+        );
+        if !others.is_empty() {
+            message.push_str(&format!("; also denied by {}", others.join(", ")));
+        }
         let mut sources: Vec<String> = match (&facts.evidence, layer) {
             (Some(evidence), Layer::OperationHardDeny | Layer::ResourceHardDeny) => vec![evidence.source.clone()],
             _ => infos.iter().filter(|(_, i)| i.layer == layer).map(|(_, i)| i.source.clone()).collect(),
@@ -549,7 +575,7 @@ impl CompiledPolicy {
             infos.iter().map(|(_, i)| i.source.clone()).filter(|s| Some(s.as_str()) != generic).collect();
         sources.extend(facts.approval.iter().cloned());
         sources.extend(facts.audience_sources.iter().cloned());
-        let subject = facts.subject();
+        let subject = facts.subject(self, None);
         let message = explain::allowed(&subject, facts.approval.as_deref());
         let ids = infos.into_iter().map(|(id, _)| id).collect();
         decision(Effect::Allow, facts.principal, Layer::ApprovalGate, None, message, ids, dedup(sources), None)
@@ -561,7 +587,8 @@ impl CompiledPolicy {
         let asked = |info: &PolicyRecord| info.kind == PolicyKind::Static(StaticPolicy::ApprovalInteractive);
         let mut sources: Vec<String> = infos.iter().filter(|(_, i)| !asked(i)).map(|(_, i)| i.source.clone()).collect();
         sources.extend(facts.audience_sources.iter().cloned());
-        let subject = facts.subject();
+        let decided_by = infos.iter().find(|(_, i)| !asked(i)).map(|(_, info)| info.source.as_str());
+        let subject = facts.subject(self, decided_by);
         let (message, remediation) = explain::gated(&subject);
         let ids = infos.into_iter().map(|(id, _)| id).collect();
         decision(

@@ -15,6 +15,12 @@ pub(crate) struct Subject<'a> {
     pub name: &'a str,
     /// For a file tool, the resolved path it touches ("" when unknown).
     pub path: Option<&'a str>,
+    /// The request's channel (`tui`, `slack`, `webhook`, …).
+    pub channel: &'a str,
+    /// The audience's `AllowedTools` as in force, to print the list a fix must write.
+    pub allowed_tools: Option<&'a [String]>,
+    /// The config key of the policy that decided (dotted), when one did.
+    pub decided_by: Option<&'a str>,
 }
 
 impl Subject<'_> {
@@ -81,12 +87,9 @@ pub(crate) fn denial(
         ),
         R::ShellRequiresPersonalContext => (
             format!("shell is only available to the Personal audience, and this call is {audience}"),
-            "run it from a Personal channel (tui, console), or map this Slack channel to `personal` in `Slack.ChannelAudiences`".to_owned(),
+            personal_only_fix(subject),
         ),
-        R::ToolNotAllowedForAudienceProfile => (
-            format!("{audience} may not use `{tool}`"),
-            format!("add `{tool}` to `{profile}.AllowedTools`"),
-        ),
+        R::ToolNotAllowedForAudienceProfile => (format!("{audience} may not use `{tool}`"), allowed_tools_fix(subject)),
         R::McpServerNotAllowedForAudienceProfile => (
             format!("MCP server `{server}` is not allowed for {audience}"),
             format!("add `{server}` to `{profile}.AllowedMcpServers`"),
@@ -98,11 +101,13 @@ pub(crate) fn denial(
         R::FilePathNotAllowedForAudienceProfile => file_scope(subject),
         R::ToolDeniedByApprovalPolicy => (
             format!("the approval policy of {audience} denies `{tool}`"),
-            format!("add `{tool}` to `{profile}.ApprovalPolicy.ToolOverrides` as `Approval` (ask first) or `Auto`"),
+            mode_fix(subject, "`Approval` (ask first) or `Auto`"),
         ),
         R::ApprovalRequiredUnattended => (
             format!("`{tool}` needs approval and this session is headless: no one can approve it"),
-            format!("run it in an interactive session, or add `{tool}` to `{profile}.ApprovalPolicy.ToolOverrides` as `Auto`"),
+            format!(
+                "run it in an interactive session, or add `{tool}` to `{profile}.ApprovalPolicy.ToolOverrides` as `Auto`"
+            ),
         ),
         R::AudienceInvalid => (
             "the request names an audience netclaw does not know".to_owned(),
@@ -194,12 +199,51 @@ pub(crate) fn channel(reason: ReasonCode, slack: Option<&SlackContext>) -> (Stri
 
 pub(crate) fn gated(subject: &Subject<'_>) -> (String, Option<String>) {
     let message = format!("{} may use `{}` once a human approves it", subject.audience(), subject.name);
-    let fix = format!(
-        "approve it when asked (\"approve always\" persists the answer), or add `{}` to `{}.ApprovalPolicy.ToolOverrides` as `Auto`",
-        subject.name,
-        subject.profile()
-    );
+    let fix =
+        format!("approve it when asked (\"approve always\" persists the answer), or {}", mode_fix(subject, "`Auto`"));
     (message, Some(fix))
+}
+
+/// Team and Public never get the shell, whatever the config says: the only fix is to
+/// run the call as Personal, and how depends on where it came from.
+fn personal_only_fix(subject: &Subject<'_>) -> String {
+    let how = match subject.channel.to_ascii_lowercase().as_str() {
+        "slack" => "; for a private Slack channel only you use, map it to `personal` in `Slack.ChannelAudiences`",
+        "webhook" => "; a webhook call runs as its route's `audience` (config/webhooks/<route>.json)",
+        _ => "",
+    };
+    format!("shell_execute is never available to Team or Public: run it from a Personal session (tui, console){how}")
+}
+
+/// `AllowedTools` replaces the default list rather than adding to it: the fix prints
+/// the whole list to write.
+fn allowed_tools_fix(subject: &Subject<'_>) -> String {
+    let profile = subject.profile();
+    let Some(current) = subject.allowed_tools else {
+        return format!("set `{profile}.ToolsMode` to `All`, or list `{}` in `{profile}.AllowedTools`", subject.name);
+    };
+    let mut list: Vec<&str> = current.iter().map(String::as_str).collect();
+    list.push(subject.name);
+    let list = list.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(", ");
+    format!("set `{profile}.AllowedTools` to [{list}] (the list replaces the defaults, so it names them all)")
+}
+
+/// Which approval key to edit: the one that decided when it names this tool or its
+/// server ("change"), otherwise a new override for the tool ("add").
+fn mode_fix(subject: &Subject<'_>, to: &str) -> String {
+    let policy = format!("{}.ApprovalPolicy", subject.profile());
+    match subject.decided_by {
+        Some(key)
+            if key.starts_with(&format!("{policy}.ToolOverrides")) && key != format!("{policy}.ToolOverrides") =>
+        {
+            format!("change `{key}` to {to}")
+        }
+        Some(key) if key.starts_with(&format!("{policy}.McpServerDefaults")) => format!(
+            "add `{}` to `{policy}.ToolOverrides` as {to} (or change `{key}`, which sets every tool of the server)",
+            subject.name
+        ),
+        _ => format!("add `{}` to `{policy}.ToolOverrides` as {to}", subject.name),
+    }
 }
 
 pub(crate) fn allowed(subject: &Subject<'_>, persisted: Option<&str>) -> String {

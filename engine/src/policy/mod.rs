@@ -79,11 +79,12 @@ impl CompileError {
         }
     }
 
-    /// The layer whose inputs are broken.
+    /// The layer whose inputs are broken: the approval gate's store, or the
+    /// configuration as a whole (no layer was reached).
     pub fn layer(&self) -> Layer {
         match self {
             CompileError::ApprovalStore(_) => Layer::ApprovalGate,
-            _ => Layer::ChannelAcl,
+            _ => Layer::Configuration,
         }
     }
 
