@@ -94,6 +94,8 @@ pub enum Problem {
     SettingInSecrets { key: String },
     #[error("`verbTokens` are not the words of the approved command `{shell}`")]
     ApprovalNotWhatWasRead { shell: String },
+    #[error("`{key}` refers to nothing: {why}")]
+    KeyRefersToNothing { key: String, why: String },
     #[error("root `{root}` is not an absolute path")]
     RelativeRoot { root: String },
     #[error("environment variable `{var}` is empty")]
@@ -131,6 +133,7 @@ impl Problem {
             Problem::InvalidEnvValue { .. } => "invalid-env-value",
             Problem::EmptyEnvValue { .. } => "empty-env-value",
             Problem::RelativeRoot { .. } => "relative-root",
+            Problem::KeyRefersToNothing { .. } => "key-refers-to-nothing",
             Problem::ApprovalNotWhatWasRead { .. } => "approval-not-what-was-read",
             Problem::SettingInSecrets { .. } => "setting-in-secrets",
             Problem::SchemaDrift { .. } => "schema-drift",

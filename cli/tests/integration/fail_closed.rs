@@ -380,3 +380,26 @@ fn remediations_work_when_followed() {
     home.write("config/netclaw.json", r#"{"Security": {"DeploymentPosture": "Nobody"}}"#);
     assert_eq!(home.authorize(&team("file_read"), &[])["layer"], "configuration");
 }
+
+/// 5. Keys that refer to nothing a profile or the Slack ACL can reach are warned about,
+///    each with its place: they never apply, and say nothing when they do not.
+#[test]
+fn keys_that_refer_to_nothing_are_warned_about() {
+    let home = Home::new(&json!({"Tools": {"AudienceProfiles": {"Team": {
+            "AllowedMcpServers": ["notion"],
+            "McpServerToolGrants": {"Notion": ["notion-search"], "jria": ["create"]},
+            "ApprovalPolicy": {"ToolOverrides": {"jira/create": "Auto", "notion/notion-search": "Auto"},
+                               "McpServerDefaults": {"jira": "Auto"}}
+        }}}, "Slack": {"Enabled": true, "AllowedChannelIds": ["C0123ABCDEF"],
+                       "ChannelAudiences": {"C0TYPO": "public", "c0123abcdef": "public", "dm": "team"}}}));
+    let (code, findings) = home.doctor(&[]);
+    assert_eq!(code, 2, "warnings only: {findings:?}");
+    let warned: Vec<&str> = findings.iter().filter(|f| f.0 == "key-refers-to-nothing").map(|f| f.2.as_str()).collect();
+    let expected = [
+        "/Slack/ChannelAudiences/C0TYPO",
+        "/Tools/AudienceProfiles/Team/ApprovalPolicy/ToolOverrides/jira~1create",
+        "/Tools/AudienceProfiles/Team/ApprovalPolicy/McpServerDefaults/jira",
+        "/Tools/AudienceProfiles/Team/McpServerToolGrants/jria",
+    ];
+    assert_eq!(warned, expected);
+}

@@ -51,6 +51,11 @@ pub(crate) struct EffectiveConfig {
 }
 
 impl EffectiveConfig {
+    /// Where the value at a canonical pointer came from, as a diagnostic location.
+    pub(crate) fn locate(&self, pointer: &str) -> Location {
+        locate(&self.provenance, pointer)
+    }
+
     /// Whether the value at a canonical pointer must be masked when shown: a
     /// credential by type, or anything that came from `secrets.json`.
     pub(crate) fn is_secret(&self, pointer: &str) -> bool {
@@ -191,13 +196,7 @@ fn load_effective(netclaw: &FileRead, secrets: &FileRead, env: &[EnvVar]) -> Che
     }
     // Each file passed on its own; what is left to catch is an env value out of range.
     let effective = Shaped { value: layered.value.clone(), ..Shaped::default() };
-    let located = |pointer: &str| match layered.provenance.source_of(pointer) {
-        Some(Source::Env { var }) => Location::at(format!("env:{var}"), pointer),
-        Some(Source::File { file, pointer, line, column }) => {
-            Location { file: file.clone(), pointer: pointer.clone(), line: *line, column: *column }
-        }
-        _ => Location::at("defaults", pointer),
-    };
+    let located = |pointer: &str| locate(&layered.provenance, pointer);
     let late = validate(SchemaId::Netclaw.compiled(), &effective, located);
     if !late.is_empty() {
         return Err(late);
@@ -280,6 +279,18 @@ fn load_approvals(read: &FileRead) -> Checked<ToolApprovals> {
         }
     }
     if diagnostics.is_empty() { Ok(approvals) } else { Err(diagnostics) }
+}
+
+/// The location of the value at a canonical pointer: its file, pointer and line, or
+/// the variable that set it.
+fn locate(provenance: &Provenance, pointer: &str) -> Location {
+    match provenance.source_of(pointer) {
+        Some(Source::Env { var }) => Location::at(format!("env:{var}"), pointer),
+        Some(Source::File { file, pointer: in_file, line, column }) => {
+            Location { file: file.clone(), pointer: in_file.clone(), line: *line, column: *column }
+        }
+        _ => Location::at("defaults", pointer),
+    }
 }
 
 /// `secrets.json` holds credentials only. Anything else there would be in force yet

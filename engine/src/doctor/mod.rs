@@ -29,6 +29,18 @@ pub(crate) struct CheckOutcome {
     pub findings: Vec<Finding>,
 }
 
+impl CheckOutcome {
+    /// For a check that reads the effective config when there is none: Config Schema
+    /// already fails and says why.
+    fn skipped() -> Self {
+        Self {
+            message: "skipped: the configuration is invalid (see Config Schema)".to_owned(),
+            remediation: None,
+            findings: Vec::new(),
+        }
+    }
+}
+
 pub(crate) trait Check: Sync {
     /// Stable kebab-case id (`config-schema`), accepted by `--only`.
     fn id(&self) -> &'static str;
@@ -38,7 +50,8 @@ pub(crate) trait Check: Sync {
 }
 
 /// Every check, in the order they run and print.
-pub(crate) const CHECKS: &[&dyn Check] = &[&checks::ConfigSchema, &checks::InboundWebhookRoutes];
+pub(crate) const CHECKS: &[&dyn Check] =
+    &[&checks::ConfigSchema, &checks::SlackAcl, &checks::ToolAudienceProfiles, &checks::InboundWebhookRoutes];
 
 /// `--only` named a check that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -37,7 +37,7 @@ pub use generate::Action;
 pub(crate) use generate::Rule;
 pub(crate) use generate::SliceKey;
 pub use permissions::{ANY_OTHER_TOOL, AudiencePermissions, Mode};
-pub(crate) use tool_name::ToolName;
+pub(crate) use tool_name::{ToolName, canonical};
 
 /// The Cedar schema, as shipped in `policies/`.
 pub const CEDAR_SCHEMA: &str = include_str!("../../../policies/netclaw.cedarschema");
