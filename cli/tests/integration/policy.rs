@@ -1,5 +1,7 @@
 //! `netclaw authorize` and `netclaw policy compile|validate` over the example homes.
 
+use serde_json::json;
+
 use crate::common::{example, fixture, home_arg, netclaw, snapshot};
 
 #[test]
@@ -11,6 +13,51 @@ fn compiled_policies_of_every_example_are_snapshotted_and_deterministic() {
         assert_eq!(first.code, 0, "{}", first.stderr);
         assert_eq!(first.stdout, second.stdout, "compile must be byte-for-byte deterministic");
         snapshot!(format!("policy-{name}.cedar"), first.stdout);
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let out = home_arg(dir.path());
+        assert_eq!(netclaw(&["policy", "compile", "--home", &home, "--out", &out], &[]).code, 0);
+        let entities = std::fs::read_to_string(dir.path().join("entities.json")).unwrap_or_default();
+        snapshot!(format!("policy-{name}.entities.json"), entities);
+    }
+}
+
+/// Everything that decides a call is in the artifacts, so `--check` fails when any of
+/// it changes: a persisted approval added, a hard-deny pattern removed, a channel
+/// mapping or a route audience changed.
+#[test]
+fn compile_check_sees_every_input_that_decides() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("home");
+    let out = home_arg(&dir.path().join("compiled"));
+    std::fs::create_dir_all(home.join("config/webhooks")).unwrap_or_else(|e| panic!("{e}"));
+    let write = |relative: &str, value: serde_json::Value| {
+        std::fs::write(home.join(relative), value.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    };
+    let route = |audience: &str| json!({"prompt": "p", "audience": audience, "verification": {"kind": "HeaderSecret", "secret": "s"}});
+    write(
+        "config/netclaw.json",
+        json!({"Tools": {"HardDenyPatterns": ["docker rm"]},
+        "Slack": {"ChannelAudiences": {"C1": "public"}}}),
+    );
+    write("config/webhooks/ci.json", route("Public"));
+    let home = home_arg(&home);
+    assert_eq!(netclaw(&["policy", "compile", "--home", &home, "--out", &out], &[]).code, 0);
+    let check = || netclaw(&["policy", "compile", "--home", &home, "--out", &out, "--check"], &[]).code;
+    assert_eq!(check(), 0);
+    let approval = json!({"version": 3, "audiences": {"personal": {"shell_execute": [
+        {"shell": "git push", "match": "tokenPrefix", "verbTokens": ["git", "push"], "directory": null, "createdAt": "2026-11-20T09:14:03Z"}
+    ]}}});
+    let home_path = dir.path().join("home");
+    let changes: [(&str, serde_json::Value); 4] = [
+        ("config/tool-approvals.json", approval),
+        ("config/netclaw.json", json!({"Slack": {"ChannelAudiences": {"C1": "public"}}})),
+        ("config/netclaw.json", json!({"Slack": {"ChannelAudiences": {"C1": "team"}}})),
+        ("config/webhooks/ci.json", route("Team")),
+    ];
+    for (file, value) in changes {
+        std::fs::write(home_path.join(file), value.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(check(), 1, "--check missed a change to {file}: {value}");
+        assert_eq!(netclaw(&["policy", "compile", "--home", &home, "--out", &out], &[]).code, 0);
     }
 }
 

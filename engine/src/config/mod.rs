@@ -25,7 +25,9 @@ pub(crate) use tool_approvals::{ApprovalEntry, ShellMatch, ToolApprovals};
 pub(crate) use tools::{ApprovalMode, AudienceProfile, FileAccessMode, GrantMode, ShellExecutionMode};
 pub use tools::{PUBLIC_TOOLS, SHELL_TOOL, TEAM_EXTRA_TOOLS};
 
-/// Only publishing the JSON Schemas names these types; the loader returns them inside
+pub(crate) use webhook_route::WebhookRoute;
+
+/// Only publishing the JSON Schemas names this type; the loader returns it inside
 /// [`HomeConfig`].
 #[cfg(test)]
-pub(crate) use {hard_deny_overrides::HardDenyOverrides, webhook_route::WebhookRoute};
+pub(crate) use hard_deny_overrides::HardDenyOverrides;

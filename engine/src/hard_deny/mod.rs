@@ -101,6 +101,29 @@ impl HardDenyRules {
         Self { patterns, overrides: overrides.to_vec(), names, prefixes }
     }
 
+    /// Every rule in force, built-in ones first, as the artifacts list them.
+    pub(crate) fn listing(&self) -> Vec<ListedRule> {
+        let builtin = builtin::BUILTIN_RULES.iter().map(|rule| ListedRule {
+            id: rule.id.to_owned(),
+            source: BUILTIN_SOURCE.to_owned(),
+            reason: rule.reason,
+            text: rule.category.to_owned(),
+        });
+        let patterns = self.patterns.iter().enumerate().map(|(index, pattern)| ListedRule {
+            id: format!("pattern:{index}"),
+            source: format!("Tools.HardDenyPatterns[{index}]"),
+            reason: ReasonCode::HardDenyCustomDeny,
+            text: pattern.text.clone(),
+        });
+        let overrides = self.overrides.iter().enumerate().map(|(index, rule)| ListedRule {
+            id: format!("override:{index}"),
+            source: format!("config/hard-deny-overrides.json /{index}"),
+            reason: ReasonCode::HardDenyCustomDeny,
+            text: serde_json::to_string(rule).unwrap_or_default(),
+        });
+        builtin.chain(patterns).chain(overrides).collect()
+    }
+
     /// Whether some rule, built-in or the user's, looks at commands of this name.
     fn is_trigger(&self, name: &str) -> bool {
         static BUILTIN: LazyLock<HashSet<&str>> =
@@ -116,6 +139,17 @@ impl HardDenyRules {
         let builtin = builtin::BUILTIN_RULES.iter().flat_map(|r| r.names.iter().chain(r.prefixes).copied());
         builtin.chain(self.names.iter().map(String::as_str)).chain(self.prefixes.iter().map(String::as_str))
     }
+}
+
+/// One hard-deny rule as the artifacts list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ListedRule {
+    pub id: String,
+    /// `built-in hard-deny list`, or the config key or file entry it came from.
+    pub source: String,
+    pub reason: ReasonCode,
+    /// The category of a built-in rule; the pattern or the rule (JSON) of the user's.
+    pub text: String,
 }
 
 /// What `~`, relative paths and the protected paths mean for this call.

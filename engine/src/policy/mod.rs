@@ -10,6 +10,7 @@ mod authorize;
 mod diff;
 mod explain;
 mod generate;
+mod inputs;
 mod permissions;
 mod slices;
 mod tool_name;
@@ -157,6 +158,8 @@ pub struct CompiledPolicy {
     generated_text: String,
     /// The entity declarations, kept to render entities.json on demand.
     entity_decls: Vec<generate::EntityDecl>,
+    /// What decides outside Cedar, as entities for entities.json only (see `inputs`).
+    inputs: Vec<Value>,
     policies: PolicySet,
     entities: Entities,
     records: HashMap<String, PolicyRecord>,
@@ -185,7 +188,8 @@ impl CompiledPolicy {
         let config = home.config.as_ref().map_err(|d| CompileError::InvalidConfig(d.clone()))?;
         let hard_deny = HardDenyRules::from_home(home).map_err(CompileError::InvalidConfig)?;
         let approvals = home.tool_approvals.as_ref().map_err(|d| CompileError::ApprovalStore(d.clone()))?;
-        Self::from_parts(config, approvals, hard_deny, paths)
+        let inputs = inputs::input_entities(&config.config, approvals, &hard_deny, &home.webhook_routes.routes);
+        Self::from_parts(config, approvals, hard_deny, paths, inputs)
     }
 
     fn from_parts(
@@ -193,6 +197,7 @@ impl CompiledPolicy {
         approvals: &ToolApprovals,
         hard_deny: HardDenyRules,
         paths: ProtectedPaths,
+        inputs: Vec<Value>,
     ) -> Result<Self, CompileError> {
         let generated = generate::generate(config, paths.user_home());
         let texts: Vec<String> = generated.policies.iter().map(generate::GeneratedPolicy::text).collect();
@@ -222,6 +227,7 @@ impl CompiledPolicy {
         Ok(Self {
             generated_text,
             entity_decls: generated.entities,
+            inputs,
             policies,
             entities,
             records,
@@ -250,8 +256,14 @@ impl CompiledPolicy {
     }
 
     /// entities.json: the groups the config's lists compile to.
+    /// entities.json: the entities Cedar decides with, then the inputs decided on
+    /// outside it.
     pub fn entities_json(&self) -> Value {
-        entities_json(&self.entity_decls)
+        let mut all = entities_json(&self.entity_decls);
+        if let Value::Array(entities) = &mut all {
+            entities.extend(self.inputs.iter().cloned());
+        }
+        all
     }
 
     pub fn policy_count(&self) -> usize {
