@@ -41,6 +41,15 @@ pub struct AuthorizeRequest {
     pub session_directory: Option<String>,
 }
 
+impl AuthorizeRequest {
+    /// The working directory, when it names one: a relative one is relative to nothing
+    /// the authorizer knows, so it counts as unknown (and relative paths are then
+    /// matched by their tails).
+    pub(crate) fn absolute_working_directory(&self) -> Option<&std::path::Path> {
+        self.working_directory.as_deref().map(std::path::Path::new).filter(|p| p.is_absolute())
+    }
+}
+
 fn default_channel() -> String {
     "headless".to_owned()
 }

@@ -98,6 +98,10 @@ pub enum Problem {
     KeyRefersToNothing { key: String, why: String },
     #[error("root `{root}` is not an absolute path")]
     RelativeRoot { root: String },
+    #[error("environment variables `{var}` and `{other}` set the same key")]
+    EnvVarConflict { var: String, other: String },
+    #[error("`{name}` cannot be matched: {why}")]
+    UnusableName { name: String, why: &'static str },
     #[error("environment variable `{var}` is empty")]
     EmptyEnvValue { var: String },
     #[error("the validated file does not match netclaw's types: {message}")]
@@ -132,6 +136,8 @@ impl Problem {
             Problem::UnknownEnvVar { .. } => "unknown-env-var",
             Problem::InvalidEnvValue { .. } => "invalid-env-value",
             Problem::EmptyEnvValue { .. } => "empty-env-value",
+            Problem::EnvVarConflict { .. } => "env-var-conflict",
+            Problem::UnusableName { .. } => "unusable-name",
             Problem::RelativeRoot { .. } => "relative-root",
             Problem::KeyRefersToNothing { .. } => "key-refers-to-nothing",
             Problem::ApprovalNotWhatWasRead { .. } => "approval-not-what-was-read",

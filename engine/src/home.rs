@@ -158,6 +158,11 @@ pub(crate) fn read_file(home: &Home, relative: &str) -> FileRead {
     if !meta.is_file() {
         return failed(Problem::NotAFile { found: "a special file (FIFO, socket or device)" });
     }
+    // `/proc/kmsg` says it is a regular file and blocks the reader forever.
+    let kernel = ["/proc", "/sys", "/dev"];
+    if fs::canonicalize(&path).is_ok_and(|real| kernel.iter().any(|k| real.starts_with(k))) {
+        return failed(Problem::NotAFile { found: "a kernel file (under /proc, /sys or /dev)" });
+    }
     if meta.len() > MAX_FILE_BYTES {
         return failed(Problem::TooLarge { limit: MAX_FILE_BYTES });
     }

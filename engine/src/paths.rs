@@ -157,13 +157,16 @@ impl ProtectedPaths {
     /// Whether `path` is a directory above something read-protected: what a recursive
     /// read of it (`grep -r`, `tar c`, `cp -r`) would read.
     pub fn above_protected(&self, path: &Path) -> Option<&'static str> {
+        self.above(path, Access::Read)
+    }
+
+    /// Whether `path` is a protected entry for `access` or a directory above one.
+    pub(crate) fn above(&self, path: &Path, access: Access) -> Option<&'static str> {
         if !self.near(path) {
             return None;
         }
         let path = lower(path);
-        self.for_access(Access::Read)
-            .find(|p| p.shapes.iter().any(|(s, _)| s.root().starts_with(&path)))
-            .map(|p| p.label)
+        self.for_access(access).find(|p| p.shapes.iter().any(|(s, _)| s.root().starts_with(&path))).map(|p| p.label)
     }
 
     /// Whether a glob pattern can match a directory inside the home that holds
@@ -350,34 +353,41 @@ impl Shape {
 
 /// How deep and how wide [`links_inside`] looks: a protected tree is a handful of files,
 /// and a home that is not must not make every compile walk it.
-const LINK_SEARCH_DEPTH: usize = 4;
+const LINK_SEARCH_DEPTH: usize = 16;
 const LINK_SEARCH_ENTRIES: usize = 4096;
 
 /// The targets of symbolic links inside a protected entry (`config/netclaw.json →
 /// /etc/netclaw.json`, `keys/master.key → /vault/key`): reading or writing the target is
 /// reading or writing the entry, so the target is protected as the entry is.
+///
+/// Only entries inside the protected entry count against [`LINK_SEARCH_ENTRIES`]
+/// (its siblings in the home do not), and a linked directory is searched as well, so
+/// a chain of links (`keys/a → T/`, `T/k → U/k`) is followed to its end.
 fn links_inside(shape: &Shape) -> Vec<Shape> {
     let mut targets = Vec::new();
     let mut budget = LINK_SEARCH_ENTRIES;
-    let mut pending = vec![(shape.dir().to_path_buf(), 0)];
-    while let Some((dir, depth)) = pending.pop() {
+    let mut pending: Vec<(PathBuf, usize, Option<Shape>)> = vec![(shape.dir().to_path_buf(), 0, None)];
+    while let Some((dir, depth, within)) = pending.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten().take(budget) {
-            budget -= 1;
+        for entry in entries.flatten() {
             let path = entry.path();
-            let Ok(kind) = entry.file_type() else { continue };
-            if !shape.contains(&path) {
+            // At the top, only the entry itself; below it (or in a linked tree), all.
+            if within.is_none() && !shape.contains(&path) {
                 continue;
             }
+            let Some(left) = budget.checked_sub(1) else { return targets };
+            budget = left;
+            let Ok(kind) = entry.file_type() else { continue };
             if kind.is_symlink() {
                 let target = canonical(&path);
-                targets.push(if target.is_dir() { Shape::Tree(target) } else { Shape::File(target) });
+                let linked = if target.is_dir() { Shape::Tree(target.clone()) } else { Shape::File(target.clone()) };
+                if depth < LINK_SEARCH_DEPTH && linked != *shape && !targets.contains(&linked) && target.is_dir() {
+                    pending.push((target, depth + 1, Some(linked.clone())));
+                }
+                targets.push(linked);
             } else if kind.is_dir() && depth < LINK_SEARCH_DEPTH {
-                pending.push((path, depth + 1));
+                pending.push((path, depth + 1, Some(shape.clone())));
             }
-        }
-        if budget == 0 {
-            break;
         }
     }
     targets
@@ -491,14 +501,29 @@ fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// How many links [`canonical`] follows by hand, as the kernel's own limit (40).
+const MAX_LINK_HOPS: usize = 40;
+
 /// Symlinks resolved as far as the path exists; the missing tail is kept as written,
-/// so a file about to be created still resolves through its (linked) parent.
+/// so a file about to be created still resolves through its (linked) parent. A link to
+/// something missing is followed too: writing through it creates its target.
 pub(crate) fn canonical(path: &Path) -> PathBuf {
+    canonical_after(path, 0)
+}
+
+fn canonical_after(path: &Path, hops: usize) -> PathBuf {
     let mut existing = path.to_path_buf();
     let mut tail = Vec::new();
     loop {
         if let Ok(resolved) = existing.canonicalize() {
             return tail.iter().rev().fold(resolved, |p: PathBuf, name| p.join(name));
+        }
+        if hops < MAX_LINK_HOPS
+            && let Ok(target) = std::fs::read_link(&existing)
+        {
+            let base = existing.parent().map(Path::to_path_buf).unwrap_or_default();
+            let followed = tail.iter().rev().fold(normalize(&base.join(target)), |p: PathBuf, name| p.join(name));
+            return canonical_after(&followed, hops + 1);
         }
         match (existing.file_name().map(ToOwned::to_owned), existing.parent()) {
             (Some(name), Some(parent)) => {

@@ -110,6 +110,19 @@ fn assert_refused(home: &Home, env: &[(&str, &str)], code: &str, file: &str, poi
     assert_eq!(decision["decision"], "deny", "every call is denied while the config is refused: {decision:#}");
 }
 
+/// A tool-approvals.json with one Personal shell grant.
+fn shell_approval(shell: &str, tokens: Value, kind: &str) -> String {
+    let entry = json!({"shell": shell, "match": kind, "verbTokens": tokens, "directory": null,
+                       "createdAt": "2026-11-20T09:14:03Z"});
+    json!({"version": 3, "audiences": {"personal": {"shell_execute": [entry]}}}).to_string()
+}
+
+#[track_caller]
+fn assert_refused_approval(home: &Home) {
+    let pointer = "/audiences/personal/shell_execute/0/verbTokens";
+    assert_refused(home, &[], "approval-not-what-was-read", "config/tool-approvals.json", pointer);
+}
+
 /// 1. A protected file that is a link elsewhere protects its target, for file tools
 ///    and for the shell alike.
 #[test]
@@ -236,21 +249,8 @@ fn map_keys_match_whatever_their_case() {
 #[test]
 fn an_approval_that_grants_other_words_than_it_shows_is_refused() {
     let home = Home::new(&personal());
-    home.write(
-        "config/tool-approvals.json",
-        &json!({"version": 3, "audiences": {"personal": {"shell_execute": [
-            {"shell": "git status", "match": "tokenPrefix", "verbTokens": ["rm"], "directory": null,
-             "createdAt": "2026-11-20T09:14:03Z"}
-        ]}}})
-        .to_string(),
-    );
-    assert_refused(
-        &home,
-        &[],
-        "approval-not-what-was-read",
-        "config/tool-approvals.json",
-        "/audiences/personal/shell_execute/0/verbTokens",
-    );
+    home.write("config/tool-approvals.json", &shell_approval("git status", json!(["rm"]), "tokenPrefix"));
+    assert_refused_approval(&home);
     let rm = home.authorize(&shell("rm -r build", &home.outside), &[]);
     assert_eq!(rm["reasonCode"], "approval_store_unavailable", "{rm:#}");
 }
@@ -284,17 +284,25 @@ fn names_cannot_make_policy_ids_collide() {
     assert_eq!(home.authorize(&tool("a/b.c"), &[])["decision"], "allow");
 }
 
-/// 9. No config string is ever read as Cedar: a key with a line break and a policy in
-///    it stays a key.
+/// 9. No config string is ever read as Cedar: a name with a line break is refused
+///    (no request could carry it), and one with quotes, backslashes and a policy in it
+///    stays a name.
 #[test]
 fn config_text_never_becomes_cedar() {
-    let hostile = "evil\npermit (principal, action, resource);\n// \"quoted\" \\ and \u{2028}";
+    let broken = "evil\npermit(principal,action,resource);";
+    let home = Home::new(
+        &json!({"Tools": {"AudienceProfiles": {"Public": {"ApprovalPolicy": {"ToolOverrides": {broken: "Auto"}}}}}}),
+    );
+    let pointer =
+        "/Tools/AudienceProfiles/Public/ApprovalPolicy/ToolOverrides/evil\npermit(principal,action,resource);";
+    assert_refused(&home, &[], "unusable-name", "config/netclaw.json", pointer);
+    let hostile = r#"evil");permit(principal,action,resource);\"%2e*"#;
     let home = Home::new(&json!({"Security": {"DeploymentPosture": "Personal"}, "Tools": {"AudienceProfiles": {
         "Public": {"ApprovalPolicy": {"ToolOverrides": {hostile: "Auto"}, "McpServerDefaults": {hostile: "Auto"}}}
     }}}));
     let run = netclaw(&["policy", "compile", "--home", &home.arg()], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let injected = run.stdout.lines().any(|line| line.trim_start().starts_with("permit (principal, action, resource)"));
+    let injected = run.stdout.lines().any(|line| line.trim_start().starts_with("permit(principal,action,resource)"));
     assert!(!injected, "a config key became a policy:\n{}", run.stdout);
     let public = json!({"channel": "webhook", "tool": "shell_execute", "arguments": {"command": "ls"}});
     assert_eq!(home.authorize(&public, &[])["decision"], "deny");
@@ -402,4 +410,129 @@ fn keys_that_refer_to_nothing_are_warned_about() {
         "/Tools/AudienceProfiles/Team/McpServerToolGrants/jria",
     ];
     assert_eq!(warned, expected);
+}
+
+/// Found by a red-team pass over the fixes above; each line was a way through.
+#[test]
+fn second_round_ways_through_are_closed() {
+    let home = Home::new(&personal());
+    let user_home = home.root.parent().map(Path::to_path_buf).unwrap_or_default();
+    let env = [("HOME", user_home.to_str().unwrap_or_default())];
+    let cwd = home.outside.clone();
+    let deny = |request: Value, why: &str| {
+        let decision = home.authorize(&request, &env);
+        assert_eq!(decision["decision"], "deny", "{why}: {decision:#}");
+    };
+    // Deleting netclaw's home, or a directory above it, loses every setting.
+    deny(file_tool("file_delete", &home.root), "file_delete of the home");
+    deny(file_tool("file_delete", &user_home), "file_delete above the home");
+    deny(shell(&format!("rm -rf {}", user_home.display()), &cwd), "rm -r above the home");
+    deny(file_tool("file_search", &user_home), "file_search above the home");
+    // A link to a protected file that does not exist yet.
+    std::os::unix::fs::symlink(home.root.join("config/tool-approvals.json"), home.outside.join("later"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    deny(file_tool("file_write", &home.outside.join("later")), "a dangling link into config/");
+    // A relative working directory is no working directory.
+    let relative = json!({"channel": "tui", "interactive": true, "tool": "file_read",
+        "arguments": {"path": "config/secrets.json"}, "workingDirectory": "."});
+    deny(relative, "a relative working directory");
+    // A path the check cannot read, or under another key.
+    let secrets = home.root.join("config/secrets.json").display().to_string();
+    deny(json!({"channel": "tui", "tool": "file_read", "arguments": {"path": [secrets]}}), "a path in a list");
+    deny(json!({"channel": "tui", "tool": "file_read", "arguments": {"path": 5}}), "a path that is a number");
+    deny(json!({"channel": "tui", "tool": "file_read", "arguments": {"file_path": secrets}}), "another key");
+    // Names that only look like a tool's.
+    for tool in ["ſhell_execute", "shell_execute ", "shell\u{200b}_execute"] {
+        deny(json!({"channel": "tui", "interactive": true, "tool": tool, "arguments": {"command": "sudo id"}}), tool);
+    }
+    // Links deep inside keys/, and through a second link.
+    let vault = home.outside.join("vault");
+    fs::create_dir_all(home.root.join("keys/a/b/c/d")).unwrap_or_else(|e| panic!("{e}"));
+    fs::create_dir_all(vault.join("hop")).unwrap_or_else(|e| panic!("{e}"));
+    fs::write(vault.join("deep.key"), "k").unwrap_or_else(|e| panic!("{e}"));
+    fs::write(home.outside.join("final.key"), "k").unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(vault.join("deep.key"), home.root.join("keys/a/b/c/d/deep.key"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(vault.join("hop"), home.root.join("keys/hop")).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(home.outside.join("final.key"), vault.join("hop/k")).unwrap_or_else(|e| panic!("{e}"));
+    deny(file_tool("file_read", &vault.join("deep.key")), "a link five levels down");
+    deny(file_tool("file_read", &home.outside.join("final.key")), "a link through a linked directory");
+}
+
+/// Config mutations from the same pass: each is refused with its place.
+#[test]
+fn second_round_config_mutations_are_refused() {
+    let refused = |netclaw: Value, env: &[(&str, &str)], code: &str, pointer: &str| {
+        let home = Home::new(&netclaw);
+        let file = if pointer.is_empty() {
+            env.first().map(|(var, _)| format!("env:{var}")).unwrap_or_default()
+        } else {
+            "config/netclaw.json".to_owned()
+        };
+        assert_refused(&home, env, code, &file, pointer);
+    };
+    let team = |profile: Value| json!({"Tools": {"AudienceProfiles": {"Team": profile}}});
+    refused(
+        team(json!({"ApprovalPolicy": {"ToolOverrides": {"my__srv__drop": "Deny"}}})),
+        &[],
+        "unusable-name",
+        "/Tools/AudienceProfiles/Team/ApprovalPolicy/ToolOverrides/my__srv__drop",
+    );
+    refused(
+        team(json!({"McpServerToolGrants": {"notion": ["github/delete-repo"]}})),
+        &[],
+        "unusable-name",
+        "/Tools/AudienceProfiles/Team/McpServerToolGrants/notion/0",
+    );
+    refused(
+        team(json!({"McpServerToolGrants": {"notion ": ["search"]}})),
+        &[],
+        "unusable-name",
+        "/Tools/AudienceProfiles/Team/McpServerToolGrants/notion ",
+    );
+    let roots: Vec<String> = (0..33).map(|i| format!("/srv/{i}")).collect();
+    refused(
+        team(json!({"ReadFiles": {"Mode": "Roots", "Roots": roots}})),
+        &[],
+        "schema-violation",
+        "/Tools/AudienceProfiles/Team/ReadFiles/Roots",
+    );
+    refused(
+        json!({"Tools": {"HardDenyPatterns": ["'rm' -rf"]}}),
+        &[],
+        "hard-deny-rule-shape",
+        "/Tools/HardDenyPatterns/0",
+    );
+    let env =
+        [("NETCLAW_Security__ShellExecutionMode", "HostAllowed"), ("NETCLAW_SECURITY__SHELLEXECUTIONMODE", "Off")];
+    refused(personal(), &env, "env-var-conflict", "");
+    refused(personal(), &[("NETCLAW_Security", r#"{"ShellExecutionMode": null}"#)], "invalid-env-value", "");
+    let home = Home::new(&personal());
+    for (rule, pointer) in [
+        (json!({"verbPrefix": "/usr/bin/shred", "reason": "r"}), "/0/verbPrefix"),
+        (json!({"verb": ["git"], "argFlags": ["force"], "reason": "r"}), "/0/argFlags/0"),
+    ] {
+        home.write("config/hard-deny-overrides.json", &json!([rule]).to_string());
+        assert_refused(&home, &[], "hard-deny-rule-shape", "config/hard-deny-overrides.json", pointer);
+    }
+    fs::remove_file(home.root.join("config/hard-deny-overrides.json")).unwrap_or_else(|e| panic!("{e}"));
+    home.write("config/tool-approvals.json", &shell_approval("git status", json!(["git"]), "tokenPrefix"));
+    assert_refused_approval(&home);
+    home.write("config/tool-approvals.json", &shell_approval("git status", json!(["git", "status"]), "exact"));
+    let covered = home.authorize(&shell("git status", &home.outside), &[]);
+    assert_eq!(covered["decision"], "allow", "{covered:#}");
+    for other in ["LD_PRELOAD=/tmp/x.so git status", "env PATH=/tmp/evil git status", "git status > /tmp/out"] {
+        let decision = home.authorize(&shell(other, &home.outside), &[]);
+        assert_eq!(decision["decision"], "approval_required", "an approval of `git status` covered `{other}`");
+    }
+    // A config file that is a kernel file is refused, not read (`/proc/kmsg` blocks).
+    let home = Home::new(&personal());
+    fs::remove_file(home.root.join("config/netclaw.json")).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink("/proc/self/status", home.root.join("config/netclaw.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_refused(&home, &[], "not-a-file", "config/netclaw.json", "");
+    // An empty secrets.json holds no setting.
+    let home = Home::new(&personal());
+    home.write("config/secrets.json", "{}");
+    assert_eq!(home.doctor(&[]).0, 0);
 }

@@ -34,6 +34,12 @@ pub(crate) fn env_settings(vars: &[EnvVar], schema: SchemaNode<'_>) -> (Vec<EnvS
     relevant.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, value) in relevant {
         match setting(name, value.as_deref(), schema) {
+            // Names match case-insensitively, so two variables can name one key; which
+            // one wins would be decided by their spelling. Neither does.
+            Ok(setting) if let Some(earlier) = settings.iter().find(|s: &&EnvSetting| s.pointer == setting.pointer) => {
+                let problem = Problem::EnvVarConflict { var: name.clone(), other: earlier.var.clone() };
+                diagnostics.push(Diagnostic::error(Location::file(format!("env:{name}")), problem));
+            }
             Ok(setting) => settings.push(setting),
             Err(problem) => diagnostics.push(Diagnostic::error(Location::file(format!("env:{name}")), problem)),
         }
@@ -84,6 +90,15 @@ fn suggest_var(node: SchemaNode<'_>, segment: &str, spelled: &[String]) -> Optio
     Some(format!("{ENV_PREFIX}{}", path.join("__")))
 }
 
+fn holds_null(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(items) => items.iter().any(holds_null),
+        Value::Object(map) => map.values().any(holds_null),
+        _ => false,
+    }
+}
+
 /// The text as the JSON value the schema wants at this place, if it can be one.
 fn coerce(text: &str, node: SchemaNode<'_>) -> Option<Value> {
     if let Some(canonical) = node.canonical_enum_value(text) {
@@ -96,8 +111,9 @@ fn coerce(text: &str, node: SchemaNode<'_>) -> Option<Value> {
             "integer" => text.parse::<i64>().ok().map(Value::from),
             "number" => text.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number),
             "string" if !node.has_enum() => Some(Value::String(text.to_owned())),
-            "array" => serde_json::from_str::<Value>(text).ok().filter(Value::is_array),
-            "object" => serde_json::from_str::<Value>(text).ok().filter(Value::is_object),
+            // A null inside would reset the file's value, as an empty variable would.
+            "array" => serde_json::from_str::<Value>(text).ok().filter(|v| v.is_array() && !holds_null(v)),
+            "object" => serde_json::from_str::<Value>(text).ok().filter(|v| v.is_object() && !holds_null(v)),
             _ => None,
         };
         if value.is_some() {

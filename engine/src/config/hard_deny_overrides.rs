@@ -58,8 +58,8 @@ pub(super) enum RuleShapeProblem {
     MatcherCount { present: Vec<&'static str> },
     /// `argFlags` or `firstPath` on a rule that is not a `verb` rule.
     RefinementWithoutVerb { key: &'static str },
-    /// A word no command word can equal: empty, or several words in one (`"git push"`).
-    NeverMatches { word: String },
+    /// A word no command word can equal (`"git push"` as one, `/usr/bin/shred`, `'rm'`).
+    NeverMatches { word: String, why: &'static str },
 }
 
 /// Every shape problem of one rule, each with the pointer below the rule (`verb/0`)
@@ -85,25 +85,59 @@ pub(super) fn rule_shape_problems(rule: &HardDenyRule) -> Vec<(Option<String>, R
             problems.push((Some("firstPath".to_owned()), RuleShapeProblem::RefinementWithoutVerb { key: "firstPath" }));
         }
     }
-    let words = [("verb", rule.verb.as_deref().unwrap_or_default()), ("argFlags", &rule.arg_flags)];
-    for (key, list) in words {
-        for (index, word) in list.iter().enumerate() {
-            if !is_one_word(word) {
-                problems.push((Some(format!("{key}/{index}")), RuleShapeProblem::NeverMatches { word: word.clone() }));
-            }
+    let mut never = |key: String, word: &str, why| {
+        problems.push((Some(key), RuleShapeProblem::NeverMatches { word: word.to_owned(), why }));
+    };
+    for (index, word) in rule.verb.iter().flatten().enumerate() {
+        if let Some(why) = word_flaw(word, index == 0) {
+            never(format!("verb/{index}"), word, why);
         }
     }
-    if let Some(prefix) = rule.verb_prefix.as_ref().filter(|p| !is_one_word(p)) {
-        problems.push((Some("verbPrefix".to_owned()), RuleShapeProblem::NeverMatches { word: prefix.clone() }));
+    for (index, flag) in rule.arg_flags.iter().enumerate() {
+        if let Some(why) = word_flaw(flag, false).or_else(|| flag_flaw(flag)) {
+            never(format!("argFlags/{index}"), flag, why);
+        }
+    }
+    for (index, path) in rule.first_path.iter().flat_map(|f| &f.one_of).enumerate() {
+        if path.contains('$') {
+            never(
+                format!("firstPath/oneOf/{index}"),
+                path,
+                "paths are matched as written; a variable is never expanded",
+            );
+        }
+    }
+    if let Some((prefix, why)) = rule.verb_prefix.as_ref().and_then(|p| Some((p, word_flaw(p, true)?))) {
+        never("verbPrefix".to_owned(), prefix, why);
     }
     if rule.raw_text.as_ref().is_some_and(|text| text.trim().is_empty()) {
-        problems.push((Some("rawText".to_owned()), RuleShapeProblem::NeverMatches { word: String::new() }));
+        never("rawText".to_owned(), "", "empty text matches nothing useful");
     }
     problems
 }
 
-/// Command words are split on whitespace before rules see them, so a rule word with
-/// whitespace in it (or none at all) can never equal one.
-pub(crate) fn is_one_word(word: &str) -> bool {
-    !word.is_empty() && !word.contains(char::is_whitespace)
+/// Why a rule word can never equal a command word, if it cannot. Commands reach rules
+/// split on whitespace, with quotes removed, lowercase and (the command) by name.
+pub(crate) fn word_flaw(word: &str, is_command: bool) -> Option<&'static str> {
+    if word.is_empty() {
+        Some("an empty word matches no command")
+    } else if word.contains(char::is_whitespace) {
+        Some("it is several words in one; write each as its own item")
+    } else if word.contains(['\'', '"', '\\']) {
+        Some("quotes and backslashes are removed from commands before rules see them")
+    } else if word.contains(['*', '?', '[']) {
+        Some("rule words are matched literally, not as glob patterns")
+    } else if word.contains('$') {
+        Some("rule words are matched as written; a variable is never expanded")
+    } else if is_command && word.contains('/') {
+        Some("commands are matched by name (`shred`, not `/usr/bin/shred`)")
+    } else {
+        None
+    }
+}
+
+/// A flag that no argument can be: one without its dash, or cut at `=`.
+fn flag_flaw(flag: &str) -> Option<&'static str> {
+    (!flag.starts_with('-') || flag == "-" || flag.ends_with('='))
+        .then_some("a flag is written as given on the command line (`--force`, `-f`)")
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::audience::Audience;
 use super::env::{EnvVar, env_settings};
-use super::hard_deny_overrides::{HardDenyOverrides, HardDenyRule, RuleShapeProblem, rule_shape_problems};
+use super::hard_deny_overrides::{HardDenyOverrides, HardDenyRule, RuleShapeProblem, rule_shape_problems, word_flaw};
 use super::netclaw::NetclawConfig;
 use super::provenance::{self, Layered, Provenance, Source, nest};
 use super::tool_approvals::{ApprovalEntry, ToolApprovals};
@@ -203,24 +203,34 @@ fn load_effective(netclaw: &FileRead, secrets: &FileRead, env: &[EnvVar]) -> Che
     }
     let config: NetclawConfig =
         serde_json::from_value(layered.value.clone()).map_err(|e| vec![drift(NETCLAW_JSON, &e)])?;
-    let unusable: Vec<Diagnostic> =
-        blank_patterns(&config, &located).into_iter().chain(relative_roots(&config, &located)).collect();
+    let unusable: Vec<Diagnostic> = unmatchable_patterns(&config, &located)
+        .into_iter()
+        .chain(relative_roots(&config, &located))
+        .chain(unusable_names(&config, &located))
+        .collect();
     if !unusable.is_empty() {
         return Err(unusable);
     }
     Ok(EffectiveConfig { config, value: layered.value, provenance: layered.provenance })
 }
 
-/// A pattern with no word in it matches no command: the command it was written to stop
-/// would silently keep running, so it is refused.
-fn blank_patterns(config: &NetclawConfig, located: &impl Fn(&str) -> Location) -> Vec<Diagnostic> {
+/// A pattern that can match no command (empty, quoted, a glob, a path for the command):
+/// the command it was written to stop would silently keep running, so it is refused.
+fn unmatchable_patterns(config: &NetclawConfig, located: &impl Fn(&str) -> Location) -> Vec<Diagnostic> {
     let patterns = config.tools.hard_deny_patterns.iter().enumerate();
     patterns
-        .filter(|(_, pattern)| pattern.trim().is_empty())
-        .map(|(index, _)| {
+        .filter_map(|(index, pattern)| {
+            let mut words = pattern.split_whitespace();
+            let flaw = match words.next() {
+                None => Some(("".to_owned(), "an empty pattern matches no command")),
+                Some(first) => std::iter::once((first, true))
+                    .chain(words.map(|w| (w, false)))
+                    .find_map(|(word, is_command)| Some((word.to_owned(), word_flaw(word, is_command)?))),
+            };
+            let (word, why) = flaw?;
             let location = item(located("/Tools/HardDenyPatterns"), index);
-            let message = "an empty pattern matches no command, so it would never deny anything".to_owned();
-            Diagnostic::error(location, Problem::HardDenyRuleShape { message })
+            let message = format!("`{word}` can never match, so the pattern never denies: {why}");
+            Some(Diagnostic::error(location, Problem::HardDenyRuleShape { message }))
         })
         .collect()
 }
@@ -244,6 +254,58 @@ fn relative_roots(config: &NetclawConfig, located: &impl Fn(&str) -> Location) -
         }
     }
     out
+}
+
+/// Names of tools, servers and channels that no request can match: the setting they
+/// carry would silently apply to nothing (`"notion "`), or to another thing than meant
+/// (`a__b__c` is `a/b__c` to the matcher, `a__b/c` to the writer).
+fn unusable_names(config: &NetclawConfig, located: &impl Fn(&str) -> Location) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut check = |location: Location, name: &str, flaw: Option<&'static str>| {
+        if let Some(why) = name_flaw(name).or(flaw) {
+            out.push(Diagnostic::error(location, Problem::UnusableName { name: name.to_owned(), why }));
+        }
+    };
+    for audience in Audience::ALL {
+        let profile = config.tools.audience_profiles.get(audience);
+        let base = format!("/Tools/AudienceProfiles/{}", audience.as_str());
+        for (key, list) in
+            [("AllowedTools", &profile.allowed_tools), ("AllowedMcpServers", &profile.allowed_mcp_servers)]
+        {
+            for (index, name) in list.iter().enumerate() {
+                check(item(located(&format!("{base}/{key}")), index), name, None);
+            }
+        }
+        for key in profile.approval_policy.tool_overrides.keys() {
+            let ambiguous = !key.contains('/') && key.matches("__").count() > 1;
+            let flaw =
+                ambiguous.then_some("with more than one `__` it names more than one tool; write it `server/tool`");
+            check(located(&json_pointer::join(&format!("{base}/ApprovalPolicy/ToolOverrides"), key)), key, flaw);
+        }
+        for server in profile.approval_policy.mcp_server_defaults.keys() {
+            let pointer = json_pointer::join(&format!("{base}/ApprovalPolicy/McpServerDefaults"), server);
+            check(located(&pointer), server, server.contains('/').then_some("a server name has no `/`"));
+        }
+        for (server, tools) in &profile.mcp_server_tool_grants {
+            let pointer = json_pointer::join(&format!("{base}/McpServerToolGrants"), server);
+            check(located(&pointer), server, server.contains('/').then_some("a server name has no `/`"));
+            for (index, tool) in tools.iter().enumerate() {
+                let other = tool.split_once('/').is_some_and(|(s, _)| !s.eq_ignore_ascii_case(server));
+                check(item(located(&pointer), index), tool, other.then_some("it names a tool of another server"));
+            }
+        }
+    }
+    for channel in config.slack.channel_audiences.keys() {
+        check(located(&json_pointer::join("/Slack/ChannelAudiences", channel)), channel, None);
+    }
+    out
+}
+
+/// Tool, server and channel names are ASCII without spaces, as netclaw's own are; a
+/// name with a space, a control or a non-ASCII character matches no request.
+fn name_flaw(name: &str) -> Option<&'static str> {
+    (name.is_empty() || !name.chars().all(|c| c.is_ascii_graphic()))
+        .then_some("names are ASCII without spaces or control characters, so no request can carry this one")
 }
 
 /// The location of element `index` of the array at `location`.
@@ -297,8 +359,12 @@ fn locate(provenance: &Provenance, pointer: &str) -> Location {
 /// shown masked by `config show`, so a reviewer could not see, say, the shell turned on.
 fn settings_among_secrets(prepared: &Prepared) -> Vec<Diagnostic> {
     let schema = SchemaId::Netclaw.compiled();
+    let empty_object = |pointer: &str| {
+        prepared.shaped.value.pointer(pointer).is_some_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
+    };
     provenance::leaves(&prepared.shaped.value)
         .into_iter()
+        .filter(|pointer| !empty_object(pointer))
         .filter(|pointer| !schema.root().at(pointer).is_some_and(SchemaNode::is_write_only))
         .map(|pointer| {
             let location = prepared.document.locate(&prepared.shaped.original_pointer(&pointer));
@@ -344,13 +410,9 @@ fn shape_message(problem: &RuleShapeProblem) -> String {
             present.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ")
         ),
         RuleShapeProblem::RefinementWithoutVerb { key } => format!("`{key}` only refines a `verb` rule"),
-        RuleShapeProblem::NeverMatches { word } if word.trim().is_empty() => {
-            "an empty word matches no command, so the rule would never deny anything".to_owned()
+        RuleShapeProblem::NeverMatches { word, why } => {
+            format!("`{word}` can never match, so the rule never denies: {why}")
         }
-        RuleShapeProblem::NeverMatches { word } => format!(
-            "`{word}` is several words in one; write them as separate items ({}) or the rule never matches",
-            word.split_whitespace().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
-        ),
     }
 }
 

@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::audience::Audience;
-use crate::shell::{Limits, Segment, Start, parse};
+use crate::shell::{Limits, Start, parse};
 
 /// The only format version this build reads; anything else is refused, not guessed at.
 pub(super) const APPROVALS_FORMAT_VERSION: u32 = 3;
@@ -88,17 +88,15 @@ pub(crate) struct ShellApproval {
 }
 
 impl ShellApproval {
-    /// Whether `verbTokens` are the words of a command in `shell` (a prefix of them for
-    /// `tokenPrefix`), read the way the authorizer reads a command.
+    /// Whether `shell` is exactly the command `verbTokens` spell, read the way the
+    /// authorizer reads a command: one bare command (no assignments, redirections or
+    /// wrappers) whose words are `verbTokens`. `tokenPrefix` then grants that command
+    /// with any further arguments; a `shell` text that said more (`git status` for
+    /// `["git"]`) would grant what the reviewer did not read.
     pub(super) fn covers_its_own_text(&self) -> bool {
         let parsed = parse(&self.shell, &Limits::default(), &Start::default());
-        parsed.refusals.is_empty()
-            && parsed.segments.iter().filter(|s| s.parent.is_none()).filter_map(Segment::verb_words).any(|words| {
-                match self.match_kind {
-                    ShellMatch::TokenPrefix => words.starts_with(&self.verb_tokens),
-                    ShellMatch::Exact => words == self.verb_tokens,
-                }
-            })
+        let [segment] = parsed.segments.as_slice() else { return false };
+        parsed.refusals.is_empty() && segment.is_bare() && segment.verb_words().is_some_and(|w| w == self.verb_tokens)
     }
 }
 

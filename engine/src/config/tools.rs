@@ -96,6 +96,8 @@ pub(crate) enum FileAccessMode {
 #[schemars(transform = crate::schema::without_property_defaults)]
 pub(crate) struct FileAccess {
     pub mode: FileAccessMode,
+    /// At most 32: each root is one term of the scope's Cedar condition.
+    #[schemars(length(max = 32))]
     pub roots: Vec<String>,
 }
 

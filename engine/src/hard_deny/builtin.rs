@@ -935,7 +935,10 @@ fn destroys_root_or_home(targets: &[&ShellWord], cwd: &Cwd, env: &ShellEnv<'_>, 
     for word in targets {
         if word.values.iter().any(|value| is_root_or_home(value, cwd, env)) {
             return Some(Verdict::Denied {
-                message: format!("{verb} `{}` recursively: the root, a system directory or the home", word.raw),
+                message: format!(
+                    "{verb} `{}` recursively: the root, a system directory, the home or netclaw's home",
+                    word.raw
+                ),
                 word: Some(word.raw.clone()),
             });
         }
@@ -1037,14 +1040,15 @@ fn is_root_or_home(value: &Literal, cwd: &Cwd, env: &ShellEnv<'_>) -> bool {
         if name.as_deref().is_some_and(is_everything_glob) {
             path.pop();
         }
-        critical(&path, home.as_deref(), pattern)
+        critical(&path, home.as_deref(), env.paths.home(), pattern)
     })
 }
 
 /// `/`, a system directory or a directory right inside one (`/usr/bin`, `/etc/ssh`),
-/// the home or one of its ancestors — or, for a glob, a pattern that can match one of
-/// those. Case is ignored, as macOS does.
-fn critical(path: &Path, home: Option<&Path>, pattern: bool) -> bool {
+/// the home, netclaw's home or one of their ancestors — or, for a glob, a pattern that
+/// can match one of those. Case is ignored, as macOS does. netclaw's home counts
+/// wherever it is (`/opt/netclaw/home`): without it, the next start loads defaults.
+fn critical(path: &Path, home: Option<&Path>, netclaw_home: &Path, pattern: bool) -> bool {
     let text = path.to_string_lossy().to_lowercase();
     let parts: Vec<&str> = text.split('/').filter(|p| !p.is_empty()).collect();
     let system = |first: &str| SYSTEM_DIRS.iter().any(|d| d.trim_start_matches('/').eq_ignore_ascii_case(first));
@@ -1060,7 +1064,7 @@ fn critical(path: &Path, home: Option<&Path>, pattern: bool) -> bool {
     }
     let mut known: Vec<String> = SYSTEM_DIRS.iter().map(|d| d.to_lowercase()).collect();
     known.push("/".to_owned());
-    if let Some(home) = home {
+    for home in home.into_iter().chain([netclaw_home]) {
         known.extend(home.ancestors().map(|a| a.to_string_lossy().to_lowercase()));
     }
     if pattern {

@@ -460,9 +460,12 @@ pub(crate) fn file_path(tool: &str, path: &str, access: Access, env: &ShellEnv<'
     }
     let on_disk = canonical(&resolved);
     [resolved, on_disk].iter().find_map(|candidate| {
-        paths.denies(candidate, access).or_else(|| {
+        paths.denies(candidate, access).or_else(|| match tool {
             // Searching a directory reads every file under it.
-            (tool == "file_search").then(|| paths.holds_protected(candidate)).flatten()
+            "file_search" => paths.above_protected(candidate),
+            // Deleting a directory deletes everything under it, the netclaw home too.
+            "file_delete" => paths.above(candidate, Access::Write),
+            _ => None,
         })
     })
 }

@@ -198,6 +198,24 @@ impl CompiledPolicy {
     }
 
     fn authorize_with(&self, request: &AuthorizeRequest, remember: bool, fixed: Option<Audience>) -> Decision {
+        // `ſhell_execute`, `shell_execute ` and a zero-width space are other names to
+        // every rule here, and may be the same tool to a runtime that folds or trims.
+        if !request.tool.chars().all(|c| c.is_ascii_graphic()) {
+            let message =
+                format!("{:?} is not a tool name netclaw can match: names are ASCII, without spaces", request.tool);
+            let remediation = Some("call the tool by its exact name".to_owned());
+            let reason = Some(ReasonCode::ToolNotAllowedForAudienceProfile);
+            return decision(
+                Effect::Deny,
+                None,
+                Layer::ToolAccessGrant,
+                reason,
+                message,
+                vec![],
+                vec!["request".into()],
+                remediation,
+            );
+        }
         let (audience, audience_sources) = match fixed {
             Some(audience) => (Ok(Some(audience)), Vec::new()),
             None => self.resolve_audience(request),
@@ -442,8 +460,7 @@ impl CompiledPolicy {
 
     /// Hard-deny evidence: shell analysis for `shell_execute`, protected paths for file tools.
     fn evidence(&self, tool: &ToolName, request: &AuthorizeRequest) -> (Option<HardDenyMatch>, Option<ShellVerdict>) {
-        let cwd = request.working_directory.as_deref().map(Path::new);
-        let env = ShellEnv { paths: &self.paths, working_directory: cwd };
+        let env = ShellEnv { paths: &self.paths, working_directory: request.absolute_working_directory() };
         let ToolName::FirstParty(name) = tool else { return (None, None) };
         if name == crate::config::SHELL_TOOL {
             let command = request.arguments.get("command").and_then(|c| c.as_str());
@@ -453,8 +470,11 @@ impl CompiledPolicy {
             let verdict = check_shell(command, &self.hard_deny, &env);
             return (verdict.denial().cloned(), Some(verdict));
         }
-        let path = request.arguments.get("path").and_then(|p| p.as_str());
-        (path.and_then(|p| check_file_path(name, p, &env)), None)
+        let evidence = match path_arguments(&request.arguments) {
+            Ok(paths) => paths.into_iter().find_map(|p| check_file_path(name, p, &env)),
+            Err(key) => file_tool_access(name).map(|_| explain::unreadable_path_argument(key)),
+        };
+        (evidence, None)
     }
 
     /// For a file tool, the path its `ReadFiles` / `WriteFiles` scope is checked on: the
@@ -464,8 +484,11 @@ impl CompiledPolicy {
     fn file_facts(&self, tool: &ToolName, request: &AuthorizeRequest) -> Option<(String, bool)> {
         let ToolName::FirstParty(name) = tool else { return None };
         file_tool_access(name)?;
-        let cwd = request.working_directory.as_deref().map(Path::new);
-        let raw = request.arguments.get("path").and_then(|p| p.as_str()).or(request.working_directory.as_deref());
+        let cwd = request.absolute_working_directory();
+        let raw = match request.arguments.get("path") {
+            Some(path) => path.as_str(),
+            None => cwd.and_then(Path::to_str),
+        };
         let Some(path) = raw.and_then(|raw| scope_path(&self.paths, raw, cwd)) else {
             return Some((String::new(), false));
         };
@@ -495,6 +518,9 @@ impl CompiledPolicy {
                     Invocation::Command(resolved) if matches!(resolved.name.as_str(), "cd" | "pushd" | "popd") => {
                         continue;
                     }
+                    // An assignment, a redirection or a wrapper makes it another command
+                    // than the one approved (`LD_PRELOAD=… git status`).
+                    Invocation::Command(_) if !segment.is_bare() => return None,
                     Invocation::Command(_) => segment.verb_words()?,
                 };
                 let covering = entries.iter().position(|(_, entry)| match entry {
@@ -511,7 +537,7 @@ impl CompiledPolicy {
             }
             return first.and_then(pointer);
         }
-        let cwd = request.working_directory.as_deref().map_or_else(Cwd::unknown, |d| Cwd::at(Path::new(d)));
+        let cwd = request.absolute_working_directory().map_or_else(Cwd::unknown, Cwd::at);
         let covering = entries.iter().position(|(_, entry)| match entry {
             ApprovalEntry::Tool(grant) => {
                 ToolName::parse(&grant.verb) == *tool && runs_within(&cwd, grant.directory.as_deref())
@@ -651,6 +677,31 @@ fn runs_within(cwd: &Cwd, directory: Option<&str>) -> bool {
 }
 
 /// A segment's normalised command words, as persisted approvals record them.
+/// A file tool's arguments that can name a file: `path`, and any other whose name says
+/// so (`file_path`, `destination`, `targetDir`), so a runtime that reads another key
+/// than `path` cannot carry a protected path past the check. `Err`: such an argument
+/// that is not text (or a list of texts).
+fn path_arguments(arguments: &serde_json::Map<String, serde_json::Value>) -> Result<Vec<&str>, &str> {
+    const PATH_WORDS: &[&str] = &["path", "file", "dir", "dest", "target", "source", "src"];
+    let mut out = Vec::new();
+    for (key, value) in arguments {
+        let lower = key.to_ascii_lowercase();
+        if !PATH_WORDS.iter().any(|word| lower.contains(word)) {
+            continue;
+        }
+        match value {
+            serde_json::Value::String(text) => out.push(text.as_str()),
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    out.push(item.as_str().ok_or(key.as_str())?);
+                }
+            }
+            _ => return Err(key),
+        }
+    }
+    Ok(out)
+}
+
 /// A file tool's path as the file it names: `~`, the working directory, `..` and links
 /// resolved. `None` when that cannot be known (relative with no working directory,
 /// another process's `/proc/*/cwd`).

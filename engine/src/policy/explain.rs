@@ -256,6 +256,21 @@ pub(crate) fn allowed(subject: &Subject<'_>, persisted: Option<&str>) -> String 
 }
 
 /// `shell_execute` with no `command` argument: nothing to analyse, so nothing to allow.
+/// A file tool argument that should name a file but is not text: what the tool would
+/// touch cannot be known, so nothing is allowed.
+pub(crate) fn unreadable_path_argument(key: &str) -> HardDenyMatch {
+    HardDenyMatch {
+        layer: Layer::ResourceHardDeny,
+        rule: "protected-path".to_owned(),
+        category: "protected_path".to_owned(),
+        reason_code: ReasonCode::HardDenyProtectedPath,
+        segment: None,
+        word: None,
+        message: format!("the `{key}` argument is not a path netclaw can check"),
+        source: BUILTIN_SOURCE.to_owned(),
+    }
+}
+
 pub(crate) fn missing_command() -> HardDenyMatch {
     HardDenyMatch {
         layer: Layer::OperationHardDeny,

@@ -131,6 +131,15 @@ pub struct Refusal {
 }
 
 impl Segment {
+    /// Whether the segment is its command and arguments alone: no variable assignments
+    /// (`LD_PRELOAD=… git status`), no redirections and no wrapper (`env X=… git`), all
+    /// of which change what runs or where its output goes. Only such a segment can be
+    /// the command a human approved.
+    pub(crate) fn is_bare(&self) -> bool {
+        let unwrapped = matches!(&self.invocation, Invocation::Command(resolved) if resolved.through.is_empty() && resolved.at == 0);
+        unwrapped && self.assignments.is_empty() && self.redirects.is_empty()
+    }
+
     /// The command's name and the literal arguments up to the first one only known at
     /// run time: what an approval's `verbTokens` are compared with.
     pub(crate) fn verb_words(&self) -> Option<Vec<String>> {

@@ -412,3 +412,17 @@ impl GeneratedPolicy {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The loader refuses names with line breaks; the generator does not rely on it.
+    #[test]
+    fn comments_and_ids_stay_one_line_and_one_component() {
+        let text = comment("key\npermit (principal, action, resource);\u{2028}x\r");
+        assert!(!text.contains(['\n', '\r', '\u{2028}']), "{text}");
+        assert_eq!(id_part("a.b/c"), "a%2eb%2fc");
+        assert_eq!(id_part("notion-search_2"), "notion-search_2");
+    }
+}
