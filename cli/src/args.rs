@@ -64,13 +64,16 @@ pub enum PolicyCommand {
     /// What a config change grants or takes away; exit 1 when it widens access
     Diff {
         /// The config before: a home directory or a netclaw.json file
-        #[arg(long, value_name = "HOME_OR_FILE")]
-        from: PathBuf,
+        #[arg(long, value_name = "HOME_OR_FILE", required_unless_present = "from_git", conflicts_with = "from_git")]
+        from: Option<PathBuf>,
+        /// The config before: the `--to` home's files as committed at this git revision
+        #[arg(long, value_name = "REF")]
+        from_git: Option<String>,
         /// The config after: a home directory or a netclaw.json file
         #[arg(long, value_name = "HOME_OR_FILE")]
         to: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
     },
 }
 
@@ -136,6 +139,14 @@ pub enum ConfigCommand {
 pub enum Format {
     Text,
     Json,
+}
+
+/// `markdown` is what a pull-request comment wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

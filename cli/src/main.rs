@@ -47,8 +47,13 @@ fn main() -> Exit {
             commands::policy::compile_command(&home, &env, out.as_deref(), check)
         }
         Command::Policy { command: PolicyCommand::Validate } => commands::policy::validate_command(&home, &env),
-        Command::Policy { command: PolicyCommand::Diff { from, to, format } } => {
-            commands::policy_diff::run(&from, &to, &env, format)
+        Command::Policy { command: PolicyCommand::Diff { from, from_git, to, format } } => {
+            let before = match (from, from_git) {
+                (Some(path), _) => commands::policy_diff::Before::Path(path),
+                (None, Some(reference)) => commands::policy_diff::Before::Git(reference),
+                (None, None) => return Exit::Usage,
+            };
+            commands::policy_diff::run(&before, &to, &env, format)
         }
         Command::Mcp { command: McpCommand::Permissions { audience, format } } => {
             commands::mcp_permissions::run(&home, &env, audience, format)

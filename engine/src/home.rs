@@ -99,14 +99,44 @@ impl HomeFiles {
         }
     }
 
+    /// The config files a home can have, besides route files under `config/webhooks/`.
+    pub const CONFIG_FILES: [&str; 4] = [NETCLAW_JSON, SECRETS_JSON, TOOL_APPROVALS_JSON, HARD_DENY_OVERRIDES_JSON];
+
+    /// Stands in `text` for the home-relative file `relative` (one of
+    /// [`HomeFiles::CONFIG_FILES`], or a route under `config/webhooks/`): a config as
+    /// committed at some revision. Any other path is ignored.
+    pub fn with_file(mut self, relative: &str, text: String) -> Self {
+        let read = FileRead::Text(text);
+        match relative {
+            NETCLAW_JSON => self.netclaw = read,
+            SECRETS_JSON => self.secrets = read,
+            TOOL_APPROVALS_JSON => self.tool_approvals = read,
+            HARD_DENY_OVERRIDES_JSON => self.hard_deny_overrides = read,
+            _ => {
+                let Some(name) = relative.strip_prefix(WEBHOOKS_DIR).and_then(|n| n.strip_prefix('/')) else {
+                    return self;
+                };
+                let entry = DirEntry { name: name.to_owned(), read };
+                match &mut self.webhooks {
+                    WebhookDir::Entries(entries) => entries.push(entry),
+                    _ => self.webhooks = WebhookDir::Entries(vec![entry]),
+                }
+                if let WebhookDir::Entries(entries) = &mut self.webhooks {
+                    entries.sort_by(|a, b| a.name.cmp(&b.name));
+                }
+            }
+        }
+        self
+    }
+
     /// Stands in `text` for `config/netclaw.json` (a config under review, a benchmark).
     pub fn with_netclaw(self, text: impl Into<String>) -> Self {
-        Self { netclaw: FileRead::Text(text.into()), ..self }
+        self.with_file(NETCLAW_JSON, text.into())
     }
 
     /// Stands in `text` for `config/tool-approvals.json`.
     pub fn with_tool_approvals(self, text: impl Into<String>) -> Self {
-        Self { tool_approvals: FileRead::Text(text.into()), ..self }
+        self.with_file(TOOL_APPROVALS_JSON, text.into())
     }
 
     pub fn read(home: &Home) -> Self {

@@ -44,7 +44,10 @@ fn a_widening_change_exits_1_and_names_the_keys() {
 #[test]
 fn a_narrowing_or_empty_change_exits_0() {
     let (public, team) = (home_arg(&example("public")), home_arg(&example("team")));
-    let narrowing = netclaw(&["policy", "diff", "--from", &team, "--to", &public, "--format", "json"], &[]);
+    // The config files alone: the public home also adds a webhook route, which widens.
+    let file = |home: &str| format!("{home}/config/netclaw.json");
+    let narrowing =
+        netclaw(&["policy", "diff", "--from", &file(&team), "--to", &file(&public), "--format", "json"], &[]);
     assert_eq!((narrowing.code, narrowing.json()["widens"].as_bool()), (0, Some(false)));
     let same = netclaw(&["policy", "diff", "--from", &team, "--to", &team], &[]);
     assert_eq!((same.code, same.stdout.trim()), (0, "no change in what any audience may do"));
@@ -75,4 +78,38 @@ fn diff_accepts_netclaw_json_files() {
             .as_array()
             .is_some_and(|s| s.iter().any(|k| k == "Tools.AudienceProfiles.Team.ApprovalPolicy.DefaultMode"))
     }));
+}
+
+/// `--from-git REF` diffs a home against its own files as committed, and `--format
+/// markdown` is a table for the pull request.
+#[test]
+fn diff_from_git_against_the_working_tree_in_markdown() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join("config")).unwrap_or_else(|e| panic!("{e}"));
+    let config = home.join("config/netclaw.json");
+    std::fs::write(&config, r#"{"Slack": {"Enabled": true, "AllowedChannelIds": ["C1"], "AllowedUserIds": ["U1"]}}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir.path())
+            .args(["-c", "user.email=ci@example.com", "-c", "user.name=ci"])
+            .args(args)
+            .output();
+        assert!(status.is_ok_and(|o| o.status.success()), "git {args:?} failed");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "base"]);
+    std::fs::write(&config, r#"{"Slack": {"Enabled": true, "AllowedChannelIds": ["C1"], "AllowedUserIds": []}}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let home = home_arg(&home);
+    let run = netclaw(&["policy", "diff", "--from-git", "HEAD", "--to", &home, "--format", "markdown"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.starts_with("### netclaw policy diff: **widens access**"), "{}", run.stdout);
+    let row = run.stdout.lines().find(|l| l.contains("`slack:C1 from any user`")).unwrap_or_default();
+    assert!(row.starts_with("| ⚠️ widens |") && row.contains("`Slack.AllowedUserIds`"), "{}", run.stdout);
+    let unknown = netclaw(&["policy", "diff", "--from-git", "no-such-ref", "--to", &home], &[]);
+    assert_eq!(unknown.code, 64, "{}", unknown.stderr);
 }

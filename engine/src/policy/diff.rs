@@ -5,14 +5,15 @@
 //! and the answers compared. A change that lets anything run that did not, or run
 //! with less friction, widens access: that is what a PR gate wants a reviewer for.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::Value;
 
 use super::CompiledPolicy;
 use super::permissions::ANY_OTHER_TOOL;
-use crate::config::{Audience, PUBLIC_TOOLS, SHELL_TOOL, TEAM_EXTRA_TOOLS};
+use crate::config::{Audience, FileAccessMode, PUBLIC_TOOLS, SHELL_TOOL, TEAM_EXTRA_TOOLS};
 use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, SlackContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -32,6 +33,12 @@ pub enum ChangeKind {
     /// A Slack channel now maps to a wider audience (more tools).
     AudienceWidened,
     AudienceNarrowed,
+    /// Inputs decided on outside Cedar (entities.json): a hard-deny rule, a persisted
+    /// approval, a webhook route, a file scope.
+    Added,
+    Removed,
+    Widened,
+    Narrowed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -43,8 +50,10 @@ pub struct Change {
     pub audience: Option<Audience>,
     /// The tool (`server/*` for any other tool of a server), or `slack:<channel>`.
     pub subject: String,
-    pub from: Effect,
-    pub to: Effect,
+    /// What the probed call got before and after; `None` for inputs compared as
+    /// entries (a rule, an approval, a route, a file scope).
+    pub from: Option<Effect>,
+    pub to: Option<Effect>,
     pub layer: Layer,
     /// The config keys behind the new answer (or the old one, for a denial).
     pub sources: Vec<String>,
@@ -68,8 +77,14 @@ pub fn diff(from: &CompiledPolicy, to: &CompiledPolicy) -> PolicyDiff {
         }
     }
     let user = probe_user(from, to);
-    for channel in slack_channels(from, to) {
-        let request = slack_request(&channel, &user);
+    // Each channel as a listed user's mention, then from anyone (an emptied
+    // AllowedUserIds), then without a mention (MentionOnly turned off).
+    let senders =
+        [(user.as_str(), true, ""), (UNLISTED_USER, true, " from any user"), (user.as_str(), false, " unmentioned")];
+    for (channel, (sender, mentioned, suffix)) in
+        slack_channels(from, to).into_iter().flat_map(|c| senders.map(|s| (c.clone(), s)))
+    {
+        let request = slack_request(&channel, sender, mentioned);
         let (before, after) = (from.authorize(&request), to.authorize(&request));
         let admitted = |d: &Decision| !(d.decision == Effect::Deny && d.layer == Layer::ChannelAcl);
         let (b, a) = (
@@ -85,10 +100,11 @@ pub fn diff(from: &CompiledPolicy, to: &CompiledPolicy) -> PolicyDiff {
             sources.dedup();
             Decision { decision: effect, sources, ..d.clone() }
         };
-        let subject = format!("slack:{channel}");
+        let subject = format!("slack:{channel}{suffix}");
         changes.extend(change(None, &subject, &normalised(from, &before, b), &normalised(to, &after, a)));
         if let (Effect::Allow, Effect::Allow, Some(old), Some(new)) = (b, a, before.audience, after.audience)
             && old != new
+            && suffix.is_empty()
         {
             let kind = if new > old { ChangeKind::AudienceWidened } else { ChangeKind::AudienceNarrowed };
             changes.push(Change {
@@ -96,15 +112,147 @@ pub fn diff(from: &CompiledPolicy, to: &CompiledPolicy) -> PolicyDiff {
                 widens: new > old,
                 audience: Some(new),
                 subject,
-                from: Effect::Allow,
-                to: Effect::Allow,
+                from: Some(Effect::Allow),
+                to: Some(Effect::Allow),
                 layer: Layer::ChannelAcl,
                 sources: after.sources.clone(),
                 policies: Vec::new(),
             });
         }
     }
+    changes.extend(input_changes(from, to));
+    changes.extend(file_scope_changes(from, to));
     PolicyDiff { widens: changes.iter().any(|c| c.widens), changes }
+}
+
+/// Hard-deny rules, persisted approvals and webhook routes, compared as the artifacts
+/// list them (entities.json). A rule is compared by what it matches, not by its place
+/// in a list; an approval by what it grants and where.
+fn input_changes(from: &CompiledPolicy, to: &CompiledPolicy) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let keyed = |policy: &CompiledPolicy, kind: &str| -> BTreeMap<String, Value> {
+        policy
+            .inputs
+            .iter()
+            .filter(|e| e.pointer("/uid/type").and_then(Value::as_str) == Some(&format!("Netclaw::{kind}")))
+            .map(|e| (input_key(kind, e), e.get("attrs").cloned().unwrap_or_default()))
+            .collect()
+    };
+    for (kind, removal_widens) in [("HardDenyRule", true), ("PersistedApproval", false)] {
+        let (before, after) = (keyed(from, kind), keyed(to, kind));
+        for (key, attrs) in before.iter().filter(|(k, _)| !after.contains_key(*k)) {
+            changes.push(input_change(ChangeKind::Removed, removal_widens, &key_subject(kind, key), attrs));
+        }
+        for (key, attrs) in after.iter().filter(|(k, _)| !before.contains_key(*k)) {
+            changes.push(input_change(ChangeKind::Added, !removal_widens, &key_subject(kind, key), attrs));
+        }
+    }
+    let (before, after) = (keyed(from, "WebhookRoute"), keyed(to, "WebhookRoute"));
+    for name in before.keys().chain(after.keys()).collect::<BTreeSet<_>>() {
+        let reach = |attrs: Option<&Value>| {
+            attrs
+                .filter(|a| a.get("enabled") == Some(&Value::Bool(true)))
+                .and_then(|a| a.get("audience")?.as_str()?.parse::<Audience>().ok())
+        };
+        let (old, new) = (reach(before.get(name)), reach(after.get(name)));
+        if old != new {
+            let widens = new > old;
+            let kind = if widens { ChangeKind::Widened } else { ChangeKind::Narrowed };
+            let attrs = after.get(name).or(before.get(name)).cloned().unwrap_or_default();
+            changes.push(Change {
+                audience: new.or(old),
+                ..input_change(kind, widens, &format!("webhook:{name}"), &attrs)
+            });
+        }
+    }
+    changes
+}
+
+fn input_key(kind: &str, entity: &Value) -> String {
+    let text =
+        |key: &str| entity.pointer(&format!("/attrs/{key}")).and_then(Value::as_str).unwrap_or_default().to_owned();
+    match kind {
+        "HardDenyRule" => format!("{} ({})", text("rule"), text("reasonCode")),
+        "PersistedApproval" => {
+            format!("{} {}: {} in {}", text("audience"), text("tool"), text("grants"), text("directory"))
+        }
+        _ => entity.pointer("/uid/id").and_then(Value::as_str).unwrap_or_default().to_owned(),
+    }
+}
+
+fn key_subject(kind: &str, key: &str) -> String {
+    match kind {
+        "HardDenyRule" => format!("hard-deny rule {key}"),
+        _ => format!("approve-always {key}"),
+    }
+}
+
+fn input_change(kind: ChangeKind, widens: bool, subject: &str, attrs: &Value) -> Change {
+    let source = attrs.get("source").and_then(Value::as_str).map(str::to_owned).into_iter().collect();
+    Change {
+        kind,
+        widens,
+        audience: attrs.get("audience").and_then(Value::as_str).and_then(|a| a.parse().ok()),
+        subject: subject.to_owned(),
+        from: None,
+        to: None,
+        layer: if subject.starts_with("hard-deny") {
+            Layer::OperationHardDeny
+        } else if subject.starts_with("webhook") {
+            Layer::ChannelAcl
+        } else {
+            Layer::ApprovalGate
+        },
+        sources: source,
+        policies: Vec::new(),
+    }
+}
+
+/// `ReadFiles` / `WriteFiles` per audience: a wider mode, or a root the old scope did
+/// not cover, widens; the reverse narrows.
+fn file_scope_changes(from: &CompiledPolicy, to: &CompiledPolicy) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for audience in Audience::ALL {
+        for key in ["ReadFiles", "WriteFiles"] {
+            let scope = |policy: &CompiledPolicy| {
+                let profile = policy.config.tools.audience_profiles.get(audience);
+                let scope = if key == "ReadFiles" { &profile.read_files } else { &profile.write_files };
+                let rank = match scope.mode {
+                    FileAccessMode::None => 0,
+                    FileAccessMode::Roots => 1,
+                    FileAccessMode::All => 2,
+                };
+                let roots: BTreeSet<String> = scope.roots.iter().cloned().collect();
+                (rank, if scope.mode == FileAccessMode::Roots { roots } else { BTreeSet::new() })
+            };
+            let ((old_rank, old_roots), (new_rank, new_roots)) = (scope(from), scope(to));
+            let subject = format!("Tools.AudienceProfiles.{}.{key}", audience.as_str());
+            let mut push = |widens: bool, what: String| {
+                let kind = if widens { ChangeKind::Widened } else { ChangeKind::Narrowed };
+                changes.push(Change {
+                    kind,
+                    widens,
+                    audience: Some(audience),
+                    subject: what,
+                    from: None,
+                    to: None,
+                    layer: Layer::ToolAccessGrant,
+                    sources: vec![subject.clone()],
+                    policies: Vec::new(),
+                });
+            };
+            if old_rank != new_rank {
+                push(new_rank > old_rank, format!("{subject}.Mode"));
+            }
+            for root in new_roots.difference(&old_roots) {
+                push(true, format!("{subject}.Roots: {root}"));
+            }
+            for root in old_roots.difference(&new_roots) {
+                push(false, format!("{subject}.Roots: {root}"));
+            }
+        }
+    }
+    changes
 }
 
 fn change(audience: Option<Audience>, subject: &str, before: &Decision, after: &Decision) -> Option<Change> {
@@ -117,25 +265,33 @@ fn change(audience: Option<Audience>, subject: &str, before: &Decision, after: &
         Effect::ApprovalRequired => ChangeKind::NewlyGated,
         Effect::Deny => ChangeKind::NewlyDenied,
     };
-    // A new denial is explained by what now denies; anything else by what now permits.
+    // A new denial is explained by what now denies; anything else by what now permits
+    // and by what used to stand in the way (the key whose change lifted it).
     let explaining = after;
+    let mut sources = after.sources.clone();
+    if widens {
+        sources.extend(before.sources.iter().filter(|s| !after.sources.contains(s)).cloned());
+    }
     Some(Change {
         kind,
         widens,
         audience,
         subject: subject.to_owned(),
-        from: before.decision,
-        to: after.decision,
+        from: Some(before.decision),
+        to: Some(after.decision),
         layer: explaining.layer,
-        sources: explaining.sources.clone(),
+        sources,
         policies: explaining.policies.clone(),
     })
 }
 
-/// The first-party catalog and every tool either config names.
+/// The first-party catalog, every tool either config names, and the tools no config
+/// names: `*` (a first-party tool beyond the catalog, what `ToolsMode: All` grants),
+/// `*/*` (a tool of a server no config names, what `McpServersMode: All` grants).
 fn tools(from: &CompiledPolicy, to: &CompiledPolicy) -> BTreeSet<String> {
-    let mut all: BTreeSet<String> =
-        PUBLIC_TOOLS.iter().chain(TEAM_EXTRA_TOOLS).chain([&SHELL_TOOL]).map(|t| (*t).to_owned()).collect();
+    let catalog = PUBLIC_TOOLS.iter().chain(TEAM_EXTRA_TOOLS).chain([&SHELL_TOOL, &ANY_OTHER_TOOL]);
+    let mut all: BTreeSet<String> = catalog.map(|t| (*t).to_owned()).collect();
+    all.insert(format!("{ANY_OTHER_TOOL}/{ANY_OTHER_TOOL}"));
     for policy in [from, to] {
         for audience in Audience::ALL {
             let profile = policy.config.tools.audience_profiles.get(audience);
@@ -166,16 +322,19 @@ fn probe_user(from: &CompiledPolicy, to: &CompiledPolicy) -> String {
     let users = |p: &CompiledPolicy| p.config.slack.allowed_user_ids.clone();
     let (before, after) = (users(from), users(to));
     let shared = before.iter().find(|u| after.is_empty() || after.contains(u));
-    shared.or(after.first()).or(before.first()).cloned().unwrap_or_default()
+    shared.or(after.first()).or(before.first()).cloned().unwrap_or_else(|| "U-PROBE".to_owned())
 }
 
-/// A mentioned message from `user` in `channel`.
-fn slack_request(channel: &str, user: &str) -> AuthorizeRequest {
+/// A user id no allowlist names.
+const UNLISTED_USER: &str = "U-NOT-LISTED";
+
+/// A message from `user` in `channel`.
+fn slack_request(channel: &str, user: &str, mentioned: bool) -> AuthorizeRequest {
     let is_dm = channel == "dm";
     AuthorizeRequest {
         channel: "slack".to_owned(),
         audience: None,
-        slack: Some(SlackContext { channel_id: channel.to_owned(), user_id: user.to_owned(), is_dm, mentioned: true }),
+        slack: Some(SlackContext { channel_id: channel.to_owned(), user_id: user.to_owned(), is_dm, mentioned }),
         interactive: true,
         tool: "file_read".to_owned(),
         arguments: serde_json::Map::new(),

@@ -53,13 +53,18 @@ pub struct ToolPermission {
 impl CompiledPolicy {
     /// The decision an interactive caller of `audience` gets for `tool`.
     pub(crate) fn probe(&self, audience: Audience, tool: &str) -> Decision {
+        // The shell is asked about a harmless command: with none, hard deny would answer.
+        let mut arguments = serde_json::Map::new();
+        if ToolName::parse(tool) == ToolName::FirstParty(crate::config::SHELL_TOOL.to_owned()) {
+            arguments.insert("command".to_owned(), "true".into());
+        }
         let request = AuthorizeRequest {
             channel: "tui".to_owned(),
             audience: None,
             slack: None,
             interactive: true,
             tool: tool.to_owned(),
-            arguments: serde_json::Map::new(),
+            arguments,
             working_directory: None,
             session_directory: None,
         };

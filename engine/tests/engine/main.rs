@@ -12,6 +12,7 @@ mod common;
 
 mod authorize_scenarios;
 mod cedar_cli;
+mod policy_diff;
 mod policy_properties;
 mod readme;
 mod shell_corpus;
