@@ -12,6 +12,7 @@ mod common;
 
 mod authorize_scenarios;
 mod cedar_cli;
+mod config_mutants;
 mod policy_diff;
 mod policy_properties;
 mod readme;
