@@ -116,12 +116,11 @@ impl HomeFiles {
                 let Some(name) = relative.strip_prefix(WEBHOOKS_DIR).and_then(|n| n.strip_prefix('/')) else {
                     return self;
                 };
-                let entry = DirEntry { name: name.to_owned(), read };
-                match &mut self.webhooks {
-                    WebhookDir::Entries(entries) => entries.push(entry),
-                    _ => self.webhooks = WebhookDir::Entries(vec![entry]),
+                if !matches!(self.webhooks, WebhookDir::Entries(_)) {
+                    self.webhooks = WebhookDir::Entries(Vec::new());
                 }
                 if let WebhookDir::Entries(entries) = &mut self.webhooks {
+                    entries.push(DirEntry { name: name.to_owned(), read });
                     entries.sort_by(|a, b| a.name.cmp(&b.name));
                 }
             }

@@ -180,6 +180,11 @@ fn file_scopes_are_enforced() {
             assert_eq!(decision["reasonCode"], "file_path_not_allowed_for_audience_profile", "{decision:#}");
         }
     }
+    // The scope holds whatever key the path comes under, and a working directory inside
+    // a root does not carry a path outside it.
+    let other_key = json!({"channel": "discord", "interactive": true, "tool": "file_write",
+        "arguments": {"file_path": "/tmp/elsewhere.txt"}, "workingDirectory": shared.display().to_string()});
+    assert_eq!(home.authorize(&other_key, &[])["reasonCode"], "file_path_not_allowed_for_audience_profile");
     home.write(
         "config/netclaw.json",
         &json!({"Tools": {"AudienceProfiles": {"Team": {"WriteFiles": {"Mode": "Roots", "Roots": ["shared"]}}}}})

@@ -477,17 +477,20 @@ impl CompiledPolicy {
         (evidence, None)
     }
 
-    /// For a file tool, the path its `ReadFiles` / `WriteFiles` scope is checked on: the
-    /// `path` argument (else the working directory) resolved as the hard-deny layer
+    /// For a file tool, the path its `ReadFiles` / `WriteFiles` scope is checked on: its
+    /// path argument (else the working directory) resolved as the hard-deny layer
     /// resolves it, so `..` and links cannot step outside a root. "" when it cannot be
     /// known, which no root contains.
     fn file_facts(&self, tool: &ToolName, request: &AuthorizeRequest) -> Option<(String, bool)> {
         let ToolName::FirstParty(name) = tool else { return None };
         file_tool_access(name)?;
         let cwd = request.absolute_working_directory();
-        let raw = match request.arguments.get("path") {
-            Some(path) => path.as_str(),
-            None => cwd.and_then(Path::to_str),
+        // One path argument is the path; none means the working directory; several (or
+        // one that is not text) cannot be placed as one, so no root contains them.
+        let raw = match path_arguments(&request.arguments).as_deref() {
+            Ok([path]) => Some(*path),
+            Ok([]) => cwd.and_then(Path::to_str),
+            _ => None,
         };
         let Some(path) = raw.and_then(|raw| scope_path(&self.paths, raw, cwd)) else {
             return Some((String::new(), false));
