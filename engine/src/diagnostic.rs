@@ -96,7 +96,7 @@ pub enum Problem {
     ApprovalNotWhatWasRead { shell: String },
     #[error("`{key}` refers to nothing: {why}")]
     KeyRefersToNothing { key: String, why: String },
-    #[error("root `{root}` is not an absolute path")]
+    #[error("`{root}` is not an absolute path")]
     RelativeRoot { root: String },
     #[error("environment variables `{var}` and `{other}` set the same key")]
     EnvVarConflict { var: String, other: String },

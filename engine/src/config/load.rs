@@ -326,17 +326,29 @@ fn load_approvals(read: &FileRead) -> Checked<ToolApprovals> {
     for audience in Audience::ALL {
         for (tool, entries) in approvals.audiences.get(audience) {
             for (index, entry) in entries.iter().enumerate() {
-                let ApprovalEntry::Shell(shell) = entry else { continue };
-                if shell.covers_its_own_text() {
-                    continue;
-                }
                 let index = index.to_string();
-                let pointer: [&str; 4] = [audience.key(), tool.as_str(), index.as_str(), "verbTokens"];
-                let pointer =
-                    pointer.iter().fold("/audiences".to_owned(), |pointer, token| json_pointer::join(&pointer, token));
-                let location = prepared.document.locate(&prepared.shaped.original_pointer(&pointer));
-                diagnostics
-                    .push(Diagnostic::error(location, Problem::ApprovalNotWhatWasRead { shell: shell.shell.clone() }));
+                let at = |field: &str| {
+                    let pointer = [audience.key(), tool.as_str(), index.as_str(), field]
+                        .iter()
+                        .fold("/audiences".to_owned(), |pointer, token| json_pointer::join(&pointer, token));
+                    prepared.document.locate(&prepared.shaped.original_pointer(&pointer))
+                };
+                // A relative directory covers nothing now and reads as a grant; a later
+                // edit to `null` would then widen it unseen.
+                let directory = match entry {
+                    ApprovalEntry::Shell(shell) => &shell.directory,
+                    ApprovalEntry::Tool(tool) => &tool.directory,
+                };
+                if let Some(relative) = directory.as_ref().filter(|d| !d.starts_with('/')) {
+                    diagnostics
+                        .push(Diagnostic::error(at("directory"), Problem::RelativeRoot { root: relative.clone() }));
+                }
+                if let ApprovalEntry::Shell(shell) = entry
+                    && !shell.covers_its_own_text()
+                {
+                    let problem = Problem::ApprovalNotWhatWasRead { shell: shell.shell.clone() };
+                    diagnostics.push(Diagnostic::error(at("verbTokens"), problem));
+                }
             }
         }
     }

@@ -77,14 +77,21 @@ pub fn diff(from: &CompiledPolicy, to: &CompiledPolicy) -> PolicyDiff {
         }
     }
     let user = probe_user(from, to);
-    // Each channel as a listed user's mention, then from anyone (an emptied
-    // AllowedUserIds), then without a mention (MentionOnly turned off).
-    let senders =
-        [(user.as_str(), true, ""), (UNLISTED_USER, true, " from any user"), (user.as_str(), false, " unmentioned")];
-    for (channel, (sender, mentioned, suffix)) in
-        slack_channels(from, to).into_iter().flat_map(|c| senders.map(|s| (c.clone(), s)))
+    // Each channel as a listed user's mention; then from anyone (an emptied
+    // AllowedUserIds) and from each user only one config lists; without a mention
+    // (MentionOnly turned off); and as a DM channel (a DM can be mapped by its id).
+    let mut senders: Vec<(String, bool, bool, String)> = vec![
+        (user.clone(), true, false, String::new()),
+        (UNLISTED_USER.to_owned(), true, false, " from any user".to_owned()),
+        (user.clone(), false, false, " unmentioned".to_owned()),
+        (user.clone(), true, true, " as a DM".to_owned()),
+    ];
+    senders.extend(listed_by_one(from, to).into_iter().map(|u| (u.clone(), true, false, format!(" from {u}"))));
+    for (channel, (sender, mentioned, is_dm, suffix)) in
+        slack_channels(from, to).into_iter().flat_map(|c| senders.iter().map(move |s| (c.clone(), s)))
     {
-        let request = slack_request(&channel, sender, mentioned);
+        let (mentioned, suffix) = (*mentioned, suffix.as_str());
+        let request = slack_request(&channel, sender, mentioned, *is_dm || channel == "dm");
         let (before, after) = (from.authorize(&request), to.authorize(&request));
         let admitted = |d: &Decision| !(d.decision == Effect::Deny && d.layer == Layer::ChannelAcl);
         let (b, a) = (
@@ -104,7 +111,7 @@ pub fn diff(from: &CompiledPolicy, to: &CompiledPolicy) -> PolicyDiff {
         changes.extend(change(None, &subject, &normalised(from, &before, b), &normalised(to, &after, a)));
         if let (Effect::Allow, Effect::Allow, Some(old), Some(new)) = (b, a, before.audience, after.audience)
             && old != new
-            && suffix.is_empty()
+            && (suffix.is_empty() || suffix == " as a DM")
         {
             let kind = if new > old { ChangeKind::AudienceWidened } else { ChangeKind::AudienceNarrowed };
             changes.push(Change {
@@ -140,32 +147,80 @@ fn input_changes(from: &CompiledPolicy, to: &CompiledPolicy) -> Vec<Change> {
     };
     for (kind, removal_widens) in [("HardDenyRule", true), ("PersistedApproval", false)] {
         let (before, after) = (keyed(from, kind), keyed(to, kind));
+        // An approval only widens where no approval before already reached (the same
+        // grant everywhere, or in a directory above); the reverse for a removal.
+        let covered = |attrs: &Value, by: &BTreeMap<String, Value>| {
+            kind == "PersistedApproval" && by.values().any(|other| approval_covers(other, attrs))
+        };
         for (key, attrs) in before.iter().filter(|(k, _)| !after.contains_key(*k)) {
-            changes.push(input_change(ChangeKind::Removed, removal_widens, &key_subject(kind, key), attrs));
+            let widens = removal_widens && !covered(attrs, &after);
+            changes.push(input_change(ChangeKind::Removed, widens, &key_subject(kind, key), attrs));
         }
         for (key, attrs) in after.iter().filter(|(k, _)| !before.contains_key(*k)) {
-            changes.push(input_change(ChangeKind::Added, !removal_widens, &key_subject(kind, key), attrs));
+            let widens = !removal_widens && !covered(attrs, &before);
+            changes.push(input_change(ChangeKind::Added, widens, &key_subject(kind, key), attrs));
         }
     }
     let (before, after) = (keyed(from, "WebhookRoute"), keyed(to, "WebhookRoute"));
     for name in before.keys().chain(after.keys()).collect::<BTreeSet<_>>() {
-        let reach = |attrs: Option<&Value>| {
-            attrs
-                .filter(|a| a.get("enabled") == Some(&Value::Bool(true)))
-                .and_then(|a| a.get("audience")?.as_str()?.parse::<Audience>().ok())
-        };
-        let (old, new) = (reach(before.get(name)), reach(after.get(name)));
+        let (old, new) = (route_reach(before.get(name)), route_reach(after.get(name)));
         if old != new {
-            let widens = new > old;
+            let widens = route_widens(old.as_ref(), new.as_ref());
             let kind = if widens { ChangeKind::Widened } else { ChangeKind::Narrowed };
             let attrs = after.get(name).or(before.get(name)).cloned().unwrap_or_default();
-            changes.push(Change {
-                audience: new.or(old),
-                ..input_change(kind, widens, &format!("webhook:{name}"), &attrs)
-            });
+            let audience = new.as_ref().or(old.as_ref()).and_then(|r| r.audience);
+            changes.push(Change { audience, ..input_change(kind, widens, &format!("webhook:{name}"), &attrs) });
         }
     }
     changes
+}
+
+/// Whether approval `wide` grants all that `narrow` does: the same audience, tool and
+/// grant, everywhere or in a directory that holds `narrow`'s.
+fn approval_covers(wide: &Value, narrow: &Value) -> bool {
+    let text = |attrs: &Value, key: &str| attrs.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let everywhere = |attrs: &Value| attrs.get("everywhere") == Some(&Value::Bool(true));
+    let same = ["audience", "tool", "grants"].iter().all(|key| text(wide, key) == text(narrow, key));
+    let place = everywhere(wide)
+        || (!everywhere(narrow)
+            && std::path::Path::new(&text(narrow, "directory")).starts_with(text(wide, "directory")));
+    same && place
+}
+
+/// What a served route lets in: its audience, the events it accepts (`None`: all)
+/// and whether a shared header secret (weaker than a signature) verifies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RouteReach {
+    audience: Option<Audience>,
+    events: Option<BTreeSet<String>>,
+    header_secret: bool,
+}
+
+fn route_reach(attrs: Option<&Value>) -> Option<RouteReach> {
+    let attrs = attrs.filter(|a| a.get("enabled") == Some(&Value::Bool(true)))?;
+    let text = |key: &str| attrs.get(key).and_then(Value::as_str).unwrap_or_default();
+    Some(RouteReach {
+        audience: text("audience").parse().ok(),
+        events: (text("events") != "(all)").then(|| text("events").split(',').map(str::to_owned).collect()),
+        header_secret: text("verification") == "HeaderSecret",
+    })
+}
+
+/// A route newly served, or serving a wider audience, more events, or with weaker
+/// verification, widens.
+fn route_widens(old: Option<&RouteReach>, new: Option<&RouteReach>) -> bool {
+    match (old, new) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some(old), Some(new)) => {
+            let more_events = match (&old.events, &new.events) {
+                (_, None) => old.events.is_some(),
+                (None, Some(_)) => false,
+                (Some(before), Some(after)) => !after.is_subset(before),
+            };
+            new.audience > old.audience || more_events || (new.header_secret && !old.header_secret)
+        }
+    }
 }
 
 fn input_key(kind: &str, entity: &Value) -> String {
@@ -174,7 +229,9 @@ fn input_key(kind: &str, entity: &Value) -> String {
     match kind {
         "HardDenyRule" => format!("{} ({})", text("rule"), text("reasonCode")),
         "PersistedApproval" => {
-            format!("{} {}: {} in {}", text("audience"), text("tool"), text("grants"), text("directory"))
+            let everywhere = entity.pointer("/attrs/everywhere") == Some(&Value::Bool(true));
+            let place = if everywhere { "everywhere".to_owned() } else { format!("in {}", text("directory")) };
+            format!("{} {}: {} {place}", text("audience"), text("tool"), text("grants"))
         }
         _ => entity.pointer("/uid/id").and_then(Value::as_str).unwrap_or_default().to_owned(),
     }
@@ -325,12 +382,17 @@ fn probe_user(from: &CompiledPolicy, to: &CompiledPolicy) -> String {
     shared.or(after.first()).or(before.first()).cloned().unwrap_or_else(|| "U-PROBE".to_owned())
 }
 
+/// Users one allowlist has and the other has not: adding one admits them.
+fn listed_by_one(from: &CompiledPolicy, to: &CompiledPolicy) -> BTreeSet<String> {
+    let (before, after) = (&from.config.slack.allowed_user_ids, &to.config.slack.allowed_user_ids);
+    before.iter().filter(|u| !after.contains(u)).chain(after.iter().filter(|u| !before.contains(u))).cloned().collect()
+}
+
 /// A user id no allowlist names.
 const UNLISTED_USER: &str = "U-NOT-LISTED";
 
 /// A message from `user` in `channel`.
-fn slack_request(channel: &str, user: &str, mentioned: bool) -> AuthorizeRequest {
-    let is_dm = channel == "dm";
+fn slack_request(channel: &str, user: &str, mentioned: bool, is_dm: bool) -> AuthorizeRequest {
     AuthorizeRequest {
         channel: "slack".to_owned(),
         audience: None,

@@ -36,8 +36,12 @@ pub(super) fn input_entities(
         .channel_audiences
         .iter()
         .map(|(key, audience)| entity("ChannelAudience", key, json!({"audience": audience.as_str()})));
+    // A route is served only when webhooks are on at all.
     let routes = routes.iter().map(|(name, route)| {
-        entity("WebhookRoute", name, json!({"enabled": route.enabled, "audience": route.audience.as_str()}))
+        let events = if route.events.is_empty() { "(all)".to_owned() } else { route.events.join(",") };
+        let attrs = json!({"enabled": route.enabled && config.webhooks.enabled, "audience": route.audience.as_str(),
+            "events": events, "verification": format!("{:?}", route.verification.kind)});
+        entity("WebhookRoute", name, attrs)
     });
     rules.chain(approvals).chain(channels).chain(routes).collect()
 }
@@ -58,7 +62,8 @@ fn approval(audience: Audience, tool: &str, index: usize, entry: &ApprovalEntry)
         "audience": audience.as_str(),
         "tool": tool,
         "grants": grants,
-        "directory": directory.as_deref().unwrap_or("(everywhere)"),
+        "directory": directory.as_deref().unwrap_or_default(),
+        "everywhere": directory.is_none(),
     });
     entity("PersistedApproval", &id, attrs)
 }

@@ -15,6 +15,7 @@
 //! no command can exhaust the stack or the clock; what exceeds a bound is a
 //! [`Refusal`], which the hard-deny layer turns into a denial.
 
+use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,7 +33,7 @@ use super::invocation::{Invocation, Stdin, Surroundings, descriptor_path, feed_x
 use super::programs;
 use super::programs::command_key;
 use super::vars::Variables;
-use super::word::{Scope, ShellWord, expand_braces};
+use super::word::{EXPANSION_BUDGET, Scope, ShellWord, expand_braces};
 
 /// How many scripts found in strings one command may hold before it is refused.
 const MAX_SPECULATIVE_SCRIPTS: usize = 4096;
@@ -164,6 +165,7 @@ pub(crate) fn parse(text: &str, limits: &Limits, start: &Start<'_>) -> ParsedCom
     let cwd = Arc::new(start.cwd.map_or_else(Cwd::unknown, Cwd::at));
     let mut walker = Walker {
         limits,
+        expansions: Cell::new(EXPANSION_BUDGET),
         options: ParserOptions::default(),
         out: ParsedCommand::default(),
         vars: Variables::default(),
@@ -186,6 +188,8 @@ pub(crate) fn parse(text: &str, limits: &Limits, start: &Start<'_>) -> ParsedCom
 
 struct Walker<'l> {
     limits: &'l Limits,
+    /// What is left of [`EXPANSION_BUDGET`] for the whole text.
+    expansions: Cell<usize>,
     options: ParserOptions,
     out: ParsedCommand,
     vars: Variables,
@@ -239,7 +243,7 @@ impl Walker<'_> {
     }
 
     fn scope(&self) -> Scope<'_> {
-        Scope { options: &self.options, vars: &self.vars, cwd: &self.cwd }
+        Scope { options: &self.options, vars: &self.vars, cwd: &self.cwd, budget: &self.expansions }
     }
 
     fn word(&self, raw: &str) -> ShellWord {

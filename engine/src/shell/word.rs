@@ -16,6 +16,7 @@ use brush_parser::word::{
     self, BraceExpressionMember, BraceExpressionOrText, Parameter, ParameterExpr, ParameterTransformOp, TildeExpr,
     WordPiece, WordPieceWithSource,
 };
+use std::cell::Cell;
 
 use super::arithmetic::is_arithmetic;
 use super::cwd::Cwd;
@@ -74,7 +75,14 @@ pub(crate) struct Scope<'a> {
     pub options: &'a ParserOptions,
     pub vars: &'a Variables,
     pub cwd: &'a Cwd,
+    /// Words left to expand for this command: variables whose values name themselves
+    /// (`x=$x$x; x=$x$x; …`) multiply the work at every level, so once it is spent a
+    /// word is only known at run time (fail closed, and in bounded time).
+    pub budget: &'a Cell<usize>,
 }
+
+/// Words expanded per analysed command: ordinary commands use a few hundred.
+pub(crate) const EXPANSION_BUDGET: usize = 20_000;
 
 impl ShellWord {
     pub(crate) fn parse(raw: &str, scope: &Scope<'_>) -> Self {
@@ -87,6 +95,11 @@ impl ShellWord {
             return Self::literal(raw);
         }
         let mut builder = Builder::new(scope, depth);
+        let Some(left) = scope.budget.get().checked_sub(1) else {
+            builder.lose();
+            return builder.finish(raw);
+        };
+        scope.budget.set(left);
         // bash 5.3 and mksh run `${ cmd; }` and `${| cmd; }` in the current shell.
         builder.substitutions.extend(function_substitutions(raw));
         match word::parse(raw, scope.options) {
@@ -655,7 +668,8 @@ mod tests {
     fn word(raw: &str) -> ShellWord {
         let vars = Variables::default();
         let cwd = Cwd::at(std::path::Path::new("/work"));
-        ShellWord::parse(raw, &Scope { options: &ParserOptions::default(), vars: &vars, cwd: &cwd })
+        let budget = Cell::new(EXPANSION_BUDGET);
+        ShellWord::parse(raw, &Scope { options: &ParserOptions::default(), vars: &vars, cwd: &cwd, budget: &budget })
     }
 
     #[test]

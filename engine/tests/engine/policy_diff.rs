@@ -11,6 +11,7 @@ fn base() -> Value {
     json!({
         "netclaw": {
             "Security": {"DeploymentPosture": "Team", "ShellExecutionMode": "Off"},
+            "Webhooks": {"Enabled": true},
             "Slack": {"Enabled": true, "MentionOnly": true, "AllowDirectMessages": false,
                       "AllowedChannelIds": ["C1", "C2"], "AllowedUserIds": ["U1"],
                       "ChannelAudiences": {"C1": "public", "dm": "team"}},
@@ -164,6 +165,41 @@ fn widening_changes() -> Vec<(&'static str, Patches, Patches)> {
                 (public("ApprovalPolicy/DefaultMode"), json!("Approval")),
             ],
             vec![(public("AllowedTools"), json!(["file_read", "web_search"]))],
+        ),
+        (
+            "a DM channel mapped to Personal",
+            vec![("/netclaw/Slack/AllowDirectMessages", json!(true))],
+            vec![("/netclaw/Slack/ChannelAudiences/D0DIRECT", json!("personal"))],
+        ),
+        ("a user added to the allowlist", vec![], vec![("/netclaw/Slack/AllowedUserIds", json!(["U1", "U3"]))]),
+        (
+            "an approval's directory widened to everywhere",
+            vec![(
+                "/approvals/audiences/team",
+                json!({"web_search": [{"verb": "web_search", "directory": "/srv/a", "createdAt": "2026-11-20T09:14:03Z"}]}),
+            )],
+            vec![(
+                "/approvals/audiences/team",
+                json!({"web_search": [{"verb": "web_search", "directory": null, "createdAt": "2026-11-20T09:14:03Z"}]}),
+            )],
+        ),
+        (
+            "webhooks turned on",
+            vec![("/routes/ci/enabled", json!(true)), ("/netclaw/Webhooks/Enabled", json!(false))],
+            vec![("/netclaw/Webhooks/Enabled", json!(true))],
+        ),
+        (
+            "a route accepts every event",
+            vec![("/routes/ci/enabled", json!(true)), ("/routes/ci/events", json!(["push"]))],
+            vec![("/routes/ci/events", json!([]))],
+        ),
+        (
+            "a route verified by a shared header",
+            vec![
+                ("/routes/ci/enabled", json!(true)),
+                ("/routes/ci/verification", json!({"kind": "Hmac", "secret": "s"})),
+            ],
+            vec![("/routes/ci/verification", json!({"kind": "HeaderSecret", "secret": "s"}))],
         ),
         (
             "sandbox backend configured",

@@ -93,6 +93,20 @@ fn ten_thousand_deep_nesting_is_refused_quickly() {
     }
 }
 
+/// Variables whose values name themselves multiply expansion work at every level
+/// (`x=$x$x` forty times took minutes): the work is bounded, and what is left
+/// unexpanded is only known at run time.
+#[test]
+fn self_referencing_variables_are_expanded_in_bounded_time() {
+    let doubling: String = std::iter::once("x=a;".to_owned()).chain((0..40).map(|_| " x=$x$x$x;".to_owned())).collect();
+    let (verdict, elapsed) = check(&format!("{doubling} echo $x"));
+    assert!(verdict.denial().is_none(), "echo of anything is harmless: {:?}", verdict.denial());
+    assert!(elapsed < BOUND, "{elapsed:?}");
+    let (verdict, elapsed) = check(&format!("{doubling} $x"));
+    assert_eq!(verdict.denial().map(|d| d.reason_code), Some(ReasonCode::HardDenyUnresolvedCommand));
+    assert!(elapsed < BOUND, "{elapsed:?}");
+}
+
 /// `bash -c '…'` inside `bash -c '…'`, each level quoted properly, so each is a real script.
 fn nested_bash_c(levels: usize) -> String {
     (0..levels).fold("ls".to_owned(), |inner, _| format!("bash -c '{}'", inner.replace('\'', r"'\''")))

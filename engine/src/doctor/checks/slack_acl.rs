@@ -43,6 +43,8 @@ fn unmatched_channels(config: &EffectiveConfig) -> Vec<Diagnostic> {
         .channel_audiences
         .keys()
         .filter(|key| !key.eq_ignore_ascii_case("dm") && !admitted.iter().any(|c| c.eq_ignore_ascii_case(key)))
+        // Slack's DM channel ids start with `D`: such a key maps that DM when DMs are on.
+        .filter(|key| !(slack.allow_direct_messages && key.starts_with(['D', 'd'])))
         .map(|key| {
             let pointer = json_pointer::join("/Slack/ChannelAudiences", key);
             let why = "no channel in Slack.AllowedChannelIds or Slack.DefaultChannelId has this id".to_owned();
