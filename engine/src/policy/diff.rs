@@ -69,6 +69,15 @@ fn rank(effect: Effect) -> u8 {
 }
 
 pub fn diff(from: &CompiledPolicy, to: &CompiledPolicy) -> PolicyDiff {
+    let mut changes = tool_changes(from, to);
+    changes.extend(slack_changes(from, to));
+    changes.extend(input_changes(from, to));
+    changes.extend(file_scope_changes(from, to));
+    PolicyDiff { widens: changes.iter().any(|c| c.widens), changes }
+}
+
+/// Every audience asked about every tool either config names (and those none names).
+fn tool_changes(from: &CompiledPolicy, to: &CompiledPolicy) -> Vec<Change> {
     let mut changes = Vec::new();
     for subject in tools(from, to) {
         for audience in Audience::ALL.into_iter().rev() {
@@ -76,60 +85,89 @@ pub fn diff(from: &CompiledPolicy, to: &CompiledPolicy) -> PolicyDiff {
             changes.extend(change(Some(audience), &subject, &before, &after));
         }
     }
+    changes
+}
+
+/// Who a Slack probe comes from and how; `suffix` names the probe in the report.
+struct Sender {
+    user: String,
+    mentioned: bool,
+    is_dm: bool,
+    suffix: String,
+}
+
+/// Each channel as a listed user's mention; then from anyone (an emptied
+/// AllowedUserIds) and from each user only one config lists; without a mention
+/// (MentionOnly turned off); and as a DM channel (a DM can be mapped by its id).
+fn senders(from: &CompiledPolicy, to: &CompiledPolicy) -> Vec<Sender> {
     let user = probe_user(from, to);
-    // Each channel as a listed user's mention; then from anyone (an emptied
-    // AllowedUserIds) and from each user only one config lists; without a mention
-    // (MentionOnly turned off); and as a DM channel (a DM can be mapped by its id).
-    let mut senders: Vec<(String, bool, bool, String)> = vec![
-        (user.clone(), true, false, String::new()),
-        (UNLISTED_USER.to_owned(), true, false, " from any user".to_owned()),
-        (user.clone(), false, false, " unmentioned".to_owned()),
-        (user.clone(), true, true, " as a DM".to_owned()),
+    let sender = |user: &str, mentioned, is_dm, suffix: &str| Sender {
+        user: user.to_owned(),
+        mentioned,
+        is_dm,
+        suffix: suffix.to_owned(),
+    };
+    let mut senders = vec![
+        sender(&user, true, false, ""),
+        sender(UNLISTED_USER, true, false, " from any user"),
+        sender(&user, false, false, " unmentioned"),
+        sender(&user, true, true, " as a DM"),
     ];
-    senders.extend(listed_by_one(from, to).into_iter().map(|u| (u.clone(), true, false, format!(" from {u}"))));
-    for (channel, (sender, mentioned, is_dm, suffix)) in
-        slack_channels(from, to).into_iter().flat_map(|c| senders.iter().map(move |s| (c.clone(), s)))
-    {
-        let (mentioned, suffix) = (*mentioned, suffix.as_str());
-        let request = slack_request(&channel, sender, mentioned, *is_dm || channel == "dm");
-        let (before, after) = (from.authorize(&request), to.authorize(&request));
-        let admitted = |d: &Decision| !(d.decision == Effect::Deny && d.layer == Layer::ChannelAcl);
-        let (b, a) = (
-            if admitted(&before) { Effect::Allow } else { Effect::Deny },
-            if admitted(&after) { Effect::Allow } else { Effect::Deny },
-        );
-        // A channel row is about the channel: keep what the channel ACL and the channel's
-        // audience mapping cite, not the probe tool's sources.
-        let normalised = |compiled: &CompiledPolicy, d: &Decision, effect| {
-            let acl = d.policies.iter().filter_map(|id| compiled.record(id)).filter(|r| r.layer == Layer::ChannelAcl);
-            let mut sources: Vec<String> = acl.map(|r| r.source.clone()).collect();
-            sources.extend(compiled.channel_mapping(&channel, channel == "dm").map(|(source, _)| source));
-            sources.dedup();
-            Decision { decision: effect, sources, ..d.clone() }
-        };
-        let subject = format!("slack:{channel}{suffix}");
-        changes.extend(change(None, &subject, &normalised(from, &before, b), &normalised(to, &after, a)));
-        if let (Effect::Allow, Effect::Allow, Some(old), Some(new)) = (b, a, before.audience, after.audience)
-            && old != new
-            && (suffix.is_empty() || suffix == " as a DM")
-        {
-            let kind = if new > old { ChangeKind::AudienceWidened } else { ChangeKind::AudienceNarrowed };
-            changes.push(Change {
-                kind,
-                widens: new > old,
-                audience: Some(new),
-                subject,
-                from: Some(Effect::Allow),
-                to: Some(Effect::Allow),
-                layer: Layer::ChannelAcl,
-                sources: after.sources.clone(),
-                policies: Vec::new(),
-            });
+    senders.extend(listed_by_one(from, to).iter().map(|u| sender(u, true, false, &format!(" from {u}"))));
+    senders
+}
+
+/// Whether each channel admits each probe, and the audience it maps the message to.
+fn slack_changes(from: &CompiledPolicy, to: &CompiledPolicy) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let senders = senders(from, to);
+    for channel in slack_channels(from, to) {
+        for sender in &senders {
+            let is_dm = sender.is_dm || channel == "dm";
+            let request = slack_request(&channel, &sender.user, sender.mentioned, is_dm);
+            let (before, after) = (from.authorize(&request), to.authorize(&request));
+            let admitted = |d: &Decision| !(d.decision == Effect::Deny && d.layer == Layer::ChannelAcl);
+            let (b, a) = (
+                if admitted(&before) { Effect::Allow } else { Effect::Deny },
+                if admitted(&after) { Effect::Allow } else { Effect::Deny },
+            );
+            // A channel row is about the channel: keep what the channel ACL and the
+            // channel's audience mapping cite, not the probe tool's sources.
+            let normalised = |compiled: &CompiledPolicy, d: &Decision, effect| {
+                let acl =
+                    d.policies.iter().filter_map(|id| compiled.record(id)).filter(|r| r.layer == Layer::ChannelAcl);
+                let mut sources: Vec<String> = acl.map(|r| r.source.clone()).collect();
+                sources.extend(compiled.channel_mapping(&channel, is_dm).map(|(source, _)| source));
+                sources.dedup();
+                Decision { decision: effect, sources, ..d.clone() }
+            };
+            let subject = format!("slack:{channel}{}", sender.suffix);
+            changes.extend(change(None, &subject, &normalised(from, &before, b), &normalised(to, &after, a)));
+            let audience_probe = sender.suffix.is_empty() || sender.is_dm;
+            if let (true, Effect::Allow, Effect::Allow, Some(old), Some(new)) =
+                (audience_probe, b, a, before.audience, after.audience)
+                && old != new
+            {
+                changes.push(audience_change(subject, old, new, after.sources));
+            }
         }
     }
-    changes.extend(input_changes(from, to));
-    changes.extend(file_scope_changes(from, to));
-    PolicyDiff { widens: changes.iter().any(|c| c.widens), changes }
+    changes
+}
+
+/// A channel now mapped to another audience (more tools, or fewer).
+fn audience_change(subject: String, old: Audience, new: Audience, sources: Vec<String>) -> Change {
+    Change {
+        kind: if new > old { ChangeKind::AudienceWidened } else { ChangeKind::AudienceNarrowed },
+        widens: new > old,
+        audience: Some(new),
+        subject,
+        from: Some(Effect::Allow),
+        to: Some(Effect::Allow),
+        layer: Layer::ChannelAcl,
+        sources,
+        policies: Vec::new(),
+    }
 }
 
 /// Hard-deny rules, persisted approvals and webhook routes, compared as the artifacts
