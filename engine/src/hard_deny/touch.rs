@@ -9,7 +9,7 @@
 //! operand only ever moves it between roles of the same command, so the tables list
 //! the options that take values where that decides a role.
 
-use crate::shell::{ShellWord, unversioned};
+use crate::shell::{GIT_VALUED, ShellWord, unversioned};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Touch {
@@ -784,7 +784,6 @@ fn web(args: &[ShellWord], table: Valued, remote_name: &[&str]) -> Touches {
 /// `git`: most subcommands read; `add`, `grep` and `archive` read whole trees, `commit
 /// -a` the working directory's; the rest may write the working tree.
 fn git(args: &[ShellWord]) -> Touches {
-    const GLOBAL_VALUED: &[&str] = &["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path"];
     const READS: &[&str] = &[
         "status",
         "log",
@@ -824,7 +823,7 @@ fn git(args: &[ShellWord]) -> Touches {
         if text.starts_with("--work-tree") || text.starts_with("--git-dir") {
             out.set(if text.contains('=') { i } else { i + 1 }, Touch::Write);
         }
-        i += if GLOBAL_VALUED.contains(&text) { 2 } else { 1 };
+        i += if GIT_VALUED.contains(&text) { 2 } else { 1 };
     }
     let Some(subcommand) = args.get(i).and_then(ShellWord::text).map(str::to_lowercase) else {
         return Touches::all(args.len(), Touch::Any);
@@ -855,7 +854,14 @@ fn git(args: &[ShellWord]) -> Touches {
             }
             offset(inner)
         }
-        "grep" | "archive" => {
+        // A search like grep's, always recursive: its pathspecs are read whole
+        // (`--no-index` reads them whether git tracks them or not), and so is the tree.
+        "grep" => {
+            let mut inner = search(rest, GREP_VALUED, true);
+            inner.cwd = Some(Touch::ReadTree);
+            offset(inner)
+        }
+        "archive" => {
             let mut inner =
                 parsed.touches(rest.len(), &[("-o", Touch::Write), ("--output", Touch::Write)], Touch::Name);
             inner.cwd = Some(Touch::ReadTree);
@@ -933,6 +939,8 @@ mod tests {
         assert_eq!(of("grep -e secret -f pats d").args, [Name, Name, Name, Read, Read]);
         assert_eq!(of("rg token").cwd, Some(ReadTree));
         assert_eq!(of("grep secret f").cwd, None);
+        assert_eq!(of("git grep --no-index secret d").args, [Name, Name, Name, ReadTree]);
+        assert_eq!(of("git --config-env X=Y grep -e secret d").args, [Name, Name, Name, Name, Name, ReadTree]);
     }
 
     #[test]

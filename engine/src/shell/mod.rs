@@ -14,6 +14,6 @@ mod word;
 
 pub(crate) use cwd::Cwd;
 pub(crate) use invocation::{Invocation, Stdin, command_name, wrapper_option_values};
-pub(crate) use programs::{is_shell, unversioned};
+pub(crate) use programs::{GIT_VALUED, is_shell, unversioned};
 pub(crate) use segments::{Limits, ParsedCommand, Redirect, Segment, Start, Stdout, parse};
 pub(crate) use word::{Literal, ShellWord};

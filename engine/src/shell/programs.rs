@@ -153,7 +153,11 @@ const GIT: &[&str] = &[
     "sparse-checkout",
     "maintenance",
 ];
-const GIT_VALUED: &[&str] = &["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env"];
+/// git's global options read as taking the next word. `--exec-path` takes its path
+/// only after `=`, but git then runs its helpers from there: reading the next word as
+/// its value means `git --exec-path X …` is never taken for a plain subcommand.
+pub(crate) const GIT_VALUED: &[&str] =
+    &["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env", "--exec-path"];
 const CONTAINERS: &[&str] = &[
     "ps", "images", "image", "logs", "build", "pull", "push", "tag", "inspect", "kill", "stop", "start", "restart",
     "rm", "rmi", "volume", "network", "login", "logout", "info", "version", "stats", "top", "events", "history",
