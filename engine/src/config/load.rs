@@ -16,6 +16,7 @@ use super::hard_deny_overrides::{HardDenyOverrides, HardDenyRule, RuleShapeProbl
 use super::netclaw::NetclawConfig;
 use super::provenance::{self, Layered, Provenance, Source, nest};
 use super::tool_approvals::{ApprovalEntry, ToolApprovals};
+use super::tools::is_plain_name;
 use super::webhook_route::{ROUTE_NAME_PATTERN, WebhookRoute, is_valid_route_name};
 use crate::diagnostic::{Diagnostic, Location, Problem};
 use crate::document::JsonDocument;
@@ -301,10 +302,8 @@ fn unusable_names(config: &NetclawConfig, located: &impl Fn(&str) -> Location) -
     out
 }
 
-/// Tool, server and channel names are ASCII without spaces, as netclaw's own are; a
-/// name with a space, a control or a non-ASCII character matches no request.
 fn name_flaw(name: &str) -> Option<&'static str> {
-    (name.is_empty() || !name.chars().all(|c| c.is_ascii_graphic()))
+    (!is_plain_name(name))
         .then_some("names are ASCII without spaces or control characters, so no request can carry this one")
 }
 

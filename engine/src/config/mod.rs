@@ -22,7 +22,7 @@ pub(crate) use load::{Checked, EffectiveConfig};
 pub(crate) use netclaw::NetclawConfig;
 pub(crate) use provenance::Source;
 pub(crate) use tool_approvals::{ApprovalEntry, ShellMatch, ToolApprovals};
-pub(crate) use tools::{ApprovalMode, AudienceProfile, FileAccessMode, GrantMode, ShellExecutionMode};
+pub(crate) use tools::{ApprovalMode, AudienceProfile, FileAccessMode, GrantMode, ShellExecutionMode, is_plain_name};
 pub use tools::{PUBLIC_TOOLS, SHELL_TOOL, TEAM_EXTRA_TOOLS};
 
 pub(crate) use webhook_route::WebhookRoute;

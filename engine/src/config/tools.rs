@@ -159,6 +159,13 @@ impl ApprovalPolicy {
     }
 }
 
+/// Tool, server and channel names are ASCII without spaces or control characters, as
+/// netclaw's own are: a config key that is not such a name matches no request, and a
+/// request naming a tool otherwise (`ſhell_execute`, a trailing space) is denied.
+pub(crate) fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_graphic())
+}
+
 /// Tools Public may use: read-only, confined to its own session directory.
 pub const PUBLIC_TOOLS: &[&str] = &["attach_file", "file_list", "file_read", "file_search", "tool_output_read"];
 

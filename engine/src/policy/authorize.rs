@@ -20,7 +20,7 @@ use super::generate::Action;
 use super::slices::Principal;
 use super::tool_name::ToolName;
 use super::{CompiledPolicy, PolicyKind, PolicyRecord, StaticPolicy};
-use crate::config::{ApprovalEntry, Audience, GrantMode, ShellMatch};
+use crate::config::{ApprovalEntry, Audience, GrantMode, ShellMatch, is_plain_name};
 use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, SlackContext};
 use crate::hard_deny::{HardDenyMatch, ShellEnv, ShellVerdict, check_file_path, check_shell, file_tool_access};
 use crate::json_pointer;
@@ -200,7 +200,7 @@ impl CompiledPolicy {
     fn authorize_with(&self, request: &AuthorizeRequest, remember: bool, fixed: Option<Audience>) -> Decision {
         // `ſhell_execute`, `shell_execute ` and a zero-width space are other names to
         // every rule here, and may be the same tool to a runtime that folds or trims.
-        if !request.tool.chars().all(|c| c.is_ascii_graphic()) {
+        if !is_plain_name(&request.tool) {
             let message =
                 format!("{:?} is not a tool name netclaw can match: names are ASCII, without spaces", request.tool);
             let remediation = Some("call the tool by its exact name".to_owned());
