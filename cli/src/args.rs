@@ -61,6 +61,14 @@ pub enum PolicyCommand {
     },
     /// Compile and validate the policies in strict mode against the schema
     Validate,
+    /// Prove the guide's invariants on the compiled policies (needs cvc5); exit 1 if one fails
+    Verify {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Seconds the solver may spend on one query before it is undecided (exit 70)
+        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        timeout: u64,
+    },
     /// What a config change grants or takes away; exit 1 when it widens access
     Diff {
         /// The config before: a home directory or a netclaw.json file
@@ -74,6 +82,13 @@ pub enum PolicyCommand {
         to: PathBuf,
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
+        /// Also decide exactly, with the solver, whether the new config allows anything
+        /// the old did not (needs cvc5)
+        #[arg(long)]
+        prove: bool,
+        /// With --prove: seconds the solver may spend on one query
+        #[arg(long, value_name = "SECONDS", default_value_t = 60, requires = "prove")]
+        timeout: u64,
     },
 }
 

@@ -7,6 +7,7 @@ mod output;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 use clap::error::ErrorKind;
@@ -47,13 +48,16 @@ fn main() -> Exit {
             commands::policy::compile_command(&home, &env, out.as_deref(), check)
         }
         Command::Policy { command: PolicyCommand::Validate } => commands::policy::validate_command(&home, &env),
-        Command::Policy { command: PolicyCommand::Diff { from, from_git, to, format } } => {
+        Command::Policy { command: PolicyCommand::Verify { format, timeout } } => {
+            commands::policy_verify::run(&home, &env, format, Duration::from_secs(timeout))
+        }
+        Command::Policy { command: PolicyCommand::Diff { from, from_git, to, format, prove, timeout } } => {
             let before = match (from, from_git) {
                 (Some(path), _) => commands::policy_diff::Before::Path(path),
                 (None, Some(reference)) => commands::policy_diff::Before::Git(reference),
                 (None, None) => return Exit::Usage,
             };
-            commands::policy_diff::run(&before, &to, &env, format)
+            commands::policy_diff::run(&before, &to, &env, format, prove.then(|| Duration::from_secs(timeout)))
         }
         Command::Mcp { command: McpCommand::Permissions { audience, format } } => {
             commands::mcp_permissions::run(&home, &env, audience, format)

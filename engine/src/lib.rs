@@ -44,7 +44,8 @@ pub use hard_deny::{HardDenyRules, ShellCheckReport, ShellDecision, ShellEnv, Sh
 pub use home::{Home, HomeFiles};
 pub use paths::ProtectedPaths;
 pub use policy::{
-    ANY_OTHER_TOOL, Action, AudiencePermissions, CEDAR_SCHEMA, ChangeKind, CompileError, CompiledPolicy, Mode,
-    PolicyDiff, Question, diff as diff_policies,
+    ANY_OTHER_TOOL, Action, AudiencePermissions, CEDAR_SCHEMA, ChangeKind, CompileError, CompiledPolicy,
+    Counterexample, Mode, PolicyDiff, ProofStatus, PropertyResult, ProvedWidening, Prover, Question, SOLVER_INSTALL,
+    VerifyError, VerifyReport, diff as diff_policies, prove_widening, verify as verify_policy,
 };
 pub use reason::ReasonCode;

@@ -7,4 +7,5 @@ pub mod doctor;
 pub mod mcp_permissions;
 pub mod policy;
 pub mod policy_diff;
+pub mod policy_verify;
 pub mod shell_check;

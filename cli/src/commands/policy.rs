@@ -18,7 +18,7 @@ fn artifacts(policy: &CompiledPolicy) -> Result<Vec<(&'static str, String)>, Str
 
 /// An invalid config is invalid input (65), like a malformed request: exit 1 means
 /// "the check failed" (`--check` drift), which a CI gate must be able to tell apart.
-fn compiled(home: &Home, env: &[EnvVar]) -> Result<CompiledPolicy, Exit> {
+pub fn compiled(home: &Home, env: &[EnvVar]) -> Result<CompiledPolicy, Exit> {
     compile(home, env).map_err(|err| {
         report(None, &err);
         Exit::DataError

@@ -3,8 +3,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
-use netclaw_engine::{ChangeKind, CompiledPolicy, EnvVar, Home, HomeFiles, PolicyDiff, diff_policies};
+use netclaw_engine::{
+    ChangeKind, CompiledPolicy, EnvVar, Home, HomeFiles, PolicyDiff, Prover, diff_policies, prove_widening,
+};
 
 use super::compiled::{compile_files, report};
 use crate::args::{DiffFormat, Format};
@@ -18,7 +21,8 @@ pub enum Before {
     Git(String),
 }
 
-pub fn run(before: &Before, to: &Path, env: &[EnvVar], format: DiffFormat) -> Exit {
+/// `prove`: the solver's time per query, when the widening is to be proved too.
+pub fn run(before: &Before, to: &Path, env: &[EnvVar], format: DiffFormat, prove: Option<Duration>) -> Exit {
     let from = match before {
         Before::Path(path) => load(path, env),
         Before::Git(reference) => load_from_git(reference, to, env),
@@ -27,7 +31,13 @@ pub fn run(before: &Before, to: &Path, env: &[EnvVar], format: DiffFormat) -> Ex
         (Ok(before), Ok(after)) => (before, after),
         (Err(exit), _) | (_, Err(exit)) => return exit,
     };
-    let report = diff_policies(&before, &after);
+    let mut report = diff_policies(&before, &after);
+    if let Some(timeout) = prove {
+        match Prover::start(timeout).and_then(|mut prover| prove_widening(&before, &after, &mut prover)) {
+            Ok(widenings) => report = report.with_proof(widenings),
+            Err(err) => return super::policy_verify::unproved(&err),
+        }
+    }
     let written = match format {
         DiffFormat::Text => crate::output::emit(Format::Text, &report, |out| write_text(out, &report)),
         DiffFormat::Json => crate::output::emit(Format::Json, &report, |_| Ok(())),
@@ -93,7 +103,8 @@ fn load(path: &Path, env: &[EnvVar]) -> Result<CompiledPolicy, Exit> {
 
 fn write_text(out: &mut dyn Write, report: &PolicyDiff) -> std::io::Result<()> {
     if report.changes.is_empty() {
-        return writeln!(out, "no change in what any audience may do");
+        writeln!(out, "no change in what any audience may do")?;
+        return write_proof(out, report);
     }
     for change in &report.changes {
         let sign = if change.widens { '+' } else { '-' };
@@ -118,7 +129,21 @@ fn write_text(out: &mut dyn Write, report: &PolicyDiff) -> std::io::Result<()> {
         }
     }
     let widened = report.changes.iter().filter(|c| c.widens).count();
-    writeln!(out, "\n{} change(s), {widened} widening access", report.changes.len())
+    writeln!(out, "\n{} change(s), {widened} widening access", report.changes.len())?;
+    write_proof(out, report)
+}
+
+fn write_proof(out: &mut dyn Write, report: &PolicyDiff) -> std::io::Result<()> {
+    let Some(widenings) = &report.proof else { return Ok(()) };
+    if widenings.is_empty() {
+        return writeln!(out, "proved: the new config allows no request the old one denied");
+    }
+    writeln!(out, "proved widening: {} call(s) the new config allows and the old one denied", widenings.len())?;
+    for widening in widenings {
+        writeln!(out, "+ {:<16} {}", widening.question, widening.subject)?;
+        super::policy_verify::write_counterexample(out, &widening.counterexample)?;
+    }
+    Ok(())
 }
 
 /// A table for a pull-request comment: widening changes first, each with its keys.

@@ -19,4 +19,5 @@ mod doctor;
 mod fail_closed;
 mod mcp_and_diff;
 mod policy;
+mod policy_verify;
 mod shell_check;

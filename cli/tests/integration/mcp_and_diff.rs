@@ -31,7 +31,7 @@ fn a_widening_change_exits_1_and_names_the_keys() {
     assert_eq!(json["widens"], true);
     let search = json["changes"]
         .as_array()
-        .and_then(|c| c.iter().find(|x| x["subject"] == "notion/notion-search").cloned())
+        .and_then(|c| c.iter().find(|x| x["subject"] == "notion/notion-search" && x["audience"] == "Team").cloned())
         .unwrap_or_default();
     assert_eq!((search["kind"].as_str(), search["audience"].as_str()), (Some("newly_allowed"), Some("Team")));
     assert!(

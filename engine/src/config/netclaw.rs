@@ -28,6 +28,23 @@ pub(crate) struct NetclawConfig {
     pub notifications: NotificationsConfig,
 }
 
+impl NetclawConfig {
+    /// The shell mode in force and the key that set it: `Tools.ShellMode` ??
+    /// `Security.ShellExecutionMode` ?? the posture's default.
+    pub(crate) fn shell_mode(&self) -> (ShellExecutionMode, &'static str) {
+        if let Some(mode) = self.tools.shell_mode {
+            return (mode, "/Tools/ShellMode");
+        }
+        if let Some(mode) = self.security.shell_execution_mode {
+            return (mode, "/Security/ShellExecutionMode");
+        }
+        match self.security.deployment_posture {
+            Some(Audience::Personal) => (ShellExecutionMode::HostAllowed, "/Security/DeploymentPosture"),
+            _ => (ShellExecutionMode::Off, "/Security/DeploymentPosture"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
 pub(crate) struct SecurityConfig {

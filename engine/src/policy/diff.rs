@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::CompiledPolicy;
 use super::permissions::ANY_OTHER_TOOL;
+use super::verify::ProvedWidening;
 use crate::config::{Audience, FileAccessMode, PUBLIC_TOOLS, SHELL_TOOL, TEAM_EXTRA_TOOLS};
 use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, SlackContext};
 
@@ -22,6 +23,18 @@ pub struct PolicyDiff {
     /// Whether any change lets something run more freely than before.
     pub widens: bool,
     pub changes: Vec<Change>,
+    /// With `--prove`: what the solver found newly allowed (empty: proved that nothing is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Vec<ProvedWidening>>,
+}
+
+impl PolicyDiff {
+    /// Adds the solver's answer; a proved widening widens the diff.
+    pub fn with_proof(mut self, widenings: Vec<ProvedWidening>) -> Self {
+        self.widens |= !widenings.is_empty();
+        self.proof = Some(widenings);
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -73,7 +86,7 @@ pub fn diff(from: &CompiledPolicy, to: &CompiledPolicy) -> PolicyDiff {
     changes.extend(slack_changes(from, to));
     changes.extend(input_changes(from, to));
     changes.extend(file_scope_changes(from, to));
-    PolicyDiff { widens: changes.iter().any(|c| c.widens), changes }
+    PolicyDiff { widens: changes.iter().any(|c| c.widens), changes, proof: None }
 }
 
 /// Every audience asked about every tool either config names (and those none names).

@@ -14,6 +14,7 @@ mod inputs;
 mod permissions;
 mod slices;
 mod tool_name;
+mod verify;
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
@@ -39,6 +40,10 @@ pub(crate) use generate::Rule;
 pub(crate) use generate::SliceKey;
 pub use permissions::{ANY_OTHER_TOOL, AudiencePermissions, Mode};
 pub(crate) use tool_name::{ToolName, canonical};
+pub use verify::{
+    Counterexample, PropertyResult, ProvedWidening, Prover, SOLVER_INSTALL, Status as ProofStatus, VerifyError,
+    VerifyReport, prove_widening, verify,
+};
 
 /// The Cedar schema, as shipped in `policies/`.
 pub const CEDAR_SCHEMA: &str = include_str!("../../../policies/netclaw.cedarschema");

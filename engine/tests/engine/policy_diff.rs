@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use netclaw_engine::{CompiledPolicy, HomeConfig, HomeFiles, ProtectedPaths, diff_policies};
+use netclaw_engine::{
+    ChangeKind, CompiledPolicy, HomeConfig, HomeFiles, ProtectedPaths, diff_policies, prove_widening,
+};
 use serde_json::{Value, json};
 
 /// A home as one document: `netclaw`, `approvals`, `overrides`, `routes` (name → file).
@@ -223,6 +225,61 @@ fn every_widening_is_reported_and_its_undoing_only_narrows() {
         assert!(!narrowing.widens, "{name}: undoing it widens: {:#?}", narrowing.changes);
         assert!(!narrowing.changes.is_empty(), "{name}: undoing it changes nothing");
     }
+}
+
+/// `--prove` and the rows agree on every pair: where the rows see a call decided
+/// differently (or a file scope widened), the solver proves a widening; the undoing
+/// proves none; and nothing the solver proves goes unreported by the rows.
+#[test]
+fn the_proof_agrees_with_the_rows() {
+    let Some(mut prover) = crate::common::prover() else { return };
+    let mut proved_pairs = 0;
+    for (name, setup, change) in widening_changes() {
+        let before = patched(base(), &setup);
+        let after = patched(before.clone(), &change);
+        let (before, after) = (compile(&before), compile(&after));
+        let rows = diff_policies(&before, &after);
+        let proved = prove_widening(&before, &after, &mut prover).unwrap();
+        // A persisted approval is a fact the policies are given, not a policy: the
+        // proof treats it as free on both sides, so it cannot see a new one.
+        // A file scope row compares the config entries, so it can widen where no call
+        // changes (a scope for a tool the audience is not granted): the proof may
+        // find nothing there, and is right to.
+        let call_changed = rows.changes.iter().any(|c| {
+            c.widens
+                && !c.policies.iter().any(|p| p == "netclaw.approval.persisted")
+                && matches!(c.kind, ChangeKind::NewlyAllowed | ChangeKind::NewlyGated)
+        });
+        assert!(!call_changed || !proved.is_empty(), "{name}: the proof misses {:#?}", rows.changes);
+        assert!(proved.is_empty() || rows.widens, "{name}: the rows miss {proved:#?}");
+        proved_pairs += usize::from(!proved.is_empty());
+        let undone = prove_widening(&after, &before, &mut prover).unwrap();
+        assert!(undone.is_empty(), "{name}: the proof finds its undoing widening: {undone:#?}");
+    }
+    // The rest widen through inputs the policies take as facts (approvals, hard-deny
+    // rules, routes, channel mappings) or through file scope entries no call uses.
+    assert!(proved_pairs >= 20, "only {proved_pairs} pairs proved widening");
+}
+
+/// A widening the probes cannot see: they ask about a file tool with no path, which
+/// the file scope denies either way, so a mode change for calls inside the roots is
+/// invisible to them. The proof finds it.
+#[test]
+fn the_proof_catches_a_widening_the_rows_miss() {
+    let Some(mut prover) = crate::common::prover() else { return };
+    let before = patched(base(), &[]);
+    let after = patched(
+        before.clone(),
+        &[("/netclaw/Tools/AudienceProfiles/Team/ApprovalPolicy/ToolOverrides/file_read", json!("Auto"))],
+    );
+    let (before, after) = (compile(&before), compile(&after));
+    assert!(!diff_policies(&before, &after).widens, "the rows now see it: pick another gap");
+    let proved = prove_widening(&before, &after, &mut prover).unwrap();
+    let widening = proved.first().expect("the proof misses it");
+    assert_eq!((widening.question.as_str(), widening.subject.as_str()), ("auto_run/Tool", "file_read"));
+    assert_eq!(widening.counterexample.allowed_by, ["team.tool.file_read.auto"]);
+    assert_eq!(widening.counterexample.compared.as_deref(), Some("before: denied (team.approval.default.approval)"));
+    assert!(diff_policies(&before, &after).with_proof(proved).widens);
 }
 
 #[test]

@@ -236,7 +236,7 @@ pub(super) struct Generated {
 }
 
 /// A Cedar string literal.
-pub(super) fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {

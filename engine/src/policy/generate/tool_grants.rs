@@ -42,26 +42,11 @@ fn tool_grants(profile: &AudienceProfile) -> BTreeMap<String, BTreeSet<String>> 
 }
 
 impl Generator<'_> {
-    /// Effective mode: `Tools.ShellMode` ?? `Security.ShellExecutionMode` ?? posture default.
-    fn shell_mode(&self) -> (ShellExecutionMode, &'static str) {
-        let config = &self.config.config;
-        if let Some(mode) = config.tools.shell_mode {
-            return (mode, "/Tools/ShellMode");
-        }
-        if let Some(mode) = config.security.shell_execution_mode {
-            return (mode, "/Security/ShellExecutionMode");
-        }
-        match config.security.deployment_posture {
-            Some(Audience::Personal) => (ShellExecutionMode::HostAllowed, "/Security/DeploymentPosture"),
-            _ => (ShellExecutionMode::Off, "/Security/DeploymentPosture"),
-        }
-    }
-
     pub(super) fn shell(&mut self) {
         let shell = Resource::Eq(tool_uid(&ToolName::FirstParty(SHELL_TOOL.to_owned())));
         let slice = SliceKey::Tool(SHELL_TOOL.to_owned());
         let (forbid, invoke) = (PolicyEffect::Forbid, Action::Invoke);
-        let (mode, pointer) = self.shell_mode();
+        let (mode, pointer) = self.config.config.shell_mode();
         let mut policies = Vec::new();
         match mode {
             ShellExecutionMode::Off => {

@@ -1,0 +1,111 @@
+//! `netclaw policy verify` and `policy diff --prove`, end to end with cvc5.
+
+use crate::common::{example, home_arg, netclaw, snapshot};
+
+/// Whether cvc5 is here; without it a proof test says so and stops, unless
+/// `CI_REQUIRE_CVC5` is set (CI), where a missing solver is a failure.
+fn solver_present() -> bool {
+    let run = netclaw(&["policy", "verify", "--home", &home_arg(&example("public"))], &[]);
+    let missing = run.code == 70 && run.stderr.contains("verify.no_solver");
+    if missing && std::env::var_os("CI_REQUIRE_CVC5").is_some() {
+        panic!("CI_REQUIRE_CVC5 is set and there is no solver: {}", run.stderr);
+    }
+    if missing {
+        eprintln!("skipped: no cvc5 ({})", run.stderr.trim());
+    }
+    !missing
+}
+
+/// The report without its timings, which differ run to run.
+fn without_timings(text: &str) -> String {
+    let line = |line: &str| match (line.strip_suffix(" ms)"), line.rfind(" (")) {
+        (Some(_), Some(at)) => line.get(..at).unwrap_or(line).to_owned(),
+        _ => match line.find(" proved in ") {
+            Some(at) => format!("{} proved", line.get(..at).unwrap_or(line)),
+            None => line.to_owned(),
+        },
+    };
+    text.lines().map(line).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn every_example_is_proved() {
+    if !solver_present() {
+        return;
+    }
+    for name in ["personal", "team", "public"] {
+        let run = netclaw(&["policy", "verify", "--home", &home_arg(&example(name))], &[]);
+        assert_eq!(run.code, 0, "{name}: {}{}", run.stdout, run.stderr);
+        snapshot!(format!("policy-verify-{name}.txt"), without_timings(&run.stdout));
+        let json = netclaw(&["policy", "verify", "--home", &home_arg(&example(name)), "--format", "json"], &[]);
+        assert_eq!(json.json()["status"], "proved");
+    }
+}
+
+#[test]
+fn a_failed_property_exits_1_with_a_runnable_counterexample() {
+    if !solver_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join("config")).unwrap_or_else(|e| panic!("{e}"));
+    let config = r#"{"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {
+        "Team": {"AllowedMcpServers": ["notion"], "McpServerToolGrants": {"notion": ["search"]}}}}}"#;
+    std::fs::write(dir.path().join("config/netclaw.json"), config).unwrap_or_else(|e| panic!("{e}"));
+    let home = home_arg(dir.path());
+    let run = netclaw(&["policy", "verify", "--home", &home, "--format", "json"], &[]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let report = run.json();
+    assert_eq!(report["status"], "failed");
+    let failed = report["properties"].as_array().into_iter().flatten().find(|p| p["status"] == "failed");
+    let example = &failed.unwrap_or_else(|| panic!("no failed property: {report}"))["counterexamples"][0];
+    // The counterexample is a request `authorize` takes: run it.
+    let request = dir.path().join("request.json");
+    std::fs::write(&request, example["request"].to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let decided = netclaw(&["authorize", "--home", &home, "--request", &home_arg(&request), "--format", "json"], &[]);
+    assert_eq!(decided.code, 0, "{}", decided.stderr);
+    assert_ne!(decided.json()["decision"], "deny", "the counterexample is not allowed: {}", decided.stdout);
+}
+
+#[test]
+fn without_a_solver_nothing_passes() {
+    let run = netclaw(&["policy", "verify", "--home", &home_arg(&example("team"))], &[("CVC5", "/nonexistent/cvc5")]);
+    assert_eq!(run.code, 70, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty());
+    for install in ["apt-get install cvc5", "brew install cvc5"] {
+        assert!(run.stderr.contains(install), "no install line `{install}`: {}", run.stderr);
+    }
+}
+
+#[test]
+fn diff_prove_finds_a_widening_the_rows_do_not_show() {
+    if !solver_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, overrides: &str| {
+        let config = format!(
+            r#"{{"Security": {{"DeploymentPosture": "Team"}}, "Tools": {{"AudienceProfiles": {{"Team": {{
+                "ReadFiles": {{"Mode": "Roots", "Roots": ["/srv/data"]}},
+                "ApprovalPolicy": {{"DefaultMode": "Approval", "ToolOverrides": {{{overrides}}}}}}}}}}}}}"#
+        );
+        std::fs::create_dir_all(dir.path().join(name).join("config")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join(name).join("config/netclaw.json"), config).unwrap_or_else(|e| panic!("{e}"));
+        home_arg(&dir.path().join(name))
+    };
+    let (before, after) = (write("before", ""), write("after", r#""file_read": "Auto""#));
+    let rows = netclaw(&["policy", "diff", "--from", &before, "--to", &after], &[]);
+    assert_eq!(rows.code, 0, "the rows see it now: {}", rows.stdout);
+    let proved = netclaw(&["policy", "diff", "--from", &before, "--to", &after, "--prove", "--format", "json"], &[]);
+    assert_eq!(proved.code, 1, "{}{}", proved.stdout, proved.stderr);
+    let report = proved.json();
+    assert_eq!(report["widens"], true);
+    assert_eq!(report["proof"][0]["subject"], "file_read");
+    let unchanged = netclaw(&["policy", "diff", "--from", &after, "--to", &after, "--prove"], &[]);
+    assert_eq!(unchanged.code, 0);
+    assert!(
+        unchanged.stdout.contains("proved: the new config allows no request the old one denied"),
+        "{}",
+        unchanged.stdout
+    );
+}

@@ -1,0 +1,204 @@
+//! `netclaw policy verify`: the guide's invariants, proved with Cedar's symbolic
+//! compiler (symcc) and cvc5 over every request, not the requests someone thought of.
+//!
+//! Each invariant is a *bound*: a small Cedar policy set that allows exactly what the
+//! invariant permits. A property holds when, for every action and resource type,
+//! everything the config's set allows the bound allows too (symcc's implication
+//! check); when it does not, the solver's counterexample is rendered as an
+//! `authorize` request. The symbolic entity store is pinned to the config's
+//! ([`store`]), so the proof is about this config and no other.
+//!
+//! What the policies cannot see is stated as a precondition, not assumed away: the
+//! requests netclaw builds pair an MCP tool with its own server ([`REALIZABLE`]).
+
+mod counterexample;
+mod properties;
+mod prover;
+mod store;
+mod widening;
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use cedar_policy::{Entities, PolicySet, RequestEnv};
+use cedar_policy_symcc::{CompiledPolicySet, SymEnv};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+pub use counterexample::Counterexample;
+pub use prover::{Prover, SOLVER_INSTALL};
+pub use widening::{ProvedWidening, prove_widening};
+
+use super::{CompiledPolicy, parse_with_ids};
+
+/// Why a proof could not be run. Never "proven": each of these is a failure to
+/// know, and callers say so.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("no SMT solver: {SOLVER_INSTALL}")]
+    NoSolver,
+    #[error("the solver failed: {0}")]
+    Solver(String),
+    /// The solver gave up within its time limit: neither proved nor refuted.
+    #[error("the solver could not decide within {seconds} s")]
+    Undecided { seconds: u64 },
+    #[error("policy `{policy}` has a shape the prover does not rewrite ({detail}); nothing was proved")]
+    Unsupported { policy: String, detail: String },
+    #[error("cedar: {0}")]
+    Cedar(String),
+}
+
+impl VerifyError {
+    /// Stable code for reports and exit handling.
+    pub fn code(&self) -> &'static str {
+        match self {
+            VerifyError::NoSolver => "verify.no_solver",
+            VerifyError::Solver(_) => "verify.solver_failed",
+            VerifyError::Undecided { .. } => "verify.undecided",
+            VerifyError::Unsupported { .. } => "verify.unsupported_policy",
+            VerifyError::Cedar(_) => "verify.cedar",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Proved,
+    /// A counterexample breaks it.
+    Failed,
+    /// The solver ran out of time: not a pass.
+    Undecided,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyReport {
+    /// `failed` if any property failed, else `undecided` if any is, else `proved`.
+    pub status: Status,
+    pub properties: Vec<PropertyResult>,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PropertyResult {
+    /// Stable: `hard-deny-wins`, `deny-overrides.team`, …
+    pub id: String,
+    pub title: String,
+    pub status: Status,
+    /// The policies the property is about (a Deny override, a server allowlist).
+    pub policies: Vec<String>,
+    /// Requests that break it (at most a few per property), each one runnable.
+    pub counterexamples: Vec<Counterexample>,
+    pub elapsed_ms: u64,
+}
+
+/// Proves every invariant on `policy`.
+pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyReport, VerifyError> {
+    let started = Instant::now();
+    let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }])?;
+    let mut pinned = Pinned::new(store)?;
+    let mut results = Vec::new();
+    for property in properties::all(policy)? {
+        results.push(property.prove(policy, &mut pinned, prover)?);
+    }
+    let status = [Status::Failed, Status::Undecided]
+        .into_iter()
+        .find(|status| results.iter().any(|r| r.status == *status))
+        .unwrap_or(Status::Proved);
+    Ok(VerifyReport { status, properties: results, elapsed_ms: millis(started) })
+}
+
+fn millis(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// What every request netclaw builds satisfies and the policies cannot check: a
+/// first-party tool has no server, an MCP tool has one, and a tool the config names
+/// is asked about with its own server (its parent in the pinned store). A proof
+/// ranges over these requests only.
+const REALIZABLE: &str = r#"
+@id("verify.realizable.first_party")
+forbid (principal, action, resource is Netclaw::Tool) unless { context.server == Netclaw::McpServer::"" };
+@id("verify.realizable.mcp")
+forbid (principal, action, resource is Netclaw::McpTool) when { context.server == Netclaw::McpServer::"" };
+@id("verify.realizable.own_server")
+forbid (principal, action, resource is Netclaw::McpTool)
+when { resource in Netclaw::Group::"verify.named_tools" }
+unless { resource in context.server };
+"#;
+
+fn realizable() -> Result<PolicySet, VerifyError> {
+    parse_with_ids(REALIZABLE).map_err(|err| VerifyError::Cedar(err.to_string()))
+}
+
+/// The pinned store and what is compiled against it, per request environment, once:
+/// every property reuses the config's compiled set.
+struct Pinned {
+    store: Entities,
+    realizable: PolicySet,
+    symenvs: HashMap<String, SymEnv>,
+    compiled: HashMap<(String, String), CompiledPolicySet>,
+}
+
+impl Pinned {
+    fn new(store: Entities) -> Result<Self, VerifyError> {
+        Ok(Self { store, realizable: realizable()?, symenvs: HashMap::new(), compiled: HashMap::new() })
+    }
+
+    fn symenv(&mut self, prover: &Prover, env: &RequestEnv) -> Result<SymEnv, VerifyError> {
+        let name = env_name(env);
+        if let Some(symenv) = self.symenvs.get(&name) {
+            return Ok(symenv.clone());
+        }
+        let symenv = prover.pinned_env(env, &self.store)?;
+        self.symenvs.insert(name, symenv.clone());
+        Ok(symenv)
+    }
+
+    /// `set` compiled for `env`, uncached.
+    fn compile(
+        &mut self,
+        prover: &Prover,
+        set: &PolicySet,
+        env: &RequestEnv,
+    ) -> Result<CompiledPolicySet, VerifyError> {
+        let symenv = self.symenv(prover, env)?;
+        prover.compile(set, env, symenv)
+    }
+
+    /// `set` (named `name`) compiled for `env`, from the cache when it was before.
+    fn compiled(
+        &mut self,
+        prover: &Prover,
+        name: &str,
+        env: &RequestEnv,
+        set: impl FnOnce(&Self) -> Result<PolicySet, VerifyError>,
+    ) -> Result<CompiledPolicySet, VerifyError> {
+        let key = (name.to_owned(), env_name(env));
+        if let Some(compiled) = self.compiled.get(&key) {
+            return Ok(compiled.clone());
+        }
+        let set = set(self)?;
+        let compiled = self.compile(prover, &set, env)?;
+        self.compiled.insert(key, compiled.clone());
+        Ok(compiled)
+    }
+}
+
+/// `invoke/McpTool`: an environment's action and resource type.
+fn env_name(env: &RequestEnv) -> String {
+    format!("{}/{}", env.action().id().unescaped(), env.resource().basename())
+}
+
+fn union(first: &PolicySet, second: &PolicySet) -> Result<PolicySet, VerifyError> {
+    let mut all = first.clone();
+    for policy in second.policies() {
+        all.add(policy.clone()).map_err(|err| VerifyError::Cedar(err.to_string()))?;
+    }
+    Ok(all)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,356 @@
+//! The guide's invariants, each a named property with a stable id and a bound: the
+//! Cedar policy set that allows exactly what the invariant permits.
+
+use std::time::Instant;
+
+use cedar_policy::{ActionConstraint, EntityUid, PolicySet, Request, RequestEnv};
+
+use super::counterexample::{self, Counterexample};
+use super::store::{Rewrite, rewrite};
+use super::{Pinned, PropertyResult, Prover, Status, VerifyError, env_name, millis, union};
+use crate::config::{ApprovalMode, Audience, GrantMode, SHELL_TOOL, ShellExecutionMode};
+use crate::policy::generate::{Rule, quote};
+use crate::policy::tool_name::{ToolName, canonical};
+use crate::policy::{CompiledPolicy, PolicyKind, parse_with_ids};
+
+/// Counterexamples reported per property: enough to see the pattern, bounded time.
+const EXAMPLES: usize = 5;
+
+const TOOL_ENVS: &[&str] =
+    &["invoke/Tool", "invoke/McpTool", "auto_run/Tool", "auto_run/McpTool", "ask/Tool", "ask/McpTool"];
+const INVOKE_ENVS: &[&str] = &["invoke/Tool", "invoke/McpTool"];
+
+pub(super) struct Property {
+    id: String,
+    title: String,
+    policies: Vec<String>,
+    kind: Kind,
+}
+
+enum Kind {
+    /// On `envs`, whatever `side` allows (of the realizable requests), `bound` allows.
+    Bounded { envs: &'static [&'static str], side: Side, bound: Bound },
+    /// No policy errors on any well-formed request.
+    NeverErrors,
+}
+
+/// The config's set, as is or evaluated as one audience.
+#[derive(Clone, Copy)]
+enum Side {
+    Config,
+    As(Audience),
+}
+
+enum Bound {
+    Policies(Box<PolicySet>),
+    Config(Side),
+}
+
+pub(super) fn all(policy: &CompiledPolicy) -> Result<Vec<Property>, VerifyError> {
+    let mut all = vec![
+        bounded(
+            "hard-deny-wins",
+            "a hard deny (operation or resource) always denies",
+            TOOL_ENVS,
+            "unless { context.hardDeny.operation || context.hardDeny.resource }",
+        )?,
+        shell_personal_only(policy)?,
+        bounded(
+            "headless-never-asks",
+            "no human is asked when none is there (`ask` needs `interactive`)",
+            &["ask/Tool", "ask/McpTool"],
+            "when { context.interactive }",
+        )?,
+        bounded(
+            "unknown-audience-denied",
+            "an audience other than Personal, Team or Public can invoke nothing",
+            INVOKE_ENVS,
+            &format!("when {{ {} }}", any_of("principal", Audience::ALL.iter().map(|a| audience(*a)))),
+        )?,
+    ];
+    for (narrow, broad) in [(Audience::Public, Audience::Team), (Audience::Team, Audience::Personal)] {
+        all.push(Property {
+            id: format!("audience-monotonic.{}-{}", narrow.key(), broad.key()),
+            title: format!(
+                "what {narrow} may invoke, {broad} may invoke",
+                narrow = narrow.as_str(),
+                broad = broad.as_str()
+            ),
+            policies: Vec::new(),
+            kind: Kind::Bounded { envs: INVOKE_ENVS, side: Side::As(narrow), bound: Bound::Config(Side::As(broad)) },
+        });
+    }
+    all.push(Property {
+        id: "policies-never-error".into(),
+        title: "no policy errors on a well-formed request".into(),
+        policies: Vec::new(),
+        kind: Kind::NeverErrors,
+    });
+    for audience in Audience::ALL {
+        all.extend(deny_overrides(policy, audience)?);
+        all.extend(servers_not_allowed(policy, audience)?);
+    }
+    Ok(all)
+}
+
+fn bounded(id: &str, title: &str, envs: &'static [&'static str], condition: &str) -> Result<Property, VerifyError> {
+    Ok(Property {
+        id: id.into(),
+        title: title.into(),
+        policies: Vec::new(),
+        kind: Kind::Bounded { envs, side: Side::Config, bound: Bound::Policies(Box::new(bound(id, condition)?)) },
+    })
+}
+
+fn bound(id: &str, condition: &str) -> Result<PolicySet, VerifyError> {
+    parse_with_ids(&format!("@id(\"verify.bound.{id}\")\npermit (principal, action, resource)\n{condition};"))
+        .map_err(|err| VerifyError::Cedar(err.to_string()))
+}
+
+fn shell_personal_only(policy: &CompiledPolicy) -> Result<Property, VerifyError> {
+    let shell = format!("resource == Netclaw::Tool::{}", quote(SHELL_TOOL));
+    let (mode, _) = policy.config.shell_mode();
+    let (title, condition) = if mode == ShellExecutionMode::Off {
+        ("with the shell Off, nobody invokes shell_execute", format!("unless {{ {shell} }}"))
+    } else {
+        (
+            "only Personal invokes shell_execute",
+            format!("unless {{ {shell} && principal != {} }}", audience(Audience::Personal)),
+        )
+    };
+    bounded("shell-personal-only", title, &["invoke/Tool"], &condition)
+}
+
+/// Every tool an audience's ToolOverrides deny, and every tool of a server its
+/// McpServerDefaults deny (unless the tool has its own override), is never invoked.
+fn deny_overrides(policy: &CompiledPolicy, audience: Audience) -> Result<Option<Property>, VerifyError> {
+    let approval = &policy.config.tools.audience_profiles.get(audience).approval_policy;
+    let tools: Vec<ToolName> = approval.tool_overrides.keys().map(|key| ToolName::parse(key)).collect();
+    let mut denied: Vec<String> = approval
+        .tool_overrides
+        .iter()
+        .filter(|(_, mode)| **mode == ApprovalMode::Deny)
+        .map(|(key, _)| format!("resource == {}", tool_uid(&ToolName::parse(key))))
+        .collect();
+    let overridden = any_of("resource", tools.iter().map(tool_uid));
+    for (server, _) in approval.mcp_server_defaults.iter().filter(|(_, mode)| **mode == ApprovalMode::Deny) {
+        let server = format!("Netclaw::McpServer::{}", quote(&canonical(server)));
+        denied.push(format!("(context.server == {server} && !({overridden}))"));
+    }
+    if denied.is_empty() {
+        return Ok(None);
+    }
+    let a = audience.key();
+    let id = format!("deny-overrides.{a}");
+    let condition = format!("unless {{ principal == {} && ({}) }}", self::audience(audience), denied.join(" || "));
+    let policies = policy_ids(policy, |id, kind| {
+        id.starts_with(&format!("{a}."))
+            && !id.contains(".approval.default.")
+            && kind == PolicyKind::Generated(Rule::ApprovalMode(ApprovalMode::Deny))
+    });
+    let title = format!("what {}'s ApprovalPolicy sets to Deny is never invoked", audience.as_str());
+    Ok(Some(Property { policies, ..bounded(&id, &title, INVOKE_ENVS, &condition)? }))
+}
+
+/// With an MCP server allowlist, a server it does not name is never invoked.
+fn servers_not_allowed(policy: &CompiledPolicy, audience: Audience) -> Result<Option<Property>, VerifyError> {
+    let profile = policy.config.tools.audience_profiles.get(audience);
+    if profile.mcp_servers_mode != GrantMode::Allowlist {
+        return Ok(None);
+    }
+    let servers = profile.allowed_mcp_servers.iter().map(|s| format!("Netclaw::McpServer::{}", quote(&canonical(s))));
+    let a = audience.key();
+    let id = format!("servers-not-allowed.{a}");
+    let condition =
+        format!("unless {{ principal == {} && !({}) }}", self::audience(audience), any_of("context.server", servers));
+    let policies = policy_ids(policy, |id, kind| {
+        id.starts_with(&format!("{a}.")) && kind == PolicyKind::Generated(Rule::McpServerNotAllowed)
+    });
+    let title = format!("an MCP server {} does not allow is never invoked", audience.as_str());
+    Ok(Some(Property { policies, ..bounded(&id, &title, &["invoke/McpTool"], &condition)? }))
+}
+
+fn policy_ids(policy: &CompiledPolicy, wanted: impl Fn(&str, PolicyKind) -> bool) -> Vec<String> {
+    let mut ids: Vec<String> = policy
+        .unsliced()
+        .0
+        .policies()
+        .map(|p| p.id().to_string())
+        .filter(|id| policy.record(id).is_some_and(|record| wanted(id, record.kind)))
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn audience(audience: Audience) -> String {
+    format!("Netclaw::Audience::{}", quote(audience.as_str()))
+}
+
+fn tool_uid(tool: &ToolName) -> String {
+    format!("Netclaw::{}::{}", tool.entity_type(), quote(&tool.id()))
+}
+
+/// `left == a || left == b …`; `false` for none.
+fn any_of(left: &str, values: impl Iterator<Item = String>) -> String {
+    let tests: Vec<String> = values.map(|v| format!("{left} == {v}")).collect();
+    if tests.is_empty() { "false".into() } else { tests.join(" || ") }
+}
+
+impl Side {
+    fn name(self) -> String {
+        match self {
+            Side::Config => "config".into(),
+            Side::As(audience) => format!("as:{}", audience.key()),
+        }
+    }
+
+    fn audience(self) -> Option<Audience> {
+        match self {
+            Side::Config => None,
+            Side::As(audience) => Some(audience),
+        }
+    }
+
+    /// The config's policies as this side sees them.
+    fn policies(self, policy: &CompiledPolicy) -> Result<PolicySet, VerifyError> {
+        let principal = match self.audience() {
+            Some(a) => Some(audience(a).parse::<EntityUid>().map_err(|err| VerifyError::Cedar(err.to_string()))?),
+            None => None,
+        };
+        rewrite(policy.unsliced().0, Rewrite { principal: principal.as_ref(), ..Rewrite::default() })
+    }
+}
+
+impl Property {
+    pub(super) fn prove(
+        &self,
+        policy: &CompiledPolicy,
+        pinned: &mut Pinned,
+        prover: &mut Prover,
+    ) -> Result<PropertyResult, VerifyError> {
+        let started = Instant::now();
+        let searched = match &self.kind {
+            Kind::Bounded { envs, side, bound } => {
+                let mut found = Vec::new();
+                let mut outcome = Ok(());
+                for env in prover.envs().iter().filter(|env| envs.contains(&env_name(env).as_str())) {
+                    if found.len() >= EXAMPLES {
+                        break;
+                    }
+                    match self.bounded_examples(policy, pinned, prover, env, *side, bound) {
+                        Ok(examples) => found.extend(examples),
+                        Err(err) => outcome = Err(err),
+                    }
+                }
+                match outcome {
+                    Err(VerifyError::Undecided { .. }) if !found.is_empty() => Ok(found),
+                    other => other.map(|()| found),
+                }
+            }
+            Kind::NeverErrors => error_examples(policy, pinned, prover),
+        };
+        // An environment the solver could not decide leaves the property undecided,
+        // unless another one already broke it.
+        let (status, counterexamples) = match searched {
+            Ok(found) if found.is_empty() => (Status::Proved, found),
+            Ok(found) => (Status::Failed, found),
+            Err(VerifyError::Undecided { .. }) => (Status::Undecided, Vec::new()),
+            Err(err) => return Err(err),
+        };
+        Ok(PropertyResult {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            status,
+            policies: self.policies.clone(),
+            counterexamples,
+            elapsed_ms: millis(started),
+        })
+    }
+
+    /// Counterexamples on one environment, each a different tool: after each, that
+    /// tool is left out and the solver asked again.
+    fn bounded_examples(
+        &self,
+        policy: &CompiledPolicy,
+        pinned: &mut Pinned,
+        prover: &mut Prover,
+        env: &RequestEnv,
+        side: Side,
+        bound: &Bound,
+    ) -> Result<Vec<Counterexample>, VerifyError> {
+        let compiled_bound = match bound {
+            Bound::Policies(set) => pinned.compile(prover, set, env)?,
+            Bound::Config(other) => pinned.compiled(prover, &other.name(), env, |_| other.policies(policy))?,
+        };
+        let name = format!("{}+realizable", side.name());
+        let mut allowed = pinned.compiled(prover, &name, env, |p| union(&side.policies(policy)?, &p.realizable))?;
+        let Some(first) = prover.counterexample(&allowed, &compiled_bound)? else { return Ok(Vec::new()) };
+        // A counterexample exists: the uncompiled sets are needed to simplify it and to
+        // ask for the next one.
+        let side_set = union(&side.policies(policy)?, &pinned.realizable)?;
+        let bound_set = match bound {
+            Bound::Policies(set) => set.as_ref().clone(),
+            Bound::Config(other) => other.policies(policy)?,
+        };
+        let mut found = Vec::new();
+        let mut excluded = String::new();
+        let mut next = Some(first);
+        while let Some(example) = next.take() {
+            let request =
+                counterexample::simplify(&example.request, prover.schema(), &side_set, &bound_set, &pinned.store);
+            found.push(self.render(policy, &request, side));
+            let Some(resource) = request.resource() else { break };
+            if found.len() >= EXAMPLES {
+                break;
+            }
+            excluded.push_str(&format!(
+                "@id(\"verify.seen.{}\")\nforbid (principal, action, resource == {resource});\n",
+                found.len()
+            ));
+            let seen = parse_with_ids(&excluded).map_err(|err| VerifyError::Cedar(err.to_string()))?;
+            allowed = pinned.compile(prover, &union(&side_set, &seen)?, env)?;
+            next = prover.counterexample(&allowed, &compiled_bound)?;
+        }
+        Ok(found)
+    }
+
+    fn render(&self, policy: &CompiledPolicy, request: &Request, side: Side) -> Counterexample {
+        let mut example = counterexample::render(policy, request, side.audience());
+        if let Kind::Bounded { bound: Bound::Config(Side::As(broader)), .. } = &self.kind {
+            example.compared = Some(counterexample::compare(policy, request, Some(*broader), broader.as_str()));
+        }
+        example
+    }
+}
+
+/// Each policy on every environment its action scope reaches.
+fn error_examples(
+    policy: &CompiledPolicy,
+    pinned: &mut Pinned,
+    prover: &mut Prover,
+) -> Result<Vec<Counterexample>, VerifyError> {
+    let envs = prover.envs();
+    let mut found = Vec::new();
+    for cedar_policy in policy.unsliced().0.policies() {
+        for env in envs.iter().filter(|env| reaches(cedar_policy.action_constraint(), env)) {
+            let symenv = pinned.symenv(prover, env)?;
+            if let Some(example) = prover.error_example(cedar_policy, env, symenv)? {
+                let mut rendered = counterexample::render(policy, &example.request, None);
+                rendered.compared = Some(format!("errors: {}", cedar_policy.id()));
+                found.push(rendered);
+                if found.len() >= EXAMPLES {
+                    return Ok(found);
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn reaches(scope: ActionConstraint, env: &RequestEnv) -> bool {
+    match scope {
+        ActionConstraint::Any => true,
+        ActionConstraint::Eq(action) => &action == env.action(),
+        ActionConstraint::In(actions) => actions.contains(env.action()),
+    }
+}

@@ -1,0 +1,186 @@
+//! The solver, as the proofs use it: cvc5 in a child process behind symcc.
+//!
+//! Never a silent pass: without a solver there is no `Prover`, and every caller has
+//! to say so (exit 70, a doctor warning).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cedar_policy::{Context, Entities, EntityUid, Policy, PolicySet, Request, RequestEnv, Schema};
+use cedar_policy_symcc::solver::LocalSolver;
+use cedar_policy_symcc::{CedarSymCompiler, CompiledPolicy, CompiledPolicySet, Env, SymEnv};
+use serde_json::json;
+use tokio::process::Command;
+use tokio::runtime::Runtime;
+
+use super::VerifyError;
+
+/// How to install the solver, for the message that says it is missing.
+pub const SOLVER_INSTALL: &str = "install cvc5 (Debian/Ubuntu: `sudo apt-get install cvc5`; Homebrew: `brew install cvc5`) or set CVC5=/path/to/cvc5";
+
+/// A running cvc5 and symcc's compiler over netclaw's schema.
+#[derive(Debug)]
+pub struct Prover {
+    solver: PathBuf,
+    /// Per solver query; past it the query is undecided, never passed.
+    timeout: Duration,
+    runtime: Runtime,
+    compiler: CedarSymCompiler<LocalSolver>,
+    schema: Schema,
+}
+
+impl Prover {
+    /// Finds cvc5 (`$CVC5`, else `cvc5` on `PATH`) and starts it; each query gets
+    /// `timeout`.
+    pub fn start(timeout: Duration) -> Result<Self, VerifyError> {
+        let solver = locate().ok_or(VerifyError::NoSolver)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|err| VerifyError::Solver(err.to_string()))?;
+        // Spawning registers the child with the runtime's reaper, so it happens inside it.
+        let process = runtime.block_on(async {
+            let limit = format!("--tlimit-per={}", timeout.as_millis().max(1));
+            LocalSolver::from_command(Command::new(&solver).args(["--lang", "smt", &limit]))
+        });
+        let process =
+            process.map_err(|err| VerifyError::Solver(format!("cannot start {}: {err}", solver.display())))?;
+        let compiler = CedarSymCompiler::new(process).map_err(|err| VerifyError::Solver(err.to_string()))?;
+        let schema = verification_schema()?;
+        Ok(Self { solver, timeout, runtime, compiler, schema })
+    }
+
+    pub fn solver(&self) -> &Path {
+        &self.solver
+    }
+
+    pub(super) fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The request environments (one per action and principal/resource type).
+    pub(super) fn envs(&self) -> Vec<RequestEnv> {
+        self.schema.request_envs().collect()
+    }
+
+    /// The symbolic environment of `env` with its entity store fixed to `store`.
+    pub(super) fn pinned_env(&self, env: &RequestEnv, store: &Entities) -> Result<SymEnv, VerifyError> {
+        let mut symenv = SymEnv::new(&self.schema, env).map_err(|err| VerifyError::Solver(err.to_string()))?;
+        let placeholder = placeholder_request(env, &self.schema)?;
+        let concrete =
+            SymEnv::from_concrete_env(env, &self.schema, &Env { request: placeholder, entities: store.clone() })
+                .map_err(|err| VerifyError::Cedar(format!("the entity store does not fit the schema: {err}")))?;
+        symenv.entities = concrete.entities;
+        Ok(symenv)
+    }
+
+    pub(super) fn compile(
+        &self,
+        policies: &PolicySet,
+        env: &RequestEnv,
+        symenv: SymEnv,
+    ) -> Result<CompiledPolicySet, VerifyError> {
+        deep(|| CompiledPolicySet::compile_with_custom_symenv(policies, env, &self.schema, symenv).map_err(Box::new))
+            .map_err(|e| self.error(e))
+    }
+
+    /// A request `allowed` allows and `bound` does not, if there is one.
+    pub(super) fn counterexample(
+        &mut self,
+        allowed: &CompiledPolicySet,
+        bound: &CompiledPolicySet,
+    ) -> Result<Option<Env>, VerifyError> {
+        let (runtime, compiler) = (&self.runtime, &mut self.compiler);
+        let answer =
+            deep(|| runtime.block_on(compiler.check_implies_with_counterexample_opt(allowed, bound)).map_err(Box::new));
+        answer.map_err(|e| self.error(e))
+    }
+
+    /// A request on which `policy` errors, if there is one.
+    pub(super) fn error_example(
+        &mut self,
+        policy: &Policy,
+        env: &RequestEnv,
+        symenv: SymEnv,
+    ) -> Result<Option<Env>, VerifyError> {
+        let compiled =
+            deep(|| CompiledPolicy::compile_with_custom_symenv(policy, env, &self.schema, symenv).map_err(Box::new))
+                .map_err(|e| self.error(e))?;
+        let (runtime, compiler) = (&self.runtime, &mut self.compiler);
+        let answer =
+            deep(|| runtime.block_on(compiler.check_never_errors_with_counterexample_opt(&compiled)).map_err(Box::new));
+        answer.map_err(|e| self.error(e))
+    }
+
+    fn error(&self, failure: Failure) -> VerifyError {
+        match failure {
+            Failure::Symcc(err) if matches!(*err, cedar_policy_symcc::err::Error::SolverUnknown) => {
+                VerifyError::Undecided { seconds: self.timeout.as_secs() }
+            }
+            Failure::Symcc(err) => VerifyError::Solver(err.to_string()),
+            Failure::Thread(detail) => VerifyError::Solver(detail),
+        }
+    }
+}
+
+/// Runs `work` on a thread with a deep stack. symcc compiles and encodes terms
+/// recursively, and a set of a thousand policies is a term a thousand deep: more
+/// than a main thread's 8 MiB. The stack is reserved, not committed, until used.
+/// A panic in symcc is an unproved property, never a crash or a pass.
+fn deep<T: Send>(work: impl FnOnce() -> Result<T, Box<cedar_policy_symcc::err::Error>> + Send) -> Result<T, Failure> {
+    const STACK: usize = 1 << 30;
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .stack_size(STACK)
+            .spawn_scoped(scope, work)
+            .map_err(|err| Failure::Thread(format!("cannot start the prover's thread: {err}")))?;
+        let result = worker.join().map_err(|_| Failure::Thread("the symbolic compiler panicked".into()))?;
+        result.map_err(Failure::Symcc)
+    })
+}
+
+enum Failure {
+    Symcc(Box<cedar_policy_symcc::err::Error>),
+    Thread(String),
+}
+
+/// netclaw's schema, with one addition the proofs need: an MCP tool may sit under its
+/// server, which is how the pinned store records whose tool it is. Every policy valid
+/// under the runtime schema is valid under this one.
+fn verification_schema() -> Result<Schema, VerifyError> {
+    const RUNTIME: &str = "entity McpTool in [Group];";
+    let text = crate::policy::CEDAR_SCHEMA;
+    if !text.contains(RUNTIME) {
+        return Err(VerifyError::Cedar(format!("the schema no longer declares `{RUNTIME}`")));
+    }
+    let text = text.replace(RUNTIME, "entity McpTool in [Group, McpServer];");
+    Schema::from_cedarschema_str(&text).map(|(schema, _)| schema).map_err(|err| VerifyError::Cedar(err.to_string()))
+}
+
+/// Any well-typed request of `env`: symcc reads only its types when pinning a store.
+fn placeholder_request(env: &RequestEnv, schema: &Schema) -> Result<Request, VerifyError> {
+    let cedar = |err: String| VerifyError::Cedar(err);
+    let uid = |kind: String| EntityUid::from_json(json!({"type": kind, "id": ""})).map_err(|e| cedar(e.to_string()));
+    let context = if env.action().id().unescaped() == "ingress" {
+        json!({"isDm": false, "mentioned": false})
+    } else {
+        json!({"tool": "", "server": {"__entity": {"type": "Netclaw::McpServer", "id": ""}}, "interactive": false,
+               "approvedAlways": false, "hardDeny": {"operation": false, "resource": false}, "filePath": "", "inSession": false})
+    };
+    let context = Context::from_json_value(context, Some((schema, env.action()))).map_err(|e| cedar(e.to_string()))?;
+    Request::new(
+        uid(env.principal().to_string())?,
+        env.action().clone(),
+        uid(env.resource().to_string())?,
+        context,
+        None,
+    )
+    .map_err(|e| cedar(e.to_string()))
+}
+
+fn locate() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CVC5").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join("cvc5")).find(|p| p.is_file())
+}

@@ -1,0 +1,131 @@
+//! Each invariant shown able to fail: the team example with one policy taken out or
+//! slipped in, as a hand-edited or miscompiled set would be. (Configs cannot break
+//! most of them; that is the point of the generator.)
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use cedar_policy::{Policy, PolicyId};
+
+use super::*;
+use crate::{HomeConfig, HomeFiles, ProtectedPaths};
+
+/// cvc5, or `None` with the reason printed; `CI_REQUIRE_CVC5` makes a missing solver
+/// a failure, so CI never passes these by skipping them.
+fn prover() -> Option<Prover> {
+    match Prover::start(Duration::from_secs(60)) {
+        Ok(prover) => Some(prover),
+        Err(err) if std::env::var_os("CI_REQUIRE_CVC5").is_none() => {
+            eprintln!("skipped: {err}");
+            None
+        }
+        Err(err) => panic!("CI_REQUIRE_CVC5 is set and {err}"),
+    }
+}
+
+fn team() -> CompiledPolicy {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/team/config/netclaw.json"));
+    let loaded = HomeConfig::load(&HomeFiles::empty().with_netclaw(text.unwrap()), &[]);
+    CompiledPolicy::compile(&loaded, ProtectedPaths::new(Path::new("/home/agent/.netclaw"), None)).unwrap()
+}
+
+/// The team example with `remove` taken out and `add` slipped in.
+fn tampered(remove: &[&str], add: &str) -> CompiledPolicy {
+    let mut policy = team();
+    for id in remove {
+        policy.policies.remove_static(PolicyId::from_str(id).unwrap()).unwrap();
+    }
+    if !add.is_empty() {
+        policy.policies.add(Policy::parse(Some(PolicyId::new("rogue")), add).unwrap()).unwrap();
+    }
+    policy
+}
+
+fn result<'r>(report: &'r VerifyReport, id: &str) -> &'r PropertyResult {
+    report.properties.iter().find(|p| p.id == id).unwrap_or_else(|| panic!("no property {id}"))
+}
+
+#[test]
+fn the_team_example_is_proved() {
+    let Some(mut prover) = prover() else { return };
+    let report = verify(&team(), &mut prover).unwrap();
+    let failed: Vec<_> = report.properties.iter().filter(|p| p.status != Status::Proved).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(report.status, Status::Proved);
+    let deny = result(&report, "deny-overrides.team");
+    assert_eq!(deny.policies, ["team.mcp.notion.notion-delete-page.deny"]);
+}
+
+#[test]
+fn each_broken_invariant_is_caught_with_a_call_that_shows_it() {
+    let Some(mut prover) = prover() else { return };
+    let cases: [(&str, &[&str], &str, &str); 6] = [
+        ("hard-deny-wins", &["netclaw.hard_deny.operation"], "", "netclaw's shell analysis hard-denies the call"),
+        (
+            "shell-personal-only",
+            &["shell.disabled"],
+            r#"permit (principal == Netclaw::Audience::"Team", action == Netclaw::Action::"invoke", resource == Netclaw::Tool::"shell_execute");"#,
+            "\"tool\":\"shell_execute\"",
+        ),
+        (
+            "headless-never-asks",
+            &["netclaw.approval.unattended"],
+            r#"permit (principal, action == Netclaw::Action::"ask", resource);"#,
+            "\"interactive\":false",
+        ),
+        (
+            "unknown-audience-denied",
+            &[],
+            r#"permit (principal == Netclaw::Audience::"Guest", action == Netclaw::Action::"invoke", resource);"#,
+            "\"audience\":\"Guest\"",
+        ),
+        (
+            "deny-overrides.team",
+            &["team.mcp.notion.notion-delete-page.deny"],
+            "",
+            "\"tool\":\"notion/notion-delete-page\"",
+        ),
+        (
+            "policies-never-error",
+            &[],
+            r#"permit (principal, action == Netclaw::Action::"invoke", resource) when { (if context.interactive then 9223372036854775807 else 0) + 1 > 0 };"#,
+            "errors: rogue",
+        ),
+    ];
+    for (id, remove, add, shows) in cases {
+        let report = verify(&tampered(remove, add), &mut prover).unwrap();
+        let property = result(&report, id);
+        assert_eq!(property.status, Status::Failed, "{id} was not caught: {property:#?}");
+        let example = property.counterexamples.first().unwrap();
+        let text = format!("{} {:?} {:?}", example.request, example.facts, example.compared);
+        assert!(text.contains(shows), "{id}: the counterexample does not show it: {text}");
+        assert_eq!(report.status, Status::Failed);
+        let others: Vec<_> =
+            report.properties.iter().filter(|p| p.id != id && p.status != Status::Proved).map(|p| &p.id).collect();
+        assert!(others.len() <= 1, "{id}: one change broke {others:?} too");
+    }
+}
+
+#[test]
+fn a_monotonicity_exception_names_both_sides() {
+    let Some(mut prover) = prover() else { return };
+    // Team may use Notion; Personal's allowlist does not name it.
+    let text = r#"{"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {
+        "Personal": {"AllowedMcpServers": []},
+        "Team": {"AllowedMcpServers": ["notion"], "McpServerToolGrants": {"notion": ["search"]}}}}}"#;
+    let loaded = HomeConfig::load(&HomeFiles::empty().with_netclaw(text.to_owned()), &[]);
+    let policy = CompiledPolicy::compile(&loaded, ProtectedPaths::new(Path::new("/h/.netclaw"), None)).unwrap();
+    let report = verify(&policy, &mut prover).unwrap();
+    let property = result(&report, "audience-monotonic.team-personal");
+    assert_eq!(property.status, Status::Failed);
+    let example = property.counterexamples.first().unwrap();
+    assert_eq!(example.request["audience"], "Team");
+    assert_eq!(example.request["tool"], "notion/search");
+    assert_eq!(example.allowed_by, ["team.mcp.tools.granted"]);
+    assert_eq!(example.compared.as_deref(), Some("Personal: denied (personal.mcp.server_not_allowed)"));
+    assert_eq!(result(&report, "audience-monotonic.public-team").status, Status::Proved);
+}

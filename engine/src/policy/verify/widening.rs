@@ -1,0 +1,79 @@
+//! `policy diff --prove`: does the new config allow anything the old one did not?
+//!
+//! Decided exactly, per action, by symcc's implication check between the two sets
+//! over one store holding both configs' groups (the old ones renamed, see
+//! [`super::store`]): "every request the new set allows, the old one allowed". Where
+//! that fails, each counterexample is a call that is newly allowed; where it holds,
+//! nothing is, over every request and not only the ones the probes ask about.
+//! Inputs decided outside Cedar (hard-deny rules, persisted approvals, routes) are
+//! the probe diff's to compare; here they are free facts on both sides.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::counterexample::{self, Counterexample};
+use super::store::{self, Rewrite, Source, rewrite};
+use super::{Pinned, Prover, VerifyError, env_name, union};
+use crate::policy::{CompiledPolicy, parse_with_ids};
+
+/// Calls per action shown before moving on: a widening is proved by the first.
+const EXAMPLES: usize = 5;
+
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvedWidening {
+    /// `invoke/McpTool`: the Cedar action and resource type the proof was about.
+    pub question: String,
+    /// The tool, or `slack:<channel>` for ingress.
+    pub subject: String,
+    /// A call the new config allows and the old one denied, decided by each.
+    pub counterexample: Counterexample,
+}
+
+/// Every action on which `to` allows something `from` did not, with calls that show it.
+pub fn prove_widening(
+    from: &CompiledPolicy,
+    to: &CompiledPolicy,
+    prover: &mut Prover,
+) -> Result<Vec<ProvedWidening>, VerifyError> {
+    const BEFORE: &str = "before:";
+    let store = store::pinned(&[
+        Source { prefix: BEFORE, entities: from.unsliced().1 },
+        Source { prefix: "", entities: to.unsliced().1 },
+    ])?;
+    let mut pinned = Pinned::new(store)?;
+    let before = rewrite(from.unsliced().0, Rewrite { group_prefix: BEFORE, ..Rewrite::default() })?;
+    let after = union(to.unsliced().0, &pinned.realizable)?;
+    let mut widenings = Vec::new();
+    for env in prover.envs() {
+        let bound = pinned.compile(prover, &before, &env)?;
+        let mut allowed = pinned.compile(prover, &after, &env)?;
+        let mut excluded = String::new();
+        for seen in 1..=EXAMPLES {
+            let Some(example) = prover.counterexample(&allowed, &bound)? else { break };
+            let request = counterexample::simplify(&example.request, prover.schema(), &after, &before, &pinned.store);
+            let mut rendered = counterexample::render(to, &request, None);
+            rendered.compared = Some(counterexample::compare(from, &request, None, "before"));
+            widenings.push(ProvedWidening {
+                question: env_name(&env),
+                subject: subject(&rendered.request),
+                counterexample: rendered,
+            });
+            let Some(resource) = request.resource() else { break };
+            excluded.push_str(&format!(
+                "@id(\"verify.seen.{seen}\")\nforbid (principal, action, resource == {resource});\n"
+            ));
+            let excluded_set = parse_with_ids(&excluded).map_err(|err| VerifyError::Cedar(err.to_string()))?;
+            allowed = pinned.compile(prover, &union(&after, &excluded_set)?, &env)?;
+        }
+    }
+    Ok(widenings)
+}
+
+fn subject(request: &Value) -> String {
+    match request.pointer("/slack/channelId").and_then(Value::as_str) {
+        Some(channel) => format!("slack:{channel}"),
+        None => request.get("tool").and_then(Value::as_str).unwrap_or_default().to_owned(),
+    }
+}
