@@ -132,6 +132,31 @@ fn context_json(context: &Context) -> Value {
     Value::Object(keys.filter_map(|key| context.get(&key).map(|v| (key, value(&v)))).collect())
 }
 
+/// In a partition, another server's named tools are written out of the store and the
+/// policies, so the solver may name one with this partition's server: to every
+/// policy it is then a tool of that server the config does not name. It is shown as
+/// one, so the request means the same to `authorize`.
+pub(super) fn own_server(request: &Request, store: &Entities) -> Request {
+    let (Some(resource), Some(context)) = (request.resource(), request.context()) else { return request.clone() };
+    let Some(EvalResult::EntityUid(server)) = context.get("server") else { return request.clone() };
+    let (id, server) = (resource.id().unescaped(), server.id().unescaped());
+    let foreign =
+        resource.type_name().basename() == "McpTool" && id.split_once('/').is_some_and(|(prefix, _)| prefix != server);
+    if !foreign {
+        return request.clone();
+    }
+    let mcp_tool = |id: &str| EntityUid::from_json(json!({"type": "Netclaw::McpTool", "id": id})).ok();
+    let mut fresh = format!("{server}/unnamed_tool");
+    while mcp_tool(&fresh).is_some_and(|uid| store.get(&uid).is_some()) {
+        fresh.push('_');
+    }
+    let renamed = match (request.principal(), request.action(), mcp_tool(&fresh)) {
+        (Some(p), Some(a), Some(tool)) => Request::new(p.clone(), a.clone(), tool, context.clone(), None).ok(),
+        _ => None,
+    };
+    renamed.unwrap_or_else(|| request.clone())
+}
+
 fn with_principal(request: &Request, audience: Option<Audience>) -> Request {
     let principal = match audience {
         Some(audience) => audience_uid(audience),

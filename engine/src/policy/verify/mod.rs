@@ -30,6 +30,7 @@ pub use prover::{Prover, SOLVER_INSTALL};
 pub use widening::{ProvedWidening, prove_widening};
 
 use super::{CompiledPolicy, parse_with_ids};
+use store::{Partition, Rewrite};
 
 /// Why a proof could not be run. Never "proven": each of these is a failure to
 /// know, and callers say so.
@@ -98,10 +99,13 @@ pub struct PropertyResult {
 pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyReport, VerifyError> {
     let started = Instant::now();
     let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }])?;
-    let mut pinned = Pinned::new(store)?;
+    let mut partitions = Partitions {
+        first_party: Pinned::new(&store, Partition::FirstParty)?,
+        mcp: Partition::of_mcp(&store).into_iter().map(|p| Pinned::new(&store, p)).collect::<Result<_, _>>()?,
+    };
     let mut results = Vec::new();
     for property in properties::all(policy)? {
-        results.push(property.prove(policy, &mut pinned, prover)?);
+        results.push(property.prove(policy, &mut partitions, prover)?);
     }
     let status = [Status::Failed, Status::Undecided]
         .into_iter()
@@ -129,22 +133,50 @@ when { resource in Netclaw::Group::"verify.named_tools" }
 unless { resource in context.server };
 "#;
 
+/// The proofs' partitions: MCP requests by server, everything else on its own.
+struct Partitions {
+    first_party: Pinned,
+    mcp: Vec<Pinned>,
+}
+
+impl Partitions {
+    /// The partitions the requests of `env` fall in.
+    fn of(&mut self, env: &RequestEnv) -> Vec<&mut Pinned> {
+        if env.resource().basename() == "McpTool" { self.mcp.iter_mut().collect() } else { vec![&mut self.first_party] }
+    }
+}
+
 fn realizable() -> Result<PolicySet, VerifyError> {
     parse_with_ids(REALIZABLE).map_err(|err| VerifyError::Cedar(err.to_string()))
 }
 
-/// The pinned store and what is compiled against it, per request environment, once:
-/// every property reuses the config's compiled set.
+/// One partition's pinned store and what is compiled against it, per request
+/// environment, once: every property reuses the config's compiled set.
 struct Pinned {
+    partition: Partition,
     store: Entities,
+    /// The realizable-request preconditions, and the partition's.
     realizable: PolicySet,
     symenvs: HashMap<String, SymEnv>,
     compiled: HashMap<(String, String), CompiledPolicySet>,
 }
 
 impl Pinned {
-    fn new(store: Entities) -> Result<Self, VerifyError> {
-        Ok(Self { store, realizable: realizable()?, symenvs: HashMap::new(), compiled: HashMap::new() })
+    fn new(store: &Entities, partition: Partition) -> Result<Self, VerifyError> {
+        let mut realizable = realizable()?;
+        if let Some(text) = partition.precondition() {
+            realizable = union(&realizable, &parse_with_ids(text).map_err(|err| VerifyError::Cedar(err.to_string()))?)?;
+        }
+        let store = match partition {
+            Partition::Whole => store.clone(),
+            _ => partition.store(store)?,
+        };
+        Ok(Self { partition, store, realizable, symenvs: HashMap::new(), compiled: HashMap::new() })
+    }
+
+    /// `set` as this partition sees it (see [`Rewrite`]).
+    fn rewrite(&self, set: &PolicySet, how: Rewrite<'_>) -> Result<PolicySet, VerifyError> {
+        store::rewrite(set, Rewrite { partition: Some(&self.partition), ..how })
     }
 
     fn symenv(&mut self, prover: &Prover, env: &RequestEnv) -> Result<SymEnv, VerifyError> {

@@ -6,8 +6,8 @@ use std::time::Instant;
 use cedar_policy::{ActionConstraint, EntityUid, PolicySet, Request, RequestEnv};
 
 use super::counterexample::{self, Counterexample};
-use super::store::{Rewrite, rewrite};
-use super::{Pinned, PropertyResult, Prover, Status, VerifyError, env_name, millis, union};
+use super::store::Rewrite;
+use super::{Partitions, Pinned, PropertyResult, Prover, Status, VerifyError, env_name, millis, union};
 use crate::config::{ApprovalMode, Audience, GrantMode, SHELL_TOOL, ShellExecutionMode};
 use crate::policy::generate::{Rule, quote};
 use crate::policy::tool_name::{ToolName, canonical};
@@ -211,13 +211,13 @@ impl Side {
         }
     }
 
-    /// The config's policies as this side sees them.
-    fn policies(self, policy: &CompiledPolicy) -> Result<PolicySet, VerifyError> {
+    /// The config's policies as this side sees them, in `pinned`'s partition.
+    fn policies(self, policy: &CompiledPolicy, pinned: &Pinned) -> Result<PolicySet, VerifyError> {
         let principal = match self.audience() {
             Some(a) => Some(audience(a).parse::<EntityUid>().map_err(|err| VerifyError::Cedar(err.to_string()))?),
             None => None,
         };
-        rewrite(policy.unsliced().0, Rewrite { principal: principal.as_ref(), ..Rewrite::default() })
+        pinned.rewrite(policy.unsliced().0, Rewrite { principal: principal.as_ref(), ..Rewrite::default() })
     }
 }
 
@@ -225,7 +225,7 @@ impl Property {
     pub(super) fn prove(
         &self,
         policy: &CompiledPolicy,
-        pinned: &mut Pinned,
+        partitions: &mut Partitions,
         prover: &mut Prover,
     ) -> Result<PropertyResult, VerifyError> {
         let started = Instant::now();
@@ -234,12 +234,15 @@ impl Property {
                 let mut found = Vec::new();
                 let mut outcome = Ok(());
                 for env in prover.envs().iter().filter(|env| envs.contains(&env_name(env).as_str())) {
-                    if found.len() >= EXAMPLES {
-                        break;
-                    }
-                    match self.bounded_examples(policy, pinned, prover, env, *side, bound) {
-                        Ok(examples) => found.extend(examples),
-                        Err(err) => outcome = Err(err),
+                    for pinned in partitions.of(env) {
+                        if found.len() >= EXAMPLES {
+                            break;
+                        }
+                        match self.bounded_examples(policy, pinned, prover, env, *side, bound) {
+                            Ok(examples) => found.extend(examples),
+                            Err(err @ VerifyError::Undecided { .. }) => outcome = Err(err),
+                            Err(err) => return Err(err),
+                        }
                     }
                 }
                 match outcome {
@@ -247,7 +250,7 @@ impl Property {
                     other => other.map(|()| found),
                 }
             }
-            Kind::NeverErrors => error_examples(policy, pinned, prover),
+            Kind::NeverErrors => error_examples(policy, &mut partitions.first_party, prover),
         };
         // An environment the solver could not decide leaves the property undecided,
         // unless another one already broke it.
@@ -279,25 +282,28 @@ impl Property {
         bound: &Bound,
     ) -> Result<Vec<Counterexample>, VerifyError> {
         let compiled_bound = match bound {
-            Bound::Policies(set) => pinned.compile(prover, set, env)?,
-            Bound::Config(other) => pinned.compiled(prover, &other.name(), env, |_| other.policies(policy))?,
+            Bound::Policies(set) => {
+                let set = pinned.rewrite(set, Rewrite::default())?;
+                pinned.compile(prover, &set, env)?
+            }
+            Bound::Config(other) => pinned.compiled(prover, &other.name(), env, |p| other.policies(policy, p))?,
         };
         let name = format!("{}+realizable", side.name());
-        let mut allowed = pinned.compiled(prover, &name, env, |p| union(&side.policies(policy)?, &p.realizable))?;
+        let mut allowed = pinned.compiled(prover, &name, env, |p| union(&side.policies(policy, p)?, &p.realizable))?;
         let Some(first) = prover.counterexample(&allowed, &compiled_bound)? else { return Ok(Vec::new()) };
         // A counterexample exists: the uncompiled sets are needed to simplify it and to
         // ask for the next one.
-        let side_set = union(&side.policies(policy)?, &pinned.realizable)?;
+        let side_set = union(&side.policies(policy, pinned)?, &pinned.realizable)?;
         let bound_set = match bound {
-            Bound::Policies(set) => set.as_ref().clone(),
-            Bound::Config(other) => other.policies(policy)?,
+            Bound::Policies(set) => pinned.rewrite(set, Rewrite::default())?,
+            Bound::Config(other) => other.policies(policy, pinned)?,
         };
         let mut found = Vec::new();
         let mut excluded = String::new();
         let mut next = Some(first);
         while let Some(example) = next.take() {
-            let request =
-                counterexample::simplify(&example.request, prover.schema(), &side_set, &bound_set, &pinned.store);
+            let request = counterexample::own_server(&example.request, &pinned.store);
+            let request = counterexample::simplify(&request, prover.schema(), &side_set, &bound_set, &pinned.store);
             found.push(self.render(policy, &request, side));
             let Some(resource) = request.resource() else { break };
             if found.len() >= EXAMPLES {

@@ -129,3 +129,48 @@ fn a_monotonicity_exception_names_both_sides() {
     assert_eq!(example.compared.as_deref(), Some("Personal: denied (personal.mcp.server_not_allowed)"));
     assert_eq!(result(&report, "audience-monotonic.public-team").status, Status::Proved);
 }
+
+/// More tools than one partition holds: the proof runs per group of servers and per
+/// "any server the config does not name", and a break in any of them is found, with
+/// the tool shown as `authorize` would see it.
+#[test]
+fn partitions_by_server_miss_nothing() {
+    let Some(mut prover) = prover() else { return };
+    let servers: Vec<String> = (0..15).map(|s| format!("s{s:02}")).collect();
+    let grants: serde_json::Map<String, serde_json::Value> = servers
+        .iter()
+        .map(|s| (s.clone(), serde_json::json!((0..20).map(|t| format!("t{t}")).collect::<Vec<_>>())))
+        .collect();
+    let personal = serde_json::json!({"AllowedMcpServers": servers[..14], "McpServerToolGrants": grants});
+    let config = |personal: &serde_json::Value, team: serde_json::Value| {
+        serde_json::json!({"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {
+            "Personal": personal, "Team": team}}})
+    };
+    let compile = |config: serde_json::Value| {
+        let loaded = HomeConfig::load(&HomeFiles::empty().with_netclaw(config.to_string()), &[]);
+        CompiledPolicy::compile(&loaded, ProtectedPaths::new(Path::new("/h/.netclaw"), None)).unwrap()
+    };
+    let base = compile(config(&personal, serde_json::json!({})));
+    let store = store::pinned(&[store::Source { prefix: "", entities: base.unsliced().1 }]);
+    assert!(Partition::of_mcp(&store.unwrap()).len() >= 3, "the config must span several partitions");
+
+    // A named server Personal does not allow (the last partition of named servers).
+    let named =
+        compile(config(&personal, serde_json::json!({"AllowedMcpServers": servers, "McpServerToolGrants": grants})));
+    let report = verify(&named, &mut prover).unwrap();
+    let property = result(&report, "audience-monotonic.team-personal");
+    assert_eq!(property.status, Status::Failed);
+    let tools: Vec<&str> = property.counterexamples.iter().filter_map(|e| e.request["tool"].as_str()).collect();
+    assert!(!tools.is_empty() && tools.iter().all(|t| t.starts_with("s14/t")), "{tools:?}");
+
+    // Every server open to Team; Personal has every named one, whole: only the
+    // servers no config names are Team's alone.
+    let all_named = serde_json::json!({"AllowedMcpServers": servers});
+    let open = compile(config(&all_named, serde_json::json!({"McpServersMode": "All"})));
+    let report = verify(&open, &mut prover).unwrap();
+    let property = result(&report, "audience-monotonic.team-personal");
+    assert_eq!(property.status, Status::Failed);
+    let tools: Vec<&str> = property.counterexamples.iter().filter_map(|e| e.request["tool"].as_str()).collect();
+    let named_server = |tool: &&str| servers.iter().any(|s| tool.starts_with(&format!("{s}/")));
+    assert!(!tools.is_empty() && !tools.iter().any(named_server), "{tools:?}");
+}

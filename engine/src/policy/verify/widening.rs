@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::counterexample::{self, Counterexample};
-use super::store::{self, Rewrite, Source, rewrite};
+use super::store::{self, Partition, Rewrite, Source, rewrite};
 use super::{Pinned, Prover, VerifyError, env_name, union};
 use crate::policy::{CompiledPolicy, parse_with_ids};
 
@@ -42,7 +42,7 @@ pub fn prove_widening(
         Source { prefix: BEFORE, entities: from.unsliced().1 },
         Source { prefix: "", entities: to.unsliced().1 },
     ])?;
-    let mut pinned = Pinned::new(store)?;
+    let mut pinned = Pinned::new(&store, Partition::Whole)?;
     let before = rewrite(from.unsliced().0, Rewrite { group_prefix: BEFORE, ..Rewrite::default() })?;
     let after = union(to.unsliced().0, &pinned.realizable)?;
     let mut widenings = Vec::new();
