@@ -134,6 +134,9 @@ pub struct DoctorArgs {
     /// Run only this check (id or name); repeatable
     #[arg(long, value_name = "NAME")]
     pub only: Vec<String>,
+    /// Leave this check out (id or name; e.g. `policy-invariants` where no solver is); repeatable
+    #[arg(long, value_name = "NAME")]
+    pub skip: Vec<String>,
     #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
     pub format: DoctorFormat,
 }

@@ -13,9 +13,10 @@ use crate::exit::Exit;
 pub fn run(home: &Home, env: &[EnvVar], args: &DoctorArgs) -> Exit {
     let files = HomeFiles::read(home);
     let config = HomeConfig::load(&files, env);
-    let context = DoctorContext { files: &files, config: &config };
+    let paths = super::compiled::protected_paths(home);
+    let context = DoctorContext { files: &files, config: &config, paths: &paths };
     let fix = FixSummary { requested: args.fix, dry_run: args.dry_run, ..FixSummary::default() };
-    let report = match run_doctor(&context, &args.only, fix) {
+    let report = match run_doctor(&context, &args.only, &args.skip, fix) {
         Ok(report) => report,
         Err(err) => {
             eprintln!("error: {err}");

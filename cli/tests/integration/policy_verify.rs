@@ -109,3 +109,49 @@ fn diff_prove_finds_a_widening_the_rows_do_not_show() {
         unchanged.stdout
     );
 }
+
+/// doctor's Policy Invariants check: the proofs pass on a proved home, fail with the
+/// key to change on a broken one, and warn (exit 2, never 0) without a solver.
+#[test]
+fn doctor_runs_the_proofs_as_a_check() {
+    let team = home_arg(&example("team"));
+    let missing = netclaw(&["doctor", "--home", &team, "--format", "json"], &[("CVC5", "/nonexistent/cvc5")]);
+    assert_eq!(missing.code, 2, "{}", missing.stdout);
+    let check = |run: &crate::common::Run| {
+        let report = run.json();
+        report["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["id"] == "policy-invariants")
+            .cloned()
+            .unwrap_or_default()
+    };
+    let skipped = check(&missing);
+    assert_eq!(
+        (skipped["severity"].as_str(), skipped["findings"][0]["code"].as_str()),
+        (Some("warn"), Some("solver-missing"))
+    );
+    assert!(skipped["remediation"].as_str().is_some_and(|r| r.contains("apt-get install cvc5")));
+    if !solver_present() {
+        return;
+    }
+    let proved = netclaw(&["doctor", "--home", &team, "--format", "json"], &[]);
+    assert_eq!(proved.code, 0, "{}", proved.stdout);
+    assert_eq!(check(&proved)["severity"], "pass");
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join("config")).unwrap_or_else(|e| panic!("{e}"));
+    let config = r#"{"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {
+        "Team": {"AllowedMcpServers": ["notion"], "McpServerToolGrants": {"notion": ["search"]}}}}}"#;
+    std::fs::write(dir.path().join("config/netclaw.json"), config).unwrap_or_else(|e| panic!("{e}"));
+    let broken = netclaw(&["doctor", "--home", &home_arg(dir.path()), "--format", "json"], &[]);
+    assert_eq!(broken.code, 1, "{}", broken.stdout);
+    let finding = &check(&broken)["findings"][0];
+    assert_eq!(finding["code"], "invariant-violated");
+    assert_eq!(finding["pointer"], "/Tools/AudienceProfiles/Team/McpServerToolGrants");
+    assert!(
+        finding["message"].as_str().is_some_and(|m| m.starts_with("audience-monotonic.team-personal")),
+        "{finding}"
+    );
+}

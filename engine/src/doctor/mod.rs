@@ -10,6 +10,7 @@ mod report;
 
 use crate::config::HomeConfig;
 use crate::home::HomeFiles;
+use crate::paths::ProtectedPaths;
 
 pub use report::FixSummary;
 pub(crate) use report::{CheckReport, CheckSeverity, DoctorReport, Finding, FindingSeverity};
@@ -19,6 +20,8 @@ pub(crate) use report::{CheckReport, CheckSeverity, DoctorReport, Finding, Findi
 pub struct DoctorContext<'a> {
     pub files: &'a HomeFiles,
     pub config: &'a HomeConfig,
+    /// Where the protected paths are, for the checks that compile the policies.
+    pub paths: &'a ProtectedPaths,
 }
 
 /// What one check concluded, before the registry stamps its name and id on it.
@@ -50,8 +53,13 @@ pub(crate) trait Check: Sync {
 }
 
 /// Every check, in the order they run and print.
-pub(crate) const CHECKS: &[&dyn Check] =
-    &[&checks::ConfigSchema, &checks::SlackAcl, &checks::ToolAudienceProfiles, &checks::InboundWebhookRoutes];
+pub(crate) const CHECKS: &[&dyn Check] = &[
+    &checks::ConfigSchema,
+    &checks::SlackAcl,
+    &checks::ToolAudienceProfiles,
+    &checks::InboundWebhookRoutes,
+    &checks::PolicyInvariants,
+];
 
 /// `--only` named a check that does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,9 +69,17 @@ pub struct UnknownCheck {
     pub known: String,
 }
 
-/// Runs the checks `only` names (by id or name, case-insensitively), or all of them.
-pub fn run(context: &DoctorContext<'_>, only: &[String], fix: FixSummary) -> Result<DoctorReport, UnknownCheck> {
-    let selected = select(only)?;
+/// Runs the checks `only` names (by id or name, case-insensitively), or all of them,
+/// but those `skip` names.
+pub fn run(
+    context: &DoctorContext<'_>,
+    only: &[String],
+    skip: &[String],
+    fix: FixSummary,
+) -> Result<DoctorReport, UnknownCheck> {
+    let skipped = named(skip)?;
+    let mut selected = if only.is_empty() { CHECKS.to_vec() } else { named(only)? };
+    selected.retain(|check| !skipped.iter().any(|s| s.id() == check.id()));
     let reports = selected
         .into_iter()
         .map(|check| {
@@ -81,13 +97,11 @@ pub fn run(context: &DoctorContext<'_>, only: &[String], fix: FixSummary) -> Res
     Ok(DoctorReport::new(reports, fix))
 }
 
-fn select(only: &[String]) -> Result<Vec<&'static dyn Check>, UnknownCheck> {
-    if only.is_empty() {
-        return Ok(CHECKS.to_vec());
-    }
+/// The checks `names` names, in registry order whatever order they came in.
+fn named(names: &[String]) -> Result<Vec<&'static dyn Check>, UnknownCheck> {
     let known = || CHECKS.iter().map(|c| c.id()).collect::<Vec<_>>().join(", ");
     let mut selected = Vec::new();
-    for name in only {
+    for name in names {
         let check = CHECKS
             .iter()
             .find(|c| c.id().eq_ignore_ascii_case(name) || c.name().eq_ignore_ascii_case(name))
@@ -121,9 +135,9 @@ mod tests {
 
     #[test]
     fn only_accepts_ids_and_names_and_rejects_unknown() {
-        let by_name = select(&["inbound webhook routes".to_owned(), "config-schema".to_owned()]);
+        let by_name = named(&["inbound webhook routes".to_owned(), "config-schema".to_owned()]);
         let ids = by_name.map(|s| s.iter().map(|c| c.id()).collect::<Vec<_>>());
         assert_eq!(ids, Ok(vec!["config-schema", "inbound-webhook-routes"]));
-        assert!(select(&["nope".to_owned()]).is_err());
+        assert!(named(&["nope".to_owned()]).is_err());
     }
 }

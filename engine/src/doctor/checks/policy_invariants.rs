@@ -1,0 +1,109 @@
+//! Policy Invariants: `netclaw policy verify`'s proofs, as a doctor check.
+//!
+//! A failed property is an error pointing at the config key behind the policy that
+//! breaks it; without a solver, or when the solver cannot decide, the check warns
+//! that nothing was proved (never a pass).
+
+use std::time::Duration;
+
+use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding, FindingSeverity};
+use crate::policy::{CompiledPolicy, ProofStatus, PropertyResult, Prover, SOLVER_INSTALL, VerifyError, verify};
+
+/// Per solver query: the example homes prove in well under a second each.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug)]
+pub(crate) struct PolicyInvariants;
+
+impl Check for PolicyInvariants {
+    fn id(&self) -> &'static str {
+        "policy-invariants"
+    }
+
+    fn name(&self) -> &'static str {
+        "Policy Invariants"
+    }
+
+    fn run(&self, context: &DoctorContext<'_>) -> CheckOutcome {
+        if context.config.config.is_err() {
+            return CheckOutcome::skipped();
+        }
+        let Ok(policy) = CompiledPolicy::compile(context.config, context.paths.clone()) else {
+            return CheckOutcome {
+                message: "skipped: the policies do not compile (see the other checks)".to_owned(),
+                remediation: None,
+                findings: Vec::new(),
+            };
+        };
+        match Prover::start(TIMEOUT).and_then(|mut prover| verify(&policy, &mut prover)) {
+            Ok(report) => outcome(&policy, &report.properties),
+            Err(err) => unproved(&err),
+        }
+    }
+}
+
+fn outcome(policy: &CompiledPolicy, properties: &[PropertyResult]) -> CheckOutcome {
+    let findings: Vec<Finding> =
+        properties.iter().filter(|p| p.status != ProofStatus::Proved).map(|p| finding(policy, p)).collect();
+    let message = if findings.is_empty() {
+        format!("{} properties proved over every request (cvc5)", properties.len())
+    } else {
+        format!("{} of {} properties not proved", findings.len(), properties.len())
+    };
+    let remediation = (!findings.is_empty())
+        .then(|| "run `netclaw policy verify` for every counterexample, then change the key each one names".to_owned());
+    CheckOutcome { message, remediation, findings }
+}
+
+/// A broken property, placed at the config key of the first policy that allows its
+/// first counterexample (the key to change).
+fn finding(policy: &CompiledPolicy, property: &PropertyResult) -> Finding {
+    let example = property.counterexamples.first();
+    let source = example
+        .and_then(|e| e.allowed_by.iter().find_map(|id| policy.record(id)))
+        .map(|record| record.source.clone())
+        .filter(|source| source.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && !source.contains(' '));
+    let (severity, code, message) = match property.status {
+        ProofStatus::Undecided => (
+            FindingSeverity::Warning,
+            "invariant-undecided",
+            format!("{}: the solver could not decide it in time", property.id),
+        ),
+        _ => {
+            let call = example.map_or(String::new(), |e| format!(": {} is allowed", e.request));
+            (FindingSeverity::Error, "invariant-violated", format!("{} ({}) fails{call}", property.id, property.title))
+        }
+    };
+    Finding {
+        code: code.to_owned(),
+        severity,
+        file: if source.is_some() { "config/netclaw.json".to_owned() } else { String::new() },
+        pointer: source.map(|s| format!("/{}", s.replace('.', "/"))).unwrap_or_default(),
+        line: None,
+        column: None,
+        message,
+        help: example.and_then(|e| e.compared.clone()),
+    }
+}
+
+/// No answer at all: a warning that says why and how to get one.
+fn unproved(err: &VerifyError) -> CheckOutcome {
+    let (code, help) = match err {
+        VerifyError::NoSolver => ("solver-missing", SOLVER_INSTALL.to_owned()),
+        _ => ("prover-failed", "run `netclaw policy verify` to see the failure".to_owned()),
+    };
+    CheckOutcome {
+        message: format!("skipped: {err}; the invariants were not proved"),
+        remediation: Some(help.clone()),
+        findings: vec![Finding {
+            code: code.to_owned(),
+            severity: FindingSeverity::Warning,
+            file: String::new(),
+            pointer: String::new(),
+            line: None,
+            column: None,
+            message: format!("the policy invariants were not proved: {err}"),
+            help: Some(help),
+        }],
+    }
+}
