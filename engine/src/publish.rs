@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::config::{ConfigListing, HardDenyOverrides, NetclawConfig, ToolApprovals, WebhookRoute};
 use crate::decision::{AuthorizeRequest, Decision};
 use crate::doctor::DoctorReport;
+use crate::policy::VerifyReport;
 use crate::schema::SchemaId;
 
 /// The schema derived from the Rust types, pretty-printed with a trailing newline.
@@ -26,6 +27,7 @@ pub(crate) fn generate(id: SchemaId) -> String {
         SchemaId::AuthorizeRequest => root::<AuthorizeRequest>(),
         SchemaId::AuthorizeDecision => root::<Decision>(),
         SchemaId::ConfigListing => root::<ConfigListing>(),
+        SchemaId::PolicyVerify => root::<VerifyReport>(),
     };
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');

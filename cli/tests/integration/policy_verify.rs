@@ -1,6 +1,6 @@
 //! `netclaw policy verify` and `policy diff --prove`, end to end with cvc5.
 
-use crate::common::{example, home_arg, netclaw, snapshot};
+use crate::common::{assert_matches_schema, example, home_arg, netclaw, snapshot};
 
 /// Whether cvc5 is here; without it a proof test says so and stops, unless
 /// `CI_REQUIRE_CVC5` is set (CI), where a missing solver is a failure.
@@ -39,6 +39,7 @@ fn every_example_is_proved() {
         snapshot!(format!("policy-verify-{name}.txt"), without_timings(&run.stdout));
         let json = netclaw(&["policy", "verify", "--home", &home_arg(&example(name)), "--format", "json"], &[]);
         assert_eq!(json.json()["status"], "proved");
+        assert_matches_schema("policy-verify.schema.json", &json.json());
     }
 }
 
@@ -57,6 +58,7 @@ fn a_failed_property_exits_1_with_a_runnable_counterexample() {
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let report = run.json();
     assert_eq!(report["status"], "failed");
+    assert_matches_schema("policy-verify.schema.json", &report);
     let failed = report["properties"].as_array().into_iter().flatten().find(|p| p["status"] == "failed");
     let example = &failed.unwrap_or_else(|| panic!("no failed property: {report}"))["counterexamples"][0];
     // The counterexample is a request `authorize` takes: run it.

@@ -30,10 +30,11 @@ pub(crate) enum SchemaId {
     AuthorizeRequest,
     AuthorizeDecision,
     ConfigListing,
+    PolicyVerify,
 }
 
 impl SchemaId {
-    pub(crate) const ALL: [SchemaId; 9] = [
+    pub(crate) const ALL: [SchemaId; 10] = [
         SchemaId::Netclaw,
         SchemaId::Secrets,
         SchemaId::WebhookRoute,
@@ -43,6 +44,7 @@ impl SchemaId {
         SchemaId::AuthorizeRequest,
         SchemaId::AuthorizeDecision,
         SchemaId::ConfigListing,
+        SchemaId::PolicyVerify,
     ];
 
     /// The file name under `schemas/`.
@@ -58,6 +60,7 @@ impl SchemaId {
             SchemaId::AuthorizeRequest => "authorize-request.schema.json",
             SchemaId::AuthorizeDecision => "authorize-decision.schema.json",
             SchemaId::ConfigListing => "config-show.schema.json",
+            SchemaId::PolicyVerify => "policy-verify.schema.json",
         }
     }
 
@@ -79,6 +82,7 @@ impl SchemaId {
                 include_str!("../../../schemas/authorize-decision.schema.json")
             }
             SchemaId::ConfigListing => include_str!("../../../schemas/config-show.schema.json"),
+            SchemaId::PolicyVerify => include_str!("../../../schemas/policy-verify.schema.json"),
         }
     }
 
