@@ -96,22 +96,71 @@ pub struct PropertyResult {
 }
 
 /// Proves every invariant on `policy`.
+///
+/// The MCP partitions are shared out between this thread (with `prover`) and a second
+/// one with its own cvc5, so both cores work: while symcc encodes on one, the solver
+/// solves on the other.
 pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyReport, VerifyError> {
     let started = Instant::now();
     let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }])?;
-    let mut partitions = Partitions {
-        first_party: Pinned::new(&store, Partition::FirstParty)?,
-        mcp: Partition::of_mcp(&store).into_iter().map(|p| Pinned::new(&store, p)).collect::<Result<_, _>>()?,
+    let properties = properties::all(policy)?;
+    let (mine, theirs): (Vec<_>, Vec<_>) =
+        Partition::of_mcp(&store).into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let pinned = |parts: Vec<(usize, Partition)>| -> Result<Vec<Pinned>, VerifyError> {
+        parts.into_iter().map(|(_, p)| Pinned::new(&store, p)).collect()
     };
-    let mut results = Vec::new();
-    for property in properties::all(policy)? {
-        results.push(property.prove(policy, &mut partitions, prover)?);
+    let mut local = Partitions { first_party: Some(Pinned::new(&store, Partition::FirstParty)?), mcp: pinned(mine)? };
+    let mut remote = Partitions { first_party: None, mcp: pinned(theirs)? };
+    let mut second = if remote.mcp.is_empty() { None } else { Some(prover.sibling()?) };
+    let (results, others) = std::thread::scope(|scope| {
+        let worker = second.as_mut().map(|second| {
+            let properties = &properties;
+            scope.spawn(move || prove_all(policy, properties, &mut remote, second))
+        });
+        let results = prove_all(policy, &properties, &mut local, prover);
+        let others = match worker {
+            Some(worker) => {
+                worker.join().unwrap_or_else(|_| Err(VerifyError::Solver("a prover thread panicked".into())))
+            }
+            None => Ok(Vec::new()),
+        };
+        (results, others)
+    });
+    let mut results = results?;
+    for (result, other) in results.iter_mut().zip(others?) {
+        result.absorb(other);
     }
     let status = [Status::Failed, Status::Undecided]
         .into_iter()
         .find(|status| results.iter().any(|r| r.status == *status))
         .unwrap_or(Status::Proved);
     Ok(VerifyReport { status, properties: results, elapsed_ms: millis(started) })
+}
+
+fn prove_all(
+    policy: &CompiledPolicy,
+    properties: &[properties::Property],
+    partitions: &mut Partitions,
+    prover: &mut Prover,
+) -> Result<Vec<PropertyResult>, VerifyError> {
+    properties.iter().map(|property| property.prove(policy, partitions, prover)).collect()
+}
+
+impl PropertyResult {
+    /// The same property's result over other partitions, joined into this one.
+    fn absorb(&mut self, other: PropertyResult) {
+        let rank = |status| match status {
+            Status::Proved => 0,
+            Status::Undecided => 1,
+            Status::Failed => 2,
+        };
+        if rank(other.status) > rank(self.status) {
+            self.status = other.status;
+        }
+        self.counterexamples.extend(other.counterexamples);
+        self.counterexamples.truncate(properties::EXAMPLES);
+        self.elapsed_ms = self.elapsed_ms.max(other.elapsed_ms);
+    }
 }
 
 fn millis(since: Instant) -> u64 {
@@ -135,14 +184,19 @@ unless { resource in context.server };
 
 /// The proofs' partitions: MCP requests by server, everything else on its own.
 struct Partitions {
-    first_party: Pinned,
+    /// On one thread only: the first-party requests are one partition.
+    first_party: Option<Pinned>,
     mcp: Vec<Pinned>,
 }
 
 impl Partitions {
     /// The partitions the requests of `env` fall in.
     fn of(&mut self, env: &RequestEnv) -> Vec<&mut Pinned> {
-        if env.resource().basename() == "McpTool" { self.mcp.iter_mut().collect() } else { vec![&mut self.first_party] }
+        if env.resource().basename() == "McpTool" {
+            self.mcp.iter_mut().collect()
+        } else {
+            self.first_party.iter_mut().collect()
+        }
     }
 }
 

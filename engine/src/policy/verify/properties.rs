@@ -14,7 +14,7 @@ use crate::policy::tool_name::{ToolName, canonical};
 use crate::policy::{CompiledPolicy, PolicyKind, parse_with_ids};
 
 /// Counterexamples reported per property: enough to see the pattern, bounded time.
-const EXAMPLES: usize = 5;
+pub(super) const EXAMPLES: usize = 5;
 
 const TOOL_ENVS: &[&str] =
     &["invoke/Tool", "invoke/McpTool", "auto_run/Tool", "auto_run/McpTool", "ask/Tool", "ask/McpTool"];
@@ -250,7 +250,10 @@ impl Property {
                     other => other.map(|()| found),
                 }
             }
-            Kind::NeverErrors => error_examples(policy, &mut partitions.first_party, prover),
+            Kind::NeverErrors => match &mut partitions.first_party {
+                Some(pinned) => error_examples(policy, pinned, prover),
+                None => Ok(Vec::new()),
+            },
         };
         // An environment the solver could not decide leaves the property undecided,
         // unless another one already broke it.

@@ -50,6 +50,11 @@ impl Prover {
         Ok(Self { solver, timeout, runtime, compiler, schema })
     }
 
+    /// A second solver with the same settings, for a second thread.
+    pub(super) fn sibling(&self) -> Result<Prover, VerifyError> {
+        Prover::start(self.timeout)
+    }
+
     pub fn solver(&self) -> &Path {
         &self.solver
     }
