@@ -142,7 +142,7 @@ fn deny_overrides(policy: &CompiledPolicy, audience: Audience) -> Result<Option<
     }
     let a = audience.key();
     let id = format!("deny-overrides.{a}");
-    let condition = format!("unless {{ principal == {} && ({}) }}", self::audience(audience), denied.join(" || "));
+    let condition = format!("unless {{ principal == {} && {} }}", self::audience(audience), balanced_or(&denied));
     let policies = policy_ids(policy, |id, kind| {
         id.starts_with(&format!("{a}."))
             && !id.contains(".approval.default.")
@@ -193,7 +193,20 @@ fn tool_uid(tool: &ToolName) -> String {
 /// `left == a || left == b …`; `false` for none.
 fn any_of(left: &str, values: impl Iterator<Item = String>) -> String {
     let tests: Vec<String> = values.map(|v| format!("{left} == {v}")).collect();
-    if tests.is_empty() { "false".into() } else { tests.join(" || ") }
+    balanced_or(&tests)
+}
+
+/// `a || b || …` parenthesised as a balanced tree: thousands of Deny overrides must
+/// not parse into an expression thousands deep (every pass over it recurses).
+fn balanced_or(tests: &[String]) -> String {
+    match tests {
+        [] => "false".into(),
+        [one] => one.clone(),
+        _ => {
+            let (left, right) = tests.split_at(tests.len() / 2);
+            format!("({} || {})", balanced_or(left), balanced_or(right))
+        }
+    }
 }
 
 impl Side {

@@ -238,6 +238,15 @@ fn rewrite_policy(policy: &Policy, how: Rewrite<'_>) -> Result<Option<Policy>, V
     {
         return Ok(None);
     }
+    // First-party and Slack requests never have an MCP tool as their resource.
+    let mcp_scoped = |scope: &Value| match scope.get("op").and_then(Value::as_str) {
+        Some("==") => scope.pointer("/entity/type").and_then(Value::as_str) == Some("Netclaw::McpTool"),
+        Some("is") => scope.get("entity_type").and_then(Value::as_str) == Some("Netclaw::McpTool"),
+        _ => false,
+    };
+    if how.partition == Some(&Partition::FirstParty) && est.get("resource").is_some_and(mcp_scoped) {
+        return Ok(None);
+    }
     let est = rewritten(est, how);
     Policy::from_json(Some(PolicyId::new(&id)), est).map(Some).map_err(|err| unsupported(&err.to_string()))
 }
