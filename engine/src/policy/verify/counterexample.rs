@@ -207,10 +207,12 @@ fn tool_request(request: &Request, context: &Context) -> (Value, Vec<String>) {
     // The gate's questions come after admission: the call above may be denied by
     // `invoke` before the answer here matters.
     match request.action().map(|a| a.id().unescaped().to_owned()).as_deref() {
-        Some("auto_run") => {
-            facts.push("the call is admitted (`invoke`); this is about running it without asking".into())
-        }
-        Some("ask") => facts.push("the call is admitted (`invoke`); this is about asking a human".into()),
+        Some("auto_run") => facts.push(
+            "about running the call without asking; whether it is admitted at all is `invoke`, a separate question"
+                .into(),
+        ),
+        Some("ask") => facts
+            .push("about asking a human; whether the call is admitted at all is `invoke`, a separate question".into()),
         _ => {}
     }
     (Value::Object(out), facts)

@@ -221,10 +221,7 @@ impl Pinned {
         if let Some(text) = partition.precondition() {
             realizable = union(&realizable, &parse_with_ids(text).map_err(|err| VerifyError::Cedar(err.to_string()))?)?;
         }
-        let store = match partition {
-            Partition::Whole => store.clone(),
-            _ => partition.store(store)?,
-        };
+        let store = partition.store(store)?;
         Ok(Self { partition, store, realizable, symenvs: HashMap::new(), compiled: HashMap::new() })
     }
 

@@ -37,8 +37,6 @@ const TOOLS_PER_PARTITION: usize = 250;
 /// problem. The partitions together cover every server, named or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Partition {
-    /// Every request, on the whole store.
-    Whole,
     /// Requests for first-party tools and Slack: no MCP tool is in the store.
     FirstParty,
     /// Requests whose server is one of these named servers.
@@ -82,7 +80,7 @@ impl Partition {
     /// Whether a request of this partition can come with `server`.
     fn admits(&self, server: &str) -> bool {
         match self {
-            Partition::Whole | Partition::FirstParty => true,
+            Partition::FirstParty => true,
             Partition::Servers(servers) => servers.contains(server),
             Partition::Unnamed(named) => !named.contains(server),
         }
@@ -91,7 +89,7 @@ impl Partition {
     /// The antecedent that keeps a proof inside the partition.
     pub(super) fn precondition(&self) -> Option<&'static str> {
         match self {
-            Partition::Whole | Partition::FirstParty => None,
+            Partition::FirstParty => None,
             Partition::Servers(_) => Some(
                 "@id(\"verify.partition\")\nforbid (principal, action, resource) unless { context.server in Netclaw::Group::\"verify.partition\" };",
             ),

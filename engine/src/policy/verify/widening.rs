@@ -13,12 +13,17 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::counterexample::{self, Counterexample};
-use super::store::{self, Partition, Rewrite, Source, rewrite};
-use super::{Pinned, Prover, VerifyError, env_name, union};
+use cedar_policy::RequestEnv;
+
+use super::store::{self, Partition, Rewrite, Source};
+use super::{Partitions, Pinned, Prover, VerifyError, env_name, union};
 use crate::policy::{CompiledPolicy, parse_with_ids};
 
-/// Calls per action shown before moving on: a widening is proved by the first.
+/// Calls per action and partition shown before moving on: a widening is proved by
+/// the first.
 const EXAMPLES: usize = 5;
+/// The old config's groups, renamed so both configs' groups share one store.
+const BEFORE: &str = "before:";
 
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -37,36 +42,56 @@ pub fn prove_widening(
     to: &CompiledPolicy,
     prover: &mut Prover,
 ) -> Result<Vec<ProvedWidening>, VerifyError> {
-    const BEFORE: &str = "before:";
     let store = store::pinned(&[
         Source { prefix: BEFORE, entities: from.unsliced().1 },
         Source { prefix: "", entities: to.unsliced().1 },
     ])?;
-    let mut pinned = Pinned::new(&store, Partition::Whole)?;
-    let before = rewrite(from.unsliced().0, Rewrite { group_prefix: BEFORE, ..Rewrite::default() })?;
-    let after = union(to.unsliced().0, &pinned.realizable)?;
+    let mut partitions = Partitions {
+        first_party: Some(Pinned::new(&store, Partition::FirstParty)?),
+        mcp: Partition::of_mcp(&store).into_iter().map(|p| Pinned::new(&store, p)).collect::<Result<_, _>>()?,
+    };
     let mut widenings = Vec::new();
     for env in prover.envs() {
-        let bound = pinned.compile(prover, &before, &env)?;
-        let mut allowed = pinned.compile(prover, &after, &env)?;
-        let mut excluded = String::new();
-        for seen in 1..=EXAMPLES {
-            let Some(example) = prover.counterexample(&allowed, &bound)? else { break };
-            let request = counterexample::simplify(&example.request, prover.schema(), &after, &before, &pinned.store);
-            let mut rendered = counterexample::render(to, &request, None);
-            rendered.compared = Some(counterexample::compare(from, &request, None, "before"));
-            widenings.push(ProvedWidening {
-                question: env_name(&env),
-                subject: subject(&rendered.request),
-                counterexample: rendered,
-            });
-            let Some(resource) = request.resource() else { break };
-            excluded.push_str(&format!(
-                "@id(\"verify.seen.{seen}\")\nforbid (principal, action, resource == {resource});\n"
-            ));
-            let excluded_set = parse_with_ids(&excluded).map_err(|err| VerifyError::Cedar(err.to_string()))?;
-            allowed = pinned.compile(prover, &union(&after, &excluded_set)?, &env)?;
+        for pinned in partitions.of(&env) {
+            widenings.extend(widenings_in(from, to, pinned, prover, &env)?);
         }
+    }
+    Ok(widenings)
+}
+
+/// The widenings on one environment, within one partition of the requests.
+fn widenings_in(
+    from: &CompiledPolicy,
+    to: &CompiledPolicy,
+    pinned: &mut Pinned,
+    prover: &mut Prover,
+    env: &RequestEnv,
+) -> Result<Vec<ProvedWidening>, VerifyError> {
+    let before = pinned.rewrite(from.unsliced().0, Rewrite { group_prefix: BEFORE, ..Rewrite::default() })?;
+    let after = union(&pinned.rewrite(to.unsliced().0, Rewrite::default())?, &pinned.realizable)?;
+    let bound = pinned.compile(prover, &before, env)?;
+    let mut allowed = pinned.compile(prover, &after, env)?;
+    let mut widenings = Vec::new();
+    let mut excluded = String::new();
+    for seen in 1..=EXAMPLES {
+        let Some(example) = prover.counterexample(&allowed, &bound)? else { break };
+        let request = counterexample::own_server(&example.request, &pinned.store);
+        let request = counterexample::simplify(&request, prover.schema(), &after, &before, &pinned.store);
+        let mut rendered = counterexample::render(to, &request, None);
+        rendered.compared = Some(counterexample::compare(from, &request, None, "before"));
+        widenings.push(ProvedWidening {
+            question: env_name(env),
+            subject: subject(&rendered.request),
+            counterexample: rendered,
+        });
+        let Some(resource) = request.resource() else { break };
+        if seen == EXAMPLES {
+            break;
+        }
+        excluded
+            .push_str(&format!("@id(\"verify.seen.{seen}\")\nforbid (principal, action, resource == {resource});\n"));
+        let excluded_set = parse_with_ids(&excluded).map_err(|err| VerifyError::Cedar(err.to_string()))?;
+        allowed = pinned.compile(prover, &union(&after, &excluded_set)?, env)?;
     }
     Ok(widenings)
 }
