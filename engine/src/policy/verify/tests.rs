@@ -174,3 +174,26 @@ fn partitions_by_server_miss_nothing() {
     let named_server = |tool: &&str| servers.iter().any(|s| tool.starts_with(&format!("{s}/")));
     assert!(!tools.is_empty() && !tools.iter().any(named_server), "{tools:?}");
 }
+
+/// A Deny override spelled another way (`Notion/…` in capitals, `server__tool`) is the
+/// same tool to the runtime, so the bound must name the same entity: were it spelled
+/// as written, it would match nothing and the property would pass vacuously.
+#[test]
+fn a_deny_override_in_another_spelling_is_still_checked() {
+    let Some(mut prover) = prover() else { return };
+    for key in ["Notion/Notion-Delete-Page", "notion__notion-delete-page"] {
+        let text = format!(
+            r#"{{"Security": {{"DeploymentPosture": "Team"}}, "Tools": {{"AudienceProfiles": {{"Team": {{
+                "AllowedMcpServers": ["notion"], "McpServerToolGrants": {{"notion": ["notion-delete-page"]}},
+                "ApprovalPolicy": {{"ToolOverrides": {{"{key}": "Deny"}}}}}}}}}}}}"#
+        );
+        let loaded = HomeConfig::load(&HomeFiles::empty().with_netclaw(text), &[]);
+        let mut policy = CompiledPolicy::compile(&loaded, ProtectedPaths::new(Path::new("/h/.netclaw"), None)).unwrap();
+        assert_eq!(result(&verify(&policy, &mut prover).unwrap(), "deny-overrides.team").status, Status::Proved);
+        policy.policies.remove_static(PolicyId::new("team.mcp.notion.notion-delete-page.deny")).unwrap();
+        let report = verify(&policy, &mut prover).unwrap();
+        let property = result(&report, "deny-overrides.team");
+        assert_eq!(property.status, Status::Failed, "{key}: the bound missed the tool");
+        assert_eq!(property.counterexamples[0].request["tool"], "notion/notion-delete-page");
+    }
+}
