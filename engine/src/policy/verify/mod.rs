@@ -49,6 +49,11 @@ pub enum VerifyError {
     Cedar(String),
 }
 
+/// A Cedar error (parsing, a policy set, entities) as the prover reports it.
+fn cedar_error(err: impl std::fmt::Display) -> VerifyError {
+    VerifyError::Cedar(err.to_string())
+}
+
 impl VerifyError {
     /// Stable code for reports and exit handling.
     pub fn code(&self) -> &'static str {
@@ -201,7 +206,7 @@ impl Partitions {
 }
 
 fn realizable() -> Result<PolicySet, VerifyError> {
-    parse_with_ids(REALIZABLE).map_err(|err| VerifyError::Cedar(err.to_string()))
+    parse_with_ids(REALIZABLE).map_err(cedar_error)
 }
 
 /// One partition's pinned store and what is compiled against it, per request
@@ -212,6 +217,9 @@ struct Pinned {
     /// The realizable-request preconditions, and the partition's.
     realizable: PolicySet,
     symenvs: HashMap<String, SymEnv>,
+    /// Sets as this partition sees them, by name: rewritten once, whatever the
+    /// number of environments and counterexamples that need them.
+    sets: HashMap<String, PolicySet>,
     compiled: HashMap<(String, String), CompiledPolicySet>,
 }
 
@@ -219,10 +227,17 @@ impl Pinned {
     fn new(store: &Entities, partition: Partition) -> Result<Self, VerifyError> {
         let mut realizable = realizable()?;
         if let Some(text) = partition.precondition() {
-            realizable = union(&realizable, &parse_with_ids(text).map_err(|err| VerifyError::Cedar(err.to_string()))?)?;
+            realizable = union(&realizable, &parse_with_ids(text).map_err(cedar_error)?)?;
         }
         let store = partition.store(store)?;
-        Ok(Self { partition, store, realizable, symenvs: HashMap::new(), compiled: HashMap::new() })
+        Ok(Self {
+            partition,
+            store,
+            realizable,
+            symenvs: HashMap::new(),
+            sets: HashMap::new(),
+            compiled: HashMap::new(),
+        })
     }
 
     /// `set` as this partition sees it (see [`Rewrite`]).
@@ -251,19 +266,33 @@ impl Pinned {
         prover.compile(set, env, symenv)
     }
 
-    /// `set` (named `name`) compiled for `env`, from the cache when it was before.
+    /// The set named `name`, made by `make` the first time it is asked for.
+    fn set(
+        &mut self,
+        name: &str,
+        make: impl FnOnce(&Self) -> Result<PolicySet, VerifyError>,
+    ) -> Result<PolicySet, VerifyError> {
+        if let Some(set) = self.sets.get(name) {
+            return Ok(set.clone());
+        }
+        let set = make(self)?;
+        self.sets.insert(name.to_owned(), set.clone());
+        Ok(set)
+    }
+
+    /// The set named `name` compiled for `env`, from the cache when it was before.
     fn compiled(
         &mut self,
         prover: &Prover,
         name: &str,
         env: &RequestEnv,
-        set: impl FnOnce(&Self) -> Result<PolicySet, VerifyError>,
+        make: impl FnOnce(&Self) -> Result<PolicySet, VerifyError>,
     ) -> Result<CompiledPolicySet, VerifyError> {
         let key = (name.to_owned(), env_name(env));
         if let Some(compiled) = self.compiled.get(&key) {
             return Ok(compiled.clone());
         }
-        let set = set(self)?;
+        let set = self.set(name, make)?;
         let compiled = self.compile(prover, &set, env)?;
         self.compiled.insert(key, compiled.clone());
         Ok(compiled)
@@ -278,7 +307,7 @@ fn env_name(env: &RequestEnv) -> String {
 fn union(first: &PolicySet, second: &PolicySet) -> Result<PolicySet, VerifyError> {
     let mut all = first.clone();
     for policy in second.policies() {
-        all.add(policy.clone()).map_err(|err| VerifyError::Cedar(err.to_string()))?;
+        all.add(policy.clone()).map_err(cedar_error)?;
     }
     Ok(all)
 }

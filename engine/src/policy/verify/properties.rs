@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use cedar_policy::{ActionConstraint, EntityUid, PolicySet, Request, RequestEnv};
 
+use super::cedar_error;
 use super::counterexample::{self, Counterexample};
 use super::store::Rewrite;
 use super::{Partitions, Pinned, PropertyResult, Prover, Status, VerifyError, env_name, millis, union};
@@ -104,7 +105,7 @@ fn bounded(id: &str, title: &str, envs: &'static [&'static str], condition: &str
 
 fn bound(id: &str, condition: &str) -> Result<PolicySet, VerifyError> {
     parse_with_ids(&format!("@id(\"verify.bound.{id}\")\npermit (principal, action, resource)\n{condition};"))
-        .map_err(|err| VerifyError::Cedar(err.to_string()))
+        .map_err(cedar_error)
 }
 
 fn shell_personal_only(policy: &CompiledPolicy) -> Result<Property, VerifyError> {
@@ -227,7 +228,7 @@ impl Side {
     /// The config's policies as this side sees them, in `pinned`'s partition.
     fn policies(self, policy: &CompiledPolicy, pinned: &Pinned) -> Result<PolicySet, VerifyError> {
         let principal = match self.audience() {
-            Some(a) => Some(audience(a).parse::<EntityUid>().map_err(|err| VerifyError::Cedar(err.to_string()))?),
+            Some(a) => Some(audience(a).parse::<EntityUid>().map_err(cedar_error)?),
             None => None,
         };
         pinned.rewrite(policy.unsliced().0, Rewrite { principal: principal.as_ref(), ..Rewrite::default() })
@@ -297,23 +298,18 @@ impl Property {
         side: Side,
         bound: &Bound,
     ) -> Result<Vec<Counterexample>, VerifyError> {
-        let compiled_bound = match bound {
-            Bound::Policies(set) => {
-                let set = pinned.rewrite(set, Rewrite::default())?;
-                pinned.compile(prover, &set, env)?
-            }
-            Bound::Config(other) => pinned.compiled(prover, &other.name(), env, |p| other.policies(policy, p))?,
+        let (bound_name, side_name) = (self.bound_name(bound), format!("{}+realizable", side.name()));
+        let make_bound = |p: &Pinned| match bound {
+            Bound::Policies(set) => p.rewrite(set, Rewrite::default()),
+            Bound::Config(other) => other.policies(policy, p),
         };
-        let name = format!("{}+realizable", side.name());
-        let mut allowed = pinned.compiled(prover, &name, env, |p| union(&side.policies(policy, p)?, &p.realizable))?;
+        let make_side = |p: &Pinned| union(&side.policies(policy, p)?, &p.realizable);
+        let compiled_bound = pinned.compiled(prover, &bound_name, env, make_bound)?;
+        let mut allowed = pinned.compiled(prover, &side_name, env, make_side)?;
         let Some(first) = prover.counterexample(&allowed, &compiled_bound)? else { return Ok(Vec::new()) };
-        // A counterexample exists: the uncompiled sets are needed to simplify it and to
-        // ask for the next one.
-        let side_set = union(&side.policies(policy, pinned)?, &pinned.realizable)?;
-        let bound_set = match bound {
-            Bound::Policies(set) => pinned.rewrite(set, Rewrite::default())?,
-            Bound::Config(other) => other.policies(policy, pinned)?,
-        };
+        // A counterexample exists: the sets themselves simplify it and ask for the next.
+        let side_set = pinned.set(&side_name, make_side)?;
+        let bound_set = pinned.set(&bound_name, make_bound)?;
         let mut found = Vec::new();
         let mut excluded = String::new();
         let mut next = Some(first);
@@ -329,11 +325,20 @@ impl Property {
                 "@id(\"verify.seen.{}\")\nforbid (principal, action, resource == {resource});\n",
                 found.len()
             ));
-            let seen = parse_with_ids(&excluded).map_err(|err| VerifyError::Cedar(err.to_string()))?;
+            let seen = parse_with_ids(&excluded).map_err(cedar_error)?;
             allowed = pinned.compile(prover, &union(&side_set, &seen)?, env)?;
             next = prover.counterexample(&allowed, &compiled_bound)?;
         }
         Ok(found)
+    }
+
+    /// The name a bound is cached under in a partition: a property's own bound, or the
+    /// config as seen by an audience (shared by every property comparing with it).
+    fn bound_name(&self, bound: &Bound) -> String {
+        match bound {
+            Bound::Policies(_) => format!("bound:{}", self.id),
+            Bound::Config(other) => other.name(),
+        }
     }
 
     fn render(&self, policy: &CompiledPolicy, request: &Request, side: Side) -> Counterexample {

@@ -3,7 +3,7 @@
 //! Never a silent pass: without a solver there is no `Prover`, and every caller has
 //! to say so (exit 70, a doctor warning).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use cedar_policy::{Context, Entities, EntityUid, Policy, PolicySet, Request, RequestEnv, Schema};
@@ -14,6 +14,7 @@ use tokio::process::Command;
 use tokio::runtime::Runtime;
 
 use super::VerifyError;
+use super::cedar_error;
 
 /// How to install the solver, for the message that says it is missing.
 pub const SOLVER_INSTALL: &str = "install cvc5 (Debian/Ubuntu: `sudo apt-get install cvc5`; Homebrew: `brew install cvc5`) or set CVC5=/path/to/cvc5";
@@ -21,7 +22,6 @@ pub const SOLVER_INSTALL: &str = "install cvc5 (Debian/Ubuntu: `sudo apt-get ins
 /// A running cvc5 and symcc's compiler over netclaw's schema.
 #[derive(Debug)]
 pub struct Prover {
-    solver: PathBuf,
     /// Per solver query; past it the query is undecided, never passed.
     timeout: Duration,
     runtime: Runtime,
@@ -47,16 +47,12 @@ impl Prover {
             process.map_err(|err| VerifyError::Solver(format!("cannot start {}: {err}", solver.display())))?;
         let compiler = CedarSymCompiler::new(process).map_err(|err| VerifyError::Solver(err.to_string()))?;
         let schema = verification_schema()?;
-        Ok(Self { solver, timeout, runtime, compiler, schema })
+        Ok(Self { timeout, runtime, compiler, schema })
     }
 
     /// A second solver with the same settings, for a second thread.
     pub(super) fn sibling(&self) -> Result<Prover, VerifyError> {
         Prover::start(self.timeout)
-    }
-
-    pub fn solver(&self) -> &Path {
-        &self.solver
     }
 
     pub(super) fn schema(&self) -> &Schema {
@@ -159,7 +155,7 @@ fn verification_schema() -> Result<Schema, VerifyError> {
         return Err(VerifyError::Cedar(format!("the schema no longer declares `{RUNTIME}`")));
     }
     let text = text.replace(RUNTIME, "entity McpTool in [Group, McpServer];");
-    Schema::from_cedarschema_str(&text).map(|(schema, _)| schema).map_err(|err| VerifyError::Cedar(err.to_string()))
+    Schema::from_cedarschema_str(&text).map(|(schema, _)| schema).map_err(cedar_error)
 }
 
 /// Any well-typed request of `env`: symcc reads only its types when pinning a store.

@@ -18,6 +18,7 @@ use cedar_policy::{Entities, Entity, EntityUid, Policy, PolicyId, PolicySet};
 use serde_json::{Value, json};
 
 use super::VerifyError;
+use super::cedar_error;
 
 /// The group every McpTool a config names is put in, for the realizable-request check.
 pub(super) const NAMED_TOOLS: &str = "verify.named_tools";
@@ -133,7 +134,7 @@ impl Partition {
             }
         }
         let entities = kept.into_iter().map(|(uid, parents)| Entity::new_no_attrs(uid, parents));
-        Entities::from_entities(entities, None).map_err(|err| VerifyError::Cedar(err.to_string()))
+        Entities::from_entities(entities, None).map_err(cedar_error)
     }
 }
 
@@ -168,12 +169,11 @@ pub(super) fn pinned(sources: &[Source<'_>]) -> Result<Entities, VerifyError> {
         }
     }
     let entities = parents.into_iter().map(|(uid, parents)| Entity::new_no_attrs(uid, parents));
-    Entities::from_entities(entities, None).map_err(|err| VerifyError::Cedar(err.to_string()))
+    Entities::from_entities(entities, None).map_err(cedar_error)
 }
 
 fn uid(kind: &str, id: &str) -> Result<EntityUid, VerifyError> {
-    EntityUid::from_json(json!({"type": format!("Netclaw::{kind}"), "id": id}))
-        .map_err(|err| VerifyError::Cedar(err.to_string()))
+    EntityUid::from_json(json!({"type": format!("Netclaw::{kind}"), "id": id})).map_err(cedar_error)
 }
 
 /// A group with `prefix` in front of its id; every other entity as it is.
@@ -203,7 +203,7 @@ pub(super) fn rewrite(policies: &PolicySet, how: Rewrite<'_>) -> Result<PolicySe
     let mut out = PolicySet::new();
     for policy in policies.policies() {
         if let Some(rewritten) = rewrite_policy(policy, how)? {
-            out.add(rewritten).map_err(|err| VerifyError::Cedar(err.to_string()))?;
+            out.add(rewritten).map_err(cedar_error)?;
         }
     }
     Ok(out)

@@ -12,6 +12,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::cedar_error;
 use super::counterexample::{self, Counterexample};
 use cedar_policy::RequestEnv;
 
@@ -67,10 +68,11 @@ fn widenings_in(
     prover: &mut Prover,
     env: &RequestEnv,
 ) -> Result<Vec<ProvedWidening>, VerifyError> {
-    let before = pinned.rewrite(from.unsliced().0, Rewrite { group_prefix: BEFORE, ..Rewrite::default() })?;
-    let after = union(&pinned.rewrite(to.unsliced().0, Rewrite::default())?, &pinned.realizable)?;
-    let bound = pinned.compile(prover, &before, env)?;
-    let mut allowed = pinned.compile(prover, &after, env)?;
+    let make_before = |p: &Pinned| p.rewrite(from.unsliced().0, Rewrite { group_prefix: BEFORE, ..Rewrite::default() });
+    let make_after = |p: &Pinned| union(&p.rewrite(to.unsliced().0, Rewrite::default())?, &p.realizable);
+    let bound = pinned.compiled(prover, "before", env, make_before)?;
+    let mut allowed = pinned.compiled(prover, "after", env, make_after)?;
+    let (before, after) = (pinned.set("before", make_before)?, pinned.set("after", make_after)?);
     let mut widenings = Vec::new();
     let mut excluded = String::new();
     for seen in 1..=EXAMPLES {
@@ -90,7 +92,7 @@ fn widenings_in(
         }
         excluded
             .push_str(&format!("@id(\"verify.seen.{seen}\")\nforbid (principal, action, resource == {resource});\n"));
-        let excluded_set = parse_with_ids(&excluded).map_err(|err| VerifyError::Cedar(err.to_string()))?;
+        let excluded_set = parse_with_ids(&excluded).map_err(cedar_error)?;
         allowed = pinned.compile(prover, &union(&after, &excluded_set)?, env)?;
     }
     Ok(widenings)
