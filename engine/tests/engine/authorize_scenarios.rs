@@ -208,9 +208,16 @@ fn personal_auto_with_shell_execute_approval() {
         Some(ReasonCode::ApprovalRequiredUnattended),
         "netclaw.approval.unattended",
     );
-    let d = decide(&p, tui("shell_execute", json!({"command": "git status"}), false));
+    // The persisted approval of `git status` is scoped to /home/me/src.
+    let in_src = |command: &str, interactive: bool| {
+        json!({"channel": "tui", "interactive": interactive, "tool": "shell_execute",
+               "arguments": {"command": command}, "workingDirectory": "/home/me/src/app"})
+    };
+    let d = decide(&p, in_src("git status", false));
     expect(&d, Effect::Allow, Layer::ApprovalGate, None, "netclaw.approval.persisted");
-    let d = decide(&p, tui("shell_execute", json!({"command": "git status && cargo build"}), true));
+    let d = decide(&p, tui("shell_execute", json!({"command": "git status"}), false));
+    expect(&d, Effect::Deny, Layer::ApprovalGate, Some(ReasonCode::ApprovalRequiredUnattended), "");
+    let d = decide(&p, in_src("git status && cargo build", true));
     expect(&d, Effect::ApprovalRequired, Layer::ApprovalGate, None, "");
 }
 
