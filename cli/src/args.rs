@@ -137,6 +137,15 @@ pub struct DoctorArgs {
     /// Leave this check out (id or name; e.g. `policy-invariants` where no solver is); repeatable
     #[arg(long, value_name = "NAME")]
     pub skip: Vec<String>,
+    /// Report only findings at or above this severity (`fail` hides warnings)
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub severity_min: Option<SeverityMin>,
+    /// Report persisted approvals older than this many days
+    #[arg(long, value_name = "DAYS", default_value_t = netclaw_engine::DEFAULT_APPROVAL_MAX_AGE_DAYS)]
+    pub approval_max_age: u32,
+    /// Text: print only the checks that found something, and the summary
+    #[arg(long, short)]
+    pub quiet: bool,
     #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
     pub format: DoctorFormat,
 }
@@ -165,6 +174,12 @@ pub enum DiffFormat {
     Text,
     Json,
     Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityMin {
+    Warn,
+    Fail,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

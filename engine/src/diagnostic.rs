@@ -57,8 +57,10 @@ pub enum Problem {
     NotAFile { found: &'static str },
     #[error("cannot read the file: {reason}")]
     Unreadable { reason: String },
-    #[error("the file is not valid UTF-8 text")]
-    NotUtf8,
+    #[error("the file is not valid UTF-8 text: invalid byte at offset {offset}")]
+    NotUtf8 { offset: usize },
+    #[error("the file starts with a UTF-8 byte-order mark, which JSON does not allow")]
+    ByteOrderMark,
     #[error("the file is larger than {} MiB", limit / (1024 * 1024))]
     TooLarge { limit: u64 },
     #[error("invalid JSON: {message}")]
@@ -123,7 +125,8 @@ impl Problem {
             Problem::NotADirectory => "not-a-directory",
             Problem::NotAFile { .. } => "not-a-file",
             Problem::Unreadable { .. } => "unreadable-file",
-            Problem::NotUtf8 => "not-utf8",
+            Problem::NotUtf8 { .. } => "not-utf8",
+            Problem::ByteOrderMark => "byte-order-mark",
             Problem::TooLarge { .. } => "file-too-large",
             Problem::InvalidJson { .. } => "invalid-json",
             Problem::DuplicateKey { .. } => "duplicate-key",
@@ -159,6 +162,8 @@ impl Problem {
                 Some(format!("rename the file so its name matches `{pattern}` (lowercase words joined by `-`)"))
             }
             Problem::IgnoredFile { .. } => Some("keep only `<route>.json` files in config/webhooks/".to_owned()),
+            Problem::ByteOrderMark => Some("save the file as UTF-8 without a BOM (\"UTF-8\", not \"UTF-8 with BOM\")".to_owned()),
+            Problem::NotUtf8 { .. } => Some("save the file as UTF-8; the byte at that offset is from another encoding".to_owned()),
             Problem::ApprovalNotWhatWasRead { .. } => Some(
                 "remove the entry (approve the command again to recreate it); an entry must grant what its `shell` text shows"
                     .to_owned(),
@@ -236,7 +241,8 @@ mod tests {
             Problem::NotADirectory,
             Problem::NotAFile { found: "a directory" },
             Problem::Unreadable { reason: text() },
-            Problem::NotUtf8,
+            Problem::NotUtf8 { offset: 0 },
+            Problem::ByteOrderMark,
             Problem::InvalidJson { message: text() },
             Problem::DuplicateKey { key: text() },
             Problem::UnknownKey { key: text(), suggestion: None },

@@ -37,6 +37,11 @@ pub(crate) struct JsonDocument {
 impl JsonDocument {
     /// Parses strict JSON; a syntax error comes back as a located diagnostic.
     pub(crate) fn parse(file: &str, text: String) -> Result<Self, Diagnostic> {
+        // Said as such: serde_json would report "expected value at line 1 column 1".
+        if text.starts_with('\u{feff}') {
+            let location = Location { line: Some(1), column: Some(1), ..Location::file(file) };
+            return Err(Diagnostic::error(location, Problem::ByteOrderMark));
+        }
         let value: Value = serde_json::from_str(&text).map_err(|err| {
             let location = Location {
                 line: u32::try_from(err.line()).ok(),

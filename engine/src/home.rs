@@ -206,7 +206,7 @@ pub(crate) fn read_file(home: &Home, relative: &str) -> FileRead {
     }
     match String::from_utf8(bytes) {
         Ok(text) => FileRead::Text(text),
-        Err(_) => failed(Problem::NotUtf8),
+        Err(err) => failed(Problem::NotUtf8 { offset: err.utf8_error().valid_up_to() }),
     }
 }
 

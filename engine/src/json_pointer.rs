@@ -34,6 +34,29 @@ pub(crate) fn dotted(pointer: &str) -> String {
     out
 }
 
+/// `pointer` (canonical spelling) as `value` spells its keys, matching keys
+/// case-insensitively as netclaw's loader does; `None` when nothing is there.
+pub(crate) fn spelled_in(value: &serde_json::Value, pointer: &str) -> Option<String> {
+    let mut node = value;
+    let mut out = String::new();
+    for token in tokens(pointer) {
+        node = match node {
+            serde_json::Value::Object(object) => {
+                let (key, next) = object.iter().find(|(k, _)| k.eq_ignore_ascii_case(&token))?;
+                out = join(&out, key);
+                next
+            }
+            serde_json::Value::Array(items) => {
+                let next = items.get(token.parse::<usize>().ok()?)?;
+                out = join(&out, &token);
+                next
+            }
+            _ => return None,
+        };
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

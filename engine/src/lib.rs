@@ -6,7 +6,7 @@
 //! - load a home: [`HomeFiles::read`] → [`HomeConfig::load`];
 //! - compile and decide: [`CompiledPolicy::compile`] → [`CompiledPolicy::authorize`];
 //! - analyse a shell command on its own: [`check_shell`];
-//! - gate a deployment: [`run_doctor`], printed by an [`Emitter`].
+//! - gate a deployment: [`diagnose`], printed by an [`Emitter`].
 //!
 //! File-system access happens in two places: [`HomeFiles::read`] reads the home's
 //! files once (loading and compiling are pure functions of what it read), and
@@ -17,6 +17,7 @@
 #![warn(unreachable_pub)]
 
 mod config;
+mod credentials;
 mod decision;
 mod diagnostic;
 mod doctor;
@@ -32,6 +33,7 @@ mod publish;
 mod reason;
 mod schema;
 mod shell;
+mod state_file;
 
 pub use config::{
     Audience, ConfigEntry, ConfigListing, ENV_PREFIX, EnvVar, HardDenyRule, HomeConfig, PUBLIC_TOOLS, SHELL_TOOL,
@@ -39,7 +41,9 @@ pub use config::{
 };
 pub use decision::{AuthorizeRequest, Decision, Effect, Layer};
 pub use doctor::output::{Emitter, JsonEmitter, SarifEmitter, TextEmitter};
-pub use doctor::{DoctorContext, FixSummary, run as run_doctor};
+pub use doctor::{
+    DEFAULT_APPROVAL_MAX_AGE_DAYS, DoctorError, DoctorOptions, FindingSeverity, FixError, FixMode, FixSummary, diagnose,
+};
 pub use hard_deny::{HardDenyRules, ShellCheckReport, ShellDecision, ShellEnv, ShellVerdict, check_shell};
 pub use home::{Home, HomeFiles};
 pub use paths::ProtectedPaths;

@@ -86,6 +86,9 @@ impl ProtectedPaths {
         };
         let entries = vec![
             entry(&|h| Shape::File(h.join("config/secrets.json")), true, true, "secrets.json"),
+            // Its backups and temporaries (`secrets.json.bak` from `doctor --fix`) hold
+            // the same credentials.
+            entry(&|h| Shape::NamePrefix { dir: h.join("config"), prefix: "secrets.json" }, true, true, "secrets.json"),
             entry(&|h| Shape::Tree(h.join("config/webhooks")), true, true, "config/webhooks/"),
             entry(&|h| Shape::Tree(h.join("config")), false, true, "the config directory"),
             entry(&|h| Shape::Tree(h.join("keys")), true, true, "keys/"),
@@ -551,6 +554,7 @@ mod tests {
         assert_eq!(p.denies(&home.join("config/netclaw.json"), Access::Read), None);
         assert_eq!(p.denies(&home.join("config/netclaw.json"), Access::Write), Some("the config directory"));
         assert_eq!(p.denies(&home.join("netclaw.db-wal"), Access::Read), Some("netclaw.db"));
+        assert_eq!(p.denies(&home.join("config/secrets.json.bak"), Access::Read), Some("secrets.json"));
         assert_eq!(p.denies(&home.join("daemon.pid"), Access::Write), Some("a pid or lock file"));
         assert_eq!(p.denies(&home.join("daemon.pid"), Access::Read), None);
         assert_eq!(p.denies(&home.join("keys/a/b"), Access::Read), Some("keys/"));

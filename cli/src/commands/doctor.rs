@@ -3,28 +3,43 @@
 use std::io::Write;
 
 use netclaw_engine::{
-    DoctorContext, Emitter, EnvVar, FixSummary, Home, HomeConfig, HomeFiles, JsonEmitter, SarifEmitter, TextEmitter,
-    run_doctor,
+    DoctorError, DoctorOptions, Emitter, EnvVar, FindingSeverity, FixMode, Home, JsonEmitter, SarifEmitter,
+    TextEmitter, diagnose,
 };
 
-use crate::args::{DoctorArgs, DoctorFormat};
+use crate::args::{DoctorArgs, DoctorFormat, SeverityMin};
 use crate::exit::Exit;
 
 pub fn run(home: &Home, env: &[EnvVar], args: &DoctorArgs) -> Exit {
-    let files = HomeFiles::read(home);
-    let config = HomeConfig::load(&files, env);
+    let options = DoctorOptions {
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+        severity_min: args.severity_min.map(|min| match min {
+            SeverityMin::Warn => FindingSeverity::Warning,
+            SeverityMin::Fail => FindingSeverity::Error,
+        }),
+        fix: match (args.fix, args.dry_run) {
+            (false, _) => FixMode::Off,
+            (true, true) => FixMode::DryRun,
+            (true, false) => FixMode::Apply,
+        },
+        approval_max_age_days: Some(args.approval_max_age),
+        now: None,
+    };
     let paths = super::compiled::protected_paths(home);
-    let context = DoctorContext { files: &files, config: &config, paths: &paths };
-    let fix = FixSummary { requested: args.fix, dry_run: args.dry_run, ..FixSummary::default() };
-    let report = match run_doctor(&context, &args.only, &args.skip, fix) {
+    let report = match diagnose(home, env, &paths, &options) {
         Ok(report) => report,
-        Err(err) => {
+        Err(err @ DoctorError::UnknownCheck(_)) => {
             eprintln!("error: {err}");
             return Exit::Usage;
         }
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Exit::IoError;
+        }
     };
     let emitter: Box<dyn Emitter> = match args.format {
-        DoctorFormat::Text => Box::new(TextEmitter { color: crate::use_color() }),
+        DoctorFormat::Text => Box::new(TextEmitter { color: crate::use_color(), quiet: args.quiet }),
         DoctorFormat::Json => Box::new(JsonEmitter),
         DoctorFormat::Sarif => Box::new(SarifEmitter),
     };

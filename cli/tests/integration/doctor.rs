@@ -1,60 +1,165 @@
-//! `netclaw doctor` over fixture homes: text and JSON snapshots, exit codes, the schema.
+//! `netclaw doctor` over fixture homes: text, JSON and SARIF snapshots, exit codes, the
+//! schemas, and `--fix`.
+//!
+//! Fixture homes are copied into a temporary directory and given the modes netclaw
+//! keeps (git does not record them), then the modes a scenario is about.
 
-use std::path::Path;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
-use crate::common::{assert_matches_schema, example, fixture, home_arg, netclaw, snapshot};
+use crate::common::{assert_matches_schema, example, fixture, home_arg, netclaw, repo_file, snapshot};
 
-/// Every fixture scenario; each gets a text and a JSON snapshot.
-const SCENARIOS: &[&str] = &[
-    "valid",
-    "typo-key",
-    "wrong-enum",
-    "wrong-types",
-    "malformed-json",
-    "missing-required",
-    "bad-route-names",
-    "secrets-masked",
+/// Every fixture scenario, with the modes it sets beyond the defaults netclaw keeps;
+/// each gets a text, a JSON and a SARIF snapshot.
+const SCENARIOS: &[(&str, &[(&str, u32)])] = &[
+    ("valid", &[]),
+    ("typo-key", &[]),
+    ("wrong-enum", &[]),
+    ("wrong-types", &[]),
+    ("malformed-json", &[]),
+    ("missing-required", &[]),
+    ("bad-route-names", &[]),
+    ("secrets-masked", &[]),
+    ("security-shared-host-shell", &[]),
+    ("security-personal-ungated", &[]),
+    ("security-sandbox-no-backend", &[]),
+    ("secrets-plaintext", &[]),
+    ("secrets-loose-modes", &[("config/secrets.json", 0o644), ("keys", 0o755), ("keys/master.key", 0o644)]),
+    ("secrets-encrypted-no-key", &[]),
+    ("credential-in-config", &[]),
+    ("slack-open", &[]),
+    ("slack-no-allowlist", &[]),
+    ("exposure-funnel", &[]),
+    ("exposure-cloudflare", &[]),
+    ("webhooks-weak", &[("config/webhooks", 0o755)]),
+    ("webhooks-disabled", &[]),
+    ("approvals-stale", &[]),
+    ("hard-deny-shadowed", &[]),
+    ("tool-profiles-permissive", &[]),
 ];
 
-fn doctor(home: &Path, format: &str) -> crate::common::Run {
-    // The proofs have their own tests (and need cvc5): these snapshots are the same
-    // on every machine.
-    netclaw(&["doctor", "--home", &home_arg(home), "--format", format, "--skip", "policy-invariants"], &[])
+/// The modes netclaw creates these paths with.
+const KEPT_MODES: &[(&str, u32)] = &[("config/secrets.json", 0o600), ("keys", 0o700), ("config/webhooks", 0o700)];
+
+/// A copy of `source` in a temporary directory, with netclaw's modes and then `modes`.
+pub(crate) struct CopiedHome {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
 }
 
-#[test]
-fn fixture_homes_snapshot_in_text_and_json() {
-    for scenario in SCENARIOS {
-        let home = fixture(scenario);
-        let text = doctor(&home, "text");
-        let json = doctor(&home, "json");
-        let report = json.json();
-        assert_matches_schema("doctor-report.schema.json", &report);
-        assert_eq!(Some(i64::from(json.code)), report["exitCode"].as_i64(), "{scenario}: exit code != exitCode");
-        assert_eq!(text.code, json.code, "{scenario}: formats disagree on the exit code");
-        assert!(text.stderr.is_empty() && json.stderr.is_empty(), "{scenario}: stderr {}", text.stderr);
-        snapshot!(format!("doctor-{scenario}.txt"), text.stdout);
-        snapshot!(format!("doctor-{scenario}.json"), json.stdout);
+impl CopiedHome {
+    pub(crate) fn new(source: &Path, modes: &[(&str, u32)]) -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path().join("home");
+        copy_tree(source, &root);
+        let keys: Vec<PathBuf> =
+            fs::read_dir(root.join("keys")).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        for key in keys {
+            chmod(&key, 0o600);
+        }
+        for (relative, mode) in KEPT_MODES.iter().chain(modes) {
+            if root.join(relative).exists() {
+                chmod(&root.join(relative), *mode);
+            }
+        }
+        Self { _dir: dir, root }
     }
 }
 
-/// The documented CI gate: every shipped example must pass it.
+fn chmod(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
+    for entry in fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())).flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
+
+fn doctor_with(home: &Path, format: &str, extra: &[&str]) -> crate::common::Run {
+    // The proofs have their own tests (and need cvc5): these snapshots are the same
+    // on every machine.
+    let home = home_arg(home);
+    let mut args = vec!["doctor", "--home", &home, "--format", format, "--skip", "policy-invariants"];
+    args.extend(extra);
+    netclaw(&args, &[])
+}
+
+fn doctor(home: &Path, format: &str) -> crate::common::Run {
+    doctor_with(home, format, &[])
+}
+
+/// Asserts `sarif` is valid under the published SARIF 2.1.0 schema (vendored).
+#[track_caller]
+fn assert_valid_sarif(sarif: &serde_json::Value) {
+    let text = fs::read_to_string(repo_file("schemas/vendor/sarif-schema-2.1.0.json")).unwrap_or_default();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let validator = jsonschema::draft4::new(&schema).unwrap_or_else(|e| panic!("the SARIF schema: {e}"));
+    let errors: Vec<String> = validator.iter_errors(sarif).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "not valid SARIF 2.1.0: {errors:?}");
+}
+
+fn sarif_snapshot(name: &str, stdout: &str) {
+    let version = format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    insta::with_settings!({filters => vec![(version.as_str(), "\"version\": \"[VERSION]\"")]}, {
+        snapshot!(name, stdout);
+    });
+}
+
+#[test]
+fn fixture_homes_snapshot_in_text_json_and_sarif() {
+    for (scenario, modes) in SCENARIOS {
+        let home = CopiedHome::new(&fixture(scenario), modes);
+        let text = doctor(&home.root, "text");
+        let json = doctor(&home.root, "json");
+        let sarif = doctor(&home.root, "sarif");
+        let report = json.json();
+        assert_matches_schema("doctor-report.schema.json", &report);
+        assert_valid_sarif(&sarif.json());
+        assert_eq!(Some(i64::from(json.code)), report["exitCode"].as_i64(), "{scenario}: exit code != exitCode");
+        assert_eq!((text.code, sarif.code), (json.code, json.code), "{scenario}: formats disagree on the exit code");
+        assert!(text.stderr.is_empty() && json.stderr.is_empty(), "{scenario}: stderr {}", text.stderr);
+        snapshot!(format!("doctor-{scenario}.txt"), text.stdout);
+        snapshot!(format!("doctor-{scenario}.json"), json.stdout);
+        sarif_snapshot(&format!("doctor-{scenario}.sarif"), &sarif.stdout);
+    }
+}
+
+/// The documented CI gate: every shipped example, installed with netclaw's modes, passes it.
 #[test]
 fn every_example_home_passes_the_ci_gate() {
     for name in ["personal", "team", "public"] {
-        let run = doctor(&example(name), "json");
+        let home = CopiedHome::new(&example(name), &[]);
+        // The examples' approvals are dated; the gate must not start failing as they age.
+        let run = doctor_with(&home.root, "json", &["--approval-max-age", "100000"]);
         assert_eq!(run.json()["exitCode"], 0, "examples/{name}:\n{}", run.stdout);
         assert_eq!(run.code, 0);
     }
 }
 
+/// No config means the built-in defaults, which are safe; the one warning is the guide's:
+/// the posture is not stated.
 #[test]
-fn a_missing_or_empty_home_means_defaults_and_passes() {
+fn a_missing_or_empty_home_means_defaults_and_warns_only_of_the_posture() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     for home in [dir.path().to_path_buf(), dir.path().join("does-not-exist")] {
-        let run = doctor(&home, "text");
-        assert_eq!(run.code, 0, "{}", run.stdout);
-        snapshot!("doctor-empty-home.txt", run.stdout);
+        let run = doctor(&home, "json");
+        let codes: Vec<String> = run.json()["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["findings"].as_array().cloned().unwrap_or_default())
+            .map(|f| f["code"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!((run.code, codes), (2, vec!["posture-unset".to_owned()]), "{}", run.stdout);
+        snapshot!("doctor-empty-home.txt", doctor(&home, "text").stdout);
     }
 }
 
@@ -72,7 +177,8 @@ fn typo_in_a_key_fails_with_pointer_and_suggestion() {
 
 #[test]
 fn sarif_output_points_at_files_and_lines() {
-    let run = doctor(&fixture("wrong-enum"), "sarif");
+    let home = CopiedHome::new(&fixture("wrong-enum"), &[]);
+    let run = doctor(&home.root, "sarif");
     assert_eq!(run.code, 1);
     let sarif = run.json();
     assert_eq!(sarif["version"], "2.1.0");
@@ -82,10 +188,6 @@ fn sarif_output_points_at_files_and_lines() {
     assert_eq!(first["artifactLocation"]["uri"], "config/netclaw.json");
     assert_eq!(first["region"]["startLine"], 3);
     assert_eq!(results[0]["ruleId"], "config-schema/invalid-enum-value");
-    let version = format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION"));
-    insta::with_settings!({filters => vec![(version.as_str(), "\"version\": \"[VERSION]\"")]}, {
-        snapshot!("doctor-wrong-enum.sarif", run.stdout);
-    });
 }
 
 #[test]
@@ -105,6 +207,7 @@ fn warnings_alone_exit_two() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let webhooks = dir.path().join("config/webhooks");
     std::fs::create_dir_all(&webhooks).unwrap_or_else(|e| panic!("{e}"));
+    chmod(&webhooks, 0o700);
     std::fs::write(webhooks.join("README.md"), "notes").unwrap_or_else(|e| panic!("{e}"));
     let run = doctor(dir.path(), "json");
     assert_eq!((run.code, run.json()["exitCode"].as_i64()), (2, Some(2)));
@@ -124,7 +227,8 @@ fn fix_is_reported_in_the_summary() {
 /// Secret values must not appear in any output format, even when they are in the wrong place.
 #[test]
 fn secret_values_are_never_echoed() {
-    let home = fixture("secrets-masked");
+    let copy = CopiedHome::new(&fixture("secrets-masked"), &[]);
+    let home = copy.root.clone();
     for format in ["text", "json", "sarif"] {
         let run = doctor(&home, format);
         assert_eq!(run.code, 1);
@@ -133,4 +237,86 @@ fn secret_values_are_never_echoed() {
     }
     let run = netclaw(&["config", "show", "--home", &home_arg(&home)], &[]);
     assert!(!run.stderr.contains("SECRET"), "config show leaks a secret:\n{}", run.stderr);
+}
+
+/// Every file of a home with its mode, to tell whether a run changed anything.
+fn state(root: &Path) -> Vec<(String, u32, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let mode = entry.metadata().map(|m| m.permissions().mode() & 0o777).unwrap_or_default();
+            let name = path.strip_prefix(root).map(|p| p.display().to_string()).unwrap_or_default();
+            if path.is_dir() {
+                out.push((name, mode, Vec::new()));
+                stack.push(path);
+            } else {
+                out.push((name, mode, fs::read(&path).unwrap_or_default()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn finding_count(report: &serde_json::Value) -> usize {
+    report["checks"].as_array().into_iter().flatten().map(|c| c["findings"].as_array().map_or(0, Vec::len)).sum()
+}
+
+/// The property `--fix` promises, over every fixture home: it never leaves more
+/// problems than it found, and a second run has nothing left to do.
+#[test]
+fn fix_never_adds_problems_and_a_second_fix_changes_nothing() {
+    for (scenario, modes) in SCENARIOS {
+        let home = CopiedHome::new(&fixture(scenario), modes);
+        let before = doctor(&home.root, "json").json();
+        let fixed = doctor_with(&home.root, "json", &["--fix"]).json();
+        assert!(finding_count(&fixed) <= finding_count(&before), "{scenario}: --fix added problems:\n{fixed:#}");
+        let settled = state(&home.root);
+        let again = doctor_with(&home.root, "json", &["--fix"]).json();
+        assert_eq!(again["fix"]["changedFiles"], 0, "{scenario}: a second --fix changed something: {again:#}");
+        assert_eq!(state(&home.root), settled, "{scenario}: a second --fix changed the home");
+        assert_eq!(finding_count(&again), finding_count(&fixed), "{scenario}");
+    }
+}
+
+#[test]
+fn dry_run_lists_the_changes_and_makes_none() {
+    let home = CopiedHome::new(&fixture("secrets-loose-modes"), &[("config/secrets.json", 0o644), ("keys", 0o755)]);
+    let untouched = state(&home.root);
+    let run = doctor_with(&home.root, "json", &["--fix", "--dry-run"]);
+    let fix = &run.json()["fix"];
+    assert_eq!(fix["dryRun"], true);
+    let changes: Vec<&str> = fix["changes"].as_array().into_iter().flatten().filter_map(|c| c.as_str()).collect();
+    assert_eq!(changes, ["config/secrets.json: chmod 600", "keys: chmod 700"]);
+    assert_eq!(state(&home.root), untouched, "--dry-run wrote something");
+    assert_eq!(run.code, 1, "the findings still stand");
+}
+
+/// Moving a credential: out of netclaw.json, into secrets.json at 600, a backup kept
+/// with the old mode, the value never printed.
+#[test]
+fn fix_moves_a_credential_into_secrets_and_keeps_a_backup() {
+    let home = CopiedHome::new(&fixture("credential-in-config"), &[]);
+    let token = "xoxb-000000000000-fixture-not-real";
+    let run = doctor_with(&home.root, "text", &["--fix"]);
+    assert!(!run.stdout.contains(token) && !run.stderr.contains(token), "{}", run.stdout);
+    let read = |relative: &str| fs::read_to_string(home.root.join(relative)).unwrap_or_default();
+    assert!(!read("config/netclaw.json").contains(token));
+    assert!(read("config/netclaw.json.bak").contains(token), "the backup keeps the original");
+    let secrets: serde_json::Value = serde_json::from_str(&read("config/secrets.json")).unwrap_or_default();
+    assert_eq!(secrets["Slack"]["BotToken"], token);
+    let mode = |relative: &str| fs::metadata(home.root.join(relative)).map(|m| m.permissions().mode() & 0o777).ok();
+    assert_eq!(mode("config/secrets.json"), Some(0o600));
+    let report = doctor(&home.root, "json").json();
+    let codes: Vec<&str> = report["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["findings"].as_array().into_iter().flatten())
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(!codes.contains(&"credential-in-config"), "{codes:?}");
+    assert!(codes.contains(&"plaintext-secret"), "now where it belongs, and still to be encrypted: {codes:?}");
 }

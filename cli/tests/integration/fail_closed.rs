@@ -3,6 +3,7 @@
 //! One test per defect, over real homes in temporary directories.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -25,13 +26,19 @@ impl Home {
         for d in [root.join("config"), root.join("keys"), outside.clone()] {
             fs::create_dir_all(d).unwrap_or_else(|e| panic!("{e}"));
         }
+        // The modes netclaw keeps them at: doctor fails a home where others can read keys.
+        fs::set_permissions(root.join("keys"), fs::Permissions::from_mode(0o700)).unwrap_or_else(|e| panic!("{e}"));
         let home = Self { _dir: dir, root, outside };
         home.write("config/netclaw.json", &netclaw.to_string());
         home
     }
 
     fn write(&self, relative: &str, text: &str) {
-        fs::write(self.root.join(relative), text).unwrap_or_else(|e| panic!("{e}"));
+        let path = self.root.join(relative);
+        fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        if relative.ends_with("secrets.json") {
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap_or_else(|e| panic!("{e}"));
+        }
     }
 
     /// Moves `relative` out of the home and leaves a link to it; returns the target.
@@ -398,7 +405,7 @@ fn remediations_work_when_followed() {
 ///    each with its place: they never apply, and say nothing when they do not.
 #[test]
 fn keys_that_refer_to_nothing_are_warned_about() {
-    let home = Home::new(&json!({"Tools": {"AudienceProfiles": {"Team": {
+    let home = Home::new(&json!({"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {"Team": {
             "AllowedMcpServers": ["notion"],
             "McpServerToolGrants": {"Notion": ["notion-search"], "jria": ["create"]},
             "ApprovalPolicy": {"ToolOverrides": {"jira/create": "Auto", "notion/notion-search": "Auto"},
@@ -409,10 +416,10 @@ fn keys_that_refer_to_nothing_are_warned_about() {
     assert_eq!(code, 2, "warnings only: {findings:?}");
     let warned: Vec<&str> = findings.iter().filter(|f| f.0 == "key-refers-to-nothing").map(|f| f.2.as_str()).collect();
     let expected = [
-        "/Slack/ChannelAudiences/C0TYPO",
         "/Tools/AudienceProfiles/Team/ApprovalPolicy/ToolOverrides/jira~1create",
         "/Tools/AudienceProfiles/Team/ApprovalPolicy/McpServerDefaults/jira",
         "/Tools/AudienceProfiles/Team/McpServerToolGrants/jria",
+        "/Slack/ChannelAudiences/C0TYPO",
     ];
     assert_eq!(warned, expected);
 }

@@ -19,7 +19,7 @@ pub use hard_deny_overrides::HardDenyRule;
 pub use listing::{ConfigEntry, ConfigListing};
 pub use load::HomeConfig;
 pub(crate) use load::{Checked, EffectiveConfig};
-pub(crate) use netclaw::NetclawConfig;
+pub(crate) use netclaw::{ExposureMode, NetclawConfig};
 pub(crate) use provenance::Source;
 pub(crate) use tool_approvals::{ApprovalEntry, ShellMatch, ToolApprovals};
 pub(crate) use tools::{ApprovalMode, AudienceProfile, FileAccessMode, GrantMode, ShellExecutionMode, is_plain_name};

@@ -17,6 +17,14 @@ pub(super) const MASK: &str = "********";
 #[serde(transparent)]
 pub(crate) struct Secret(String);
 
+impl Secret {
+    /// The value, for the few places that must compare or verify with it (a webhook
+    /// signature, doctor's strength test). Never for printing.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Secret({MASK})")

@@ -5,42 +5,126 @@
 //! files are read and parsed once however many checks look at them.
 
 mod checks;
+mod fix;
+mod modes;
 pub(crate) mod output;
 mod report;
 
-use crate::config::HomeConfig;
-use crate::home::HomeFiles;
-use crate::paths::ProtectedPaths;
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::config::HomeConfig;
+use crate::home::{Home, HomeFiles};
+use crate::paths::ProtectedPaths;
+use crate::policy::{CompileError, CompiledPolicy};
+
+pub(crate) use fix::Fix;
+pub use fix::FixError;
+pub use report::FindingSeverity;
 pub use report::FixSummary;
-pub(crate) use report::{CheckReport, CheckSeverity, DoctorReport, Finding, FindingSeverity};
+pub(crate) use report::{CheckReport, CheckSeverity, DoctorReport, Finding};
 
 /// What every check sees.
 #[derive(Debug)]
-pub struct DoctorContext<'a> {
+pub(crate) struct DoctorContext<'a> {
+    /// For the facts files do not hold: modes, the SQLite store.
+    pub home: &'a Home,
     pub files: &'a HomeFiles,
     pub config: &'a HomeConfig,
     /// Where the protected paths are, for the checks that compile the policies.
     pub paths: &'a ProtectedPaths,
+    /// Compiled on first use and shared: several checks read the policy set, and the
+    /// answers they report must be the authorizer's own.
+    compiled: OnceLock<Result<CompiledPolicy, CompileError>>,
+    /// "Now", for ages; fixed by tests.
+    pub now: SystemTime,
+    /// Persisted approvals older than this many days are reported.
+    pub approval_max_age_days: u32,
+}
+
+impl<'a> DoctorContext<'a> {
+    pub(crate) fn new(home: &'a Home, files: &'a HomeFiles, config: &'a HomeConfig, paths: &'a ProtectedPaths) -> Self {
+        Self {
+            home,
+            files,
+            config,
+            paths,
+            compiled: OnceLock::new(),
+            now: SystemTime::now(),
+            approval_max_age_days: DEFAULT_APPROVAL_MAX_AGE_DAYS,
+        }
+    }
+
+    fn with(mut self, options: &DoctorOptions) -> Self {
+        self.now = options.now.unwrap_or(self.now);
+        self.approval_max_age_days = options.approval_max_age_days.unwrap_or(self.approval_max_age_days);
+        self
+    }
+
+    /// Days since 1970-01-01; `None` on a clock set before it.
+    pub(crate) fn today(&self) -> Option<i64> {
+        let seconds = self.now.duration_since(UNIX_EPOCH).ok()?.as_secs();
+        i64::try_from(seconds / 86_400).ok()
+    }
+
+    /// The policy set this home compiles to, as the authorizer would build it.
+    pub(crate) fn compiled(&self) -> &Result<CompiledPolicy, CompileError> {
+        self.compiled.get_or_init(|| CompiledPolicy::compile(self.config, self.paths.clone()))
+    }
+}
+
+/// Where a key of the effective `netclaw.json` is set; a default is placed at the
+/// key's pointer in `netclaw.json`, where setting it would go.
+pub(crate) fn place(config: &crate::config::EffectiveConfig, pointer: &str) -> crate::diagnostic::Location {
+    let location = config.locate(pointer);
+    if location.file == "defaults" {
+        crate::diagnostic::Location::at(crate::home::NETCLAW_JSON, pointer)
+    } else {
+        location
+    }
 }
 
 /// What one check concluded, before the registry stamps its name and id on it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct CheckOutcome {
     pub message: String,
     pub remediation: Option<String>,
     pub findings: Vec<Finding>,
+    /// The safe, mechanical changes that would clear some of the findings.
+    pub fixes: Vec<Fix>,
 }
 
 impl CheckOutcome {
     /// For a check that reads the effective config when there is none: Config Schema
     /// already fails and says why.
     fn skipped() -> Self {
-        Self {
-            message: "skipped: the configuration is invalid (see Config Schema)".to_owned(),
-            remediation: None,
-            findings: Vec::new(),
+        Self::note("skipped: the configuration is invalid (see Config Schema)")
+    }
+
+    /// A message and nothing found.
+    fn note(message: impl Into<String>) -> Self {
+        Self { message: message.into(), ..Self::default() }
+    }
+
+    /// The common shape: `clean` when nothing was found, else a count of what was and
+    /// the remediation for all of it.
+    fn found(findings: Vec<Finding>, clean: impl Into<String>, remediation: &str) -> Self {
+        if findings.is_empty() {
+            return Self::note(clean);
         }
+        let errors = findings.iter().filter(|f| f.severity == FindingSeverity::Error).count();
+        let warnings = findings.len() - errors;
+        let message = match (errors, warnings) {
+            (0, w) => format!("{w} warning(s)"),
+            (e, 0) => format!("{e} error(s)"),
+            (e, w) => format!("{e} error(s), {w} warning(s)"),
+        };
+        Self { message, remediation: Some(remediation.to_owned()), findings, fixes: Vec::new() }
+    }
+
+    fn with_fixes(mut self, fixes: Vec<Fix>) -> Self {
+        self.fixes = fixes;
+        self
     }
 }
 
@@ -55,9 +139,16 @@ pub(crate) trait Check: Sync {
 /// Every check, in the order they run and print.
 pub(crate) const CHECKS: &[&dyn Check] = &[
     &checks::ConfigSchema,
-    &checks::SlackAcl,
     &checks::ToolAudienceProfiles,
+    &checks::SecurityPolicy,
+    &checks::SlackAcl,
+    &checks::SecretsJson,
+    &checks::SqliteProvisioning,
     &checks::InboundWebhookRoutes,
+    &checks::ExposureModeCheck,
+    &checks::ToolApprovalsCheck,
+    &checks::HardDenyOverrides,
+    &checks::PolicyCompile,
     &checks::PolicyInvariants,
 ];
 
@@ -69,21 +160,86 @@ pub struct UnknownCheck {
     pub known: String,
 }
 
-/// Runs the checks `only` names (by id or name, case-insensitively), or all of them,
-/// but those `skip` names.
-pub fn run(
+/// The age past which a persisted approval is reported, unless told otherwise.
+pub const DEFAULT_APPROVAL_MAX_AGE_DAYS: u32 = 90;
+
+/// What `netclaw doctor` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct DoctorOptions {
+    /// Checks to run, by id or name (case-insensitive); empty runs them all.
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+    /// Leave out findings below this severity (`--severity-min fail` hides warnings).
+    pub severity_min: Option<FindingSeverity>,
+    pub fix: FixMode,
+    /// Overrides [`DEFAULT_APPROVAL_MAX_AGE_DAYS`].
+    pub approval_max_age_days: Option<u32>,
+    /// Overrides the clock (tests, reproducible reports).
+    pub now: Option<SystemTime>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FixMode {
+    #[default]
+    Off,
+    /// List what `Apply` would change.
+    DryRun,
+    Apply,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DoctorError {
+    #[error(transparent)]
+    UnknownCheck(#[from] UnknownCheck),
+    #[error(transparent)]
+    Fix(#[from] FixError),
+}
+
+/// Reads the home, runs the checks, and with `--fix` applies their fixes and runs the
+/// checks again, so the report shows the home as it is afterwards.
+pub fn diagnose(
+    home: &Home,
+    env: &[crate::config::EnvVar],
+    paths: &ProtectedPaths,
+    options: &DoctorOptions,
+) -> Result<DoctorReport, DoctorError> {
+    let files = HomeFiles::read(home);
+    let config = HomeConfig::load(&files, env);
+    let context = DoctorContext::new(home, &files, &config, paths).with(options);
+    let (checks, fixes) = run(&context, options)?;
+    let summary = match options.fix {
+        FixMode::Off => return Ok(DoctorReport::new(checks, FixSummary::default())),
+        FixMode::DryRun => fix::plan(&fixes),
+        FixMode::Apply => fix::apply(home, &fixes)?,
+    };
+    if options.fix == FixMode::DryRun || summary.changed_files == 0 {
+        return Ok(DoctorReport::new(checks, summary));
+    }
+    let files = HomeFiles::read(home);
+    let config = HomeConfig::load(&files, env);
+    let context = DoctorContext::new(home, &files, &config, paths).with(options);
+    let (checks, _) = run(&context, options)?;
+    Ok(DoctorReport::new(checks, summary))
+}
+
+/// Runs the checks `options` selects: those `only` names (by id or name), or all of
+/// them, but those `skip` names.
+pub(crate) fn run(
     context: &DoctorContext<'_>,
-    only: &[String],
-    skip: &[String],
-    fix: FixSummary,
-) -> Result<DoctorReport, UnknownCheck> {
-    let skipped = named(skip)?;
-    let mut selected = if only.is_empty() { CHECKS.to_vec() } else { named(only)? };
+    options: &DoctorOptions,
+) -> Result<(Vec<CheckReport>, Vec<Fix>), UnknownCheck> {
+    let skipped = named(&options.skip)?;
+    let mut selected = if options.only.is_empty() { CHECKS.to_vec() } else { named(&options.only)? };
     selected.retain(|check| !skipped.iter().any(|s| s.id() == check.id()));
+    let mut fixes = Vec::new();
     let reports = selected
         .into_iter()
         .map(|check| {
-            let outcome = check.run(context);
+            let mut outcome = check.run(context);
+            if let Some(min) = options.severity_min {
+                outcome.findings.retain(|f| f.severity >= min);
+            }
+            fixes.append(&mut outcome.fixes);
             CheckReport {
                 name: check.name().to_owned(),
                 id: check.id().to_owned(),
@@ -94,7 +250,7 @@ pub fn run(
             }
         })
         .collect();
-    Ok(DoctorReport::new(reports, fix))
+    Ok((reports, fixes))
 }
 
 /// The checks `names` names, in registry order whatever order they came in.

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Location, Severity};
 
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -53,7 +53,8 @@ pub struct Finding {
     pub help: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+/// Ordered: a warning is below an error (`--severity-min`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FindingSeverity {
     Warning,
@@ -67,6 +68,8 @@ pub struct FixSummary {
     pub dry_run: bool,
     pub changed_files: u32,
     pub files: Vec<String>,
+    /// Each change, as `file: what` (a credential moved is named, never shown).
+    pub changes: Vec<String>,
 }
 
 impl From<&Diagnostic> for Finding {
@@ -84,6 +87,34 @@ impl From<&Diagnostic> for Finding {
             message: d.problem.to_string(),
             help: d.problem.help(),
         }
+    }
+}
+
+impl Finding {
+    pub(crate) fn error(code: &str, location: Location, message: impl Into<String>) -> Self {
+        Self::new(code, FindingSeverity::Error, location, message.into())
+    }
+
+    pub(crate) fn warning(code: &str, location: Location, message: impl Into<String>) -> Self {
+        Self::new(code, FindingSeverity::Warning, location, message.into())
+    }
+
+    fn new(code: &str, severity: FindingSeverity, location: Location, message: String) -> Self {
+        Self {
+            code: code.to_owned(),
+            severity,
+            file: location.file,
+            pointer: location.pointer,
+            line: location.line,
+            column: location.column,
+            message,
+            help: None,
+        }
+    }
+
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
     }
 }
 

@@ -38,6 +38,7 @@ pub use diff::{ChangeKind, PolicyDiff, diff};
 pub use generate::Action;
 pub(crate) use generate::Rule;
 pub(crate) use generate::SliceKey;
+pub(crate) use permissions::permission_mode;
 pub use permissions::{ANY_OTHER_TOOL, AudiencePermissions, Mode};
 pub(crate) use tool_name::{ToolName, canonical};
 pub use verify::{
@@ -269,6 +270,17 @@ impl CompiledPolicy {
             entities.extend(self.inputs.iter().cloned());
         }
         all
+    }
+
+    /// The SHA-256 of [`CompiledPolicy::formatted_text`], as `sha256:<hex>`: what
+    /// `netclaw policy compile | sha256sum` prints, so a CI log can name what it deployed.
+    pub fn digest(&self) -> Result<String, CompileError> {
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(self.formatted_text()?.as_bytes());
+        Ok(hash.iter().fold("sha256:".to_owned(), |mut hex, byte| {
+            hex.push_str(&format!("{byte:02x}"));
+            hex
+        }))
     }
 
     pub fn policy_count(&self) -> usize {

@@ -120,19 +120,24 @@ impl CompiledPolicy {
     }
 }
 
-fn permission(tool: &str, decision: &Decision) -> ToolPermission {
+/// The approval mode a probe's decision shows; `None` when the tool is not granted.
+pub(crate) fn permission_mode(decision: &Decision) -> Option<Mode> {
     let admitted = !(decision.decision == Effect::Deny && decision.layer <= Layer::ToolAccessGrant);
-    let mode = match (decision.decision, decision.reason_code) {
+    match (decision.decision, decision.reason_code) {
         _ if !admitted => None,
         (Effect::Allow, _) => Some(Mode::Auto),
         (Effect::ApprovalRequired, _) | (Effect::Deny, Some(ReasonCode::ApprovalRequiredUnattended)) => {
             Some(Mode::Approval)
         }
         (Effect::Deny, _) => Some(Mode::Deny),
-    };
+    }
+}
+
+fn permission(tool: &str, decision: &Decision) -> ToolPermission {
+    let mode = permission_mode(decision);
     ToolPermission {
         tool: tool.to_owned(),
-        granted: admitted,
+        granted: mode.is_some(),
         mode,
         policies: decision.policies.clone(),
         sources: decision.sources.clone(),

@@ -33,7 +33,7 @@ impl Check for ConfigSchema {
         }
         let findings: Vec<Finding> = diagnostics.into_iter().map(Finding::from).collect();
         if findings.is_empty() {
-            return CheckOutcome { message: summary(context), remediation: None, findings };
+            return CheckOutcome::note(summary(context));
         }
         let files = distinct_files(&findings);
         CheckOutcome {
@@ -43,6 +43,7 @@ impl Check for ConfigSchema {
                     .to_owned(),
             ),
             findings,
+            fixes: Vec::new(),
         }
     }
 }

@@ -28,15 +28,11 @@ impl Check for PolicyInvariants {
         if context.config.config.is_err() {
             return CheckOutcome::skipped();
         }
-        let Ok(policy) = CompiledPolicy::compile(context.config, context.paths.clone()) else {
-            return CheckOutcome {
-                message: "skipped: the policies do not compile (see the other checks)".to_owned(),
-                remediation: None,
-                findings: Vec::new(),
-            };
+        let Ok(policy) = context.compiled() else {
+            return CheckOutcome::note("skipped: the policies do not compile (see Policy Compile)");
         };
-        match Prover::start(TIMEOUT).and_then(|mut prover| verify(&policy, &mut prover)) {
-            Ok(report) => outcome(&policy, &report.properties),
+        match Prover::start(TIMEOUT).and_then(|mut prover| verify(policy, &mut prover)) {
+            Ok(report) => outcome(policy, &report.properties),
             Err(err) => unproved(&err),
         }
     }
@@ -52,7 +48,7 @@ fn outcome(policy: &CompiledPolicy, properties: &[PropertyResult]) -> CheckOutco
     };
     let remediation = (!findings.is_empty())
         .then(|| "run `netclaw policy verify` for every counterexample, then change the key each one names".to_owned());
-    CheckOutcome { message, remediation, findings }
+    CheckOutcome { message, remediation, findings, fixes: Vec::new() }
 }
 
 /// A broken property, placed at the config key of the first policy that allows its
@@ -105,5 +101,6 @@ fn unproved(err: &VerifyError) -> CheckOutcome {
             message: format!("the policy invariants were not proved: {err}"),
             help: Some(help),
         }],
+        fixes: Vec::new(),
     }
 }

@@ -50,6 +50,9 @@ struct Rule<'a> {
     id: String,
     name: &'a str,
     short_description: Message,
+    /// What to do about it: the finding's own advice, else its check's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<Message>,
 }
 
 #[derive(Serialize)]
@@ -114,6 +117,7 @@ impl Emitter for SarifEmitter {
                     id: rule_id.clone(),
                     name: &finding.code,
                     short_description: Message { text: format!("{}: {}", check.name, finding.code) },
+                    help: finding.help.clone().or_else(|| check.remediation.clone()).map(|text| Message { text }),
                 });
                 let mut text = finding.message.clone();
                 if let Some(help) = &finding.help {

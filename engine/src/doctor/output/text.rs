@@ -9,6 +9,8 @@ use crate::doctor::{CheckReport, CheckSeverity, DoctorReport, Finding, FindingSe
 pub struct TextEmitter {
     /// ANSI colours; the caller decides (terminal, `NO_COLOR`).
     pub color: bool,
+    /// Only the checks that found something, and the summary.
+    pub quiet: bool,
 }
 
 const GREEN: &str = "\x1b[32m";
@@ -43,14 +45,16 @@ impl TextEmitter {
             FindingSeverity::Error => self.paint(RED, "error"),
             FindingSeverity::Warning => self.paint(YELLOW, "warning"),
         };
+        // `file:line:column:` first, as compilers print it, so terminals and editors link it.
         let mut place = finding.file.clone();
         if let (Some(line), Some(column)) = (finding.line, finding.column) {
             place.push_str(&format!(":{line}:{column}"));
         }
-        if !finding.pointer.is_empty() {
-            place.push_str(&format!(" {}", finding.pointer));
+        if !place.is_empty() {
+            place.push_str(": ");
         }
-        writeln!(out, "       {level}[{}] {place}: {}", finding.code, finding.message)?;
+        let pointer = if finding.pointer.is_empty() { String::new() } else { format!(" {}", finding.pointer) };
+        writeln!(out, "       {place}{level}[{}]{pointer}: {}", finding.code, finding.message)?;
         if let Some(help) = &finding.help {
             writeln!(out, "         help: {help}")?;
         }
@@ -60,7 +64,7 @@ impl TextEmitter {
 
 impl Emitter for TextEmitter {
     fn emit(&self, report: &DoctorReport, out: &mut dyn Write) -> io::Result<()> {
-        for check in &report.checks {
+        for check in report.checks.iter().filter(|c| !self.quiet || c.severity != CheckSeverity::Pass) {
             self.check(check, out)?;
         }
         let count = |s| report.checks.iter().filter(|c| c.severity == s).count();
@@ -75,8 +79,8 @@ impl Emitter for TextEmitter {
         if report.fix.requested {
             let verb = if report.fix.dry_run { "would change" } else { "changed" };
             writeln!(out, "fix: {verb} {} file(s)", report.fix.changed_files)?;
-            for file in &report.fix.files {
-                writeln!(out, "  {file}")?;
+            for change in &report.fix.changes {
+                writeln!(out, "  {change}")?;
             }
         }
         Ok(())

@@ -1,0 +1,182 @@
+//! Tool Approvals: the persisted "approve always" grants in `tool-approvals.json`.
+//!
+//! A grant outlives the moment it was given: it should be re-earned after a while,
+//! it should not outlive the tool, and a shell grant should be scoped to a directory.
+//! An unreadable or invalid store is a failure, because the authorizer then denies
+//! every call that consults it.
+
+use crate::config::{ApprovalEntry, Audience};
+use crate::decision::{Effect, Layer};
+use crate::diagnostic::Location;
+use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding, Fix};
+use crate::document::JsonDocument;
+use crate::home::{FileRead, TOOL_APPROVALS_JSON};
+use crate::json_pointer;
+use crate::policy::CompiledPolicy;
+
+#[derive(Debug)]
+pub(crate) struct ToolApprovalsCheck;
+
+impl Check for ToolApprovalsCheck {
+    fn id(&self) -> &'static str {
+        "tool-approvals"
+    }
+
+    fn name(&self) -> &'static str {
+        "Tool Approvals"
+    }
+
+    fn run(&self, context: &DoctorContext<'_>) -> CheckOutcome {
+        let approvals = match &context.config.tool_approvals {
+            Ok(approvals) => approvals,
+            Err(diagnostics) => {
+                let count = diagnostics.len();
+                let finding = Finding::error(
+                    "approval-store-unusable",
+                    Location::file(TOOL_APPROVALS_JSON),
+                    format!("the approvals store is unusable ({count} problem(s), see Config Schema): every call that needs approval is denied"),
+                )
+                .with_help("fix the file, or move it aside to start with no persisted approvals");
+                return CheckOutcome::found(vec![finding], "", "fix tool-approvals.json");
+            }
+        };
+        let Ok(policy) = context.compiled() else {
+            return CheckOutcome::note("skipped: the policies do not compile (see Policy Compile)");
+        };
+        let document = match &context.files.tool_approvals {
+            FileRead::Text(text) => JsonDocument::parse(TOOL_APPROVALS_JSON, text.clone()).ok(),
+            _ => None,
+        };
+        let place = |pointer: &str| match &document {
+            Some(doc) => json_pointer::spelled_in(&doc.value, pointer)
+                .map_or_else(|| Location::at(TOOL_APPROVALS_JSON, pointer), |p| doc.locate(&p)),
+            None => Location::at(TOOL_APPROVALS_JSON, pointer),
+        };
+        let today = context.today();
+        let mut findings = Vec::new();
+        let mut fixes = Vec::new();
+        let mut total = 0;
+        for audience in Audience::ALL {
+            for (tool, entries) in approvals.audiences.get(audience) {
+                total += entries.len();
+                let tool_pointer = json_pointer::join(&json_pointer::join("/audiences", audience.key()), tool);
+                if !still_granted(policy, audience, tool) {
+                    let location = place(&tool_pointer);
+                    let message = format!(
+                        "{} approval(s) of `{tool}` for {}, which the audience can no longer use",
+                        entries.len(),
+                        audience.as_str()
+                    );
+                    fixes.push(Fix::Remove { file: TOOL_APPROVALS_JSON.to_owned(), pointer: location.pointer.clone() });
+                    findings.push(Finding::warning("approval-for-missing-tool", location, message).with_help(
+                        "remove them (`netclaw doctor --fix` does); they would come back to life if the tool did",
+                    ));
+                    continue;
+                }
+                for (index, entry) in entries.iter().enumerate() {
+                    let pointer = json_pointer::join(&tool_pointer, &index.to_string());
+                    findings.extend(entry_findings(
+                        entry,
+                        tool,
+                        audience,
+                        today,
+                        context.approval_max_age_days,
+                        &place(&pointer),
+                    ));
+                }
+            }
+        }
+        let clean = match total {
+            0 => "no persisted approvals".to_owned(),
+            n => format!("{n} persisted approval(s), each scoped, recent and for a tool still granted"),
+        };
+        CheckOutcome::found(findings, clean, "review persisted approvals; remove what is no longer needed")
+            .with_fixes(fixes)
+    }
+}
+
+/// Whether the audience may still use the tool at all (an approval is only ever
+/// consulted after admission).
+fn still_granted(policy: &CompiledPolicy, audience: Audience, tool: &str) -> bool {
+    let decision = policy.probe(audience, tool);
+    !(decision.decision == Effect::Deny && decision.layer <= Layer::ToolAccessGrant)
+}
+
+fn entry_findings(
+    entry: &ApprovalEntry,
+    tool: &str,
+    audience: Audience,
+    today: Option<i64>,
+    max_age_days: u32,
+    location: &Location,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let (created, everywhere) = match entry {
+        ApprovalEntry::Shell(shell) => (&shell.created_at, shell.directory.is_none()),
+        ApprovalEntry::Tool(approval) => (&approval.created_at, false),
+    };
+    if everywhere && let ApprovalEntry::Shell(shell) = entry {
+        out.push(
+            Finding::warning(
+                "approved-everywhere",
+                location.clone(),
+                format!(
+                    "`{}` is approved for {} in every directory (`directory: null`)",
+                    shell.shell,
+                    audience.as_str()
+                ),
+            )
+            .with_help("approve it again from the directory it is for; netclaw then scopes it there"),
+        );
+    }
+    if let (Some(today), Some(day)) = (today, days_from_date(created))
+        && today - day > i64::from(max_age_days)
+    {
+        let date = created.get(..10).unwrap_or(created);
+        out.push(
+            Finding::warning(
+                "approval-stale",
+                location.clone(),
+                format!(
+                    "an approval of `{tool}` for {} was given on {date}, over {max_age_days} days ago",
+                    audience.as_str()
+                ),
+            )
+            .with_help("remove the entry from tool-approvals.json; the next call asks again"),
+        );
+    }
+    out
+}
+
+/// Days since 1970-01-01 of an RFC 3339 timestamp's date (`2026-03-01T…`).
+fn days_from_date(timestamp: &str) -> Option<i64> {
+    let date = timestamp.get(..10)?;
+    let mut parts = date.split('-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_count_days_from_the_epoch() {
+        assert_eq!(days_from_date("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(days_from_date("2000-03-01"), Some(11_017));
+        assert_eq!(days_from_date("2026-12-03T06:00:00Z"), Some(20_790));
+        assert_eq!(days_from_date("yesterday"), None);
+    }
+}
