@@ -320,3 +320,35 @@ fn fix_moves_a_credential_into_secrets_and_keeps_a_backup() {
     assert!(!codes.contains(&"credential-in-config"), "{codes:?}");
     assert!(codes.contains(&"plaintext-secret"), "now where it belongs, and still to be encrypted: {codes:?}");
 }
+
+/// netclaw.db: private, intact, WAL — and looking at it leaves no `-wal`/`-shm` behind.
+#[test]
+fn sqlite_provisioning_reads_the_database_without_a_trace() {
+    let home = CopiedHome::new(&example("team"), &[]);
+    let db = home.root.join("netclaw.db");
+    let connection = rusqlite::Connection::open(&db).unwrap_or_else(|e| panic!("{e}"));
+    connection.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE audit(id TEXT);").unwrap_or_else(|e| panic!("{e}"));
+    drop(connection);
+    chmod(&db, 0o600);
+    let run = doctor_with(&home.root, "json", &["--only", "sqlite-provisioning"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(!home.root.join("netclaw.db-wal").exists() && !home.root.join("netclaw.db-shm").exists());
+
+    let connection = rusqlite::Connection::open(&db).unwrap_or_else(|e| panic!("{e}"));
+    connection.execute_batch("PRAGMA journal_mode=DELETE;").unwrap_or_else(|e| panic!("{e}"));
+    drop(connection);
+    chmod(&db, 0o644);
+    let run = doctor_with(&home.root, "json", &["--only", "sqlite-provisioning", "--fix"]);
+    let codes: Vec<String> = run.json()["checks"][0]["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["code"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(codes, ["database-not-wal"], "the mode was fixed, the journal mode is for a human");
+    assert_eq!(fs::metadata(&db).map(|m| m.permissions().mode() & 0o777).ok(), Some(0o600));
+
+    fs::write(&db, "not a database, but long enough to have a header of some sort........").unwrap_or_default();
+    let run = doctor_with(&home.root, "json", &["--only", "sqlite-provisioning"]);
+    assert_eq!(run.json()["checks"][0]["findings"][0]["code"], "database-unreadable");
+}

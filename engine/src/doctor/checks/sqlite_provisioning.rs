@@ -45,12 +45,12 @@ impl Check for SqliteProvisioning {
                         .with_help("stop the daemon, keep a copy, and restore netclaw.db from a backup"),
                     );
                 }
-                if !state.journal_mode.eq_ignore_ascii_case("wal") {
+                if !state.wal {
                     findings.push(
                         Finding::warning(
                             "database-not-wal",
                             Location::file(DATABASE),
-                            format!("journal mode is `{}`, not `wal`", state.journal_mode),
+                            "the database is not in WAL mode: the daemon's readers would block its writer",
                         )
                         .with_help("with the daemon stopped: `sqlite3 netclaw.db 'PRAGMA journal_mode=WAL'`"),
                     );
@@ -74,17 +74,42 @@ impl Check for SqliteProvisioning {
     }
 }
 
-struct DatabaseState {
-    integrity: String,
-    journal_mode: String,
+/// The path as a URI path: bytes other than unreserved ones and `/` percent-encoded.
+fn uri_path(path: &std::path::Path) -> String {
+    let mut out = String::new();
+    for byte in path.as_os_str().as_encoded_bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(char::from(*byte)),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
 }
 
+struct DatabaseState {
+    integrity: String,
+    wal: bool,
+}
+
+/// WAL mode is persistent and recorded in the file header: bytes 18 and 19 (the
+/// write and read format versions) are 2 in WAL mode, 1 in rollback mode. Read from
+/// there because an `immutable` connection always reports a rollback journal.
+fn wal_in_header(path: &std::path::Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut header = [0u8; 20];
+    std::fs::File::open(path)?.read_exact(&mut header)?;
+    Ok(header.get(18..20) == Some(&[2, 2]))
+}
+
+/// Opens read-only. Without a `-wal` file there is nothing to replay, so the file is
+/// opened `immutable`: a plain read-only open of a WAL database would create `-wal`
+/// and `-shm` files (with the caller's umask), and doctor must leave no trace.
 fn inspect(path: &std::path::Path) -> Result<DatabaseState, String> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let connection = Connection::open_with_flags(path, flags).map_err(|e| e.to_string())?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let live = path.with_file_name("netclaw.db-wal").exists();
+    let uri = format!("file:{}{}", uri_path(path), if live { "?mode=ro" } else { "?mode=ro&immutable=1" });
+    let connection = Connection::open_with_flags(uri, flags).map_err(|e| e.to_string())?;
     let integrity: String =
         connection.query_row("PRAGMA integrity_check(1)", [], |row| row.get(0)).map_err(|e| e.to_string())?;
-    let journal_mode: String =
-        connection.query_row("PRAGMA journal_mode", [], |row| row.get(0)).map_err(|e| e.to_string())?;
-    Ok(DatabaseState { integrity, journal_mode })
+    Ok(DatabaseState { integrity, wal: wal_in_header(path).map_err(|e| e.to_string())? })
 }
