@@ -7,6 +7,7 @@
 //! report (doctor) print the diagnostics. Nothing here falls back to defaults for a
 //! file that exists but is wrong.
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -122,7 +123,7 @@ impl Prepared {
         if self.diagnostics.iter().any(Diagnostic::is_error) {
             return Err(self.diagnostics);
         }
-        match serde_json::from_value(self.shaped.value.clone()) {
+        match T::deserialize(&self.shaped.value) {
             Ok(typed) => Ok((typed, self)),
             Err(err) => Err(vec![drift(&self.document.file, &err)]),
         }
@@ -203,7 +204,7 @@ fn load_effective(netclaw: &FileRead, secrets: &FileRead, env: &[EnvVar]) -> Che
         return Err(late);
     }
     let config: NetclawConfig =
-        serde_json::from_value(layered.value.clone()).map_err(|e| vec![drift(NETCLAW_JSON, &e)])?;
+        NetclawConfig::deserialize(&layered.value).map_err(|e| vec![drift(NETCLAW_JSON, &e)])?;
     let unusable: Vec<Diagnostic> = unmatchable_patterns(&config, &located)
         .into_iter()
         .chain(relative_roots(&config, &located))

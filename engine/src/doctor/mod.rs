@@ -13,10 +13,11 @@ mod report;
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::config::Audience;
 use crate::config::HomeConfig;
 use crate::home::{Home, HomeFiles};
 use crate::paths::ProtectedPaths;
-use crate::policy::{CompileError, CompiledPolicy};
+use crate::policy::{CompileError, CompiledPolicy, Mode, permission_mode};
 
 pub(crate) use fix::Fix;
 pub use fix::FixError;
@@ -36,6 +37,9 @@ pub(crate) struct DoctorContext<'a> {
     /// Compiled on first use and shared: several checks read the policy set, and the
     /// answers they report must be the authorizer's own.
     compiled: OnceLock<Result<CompiledPolicy, CompileError>>,
+    /// The authorizer's answers for an interactive caller, by audience and tool:
+    /// several checks ask about the same tools.
+    modes: std::sync::Mutex<std::collections::HashMap<(Audience, String), Option<Mode>>>,
     /// "Now", for ages; fixed by tests.
     pub now: SystemTime,
     /// Persisted approvals older than this many days are reported.
@@ -50,9 +54,33 @@ impl<'a> DoctorContext<'a> {
             config,
             paths,
             compiled: OnceLock::new(),
+            modes: Default::default(),
             now: SystemTime::now(),
             approval_max_age_days: DEFAULT_APPROVAL_MAX_AGE_DAYS,
         }
+    }
+
+    /// The mode the authorizer gives each `(audience, tool)` (`None`: not granted),
+    /// asked on both cores; answers already known are not asked again.
+    pub(crate) fn modes(&self, policy: &CompiledPolicy, asked: &[(Audience, &str)]) -> Vec<Option<Mode>> {
+        let known = self.modes.lock().map(|m| m.clone()).unwrap_or_default();
+        let missing: Vec<(Audience, &str)> =
+            asked.iter().filter(|(a, t)| !known.contains_key(&(*a, (*t).to_owned()))).copied().collect();
+        let ask = |part: &[(Audience, &str)]| -> Vec<((Audience, String), Option<Mode>)> {
+            part.iter().map(|(a, t)| ((*a, (*t).to_owned()), permission_mode(&policy.probe(*a, t)))).collect()
+        };
+        let (first, second) = missing.split_at(missing.len() / 2);
+        let answers = std::thread::scope(|scope| {
+            let other = scope.spawn(|| ask(second));
+            let mut answers = ask(first);
+            answers.extend(other.join().unwrap_or_else(|_| ask(second)));
+            answers
+        });
+        let Ok(mut modes) = self.modes.lock() else {
+            return asked.iter().map(|(a, t)| permission_mode(&policy.probe(*a, t))).collect();
+        };
+        modes.extend(answers);
+        asked.iter().map(|(a, t)| modes.get(&(*a, (*t).to_owned())).copied().flatten()).collect()
     }
 
     fn with(mut self, options: &DoctorOptions) -> Self {

@@ -272,15 +272,35 @@ impl CompiledPolicy {
         all
     }
 
-    /// The SHA-256 of [`CompiledPolicy::formatted_text`], as `sha256:<hex>`: what
-    /// `netclaw policy compile | sha256sum` prints, so a CI log can name what it deployed.
-    pub fn digest(&self) -> Result<String, CompileError> {
+    /// The SHA-256 of the policy text the authorizer loads and of the entities it
+    /// decides with, as `sha256:<hex>`: one name for one compiled set, so a CI log and an
+    /// audit record can say which policies decided. Over the unformatted text, which is
+    /// as deterministic as the formatted one and costs nothing to produce (formatting a
+    /// large set takes longer than compiling it).
+    pub fn digest(&self) -> String {
         use sha2::Digest;
-        let hash = sha2::Sha256::digest(self.formatted_text()?.as_bytes());
-        Ok(hash.iter().fold("sha256:".to_owned(), |mut hex, byte| {
+        /// Serialised straight into the hash: the inputs of a large home (thousands of
+        /// approvals) are not copied into one more document first.
+        struct Hashing(sha2::Sha256);
+        impl std::io::Write for Hashing {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.update(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut hashing = Hashing(sha2::Sha256::new());
+        hashing.0.update(STATIC_POLICIES.as_bytes());
+        hashing.0.update(self.generated_text.as_bytes());
+        // Writing into a hash cannot fail.
+        let _ = serde_json::to_writer(&mut hashing, &entities_json(&self.entity_decls));
+        let _ = serde_json::to_writer(&mut hashing, &self.inputs);
+        hashing.0.finalize().iter().fold("sha256:".to_owned(), |mut hex, byte| {
             hex.push_str(&format!("{byte:02x}"));
             hex
-        }))
+        })
     }
 
     pub fn policy_count(&self) -> usize {

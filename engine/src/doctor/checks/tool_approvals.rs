@@ -6,13 +6,11 @@
 //! every call that consults it.
 
 use crate::config::{ApprovalEntry, Audience};
-use crate::decision::{Effect, Layer};
 use crate::diagnostic::Location;
 use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding, Fix};
 use crate::document::JsonDocument;
 use crate::home::{FileRead, TOOL_APPROVALS_JSON};
 use crate::json_pointer;
-use crate::policy::CompiledPolicy;
 
 #[derive(Debug)]
 pub(crate) struct ToolApprovalsCheck;
@@ -56,11 +54,18 @@ impl Check for ToolApprovalsCheck {
         let mut findings = Vec::new();
         let mut fixes = Vec::new();
         let mut total = 0;
+        // An approval is only consulted after admission: a tool the audience may no
+        // longer use at all (no mode) has approvals that never apply.
+        let asked: Vec<(Audience, &str)> = Audience::ALL
+            .iter()
+            .flat_map(|a| approvals.audiences.get(*a).keys().map(move |tool| (*a, tool.as_str())))
+            .collect();
+        let mut granted = context.modes(policy, &asked).into_iter().map(|mode| mode.is_some());
         for audience in Audience::ALL {
             for (tool, entries) in approvals.audiences.get(audience) {
                 total += entries.len();
                 let tool_pointer = json_pointer::join(&json_pointer::join("/audiences", audience.key()), tool);
-                if !still_granted(policy, audience, tool) {
+                if !granted.next().unwrap_or(false) {
                     let location = place(&tool_pointer);
                     let message = format!(
                         "{} approval(s) of `{tool}` for {}, which the audience can no longer use",
@@ -81,7 +86,7 @@ impl Check for ToolApprovalsCheck {
                         audience,
                         today,
                         context.approval_max_age_days,
-                        &place(&pointer),
+                        &|| place(&pointer),
                     ));
                 }
             }
@@ -95,20 +100,15 @@ impl Check for ToolApprovalsCheck {
     }
 }
 
-/// Whether the audience may still use the tool at all (an approval is only ever
-/// consulted after admission).
-fn still_granted(policy: &CompiledPolicy, audience: Audience, tool: &str) -> bool {
-    let decision = policy.probe(audience, tool);
-    !(decision.decision == Effect::Deny && decision.layer <= Layer::ToolAccessGrant)
-}
-
 fn entry_findings(
     entry: &ApprovalEntry,
     tool: &str,
     audience: Audience,
     today: Option<i64>,
     max_age_days: u32,
-    location: &Location,
+    // Located only for a finding: placing every entry of a large store costs more than
+    // checking it.
+    location: &dyn Fn() -> Location,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let (created, everywhere) = match entry {
@@ -119,7 +119,7 @@ fn entry_findings(
         out.push(
             Finding::warning(
                 "approved-everywhere",
-                location.clone(),
+                location(),
                 format!(
                     "`{}` is approved for {} in every directory (`directory: null`)",
                     shell.shell,
@@ -136,7 +136,7 @@ fn entry_findings(
         out.push(
             Finding::warning(
                 "approval-stale",
-                location.clone(),
+                location(),
                 format!(
                     "an approval of `{tool}` for {} was given on {date}, over {max_age_days} days ago",
                     audience.as_str()

@@ -44,8 +44,11 @@ impl Check for ToolAudienceProfiles {
         let mut findings = Vec::new();
         if let Ok(policy) = context.compiled() {
             let tools = tools_named(policy);
+            let asked: Vec<(Audience, &str)> =
+                Audience::ALL.iter().flat_map(|a| tools.iter().map(move |t| (*a, t.as_str()))).collect();
+            let mut answers = context.modes(policy, &asked).into_iter();
             let modes: Modes =
-                Audience::ALL.iter().map(|a| (*a, tools.iter().map(|t| mode_of(policy, *a, t)).collect())).collect();
+                Audience::ALL.iter().map(|a| (*a, answers.by_ref().take(tools.len()).collect())).collect();
             findings.extend(auto_on_destructive(config, &tools, &modes));
             findings.extend(narrower_granted_more(config, &tools, &modes));
             findings.extend(public_default_for_webhooks(context, config));
@@ -69,12 +72,6 @@ fn tools_named(policy: &CompiledPolicy) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     // `Notion` and `notion` name one server: ask about each tool once.
     first_party.chain(mcp).filter(|tool| seen.insert(ToolName::parse(tool).id())).collect()
-}
-
-/// The authorizer's answer for an interactive caller: `None` when not granted.
-fn mode_of(policy: &CompiledPolicy, audience: Audience, tool: &str) -> Option<Mode> {
-    let decision = policy.probe(audience, tool);
-    crate::policy::permission_mode(&decision)
 }
 
 /// Per audience, the mode of each tool of [`tools_named`], in its order.
