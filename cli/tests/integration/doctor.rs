@@ -352,3 +352,27 @@ fn sqlite_provisioning_reads_the_database_without_a_trace() {
     let run = doctor_with(&home.root, "json", &["--only", "sqlite-provisioning"]);
     assert_eq!(run.json()["checks"][0]["findings"][0]["code"], "database-unreadable");
 }
+
+/// `--fix` never follows a link: a chmod would land wherever it points (a system file,
+/// when run as root), and a rewrite would replace the link with a plain file.
+#[test]
+fn fix_leaves_symbolic_links_alone() {
+    let home = CopiedHome::new(&fixture("credential-in-config"), &[]);
+    let outside = home.root.parent().map(|p| p.join("outside")).unwrap_or_default();
+    fs::create_dir_all(&outside).unwrap_or_else(|e| panic!("{e}"));
+    let target = outside.join("master.key");
+    fs::write(&target, "key").unwrap_or_else(|e| panic!("{e}"));
+    chmod(&target, 0o644);
+    fs::create_dir_all(home.root.join("keys")).unwrap_or_else(|e| panic!("{e}"));
+    chmod(&home.root.join("keys"), 0o700);
+    std::os::unix::fs::symlink(&target, home.root.join("keys/master.key")).unwrap_or_else(|e| panic!("{e}"));
+    let config = home.root.join("config/netclaw.json");
+    fs::rename(&config, outside.join("netclaw.json")).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(outside.join("netclaw.json"), &config).unwrap_or_else(|e| panic!("{e}"));
+
+    let run = doctor_with(&home.root, "json", &["--fix"]);
+    assert_eq!(run.json()["fix"]["changedFiles"], 0, "{}", run.stdout);
+    assert_eq!(fs::metadata(&target).map(|m| m.permissions().mode() & 0o777).ok(), Some(0o644));
+    assert!(fs::symlink_metadata(&config).is_ok_and(|m| m.file_type().is_symlink()), "the link is still a link");
+    assert_eq!(run.code, 1, "the findings stand, for a human to fix where the files live");
+}

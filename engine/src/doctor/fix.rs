@@ -71,6 +71,14 @@ pub(crate) fn plan(fixes: &[Fix]) -> FixSummary {
     summary(fixes, true)
 }
 
+/// The fixes that touch no symbolic link. A chmod follows a link wherever it points
+/// (out of the home, to a system file when run as root), and an atomic rewrite would
+/// replace the link with a plain file; a linked file is fixed by hand, where it lives.
+pub(crate) fn safe(home: &Home, fixes: Vec<Fix>) -> Vec<Fix> {
+    let linked = |file: &str| fs::symlink_metadata(home.path(file)).is_ok_and(|m| m.file_type().is_symlink());
+    fixes.into_iter().filter(|fix| !fix.files().iter().any(|file| linked(file))).collect()
+}
+
 /// Applies `fixes`: JSON edits file by file, then modes.
 pub(crate) fn apply(home: &Home, fixes: &[Fix]) -> Result<FixSummary, FixError> {
     let mut documents: BTreeMap<String, Value> = BTreeMap::new();
@@ -106,7 +114,11 @@ pub(crate) fn apply(home: &Home, fixes: &[Fix]) -> Result<FixSummary, FixError> 
     }
     for fix in fixes {
         if let Fix::Mode { path, mode } = fix {
-            fs::set_permissions(home.path(path), fs::Permissions::from_mode(*mode)).map_err(io_error(path))?;
+            let target = home.path(path);
+            if fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
+                continue;
+            }
+            fs::set_permissions(target, fs::Permissions::from_mode(*mode)).map_err(io_error(path))?;
         }
     }
     Ok(summary(fixes, false))

@@ -235,6 +235,7 @@ pub fn diagnose(
     let config = HomeConfig::load(&files, env);
     let context = DoctorContext::new(home, &files, &config, paths).with(options);
     let (checks, fixes) = run(&context, options)?;
+    let fixes = fix::safe(home, fixes);
     let summary = match options.fix {
         FixMode::Off => return Ok(DoctorReport::new(checks, FixSummary::default())),
         FixMode::DryRun => fix::plan(&fixes),

@@ -32,8 +32,13 @@ impl Guarded {
             return None;
         }
         let message = format!("`{relative}` is mode {mode:03o}: other users on this machine can reach {}", self.holds);
-        let finding = Finding::error(self.code, Location::file(relative), message)
-            .with_help(format!("chmod {:o} {relative}  (or `netclaw doctor --fix`)", self.mode));
+        let linked = std::fs::symlink_metadata(context.home.path(relative)).is_ok_and(|m| m.file_type().is_symlink());
+        let help = if linked {
+            format!("it is a symbolic link: chmod {:o} the file it points to (`--fix` leaves links alone)", self.mode)
+        } else {
+            format!("chmod {:o} {relative}  (or `netclaw doctor --fix`)", self.mode)
+        };
+        let finding = Finding::error(self.code, Location::file(relative), message).with_help(help);
         Some((finding, Fix::Mode { path: relative.to_owned(), mode: self.mode }))
     }
 }
