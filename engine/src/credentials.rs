@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use regex::RegexSet;
+use regex::{Regex, RegexSet};
 
 /// Each shape with the name a message may use for it (never the value).
 const SHAPES: [(&str, &str); 11] = [
@@ -25,6 +25,22 @@ const SHAPES: [(&str, &str); 11] = [
 
 static SET: LazyLock<Option<RegexSet>> = LazyLock::new(|| RegexSet::new(SHAPES.iter().map(|(_, re)| *re)).ok());
 
+/// All the shapes in one pattern, for masking.
+static ANY: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let alternation = SHAPES.iter().map(|(_, re)| format!("(?:{re})")).collect::<Vec<_>>().join("|");
+    Regex::new(&alternation).ok()
+});
+
+/// `text` with every token-shaped part replaced, for text that quotes user input
+/// (a host, a key) where a credential may have been pasted by mistake.
+pub(crate) fn masked(text: &str) -> String {
+    match ANY.as_ref() {
+        Some(any) => any.replace_all(text, "***REDACTED***").into_owned(),
+        // Fail closed: a text that cannot be checked is not shown.
+        None => "***REDACTED***".to_owned(),
+    }
+}
+
 /// What kind of credential `value` looks like, if any.
 pub(crate) fn shape_of(value: &str) -> Option<&'static str> {
     let set = SET.as_ref()?;
@@ -39,6 +55,12 @@ mod tests {
     #[test]
     fn the_shapes_compile() {
         assert!(SET.is_some());
+    }
+
+    #[test]
+    fn masking_hides_tokens_and_keeps_the_rest() {
+        assert_eq!(masked("host `xoxb-5555555555-LEAK` is not loopback"), "host `***REDACTED***` is not loopback");
+        assert_eq!(masked("channel C0123ABCDEF"), "channel C0123ABCDEF");
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub fn run(home: &Home, env: &[EnvVar], args: &DoctorArgs) -> Exit {
     let paths = super::compiled::protected_paths(home);
     let report = match diagnose(home, env, &paths, &options) {
         Ok(report) => report,
-        Err(err @ DoctorError::UnknownCheck(_)) => {
+        Err(err @ (DoctorError::UnknownCheck(_) | DoctorError::NoChecks)) => {
             eprintln!("error: {err}");
             return Exit::Usage;
         }

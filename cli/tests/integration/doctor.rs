@@ -87,7 +87,18 @@ fn doctor_with(home: &Path, format: &str, extra: &[&str]) -> crate::common::Run 
     // The proofs have their own tests (and need cvc5): these snapshots are the same
     // on every machine.
     let home = home_arg(home);
-    let mut args = vec!["doctor", "--home", &home, "--format", format, "--skip", "policy-invariants"];
+    // Ages are measured against today: 100 years keeps the fixtures' recent dates recent.
+    let mut args = vec![
+        "doctor",
+        "--home",
+        &home,
+        "--format",
+        format,
+        "--skip",
+        "policy-invariants",
+        "--approval-max-age",
+        "36500",
+    ];
     args.extend(extra);
     netclaw(&args, &[])
 }
@@ -137,8 +148,8 @@ fn fixture_homes_snapshot_in_text_json_and_sarif() {
 fn every_example_home_passes_the_ci_gate() {
     for name in ["personal", "team", "public"] {
         let home = CopiedHome::new(&example(name), &[]);
-        // The examples' approvals are dated; the gate must not start failing as they age.
-        let run = doctor_with(&home.root, "json", &["--approval-max-age", "100000"]);
+        // The examples' approvals are dated; `doctor` above keeps them recent for 100 years.
+        let run = doctor(&home.root, "json");
         assert_eq!(run.json()["exitCode"], 0, "examples/{name}:\n{}", run.stdout);
         assert_eq!(run.code, 0);
     }
@@ -375,4 +386,93 @@ fn fix_leaves_symbolic_links_alone() {
     assert_eq!(fs::metadata(&target).map(|m| m.permissions().mode() & 0o777).ok(), Some(0o644));
     assert!(fs::symlink_metadata(&config).is_ok_and(|m| m.file_type().is_symlink()), "the link is still a link");
     assert_eq!(run.code, 1, "the findings stand, for a human to fix where the files live");
+}
+
+/// A home with `files` (home-relative path, text), netclaw's modes, and the finding
+/// codes doctor reports on it.
+fn codes_for(files: &[(&str, &str)], env: &[(&str, &str)]) -> (i32, Vec<String>, String) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (relative, text) in files {
+        let path = dir.path().join(relative);
+        fs::create_dir_all(path.parent().unwrap_or(dir.path())).unwrap_or_else(|e| panic!("{e}"));
+        fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    for (relative, mode) in KEPT_MODES {
+        if dir.path().join(relative).exists() {
+            chmod(&dir.path().join(relative), *mode);
+        }
+    }
+    let home = home_arg(dir.path());
+    let run = netclaw(&["doctor", "--home", &home, "--format", "json", "--skip", "policy-invariants"], env);
+    let codes = run.json()["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["findings"].as_array().cloned().unwrap_or_default())
+        .filter_map(|f| f["code"].as_str().map(str::to_owned))
+        .collect();
+    let text = netclaw(&["doctor", "--home", &home, "--skip", "policy-invariants"], env).stdout;
+    (run.code, codes, text)
+}
+
+/// Found by an independent red-team pass over the checks; each was a way past the gate.
+#[test]
+fn red_team_ways_past_the_gate_are_closed() {
+    let netclaw_json = "config/netclaw.json";
+    // Destructive file tools on Auto, granted through `Roots: ["/"]` rather than `All`.
+    let roots = r#"{"Security":{"DeploymentPosture":"Public"},"Tools":{"AudienceProfiles":{"Public":{
+        "AllowedTools":["file_read","file_delete"],"WriteFiles":{"Mode":"Roots","Roots":["/"]},
+        "ApprovalPolicy":{"DefaultMode":"Deny","ToolOverrides":{"file_delete":"Auto"}}}}}}"#;
+    let (code, codes, _) = codes_for(&[(netclaw_json, roots)], &[]);
+    assert!(code == 1 && codes.contains(&"auto-on-destructive-tool".to_owned()), "{codes:?}");
+    // Slack is Team by default: under a Public posture, unmapped channels widen access.
+    let slack = r#"{"Security":{"DeploymentPosture":"Public"},"Slack":{"Enabled":true,
+        "AllowedChannelIds":["C0123ABCDEF"],"AllowedUserIds":["U0123ABCDEF"]}}"#;
+    let (_, codes, _) = codes_for(&[(netclaw_json, slack)], &[]);
+    assert!(codes.contains(&"audience-broader-than-posture".to_owned()), "{codes:?}");
+    // A credential in netclaw.json is exposed even when secrets.json overrides it, and
+    // a token inside an array is still a token.
+    let leak = r#"{"Security":{"DeploymentPosture":"Team"},"Slack":{"BotToken":"xoxb-1111111111-plaintextleak",
+        "AllowedChannelIds":["C0123ABCDEF","xoxb-123456789012-abcdefghijklmnop"]}}"#;
+    let secrets = r#"{"Slack":{"BotToken":"ENC:0123456789abcdef"}}"#;
+    let (_, codes, text) =
+        codes_for(&[(netclaw_json, leak), ("config/secrets.json", secrets), ("keys/master.key", "k")], &[]);
+    assert!(codes.contains(&"credential-in-config".to_owned()), "{codes:?}");
+    assert!(codes.contains(&"credential-shaped-value".to_owned()), "{codes:?}");
+    assert!(!text.contains("plaintextleak") && !text.contains("abcdefghijklmnop"), "{text}");
+    // Placeholders behind `ENC:`, and secrets that only repeat a pattern.
+    let base = r#"{"Security":{"DeploymentPosture":"Team"},"Webhooks":{"Enabled":true}}"#;
+    for secret in ["ENC:replace-with-the-output-of-netclaw-secrets-encrypt", "deadbeefdeadbeefdeadbeefdeadbeef"] {
+        let route = format!(r#"{{"prompt":"p","verification":{{"kind":"Hmac","secret":"{secret}"}}}}"#);
+        let (_, codes, _) = codes_for(&[(netclaw_json, base), ("config/webhooks/hook.json", &route)], &[]);
+        assert!(codes.contains(&"weak-secret".to_owned()), "{secret}: {codes:?}");
+    }
+    // A value a check quotes is masked if it is a token, and cannot drive the terminal.
+    let host = r#"{"Security":{"DeploymentPosture":"Team"},"Daemon":{"Host":"xoxb-5555555555-LEAKMARKER"}}"#;
+    let (_, _, text) = codes_for(&[(netclaw_json, host)], &[]);
+    assert!(!text.contains("LEAKMARKER"), "{text}");
+    let escape = "{\"Security\":{\"DeploymentPosture\":\"Team\"},\"Daemon\":{\"Host\":\"10.0.0.1\\u001b[2K\"}}";
+    let (code, _, text) = codes_for(&[(netclaw_json, escape)], &[]);
+    assert!(code == 1 && !text.contains('\u{1b}'), "{text:?}");
+    // --only and --skip that leave nothing to run are a usage error, not a pass.
+    let run = netclaw(&["doctor", "--only", "config-schema", "--skip", "config-schema"], &[]);
+    assert_eq!(run.code, 64, "{}", run.stdout);
+}
+
+#[test]
+fn a_fifo_database_is_reported_not_waited_on() {
+    let home = CopiedHome::new(&example("team"), &[]);
+    let made = std::process::Command::new("mkfifo").arg(home.root.join("netclaw.db")).status();
+    assert!(made.is_ok_and(|s| s.success()));
+    let run = doctor_with(&home.root, "json", &["--only", "sqlite-provisioning"]);
+    assert_eq!(run.json()["checks"][0]["findings"][0]["code"], "database-not-a-file");
+}
+
+#[test]
+fn backups_are_private_whatever_the_file_was() {
+    let home = CopiedHome::new(&fixture("credential-in-config"), &[]);
+    chmod(&home.root.join("config/netclaw.json"), 0o644);
+    doctor_with(&home.root, "json", &["--fix"]);
+    let mode = fs::metadata(home.root.join("config/netclaw.json.bak")).map(|m| m.permissions().mode() & 0o777).ok();
+    assert_eq!(mode, Some(0o600), "the backup holds the credential that was moved");
 }

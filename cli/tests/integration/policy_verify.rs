@@ -80,29 +80,33 @@ fn without_a_solver_nothing_passes() {
 }
 
 #[test]
-fn diff_prove_finds_a_widening_the_rows_do_not_show() {
+fn diff_prove_proves_a_file_widening_the_rows_also_show() {
     if !solver_present() {
         return;
     }
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let write = |name: &str, overrides: &str| {
+    // The rows ask about a file in the first root (they once asked with no path, and
+    // missed this); the proof covers every path.
+    let write = |name: &str, roots: &str| {
         let config = format!(
             r#"{{"Security": {{"DeploymentPosture": "Team"}}, "Tools": {{"AudienceProfiles": {{"Team": {{
-                "ReadFiles": {{"Mode": "Roots", "Roots": ["/srv/data"]}},
-                "ApprovalPolicy": {{"DefaultMode": "Approval", "ToolOverrides": {{{overrides}}}}}}}}}}}}}"#
+                "ReadFiles": {{"Mode": "Roots", "Roots": [{roots}]}},
+                "ApprovalPolicy": {{"DefaultMode": "Approval"}}}}}}}}}}"#
         );
         std::fs::create_dir_all(dir.path().join(name).join("config")).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(dir.path().join(name).join("config/netclaw.json"), config).unwrap_or_else(|e| panic!("{e}"));
         home_arg(&dir.path().join(name))
     };
-    let (before, after) = (write("before", ""), write("after", r#""file_read": "Auto""#));
+    let (before, after) = (write("before", r#""/srv/data""#), write("after", r#""/srv/data", "/srv/more""#));
     let rows = netclaw(&["policy", "diff", "--from", &before, "--to", &after], &[]);
-    assert_eq!(rows.code, 0, "the rows see it now: {}", rows.stdout);
+    assert_eq!(rows.code, 1, "the rows see the second root: {}", rows.stdout);
     let proved = netclaw(&["policy", "diff", "--from", &before, "--to", &after, "--prove", "--format", "json"], &[]);
     assert_eq!(proved.code, 1, "{}{}", proved.stdout, proved.stderr);
     let report = proved.json();
     assert_eq!(report["widens"], true);
-    assert_eq!(report["proof"][0]["subject"], "file_read");
+    let subjects: Vec<&str> =
+        report["proof"].as_array().into_iter().flatten().filter_map(|p| p["subject"].as_str()).collect();
+    assert!(subjects.contains(&"file_read"), "{subjects:?}");
     let unchanged = netclaw(&["policy", "diff", "--from", &after, "--to", &after, "--prove"], &[]);
     assert_eq!(unchanged.code, 0);
     assert!(

@@ -90,13 +90,21 @@ impl HomeConfig {
                 webhook_routes: WebhookRoutes { routes: Vec::new(), diagnostics: vec![problem.clone()] },
             };
         }
-        Self {
-            home_problem: None,
-            config: load_effective(&files.netclaw, &files.secrets, env),
-            tool_approvals: load_approvals(&files.tool_approvals),
-            hard_deny_overrides: load_overrides(&files.hard_deny_overrides),
-            webhook_routes: load_routes(&files.webhooks),
-        }
+        // Route files are many and independent of the rest: they load on the other core.
+        std::thread::scope(|scope| {
+            let routes = scope.spawn(|| load_routes(&files.webhooks));
+            let config = load_effective(&files.netclaw, &files.secrets, env);
+            let tool_approvals = load_approvals(&files.tool_approvals);
+            let hard_deny_overrides = load_overrides(&files.hard_deny_overrides);
+            let webhook_routes = routes.join().unwrap_or_else(|_| WebhookRoutes {
+                routes: Vec::new(),
+                diagnostics: vec![Diagnostic::error(
+                    Location::file(WEBHOOKS_DIR),
+                    Problem::Unreadable { reason: "loading the routes failed".to_owned() },
+                )],
+            });
+            Self { home_problem: None, config, tool_approvals, hard_deny_overrides, webhook_routes }
+        })
     }
 }
 

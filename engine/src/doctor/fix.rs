@@ -109,7 +109,11 @@ pub(crate) fn apply(home: &Home, fixes: &[Fix]) -> Result<FixSummary, FixError> 
         remove(document(home, &mut documents, file)?, pointer)
             .ok_or_else(|| FixError::Missing { file: file.clone(), pointer: pointer.clone() })?;
     }
-    for (file, value) in &documents {
+    // secrets.json first: a credential moved out of netclaw.json is written to its new
+    // place before it leaves the old one, so a failure in between loses nothing.
+    let mut order: Vec<(&String, &Value)> = documents.iter().collect();
+    order.sort_by_key(|(file, _)| file.as_str() != SECRETS_JSON);
+    for (file, value) in order {
         write_json(home, file, value)?;
     }
     for fix in fixes {
@@ -208,13 +212,14 @@ fn order_key((file, pointer): &(String, String)) -> (String, Vec<(u64, String)>)
 }
 
 /// Writes the new text atomically with the file's mode (600 for a new `secrets.json`),
-/// keeping the old text as `<file>.bak` with the same mode.
+/// keeping the old text as `<file>.bak`, private (600): the old text may hold the very
+/// credential the fix moved out of it.
 fn write_json(home: &Home, file: &str, value: &Value) -> Result<(), FixError> {
     let path = home.path(file);
     let mode = mode_of(&path).unwrap_or(0o600) & 0o777;
     if let Ok(old) = fs::read(&path) {
         let backup = home.path(&format!("{file}.bak"));
-        write_atomic(&backup, &old, mode).map_err(io_error(file))?;
+        write_atomic(&backup, &old, 0o600).map_err(io_error(file))?;
     }
     let mut text = serde_json::to_string_pretty(value).map_err(|_| FixError::NotJson { file: file.to_owned() })?;
     text.push('\n');

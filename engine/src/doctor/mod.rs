@@ -221,6 +221,9 @@ pub enum DoctorError {
     UnknownCheck(#[from] UnknownCheck),
     #[error(transparent)]
     Fix(#[from] FixError),
+    /// `--only` and `--skip` left nothing to run: a gate that ran no check must not pass.
+    #[error("--only and --skip leave no check to run")]
+    NoChecks,
 }
 
 /// Reads the home, runs the checks, and with `--fix` applies their fixes and runs the
@@ -256,17 +259,27 @@ pub fn diagnose(
 pub(crate) fn run(
     context: &DoctorContext<'_>,
     options: &DoctorOptions,
-) -> Result<(Vec<CheckReport>, Vec<Fix>), UnknownCheck> {
+) -> Result<(Vec<CheckReport>, Vec<Fix>), DoctorError> {
     let skipped = named(&options.skip)?;
     let mut selected = if options.only.is_empty() { CHECKS.to_vec() } else { named(&options.only)? };
     selected.retain(|check| !skipped.iter().any(|s| s.id() == check.id()));
+    if selected.is_empty() {
+        return Err(DoctorError::NoChecks);
+    }
     let mut fixes = Vec::new();
     let reports = selected
         .into_iter()
         .map(|check| {
             let mut outcome = check.run(context);
+            outcome.findings = outcome.findings.into_iter().map(Finding::scrubbed).collect();
+            outcome.message = crate::credentials::masked(&outcome.message);
             if let Some(min) = options.severity_min {
+                let found = outcome.findings.len();
                 outcome.findings.retain(|f| f.severity >= min);
+                if outcome.findings.is_empty() && found > 0 {
+                    outcome.message = format!("{found} finding(s) below --severity-min");
+                    outcome.remediation = None;
+                }
             }
             fixes.append(&mut outcome.fixes);
             CheckReport {

@@ -112,6 +112,16 @@ impl Finding {
         }
     }
 
+    /// Safe to print: token-shaped values masked, since a check may quote a value
+    /// that is a pasted credential.
+    pub(crate) fn scrubbed(mut self) -> Self {
+        self.message = crate::credentials::masked(&self.message);
+        self.help = self.help.as_deref().map(crate::credentials::masked);
+        self.pointer = crate::credentials::masked(&self.pointer);
+        self.file = crate::credentials::masked(&self.file);
+        self
+    }
+
     pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

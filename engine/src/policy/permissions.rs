@@ -55,8 +55,17 @@ impl CompiledPolicy {
     pub(crate) fn probe(&self, audience: Audience, tool: &str) -> Decision {
         // The shell is asked about a harmless command: with none, hard deny would answer.
         let mut arguments = serde_json::Map::new();
-        if ToolName::parse(tool) == ToolName::FirstParty(crate::config::SHELL_TOOL.to_owned()) {
+        let name = ToolName::parse(tool);
+        if name == ToolName::FirstParty(crate::config::SHELL_TOOL.to_owned()) {
             arguments.insert("command".to_owned(), "true".into());
+        }
+        // A file tool is asked about a file it may reach, if any: without a path every
+        // file call is denied, which would read as "not granted" for a tool granted
+        // under `Roots` (`Roots: ["/"]` is all of the disk).
+        if let ToolName::FirstParty(first_party) = &name
+            && let Some(access) = crate::hard_deny::file_tool_access(first_party)
+        {
+            arguments.insert("path".to_owned(), self.probe_path(audience, access).into());
         }
         let request = AuthorizeRequest {
             channel: "tui".to_owned(),
@@ -69,6 +78,22 @@ impl CompiledPolicy {
             session_directory: None,
         };
         self.authorize_as(audience, &request)
+    }
+
+    /// A file inside the audience's first root for `access`, or anywhere under `All`.
+    fn probe_path(&self, audience: Audience, access: crate::paths::Access) -> String {
+        let profile = self.config.tools.audience_profiles.get(audience);
+        let files = match access {
+            crate::paths::Access::Read => &profile.read_files,
+            crate::paths::Access::Write => &profile.write_files,
+        };
+        let root = (files.mode == crate::config::FileAccessMode::Roots).then(|| files.roots.first()).flatten();
+        let Some(root) = root else { return "/srv/netclaw-probe/file".to_owned() };
+        let expanded = match (root.strip_prefix('~'), self.paths.user_home()) {
+            (Some(rest), Some(home)) => format!("{}{rest}", home.display()),
+            _ => root.clone(),
+        };
+        format!("{}/netclaw-probe", expanded.trim_end_matches('/'))
     }
 
     /// Every MCP server and tool any part of the config names, by server.

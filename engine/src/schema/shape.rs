@@ -203,20 +203,36 @@ impl Shaped {
 /// document appears in any diagnostic (used for `secrets.json`).
 pub(crate) fn shape(document: &JsonDocument, schema: SchemaNode<'_>, mask_values: bool) -> Shaped {
     let mut shaped = Shaped::default();
-    let mut walker = Walker { document, mask_values, out: &mut shaped };
+    let mut walker =
+        Walker { document, mask_values, out: &mut shaped, children: HashMap::new(), enums: HashMap::new() };
     let value = walker.node(&document.value, schema, "", "", true);
     shaped.value = value;
     shaped
 }
 
-struct Walker<'a> {
+struct Walker<'a, 's> {
     document: &'a JsonDocument,
     mask_values: bool,
     out: &'a mut Shaped,
+    /// Schema lookups by node (its address) and key: a store of thousands of entries
+    /// asks the same few questions of the same few nodes, and each answer walks the
+    /// node's `anyOf` branches.
+    children: HashMap<(usize, String), Option<(String, SchemaNode<'s>)>>,
+    enums: HashMap<usize, Vec<&'s str>>,
 }
 
-impl Walker<'_> {
-    fn node(&mut self, value: &Value, schema: SchemaNode<'_>, canonical: &str, original: &str, root: bool) -> Value {
+impl<'s> Walker<'_, 's> {
+    fn child(&mut self, schema: SchemaNode<'s>, key: &str) -> Option<(String, SchemaNode<'s>)> {
+        let id = std::ptr::from_ref(schema.node) as usize;
+        self.children.entry((id, key.to_owned())).or_insert_with(|| schema.child(key)).clone()
+    }
+
+    fn enum_strings(&mut self, schema: SchemaNode<'s>) -> Vec<&'s str> {
+        let id = std::ptr::from_ref(schema.node) as usize;
+        self.enums.entry(id).or_insert_with(|| schema.enum_strings()).clone()
+    }
+
+    fn node(&mut self, value: &Value, schema: SchemaNode<'s>, canonical: &str, original: &str, root: bool) -> Value {
         self.out.original.insert(canonical.to_owned(), original.to_owned());
         match value {
             Value::Object(object) => Value::Object(self.object(object, schema, canonical, original, root)),
@@ -238,7 +254,7 @@ impl Walker<'_> {
     fn object(
         &mut self,
         object: &Map<String, Value>,
-        schema: SchemaNode<'_>,
+        schema: SchemaNode<'s>,
         canonical: &str,
         original: &str,
         root: bool,
@@ -250,7 +266,7 @@ impl Walker<'_> {
             if root && key == "$schema" {
                 continue;
             }
-            let Some((name, child_schema)) = schema.child(key) else {
+            let Some((name, child_schema)) = self.child(schema, key) else {
                 let suggestion = did_you_mean(key, schema.property_names());
                 if let Some(meant) = &suggestion {
                     self.out.misspelled.insert((canonical.to_owned(), meant.clone()));
@@ -274,8 +290,8 @@ impl Walker<'_> {
         out
     }
 
-    fn string(&mut self, text: &str, schema: SchemaNode<'_>, canonical: &str, original: &str) -> String {
-        let allowed = schema.enum_strings();
+    fn string(&mut self, text: &str, schema: SchemaNode<'s>, canonical: &str, original: &str) -> String {
+        let allowed = self.enum_strings(schema);
         if allowed.is_empty() {
             return text.to_owned();
         }

@@ -261,11 +261,11 @@ fn the_proof_agrees_with_the_rows() {
     assert!(proved_pairs >= 20, "only {proved_pairs} pairs proved widening");
 }
 
-/// A widening the probes cannot see: they ask about a file tool with no path, which
-/// the file scope denies either way, so a mode change for calls inside the roots is
-/// invisible to them. The proof finds it.
+/// A mode change for a file tool applies only to calls inside its roots. The probes
+/// once asked with no path and missed it; they now ask about a file in the first root.
+/// The proof finds it with the policy that allows it and what decided before.
 #[test]
-fn the_proof_catches_a_widening_the_rows_miss() {
+fn the_proof_and_the_rows_both_catch_a_file_mode_widening() {
     let Some(mut prover) = crate::common::prover() else { return };
     let before = patched(base(), &[]);
     let after = patched(
@@ -273,7 +273,7 @@ fn the_proof_catches_a_widening_the_rows_miss() {
         &[("/netclaw/Tools/AudienceProfiles/Team/ApprovalPolicy/ToolOverrides/file_read", json!("Auto"))],
     );
     let (before, after) = (compile(&before), compile(&after));
-    assert!(!diff_policies(&before, &after).widens, "the rows now see it: pick another gap");
+    assert!(diff_policies(&before, &after).widens, "the rows ask about a file in the root");
     let proved = prove_widening(&before, &after, &mut prover).unwrap();
     let widening = proved.first().expect("the proof misses it");
     assert_eq!((widening.question.as_str(), widening.subject.as_str()), ("auto_run/Tool", "file_read"));

@@ -143,6 +143,9 @@ fn limits(route: &WebhookRoute, name: &str, place: &dyn Fn(&str) -> Location) ->
 /// Why a secret is weak, if it is.
 fn weak_secret(route: &WebhookRoute) -> Option<String> {
     let secret = route.verification.secret.expose();
+    // An `ENC:` value is ciphertext: its strength cannot be judged, but a placeholder
+    // written after the prefix is still a placeholder.
+    let (secret, encrypted) = secret.strip_prefix("ENC:").map_or((secret, false), |payload| (payload, true));
     let lower = secret.to_ascii_lowercase();
     if secret.contains("...") || secret.contains('<') || lower.contains("xxxx") {
         return Some("is a placeholder".to_owned());
@@ -150,12 +153,25 @@ fn weak_secret(route: &WebhookRoute) -> Option<String> {
     if let Some(word) = PLACEHOLDERS.iter().find(|w| lower.trim_start_matches("whsec_").starts_with(*w)) {
         return Some(format!("starts with the placeholder word `{word}`"));
     }
+    if encrypted {
+        return None;
+    }
     let chars = secret.chars().count();
+    if let Some(period) = period(secret) {
+        return Some(format!("repeats a {period}-character pattern"));
+    }
     if chars < MIN_SECRET_CHARS {
         return Some(format!("is {chars} characters long; use at least 32 random bytes"));
     }
     let bits = entropy_bits(secret);
     (bits < MIN_SECRET_BITS).then(|| format!("has about {bits:.0} bits of entropy; use at least 128"))
+}
+
+/// The length of the pattern `text` repeats, if it is two or more copies of one
+/// (`deadbeefdeadbeef`, `0123456789012345…`): character counts cannot see repetition.
+fn period(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    (1..=bytes.len() / 2).find(|&p| bytes.iter().zip(bytes.iter().skip(p)).all(|(a, b)| a == b))
 }
 
 /// The secret's length times the Shannon entropy of its characters: a rough upper
@@ -191,6 +207,13 @@ fn locate(context: &DoctorContext<'_>, route: &str, pointer: &str) -> Location {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_patterns_are_found() {
+        assert_eq!(period("deadbeefdeadbeefdeadbeefdeadbeef"), Some(8));
+        assert_eq!(period("0123456789012345678901234567890123456789"), Some(10));
+        assert_eq!(period("3f9a1c7e5b2d8f40a6c1e9b7d3f5a2c8"), None);
+    }
 
     #[test]
     fn entropy_separates_random_from_patterned() {

@@ -9,7 +9,8 @@ use crate::config::{EffectiveConfig, Source};
 use crate::credentials;
 use crate::doctor::modes::Guarded;
 use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding, Fix};
-use crate::home::{NETCLAW_JSON, SECRETS_JSON};
+use crate::document::JsonDocument;
+use crate::home::{FileRead, NETCLAW_JSON, SECRETS_JSON};
 use crate::json_pointer;
 use crate::schema::{SchemaId, SchemaNode};
 
@@ -37,11 +38,10 @@ impl Check for SecretsJson {
         if let Ok(config) = &context.config.config {
             findings.extend(plaintext_secrets(config));
             findings.extend(encrypted_without_key(context, config));
-            let (misplaced, moves): (Vec<Finding>, Vec<Option<Fix>>) =
-                credentials_in_config(config).into_iter().unzip();
-            findings.extend(misplaced);
-            fixes.extend(moves.into_iter().flatten());
         }
+        let (misplaced, moves): (Vec<Finding>, Vec<Option<Fix>>) = credentials_in_config(context).into_iter().unzip();
+        findings.extend(misplaced);
+        fixes.extend(moves.into_iter().flatten());
         let stored = secret_leaves(context).len();
         let clean = match stored {
             0 => "no credentials in the config files".to_owned(),
@@ -55,12 +55,31 @@ impl Check for SecretsJson {
 fn modes(context: &DoctorContext<'_>) -> Vec<(Finding, Fix)> {
     let mut out: Vec<(Finding, Fix)> =
         [SECRETS_FILE.check(context), KEYS.check(context)].into_iter().flatten().collect();
-    let Ok(entries) = std::fs::read_dir(context.home.path(KEYS_DIR)) else { return out };
-    let mut names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-    names.sort();
-    for name in names {
-        out.extend(KEY_FILE.check_path(context, &format!("{KEYS_DIR}/{name}")));
+    for (relative, is_dir) in key_tree(context) {
+        let rule = if is_dir { &KEYS } else { &KEY_FILE };
+        out.extend(rule.check_path(context, &relative));
     }
+    out
+}
+
+/// Everything under `keys/` (home-relative, sorted; links not followed), and whether
+/// each is a directory: a key may sit in a subdirectory.
+fn key_tree(context: &DoctorContext<'_>) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut pending = vec![KEYS_DIR.to_owned()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(context.home.path(&dir)) else { continue };
+        for entry in entries.flatten() {
+            let relative = format!("{dir}/{}", entry.file_name().to_string_lossy());
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            // Bounded: a key directory is shallow.
+            if is_dir && relative.matches('/').count() < 8 {
+                pending.push(relative.clone());
+            }
+            out.push((relative, is_dir));
+        }
+    }
+    out.sort();
     out
 }
 
@@ -117,31 +136,49 @@ fn encrypted_without_key(context: &DoctorContext<'_>, config: &EffectiveConfig) 
     })
 }
 
-/// Credentials set in `netclaw.json`: a credential key (moved by `--fix`), or a value
-/// shaped like a token under any other key (moved by hand: where it belongs is a choice).
-fn credentials_in_config(config: &EffectiveConfig) -> Vec<(Finding, Option<Fix>)> {
+/// Credentials written in `netclaw.json`: a credential key (moved by `--fix`), or a
+/// value shaped like a token anywhere, arrays included (moved by hand: where it belongs
+/// is a choice). Read from the file itself, not the effective config: a token in the
+/// file is exposed even when `secrets.json` or the environment overrides it.
+fn credentials_in_config(context: &DoctorContext<'_>) -> Vec<(Finding, Option<Fix>)> {
+    let FileRead::Text(text) = &context.files.netclaw else { return Vec::new() };
+    let Ok(document) = JsonDocument::parse(NETCLAW_JSON, text.clone()) else { return Vec::new() };
     let schema = SchemaId::Netclaw.compiled();
+    let mut leaves = Vec::new();
+    string_leaves(&document.value, String::new(), &mut leaves);
     let mut out = Vec::new();
-    for (pointer, source) in config.provenance.iter() {
-        let Source::File { file, pointer: in_file, .. } = source else { continue };
-        if file != NETCLAW_JSON {
-            continue;
-        }
-        let key = json_pointer::dotted(pointer);
-        if schema.root().at(pointer).is_some_and(SchemaNode::is_write_only) {
+    for (pointer, value) in leaves {
+        let key = json_pointer::dotted(&pointer);
+        if schema.root().at(&pointer).is_some_and(SchemaNode::is_write_only) {
             let message = format!("`{key}` is a credential written in netclaw.json");
-            let finding = Finding::error("credential-in-config", located(source, pointer), message).with_help(
+            let finding = Finding::error("credential-in-config", document.locate(&pointer), message).with_help(
                 "move it to secrets.json (`netclaw doctor --fix` does), then rotate it if netclaw.json was ever shared",
             );
-            out.push((finding, Some(Fix::MoveToSecrets { pointer: in_file.clone() })));
-        } else if let Some(shape) =
-            config.value.pointer(pointer).and_then(|v| v.as_str()).and_then(credentials::shape_of)
-        {
+            out.push((finding, Some(Fix::MoveToSecrets { pointer })));
+        } else if let Some(shape) = credentials::shape_of(value) {
             let message = format!("`{key}` holds what looks like {shape}");
-            let finding = Finding::error("credential-shaped-value", located(source, pointer), message)
+            let finding = Finding::error("credential-shaped-value", document.locate(&pointer), message)
                 .with_help("remove it from netclaw.json and rotate it; credentials belong in secrets.json");
             out.push((finding, None));
         }
     }
     out
+}
+
+/// Every string in `value` with its pointer, in document order.
+fn string_leaves<'v>(value: &'v serde_json::Value, pointer: String, out: &mut Vec<(String, &'v str)>) {
+    match value {
+        serde_json::Value::String(text) => out.push((pointer, text)),
+        serde_json::Value::Object(object) => {
+            for (key, child) in object {
+                string_leaves(child, json_pointer::join(&pointer, key), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                string_leaves(child, json_pointer::join(&pointer, &index.to_string()), out);
+            }
+        }
+        _ => {}
+    }
 }

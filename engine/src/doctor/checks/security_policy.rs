@@ -8,10 +8,11 @@
 use crate::config::{Audience, EffectiveConfig, SHELL_TOOL, ShellExecutionMode};
 use crate::decision::Effect;
 use crate::diagnostic::Location;
-use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding};
-use crate::home::NETCLAW_JSON;
+use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding, Fix};
+use crate::home::{HARD_DENY_OVERRIDES_JSON, NETCLAW_JSON, TOOL_APPROVALS_JSON};
 use crate::json_pointer;
 use crate::policy::ToolName;
+use crate::state_file::mode_of;
 
 #[derive(Debug)]
 pub(crate) struct SecurityPolicy;
@@ -39,11 +40,35 @@ impl Check for SecurityPolicy {
         {
             findings.push(ungated_shell(config));
         }
+        let (writable, fixes): (Vec<Finding>, Vec<Fix>) = writable_by_others(context).into_iter().unzip();
+        findings.extend(writable);
         let (mode, _) = config.config.shell_mode();
         let posture = config.config.security.deployment_posture.unwrap_or(Audience::Public);
         let clean = format!("posture {}, shell {mode:?}", posture.as_str());
         CheckOutcome::found(findings, clean, "set the posture explicitly and keep the shell off, sandboxed or gated")
+            .with_fixes(fixes)
     }
+}
+
+/// The home, `config/` and the policy files, when group or others may write them:
+/// whoever can write the policy sets it (an "approve always" entry, a posture).
+fn writable_by_others(context: &DoctorContext<'_>) -> Vec<(Finding, Fix)> {
+    let paths = [".", "config", NETCLAW_JSON, TOOL_APPROVALS_JSON, HARD_DENY_OVERRIDES_JSON];
+    paths
+        .into_iter()
+        .filter_map(|relative| {
+            let mode = mode_of(&context.home.path(relative))?;
+            (mode & 0o022 != 0).then(|| {
+                let message =
+                    format!("`{relative}` is mode {mode:03o}: other users on this machine can change netclaw's policy");
+                let help = format!("chmod go-w {relative}  (or `netclaw doctor --fix`)");
+                let finding =
+                    Finding::error("policy-writable-by-others", Location::file(relative), message).with_help(help);
+                let fix = Fix::Mode { path: relative.to_owned(), mode: mode & !0o022 };
+                (finding, fix)
+            })
+        })
+        .collect()
 }
 
 fn posture_unset(config: &EffectiveConfig) -> Option<Finding> {

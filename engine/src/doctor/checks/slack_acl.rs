@@ -39,6 +39,7 @@ impl Check for SlackAcl {
             }
         }
         findings.extend(broader_than_posture(config));
+        findings.extend(default_broader_than_posture(config));
         findings.extend(unmatched_channels(config).iter().map(Finding::from));
         let clean = if slack.enabled {
             format!(
@@ -123,6 +124,38 @@ fn broader_than_posture(config: &EffectiveConfig) -> Vec<Finding> {
                 .with_help(format!("map it to `{}` or narrower", posture.as_str()))
         })
         .collect()
+}
+
+/// Slack messages are Team by default (REFERENCE: channel audiences): under a Public
+/// posture, every admitted channel and DM without a narrower mapping gets Team's tools.
+fn default_broader_than_posture(config: &EffectiveConfig) -> Vec<Finding> {
+    let slack = &config.config.slack;
+    let posture = config.config.security.deployment_posture.unwrap_or(Audience::Public);
+    if !slack.enabled || posture >= Audience::Team {
+        return Vec::new();
+    }
+    let mapped =
+        |key: &str| slack.channel_audiences.iter().filter(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, a)| *a).min();
+    let mut unmapped: Vec<String> = slack
+        .allowed_channel_ids
+        .iter()
+        .chain(slack.default_channel_id.as_ref())
+        // A mapping broader than the posture is reported by `broader_than_posture`.
+        .filter(|channel| mapped(channel).is_none())
+        .map(|channel| format!("channel `{channel}`"))
+        .collect();
+    unmapped.dedup();
+    if slack.allow_direct_messages && mapped("dm").is_none() {
+        unmapped.push("direct messages".to_owned());
+    }
+    if unmapped.is_empty() {
+        return Vec::new();
+    }
+    let message =
+        format!("{} get the `Team` audience by default under the `{}` posture", unmapped.join(", "), posture.as_str());
+    vec![Finding::error("audience-broader-than-posture", place(config, "/Slack/ChannelAudiences"), message).with_help(
+        format!("map each to `{}` in `Slack.ChannelAudiences` (`\"dm\"` for direct messages)", posture.as_str()),
+    )]
 }
 
 /// `Slack.ChannelAudiences` keys that refer to no channel netclaw admits. A mapping

@@ -29,8 +29,20 @@ impl Check for SqliteProvisioning {
 
     fn run(&self, context: &DoctorContext<'_>) -> CheckOutcome {
         let path = context.home.path(DATABASE);
-        if !path.exists() {
+        if std::fs::symlink_metadata(&path).is_err() {
             return CheckOutcome::note("no netclaw.db yet; the daemon creates it");
+        }
+        // Opening a FIFO blocks forever, and a device is not a database.
+        let regular = std::fs::metadata(&path).is_ok_and(|m| m.is_file())
+            && std::fs::canonicalize(&path).is_ok_and(|p| !["/dev", "/proc", "/sys"].iter().any(|k| p.starts_with(k)));
+        if !regular {
+            let finding = Finding::error(
+                "database-not-a-file",
+                Location::file(DATABASE),
+                "netclaw.db is not a regular file (a directory, FIFO, device or dangling link)",
+            )
+            .with_help("move it aside; the daemon creates a new database");
+            return CheckOutcome::found(vec![finding], "", "keep netclaw.db private and intact");
         }
         let (mut findings, fixes): (Vec<Finding>, Vec<Fix>) = GUARDED.iter().filter_map(|g| g.check(context)).unzip();
         match inspect(&path) {

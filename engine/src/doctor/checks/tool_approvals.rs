@@ -129,7 +129,21 @@ fn entry_findings(
             .with_help("approve it again from the directory it is for; netclaw then scopes it there"),
         );
     }
-    if let (Some(today), Some(day)) = (today, days_from_date(created))
+    // A date that cannot be read, or one in the future, would keep an approval fresh forever.
+    let day = days_from_date(created);
+    if let Some(today) = today
+        && day.is_none_or(|day| day > today + 1)
+    {
+        out.push(
+            Finding::warning(
+                "approval-date-unusable",
+                location(),
+                format!("an approval of `{tool}` for {} has a `createdAt` whose age cannot be told", audience.as_str()),
+            )
+            .with_help("remove the entry; approving again records the date"),
+        );
+    }
+    if let (Some(today), Some(day)) = (today, day)
         && today - day > i64::from(max_age_days)
     {
         let date = created.get(..10).unwrap_or(created);

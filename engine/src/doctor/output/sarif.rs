@@ -88,8 +88,27 @@ struct PhysicalLocation<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ArtifactLocation<'a> {
-    uri: &'a str,
-    uri_base_id: &'a str,
+    uri: String,
+    /// Only for a home-relative path; an `env:` finding has an absolute URI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'a str>,
+}
+
+/// A finding's file as a URI reference: home-relative paths percent-encoded against
+/// `%SRCROOT%`, environment variables as `env:` URIs.
+fn artifact(file: &str) -> ArtifactLocation<'static> {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => char::from(b).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    match file.strip_prefix("env:") {
+        Some(var) => ArtifactLocation { uri: format!("env:{}", encode(var)), uri_base_id: None },
+        None => ArtifactLocation { uri: encode(file), uri_base_id: Some("%SRCROOT%") },
+    }
 }
 
 #[derive(Serialize)]
@@ -136,13 +155,14 @@ impl Emitter for SarifEmitter {
                         FindingSeverity::Warning => "warning",
                     },
                     message: Message { text },
-                    locations: vec![SarifLocation {
-                        physical_location: PhysicalLocation {
-                            artifact_location: ArtifactLocation { uri: &finding.file, uri_base_id: "%SRCROOT%" },
-                            region,
-                        },
-                        logical_locations: logical.into_iter().collect(),
-                    }],
+                    // A finding about no file (a compile failure) has no location.
+                    locations: (!finding.file.is_empty())
+                        .then(|| SarifLocation {
+                            physical_location: PhysicalLocation { artifact_location: artifact(&finding.file), region },
+                            logical_locations: logical.into_iter().collect(),
+                        })
+                        .into_iter()
+                        .collect(),
                 });
             }
         }

@@ -30,7 +30,7 @@ impl TextEmitter {
             CheckSeverity::Warn => self.paint(YELLOW, "[warn]"),
             CheckSeverity::Fail => self.paint(RED, "[FAIL]"),
         };
-        writeln!(out, "{tag} {:<24} {}", check.name, check.message)?;
+        writeln!(out, "{tag} {:<24} {}", check.name, printable(&check.message))?;
         for finding in &check.findings {
             self.finding(finding, out)?;
         }
@@ -46,20 +46,27 @@ impl TextEmitter {
             FindingSeverity::Warning => self.paint(YELLOW, "warning"),
         };
         // `file:line:column:` first, as compilers print it, so terminals and editors link it.
-        let mut place = finding.file.clone();
+        let mut place = printable(&finding.file);
         if let (Some(line), Some(column)) = (finding.line, finding.column) {
             place.push_str(&format!(":{line}:{column}"));
         }
         if !place.is_empty() {
             place.push_str(": ");
         }
-        let pointer = if finding.pointer.is_empty() { String::new() } else { format!(" {}", finding.pointer) };
-        writeln!(out, "       {place}{level}[{}]{pointer}: {}", finding.code, finding.message)?;
+        let pointer =
+            if finding.pointer.is_empty() { String::new() } else { format!(" {}", printable(&finding.pointer)) };
+        writeln!(out, "       {place}{level}[{}]{pointer}: {}", finding.code, printable(&finding.message))?;
         if let Some(help) = &finding.help {
-            writeln!(out, "         help: {help}")?;
+            writeln!(out, "         help: {}", printable(help))?;
         }
         Ok(())
     }
+}
+
+/// `text` with control characters escaped: a config value must not be able to move
+/// the cursor, erase lines or recolour a terminal or a CI log.
+fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
 }
 
 impl Emitter for TextEmitter {
@@ -80,7 +87,7 @@ impl Emitter for TextEmitter {
             let verb = if report.fix.dry_run { "would change" } else { "changed" };
             writeln!(out, "fix: {verb} {} file(s)", report.fix.changed_files)?;
             for change in &report.fix.changes {
-                writeln!(out, "  {change}")?;
+                writeln!(out, "  {}", printable(change))?;
             }
         }
         Ok(())
