@@ -1,8 +1,9 @@
 //! `netclaw doctor`: diagnostic checks over a home.
 //!
 //! One module per check under `checks/`, each implementing [`Check`], all listed once
-//! in [`CHECKS`]. A check only reads the already-loaded home ([`DoctorContext`]), so
-//! files are read and parsed once however many checks look at them.
+//! in [`CHECKS`]. A check reads the already-loaded home ([`DoctorContext`]), so files
+//! are read and parsed once however many checks look at them; only what files do not
+//! hold (modes, the SQLite store) is looked up on disk.
 
 mod checks;
 mod fix;
@@ -39,7 +40,7 @@ pub(crate) struct DoctorContext<'a> {
     compiled: OnceLock<Result<CompiledPolicy, CompileError>>,
     /// The authorizer's answers for an interactive caller, by audience and tool:
     /// several checks ask about the same tools.
-    modes: std::sync::Mutex<std::collections::HashMap<(Audience, String), Option<Mode>>>,
+    tool_modes: std::sync::Mutex<std::collections::HashMap<(Audience, String), Option<Mode>>>,
     /// "Now", for ages; fixed by tests.
     pub now: SystemTime,
     /// Persisted approvals older than this many days are reported.
@@ -54,7 +55,7 @@ impl<'a> DoctorContext<'a> {
             config,
             paths,
             compiled: OnceLock::new(),
-            modes: Default::default(),
+            tool_modes: Default::default(),
             now: SystemTime::now(),
             approval_max_age_days: DEFAULT_APPROVAL_MAX_AGE_DAYS,
         }
@@ -62,8 +63,8 @@ impl<'a> DoctorContext<'a> {
 
     /// The mode the authorizer gives each `(audience, tool)` (`None`: not granted),
     /// asked on both cores; answers already known are not asked again.
-    pub(crate) fn modes(&self, policy: &CompiledPolicy, asked: &[(Audience, &str)]) -> Vec<Option<Mode>> {
-        let known = self.modes.lock().map(|m| m.clone()).unwrap_or_default();
+    pub(crate) fn tool_modes(&self, policy: &CompiledPolicy, asked: &[(Audience, &str)]) -> Vec<Option<Mode>> {
+        let known = self.tool_modes.lock().map(|m| m.clone()).unwrap_or_default();
         let missing: Vec<(Audience, &str)> =
             asked.iter().filter(|(a, t)| !known.contains_key(&(*a, (*t).to_owned()))).copied().collect();
         let ask = |part: &[(Audience, &str)]| -> Vec<((Audience, String), Option<Mode>)> {
@@ -76,7 +77,7 @@ impl<'a> DoctorContext<'a> {
             answers.extend(other.join().unwrap_or_else(|_| ask(second)));
             answers
         });
-        let Ok(mut modes) = self.modes.lock() else {
+        let Ok(mut modes) = self.tool_modes.lock() else {
             return asked.iter().map(|(a, t)| permission_mode(&policy.probe(*a, t))).collect();
         };
         modes.extend(answers);

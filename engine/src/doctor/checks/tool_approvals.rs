@@ -60,7 +60,7 @@ impl Check for ToolApprovalsCheck {
             .iter()
             .flat_map(|a| approvals.audiences.get(*a).keys().map(move |tool| (*a, tool.as_str())))
             .collect();
-        let mut granted = context.modes(policy, &asked).into_iter().map(|mode| mode.is_some());
+        let mut granted = context.tool_modes(policy, &asked).into_iter().map(|mode| mode.is_some());
         for audience in Audience::ALL {
             for (tool, entries) in approvals.audiences.get(audience) {
                 total += entries.len();

@@ -46,7 +46,7 @@ impl Check for ToolAudienceProfiles {
             let tools = tools_named(policy);
             let asked: Vec<(Audience, &str)> =
                 Audience::ALL.iter().flat_map(|a| tools.iter().map(move |t| (*a, t.as_str()))).collect();
-            let mut answers = context.modes(policy, &asked).into_iter();
+            let mut answers = context.tool_modes(policy, &asked).into_iter();
             let modes: Modes =
                 Audience::ALL.iter().map(|a| (*a, answers.by_ref().take(tools.len()).collect())).collect();
             findings.extend(auto_on_destructive(config, &tools, &modes));
