@@ -60,6 +60,7 @@ impl Check for InboundWebhookRoutes {
             fixes.push(fix);
         }
         let mut secrets: HashMap<&str, &str> = HashMap::new();
+        let has_key = std::fs::read_dir(context.home.path("keys")).is_ok_and(|mut entries| entries.next().is_some());
         for (name, route) in &routes.routes {
             let place = |pointer: &str| locate(context, name, pointer);
             findings.extend(weak_secret(route).map(|why| {
@@ -87,6 +88,16 @@ impl Check for InboundWebhookRoutes {
                 }
             }
             findings.extend(limits(route, name, &place));
+            if secret.starts_with("ENC:") && !has_key {
+                findings.push(
+                    Finding::error(
+                        "encrypted-without-key",
+                        place("/verification/secret"),
+                        format!("route `{name}`: the secret is encrypted but `keys/` holds no key: no delivery can be verified"),
+                    )
+                    .with_help("restore the key files into keys/, or set the route's secret again"),
+                );
+            }
         }
         let valid = routes.routes.len();
         let served = if context.config.config.as_ref().is_ok_and(|c| c.config.webhooks.enabled) || valid == 0 {
