@@ -121,7 +121,10 @@ fn diff_prove_proves_a_file_widening_the_rows_also_show() {
 #[test]
 fn doctor_runs_the_proofs_as_a_check() {
     let team = home_arg(&example("team"));
-    let missing = netclaw(&["doctor", "--home", &team, "--format", "json"], &[("CVC5", "/nonexistent/cvc5")]);
+    let missing = netclaw(
+        &["doctor", "--home", &team, "--format", "json", "--approval-max-age", "36500"],
+        &[("CVC5", "/nonexistent/cvc5")],
+    );
     assert_eq!(missing.code, 2, "{}", missing.stdout);
     let check = |run: &crate::common::Run| {
         let report = run.json();
@@ -142,7 +145,7 @@ fn doctor_runs_the_proofs_as_a_check() {
     if !solver_present() {
         return;
     }
-    let proved = netclaw(&["doctor", "--home", &team, "--format", "json"], &[]);
+    let proved = netclaw(&["doctor", "--home", &team, "--format", "json", "--approval-max-age", "36500"], &[]);
     assert_eq!(proved.code, 0, "{}", proved.stdout);
     assert_eq!(check(&proved)["severity"], "pass");
 
