@@ -16,6 +16,8 @@ pub(crate) const SECRETS_JSON: &str = "config/secrets.json";
 pub(crate) const TOOL_APPROVALS_JSON: &str = "config/tool-approvals.json";
 pub(crate) const HARD_DENY_OVERRIDES_JSON: &str = "config/hard-deny-overrides.json";
 pub(crate) const WEBHOOKS_DIR: &str = "config/webhooks";
+/// Key material for secrets at rest.
+pub(crate) const KEYS_DIR: &str = "keys";
 const CONFIG_DIR: &str = "config";
 
 /// No config file is larger than this; a bigger one is refused before it is read, so a
@@ -232,6 +234,19 @@ fn read_webhooks(home: &Home) -> WebhookDir {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     WebhookDir::Entries(out)
+}
+
+/// A path as the path of a URI: bytes other than unreserved ones and `/`
+/// percent-encoded (SQLite's `file:` URIs, SARIF artifact locations).
+pub(crate) fn uri_path(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for byte in bytes {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(char::from(*byte)),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
 }
 
 /// The OS reason without the path (paths are in the location already).

@@ -96,7 +96,7 @@ pub(crate) fn apply(home: &Home, fixes: &[Fix]) -> Result<FixSummary, FixError> 
                 // secrets.json wins over netclaw.json: a value already there is the one
                 // in force, and stays.
                 let secrets = document(home, &mut documents, SECRETS_JSON)?;
-                if !has(secrets, pointer) {
+                if json_pointer::spelled_in(secrets, pointer).is_none() {
                     set(secrets, pointer, value);
                 }
                 removals.push((NETCLAW_JSON.to_owned(), pointer.clone()));
@@ -173,18 +173,6 @@ fn set(root: &mut Value, pointer: &str, value: Value) {
         let key = spelled(object, last);
         object.insert(key, value);
     }
-}
-
-fn has(root: &Value, pointer: &str) -> bool {
-    let mut node = root;
-    for token in json_pointer::tokens(pointer) {
-        let Some(object) = node.as_object() else { return false };
-        match object.iter().find(|(k, _)| k.eq_ignore_ascii_case(&token)) {
-            Some((_, next)) => node = next,
-            None => return false,
-        }
-    }
-    true
 }
 
 fn spelled(object: &Map<String, Value>, token: &str) -> String {

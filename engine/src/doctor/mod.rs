@@ -64,9 +64,10 @@ impl<'a> DoctorContext<'a> {
     /// The mode the authorizer gives each `(audience, tool)` (`None`: not granted),
     /// asked on both cores; answers already known are not asked again.
     pub(crate) fn tool_modes(&self, policy: &CompiledPolicy, asked: &[(Audience, &str)]) -> Vec<Option<Mode>> {
-        let known = self.tool_modes.lock().map(|m| m.clone()).unwrap_or_default();
-        let missing: Vec<(Audience, &str)> =
-            asked.iter().filter(|(a, t)| !known.contains_key(&(*a, (*t).to_owned()))).copied().collect();
+        let missing: Vec<(Audience, &str)> = match self.tool_modes.lock() {
+            Ok(known) => asked.iter().filter(|(a, t)| !known.contains_key(&(*a, (*t).to_owned()))).copied().collect(),
+            Err(_) => asked.to_vec(),
+        };
         let ask = |part: &[(Audience, &str)]| -> Vec<((Audience, String), Option<Mode>)> {
             part.iter().map(|(a, t)| ((*a, (*t).to_owned()), permission_mode(&policy.probe(*a, t)))).collect()
         };
@@ -88,6 +89,11 @@ impl<'a> DoctorContext<'a> {
         self.now = options.now.unwrap_or(self.now);
         self.approval_max_age_days = options.approval_max_age_days.unwrap_or(self.approval_max_age_days);
         self
+    }
+
+    /// Whether `keys/` holds anything an `ENC:` value could be decrypted with.
+    pub(crate) fn has_key_material(&self) -> bool {
+        std::fs::read_dir(self.home.path(crate::home::KEYS_DIR)).is_ok_and(|mut entries| entries.next().is_some())
     }
 
     /// Days since 1970-01-01; `None` on a clock set before it.

@@ -60,7 +60,7 @@ impl Check for InboundWebhookRoutes {
             fixes.push(fix);
         }
         let mut secrets: HashMap<&str, &str> = HashMap::new();
-        let has_key = std::fs::read_dir(context.home.path("keys")).is_ok_and(|mut entries| entries.next().is_some());
+        let has_key = context.has_key_material();
         for (name, route) in &routes.routes {
             let place = |pointer: &str| locate(context, name, pointer);
             findings.extend(weak_secret(route).map(|why| {

@@ -10,11 +10,10 @@ use crate::credentials;
 use crate::doctor::modes::Guarded;
 use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding, Fix};
 use crate::document::JsonDocument;
-use crate::home::{FileRead, NETCLAW_JSON, SECRETS_JSON};
+use crate::home::{FileRead, KEYS_DIR, NETCLAW_JSON, SECRETS_JSON};
 use crate::json_pointer;
 use crate::schema::{SchemaId, SchemaNode};
 
-const KEYS_DIR: &str = "keys";
 const SECRETS_FILE: Guarded =
     Guarded { path: SECRETS_JSON, mode: 0o600, code: "secrets-file-mode", holds: "the credentials" };
 const KEYS: Guarded = Guarded { path: KEYS_DIR, mode: 0o700, code: "keys-dir-mode", holds: "the encryption keys" };
@@ -94,15 +93,6 @@ fn secret_leaves(context: &DoctorContext<'_>) -> Vec<(String, Source)> {
         .collect()
 }
 
-fn located(source: &Source, fallback: &str) -> crate::diagnostic::Location {
-    match source {
-        Source::File { file, pointer, line, column } => {
-            crate::diagnostic::Location { file: file.clone(), pointer: pointer.clone(), line: *line, column: *column }
-        }
-        _ => crate::diagnostic::Location::at(SECRETS_JSON, fallback),
-    }
-}
-
 fn plaintext_secrets(config: &EffectiveConfig) -> Vec<Finding> {
     let mut out = Vec::new();
     for (pointer, source) in config.provenance.iter() {
@@ -113,7 +103,7 @@ fn plaintext_secrets(config: &EffectiveConfig) -> Vec<Finding> {
         }
         let message = format!("`{}` is stored in plaintext", json_pointer::dotted(pointer));
         out.push(
-            Finding::warning("plaintext-secret", located(source, pointer), message)
+            Finding::warning("plaintext-secret", config.locate(pointer), message)
                 .with_help("store it encrypted (`ENC:…`); until then keep secrets.json at mode 600 and out of backups"),
         );
     }
@@ -125,13 +115,12 @@ fn encrypted_without_key(context: &DoctorContext<'_>, config: &EffectiveConfig) 
         matches!(source, Source::File { file, .. } if file == SECRETS_JSON)
             && config.value.pointer(pointer).and_then(|v| v.as_str()).is_some_and(|t| t.starts_with(ENCRYPTED))
     })?;
-    let has_key = std::fs::read_dir(context.home.path(KEYS_DIR)).is_ok_and(|mut entries| entries.next().is_some());
-    (!has_key).then(|| {
+    (!context.has_key_material()).then(|| {
         let message = format!(
             "`{}` is encrypted but `keys/` holds no key: netclaw cannot decrypt it",
             json_pointer::dotted(encrypted.0)
         );
-        Finding::error("encrypted-without-key", located(encrypted.1, encrypted.0), message)
+        Finding::error("encrypted-without-key", config.locate(encrypted.0), message)
             .with_help("restore the key files into keys/ (mode 600, directory 700), or set the secret again")
     })
 }

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::diagnostic::Location;
 use crate::doctor::modes::Guarded;
 use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding, Fix};
+use crate::home::uri_path;
 
 const DATABASE: &str = "netclaw.db";
 const GUARDED: [Guarded; 3] = [
@@ -86,18 +87,6 @@ impl Check for SqliteProvisioning {
     }
 }
 
-/// The path as a URI path: bytes other than unreserved ones and `/` percent-encoded.
-fn uri_path(path: &std::path::Path) -> String {
-    let mut out = String::new();
-    for byte in path.as_os_str().as_encoded_bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(char::from(*byte)),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
-
 struct DatabaseState {
     integrity: String,
     wal: bool,
@@ -119,7 +108,11 @@ fn wal_in_header(path: &std::path::Path) -> std::io::Result<bool> {
 fn inspect(path: &std::path::Path) -> Result<DatabaseState, String> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let live = path.with_file_name("netclaw.db-wal").exists();
-    let uri = format!("file:{}{}", uri_path(path), if live { "?mode=ro" } else { "?mode=ro&immutable=1" });
+    let uri = format!(
+        "file:{}{}",
+        uri_path(path.as_os_str().as_encoded_bytes()),
+        if live { "?mode=ro" } else { "?mode=ro&immutable=1" }
+    );
     let connection = Connection::open_with_flags(uri, flags).map_err(|e| e.to_string())?;
     let integrity: String =
         connection.query_row("PRAGMA integrity_check(1)", [], |row| row.get(0)).map_err(|e| e.to_string())?;

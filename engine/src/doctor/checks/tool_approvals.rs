@@ -41,11 +41,13 @@ impl Check for ToolApprovalsCheck {
         let Ok(policy) = context.compiled() else {
             return CheckOutcome::note("skipped: the policies do not compile (see Policy Compile)");
         };
-        let document = match &context.files.tool_approvals {
+        // Parsed again (with spans) only if something is reported: a clean store of
+        // thousands of entries is never re-read.
+        let document = std::cell::OnceCell::new();
+        let place = |pointer: &str| match document.get_or_init(|| match &context.files.tool_approvals {
             FileRead::Text(text) => JsonDocument::parse(TOOL_APPROVALS_JSON, text.clone()).ok(),
             _ => None,
-        };
-        let place = |pointer: &str| match &document {
+        }) {
             Some(doc) => json_pointer::spelled_in(&doc.value, pointer)
                 .map_or_else(|| Location::at(TOOL_APPROVALS_JSON, pointer), |p| doc.locate(&p)),
             None => Location::at(TOOL_APPROVALS_JSON, pointer),

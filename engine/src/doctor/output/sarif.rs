@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::Emitter;
 use crate::doctor::{DoctorReport, FindingSeverity};
+use crate::home::uri_path;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SarifEmitter;
@@ -97,17 +98,9 @@ struct ArtifactLocation<'a> {
 /// A finding's file as a URI reference: home-relative paths percent-encoded against
 /// `%SRCROOT%`, environment variables as `env:` URIs.
 fn artifact(file: &str) -> ArtifactLocation<'static> {
-    let encode = |text: &str| {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => char::from(b).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
     match file.strip_prefix("env:") {
-        Some(var) => ArtifactLocation { uri: format!("env:{}", encode(var)), uri_base_id: None },
-        None => ArtifactLocation { uri: encode(file), uri_base_id: Some("%SRCROOT%") },
+        Some(var) => ArtifactLocation { uri: format!("env:{}", uri_path(var.as_bytes())), uri_base_id: None },
+        None => ArtifactLocation { uri: uri_path(file.as_bytes()), uri_base_id: Some("%SRCROOT%") },
     }
 }
 
