@@ -440,6 +440,16 @@ fn red_team_ways_past_the_gate_are_closed() {
     assert!(codes.contains(&"credential-in-config".to_owned()), "{codes:?}");
     assert!(codes.contains(&"credential-shaped-value".to_owned()), "{codes:?}");
     assert!(!text.contains("plaintextleak") && !text.contains("abcdefghijklmnop"), "{text}");
+    // Other spellings: a credential key in lower case, wildcard binds written otherwise.
+    let lower = r#"{"security":{"deploymentposture":"Team"},"slack":{"bottoken":"xoxb-1111111111-lowercase"}}"#;
+    let (_, codes, _) = codes_for(&[(netclaw_json, lower)], &[]);
+    assert!(codes.contains(&"credential-in-config".to_owned()), "{codes:?}");
+    for host in ["[::]", "0:0:0:0:0:0:0:0", "::ffff:0.0.0.0", "127.1", "localhost.evil.example"] {
+        let config = format!(r#"{{"Security":{{"DeploymentPosture":"Team"}},"Daemon":{{"Host":"{host}"}}}}"#);
+        let (code, codes, _) = codes_for(&[(netclaw_json, &config)], &[]);
+        let bind = codes.iter().any(|c| c == "wildcard-bind" || c == "non-loopback-bind");
+        assert!(code == 1 && bind, "{host}: {codes:?}");
+    }
     // Placeholders behind `ENC:`, and secrets that only repeat a pattern.
     let base = r#"{"Security":{"DeploymentPosture":"Team"},"Webhooks":{"Enabled":true}}"#;
     for secret in ["ENC:replace-with-the-output-of-netclaw-secrets-encrypt", "deadbeefdeadbeefdeadbeefdeadbeef"] {
