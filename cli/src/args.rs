@@ -47,6 +47,38 @@ pub enum Command {
         #[command(subcommand)]
         command: ShellCommand,
     },
+    /// Keep credentials encrypted at rest (secrets.json and route secrets, keys under keys/)
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Store one credential in secrets.json, encrypted; the value comes from stdin, or a
+    /// prompt that does not echo it, never from the command line
+    Set {
+        /// The credential's dotted key, e.g. Slack.BotToken
+        key: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Every credential, where it is and whether it is encrypted (never a value)
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Encrypt every plaintext credential in place (creates keys/secrets.key on first use)
+    Encrypt {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Re-encrypt every credential under a new key and retire the old key
+    RotateKey {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]

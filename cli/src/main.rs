@@ -65,6 +65,7 @@ fn main() -> Exit {
         Command::Shell { command: ShellCommand::Check { format, cwd, command } } => {
             commands::shell_check::run(&home, &env, &command.join(" "), cwd, format)
         }
+        Command::Secrets { command } => commands::secrets::run(&home, command),
     }
 }
 

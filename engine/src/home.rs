@@ -8,8 +8,10 @@
 use std::fs;
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Location, Problem};
+use crate::secrets::Keyring;
 
 pub(crate) const NETCLAW_JSON: &str = "config/netclaw.json";
 pub(crate) const SECRETS_JSON: &str = "config/secrets.json";
@@ -86,6 +88,8 @@ pub struct HomeFiles {
     pub(crate) tool_approvals: FileRead,
     pub(crate) hard_deny_overrides: FileRead,
     pub(crate) webhooks: WebhookDir,
+    /// The keys that open `ENC:` values; shared, never copied.
+    pub(crate) keys: Arc<Keyring>,
 }
 
 impl HomeFiles {
@@ -98,6 +102,7 @@ impl HomeFiles {
             tool_approvals: FileRead::Missing,
             hard_deny_overrides: FileRead::Missing,
             webhooks: WebhookDir::Missing,
+            keys: Arc::default(),
         }
     }
 
@@ -150,6 +155,7 @@ impl HomeFiles {
             tool_approvals: read_file(home, TOOL_APPROVALS_JSON),
             hard_deny_overrides: read_file(home, HARD_DENY_OVERRIDES_JSON),
             webhooks: read_webhooks(home),
+            keys: Arc::new(Keyring::read(home)),
         }
     }
 }

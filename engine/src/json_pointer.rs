@@ -57,6 +57,52 @@ pub(crate) fn spelled_in(value: &serde_json::Value, pointer: &str) -> Option<Str
     Some(out)
 }
 
+/// Sets `value` at `pointer`, creating the objects on the way and reusing a key
+/// spelled differently (keys match case-insensitively, and two spellings of one key
+/// would be a duplicate). Does nothing where a non-object stands in the way.
+pub(crate) fn insert(root: &mut serde_json::Value, pointer: &str, value: serde_json::Value) {
+    let tokens = tokens(pointer);
+    let Some((last, parents)) = tokens.split_last() else { return };
+    let mut node = root;
+    for token in parents {
+        let Some(object) = node.as_object_mut() else { return };
+        let key = spelled(object, token);
+        node = object.entry(key).or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+    }
+    if let Some(object) = node.as_object_mut() {
+        let key = spelled(object, last);
+        object.insert(key, value);
+    }
+}
+
+/// Every string in `value` with its pointer, in document order.
+pub(crate) fn strings(value: &serde_json::Value) -> Vec<(String, &str)> {
+    let mut out = Vec::new();
+    collect_strings(value, String::new(), &mut out);
+    out
+}
+
+fn collect_strings<'v>(value: &'v serde_json::Value, pointer: String, out: &mut Vec<(String, &'v str)>) {
+    match value {
+        serde_json::Value::String(text) => out.push((pointer, text)),
+        serde_json::Value::Object(object) => {
+            for (key, child) in object {
+                collect_strings(child, join(&pointer, key), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                collect_strings(child, join(&pointer, &index.to_string()), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn spelled(object: &serde_json::Map<String, serde_json::Value>, token: &str) -> String {
+    object.keys().find(|k| k.eq_ignore_ascii_case(token)).cloned().unwrap_or_else(|| token.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,7 @@ mod policy;
 mod publish;
 mod reason;
 mod schema;
+mod secrets;
 mod shell;
 mod state_file;
 
@@ -53,3 +54,7 @@ pub use policy::{
     VerifyError, VerifyReport, diff as diff_policies, prove_widening, verify as verify_policy,
 };
 pub use reason::ReasonCode;
+pub use secrets::{
+    RotateReport, SecretListing, SecretState, SecretsError, UnsealError, encrypt_all as encrypt_secrets,
+    list as list_secrets, rotate_key as rotate_secrets_key, set as set_secret,
+};

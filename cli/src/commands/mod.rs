@@ -8,4 +8,5 @@ pub mod mcp_permissions;
 pub mod policy;
 pub mod policy_diff;
 pub mod policy_verify;
+pub mod secrets;
 pub mod shell_check;

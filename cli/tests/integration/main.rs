@@ -20,4 +20,5 @@ mod fail_closed;
 mod mcp_and_diff;
 mod policy;
 mod policy_verify;
+mod secrets;
 mod shell_check;

@@ -27,6 +27,7 @@ use crate::home::{
 };
 use crate::json_pointer;
 use crate::schema::{SchemaId, SchemaNode, Shaped, shape, validate};
+use crate::secrets::{Keyring, label, route_scope};
 
 /// `Err` always holds at least one error-severity diagnostic.
 pub(crate) type Checked<T> = Result<T, Vec<Diagnostic>>;
@@ -92,8 +93,11 @@ impl HomeConfig {
         }
         // Route files are many and independent of the rest: they load on the other core.
         std::thread::scope(|scope| {
-            let routes = scope.spawn(|| load_routes(&files.webhooks));
-            let config = load_effective(&files.netclaw, &files.secrets, env);
+            let routes = scope.spawn(|| load_routes(&files.webhooks, &files.keys));
+            let config = load_effective(&files.netclaw, &files.secrets, env).map(|mut config| {
+                config.config.slack.unseal(&files.keys);
+                config
+            });
             let tool_approvals = load_approvals(&files.tool_approvals);
             let hard_deny_overrides = load_overrides(&files.hard_deny_overrides);
             let webhook_routes = routes.join().unwrap_or_else(|_| WebhookRoutes {
@@ -436,7 +440,7 @@ fn shape_message(problem: &RuleShapeProblem) -> String {
     }
 }
 
-fn load_routes(dir: &WebhookDir) -> WebhookRoutes {
+fn load_routes(dir: &WebhookDir, keys: &Keyring) -> WebhookRoutes {
     let entries = match dir {
         WebhookDir::Entries(entries) => entries,
         WebhookDir::Failed(diagnostic) => {
@@ -459,7 +463,10 @@ fn load_routes(dir: &WebhookDir) -> WebhookRoutes {
             ));
         }
         match load_optional::<WebhookRoute>(&entry.read, &file, SchemaId::WebhookRoute) {
-            Ok(Some(route)) if is_valid_route_name(stem) => out.routes.push((stem.to_owned(), route)),
+            Ok(Some(mut route)) if is_valid_route_name(stem) => {
+                route.verification.secret.unseal(keys, &label(&route_scope(stem), "/Verification/Secret"));
+                out.routes.push((stem.to_owned(), route));
+            }
             Ok(_) => {}
             Err(found) => out.diagnostics.extend(found),
         }

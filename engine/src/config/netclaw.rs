@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::audience::Audience;
 use super::secret::Secret;
 use super::tools::{ShellExecutionMode, ToolsConfig};
+use crate::secrets::{CONFIG_SCOPE, Keyring, label};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
@@ -76,6 +77,22 @@ pub(crate) struct SlackConfig {
     pub bot_token: Option<Secret>,
     pub app_token: Option<Secret>,
     pub signing_secret: Option<Secret>,
+}
+
+impl SlackConfig {
+    /// Opens the `ENC:` tokens with `keys` (see [`Secret::unseal`]).
+    pub(crate) fn unseal(&mut self, keys: &Keyring) {
+        let tokens = [
+            ("/Slack/BotToken", &mut self.bot_token),
+            ("/Slack/AppToken", &mut self.app_token),
+            ("/Slack/SigningSecret", &mut self.signing_secret),
+        ];
+        for (pointer, token) in tokens {
+            if let Some(token) = token {
+                token.unseal(keys, &label(CONFIG_SCOPE, pointer));
+            }
+        }
+    }
 }
 
 impl Default for SlackConfig {

@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use crate::doctor::FixSummary;
 use crate::home::{Home, NETCLAW_JSON, SECRETS_JSON};
 use crate::json_pointer;
+use crate::secrets::{CONFIG_SCOPE, Keyring, is_sealed, label, seal};
 use crate::state_file::{mode_of, write_atomic};
 
 /// One change `--fix` can make. Pointers are in the file's own spelling of its keys.
@@ -31,6 +32,9 @@ pub(crate) enum Fix {
     /// `secrets.json`. The value is read when the fix is applied, so it is never held,
     /// printed or logged by a report.
     MoveToSecrets { pointer: String },
+    /// Encrypts the plaintext credential at `pointer` of `secrets.json` with the
+    /// home's key (offered only when there is one: a fix never creates key material).
+    Encrypt { pointer: String },
 }
 
 impl Fix {
@@ -40,6 +44,7 @@ impl Fix {
             Fix::Set { file, pointer, value } => format!("{file}: set {pointer} to {value}"),
             Fix::Remove { file, pointer } => format!("{file}: remove {pointer}"),
             Fix::MoveToSecrets { pointer } => format!("{NETCLAW_JSON}: move {pointer} to {SECRETS_JSON}"),
+            Fix::Encrypt { pointer } => format!("{SECRETS_JSON}: encrypt {pointer}"),
         }
     }
 
@@ -48,6 +53,7 @@ impl Fix {
             Fix::Mode { path, .. } => vec![path],
             Fix::Set { file, .. } | Fix::Remove { file, .. } => vec![file],
             Fix::MoveToSecrets { .. } => vec![NETCLAW_JSON, SECRETS_JSON],
+            Fix::Encrypt { .. } => vec![SECRETS_JSON],
         }
     }
 }
@@ -60,6 +66,8 @@ pub enum FixError {
     NotJson { file: String },
     #[error("cannot fix `{file}`: nothing at `{pointer}` (was it edited during the run?)")]
     Missing { file: String, pointer: String },
+    #[error("cannot encrypt `{pointer}`: {reason}")]
+    Encrypt { pointer: String, reason: String },
 }
 
 fn io_error(file: &str) -> impl Fn(io::Error) -> FixError + '_ {
@@ -83,10 +91,13 @@ pub(crate) fn safe(home: &Home, fixes: Vec<Fix>) -> Vec<Fix> {
 pub(crate) fn apply(home: &Home, fixes: &[Fix]) -> Result<FixSummary, FixError> {
     let mut documents: BTreeMap<String, Value> = BTreeMap::new();
     let mut removals: Vec<(String, String)> = Vec::new();
+    let keys = Keyring::read(home);
     for fix in fixes {
         match fix {
             Fix::Mode { .. } => {}
-            Fix::Set { file, pointer, value } => set(document(home, &mut documents, file)?, pointer, value.clone()),
+            Fix::Set { file, pointer, value } => {
+                json_pointer::insert(document(home, &mut documents, file)?, pointer, value.clone())
+            }
             Fix::Remove { file, pointer } => removals.push((file.clone(), pointer.clone())),
             Fix::MoveToSecrets { pointer } => {
                 let value = document(home, &mut documents, NETCLAW_JSON)?
@@ -97,10 +108,12 @@ pub(crate) fn apply(home: &Home, fixes: &[Fix]) -> Result<FixSummary, FixError> 
                 // in force, and stays.
                 let secrets = document(home, &mut documents, SECRETS_JSON)?;
                 if json_pointer::spelled_in(secrets, pointer).is_none() {
-                    set(secrets, pointer, value);
+                    json_pointer::insert(secrets, pointer, value);
+                    encrypt(secrets, pointer, &keys)?;
                 }
                 removals.push((NETCLAW_JSON.to_owned(), pointer.clone()));
             }
+            Fix::Encrypt { pointer } => encrypt(document(home, &mut documents, SECRETS_JSON)?, pointer, &keys)?,
         }
     }
     // Later array elements first, so earlier indices still mean what they meant.
@@ -158,25 +171,19 @@ fn document<'d>(
     documents.get_mut(file).ok_or_else(|| FixError::NotJson { file: file.to_owned() })
 }
 
-/// Sets `value` at `pointer`, reusing an existing key spelled differently (keys match
-/// case-insensitively, and two spellings of one key would be a duplicate).
-fn set(root: &mut Value, pointer: &str, value: Value) {
-    let tokens = json_pointer::tokens(pointer);
-    let Some((last, parents)) = tokens.split_last() else { return };
-    let mut node = root;
-    for token in parents {
-        let Some(object) = node.as_object_mut() else { return };
-        let key = spelled(object, token);
-        node = object.entry(key).or_insert_with(|| Value::Object(Map::new()));
-    }
-    if let Some(object) = node.as_object_mut() {
-        let key = spelled(object, last);
-        object.insert(key, value);
-    }
-}
-
-fn spelled(object: &Map<String, Value>, token: &str) -> String {
-    object.keys().find(|k| k.eq_ignore_ascii_case(token)).cloned().unwrap_or_else(|| token.to_owned())
+/// Seals the plaintext string at `pointer` (any spelling) of `secrets.json` in place,
+/// when the home has a key; anything else is left as it is.
+fn encrypt(secrets: &mut Value, pointer: &str, keys: &Keyring) -> Result<(), FixError> {
+    let Some(key) = keys.sealing_key() else { return Ok(()) };
+    let Some(slot) = json_pointer::spelled_in(secrets, pointer).and_then(|spelled| secrets.pointer_mut(&spelled))
+    else {
+        return Err(FixError::Missing { file: SECRETS_JSON.to_owned(), pointer: pointer.to_owned() });
+    };
+    let Some(text) = slot.as_str().filter(|text| !text.is_empty() && !is_sealed(text)) else { return Ok(()) };
+    let sealed = seal(key, &label(CONFIG_SCOPE, pointer), text)
+        .map_err(|err| FixError::Encrypt { pointer: pointer.to_owned(), reason: err.to_string() })?;
+    *slot = Value::String(sealed);
+    Ok(())
 }
 
 fn remove(root: &mut Value, pointer: &str) -> Option<Value> {

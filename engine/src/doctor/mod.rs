@@ -91,11 +91,6 @@ impl<'a> DoctorContext<'a> {
         self
     }
 
-    /// Whether `keys/` holds anything an `ENC:` value could be decrypted with.
-    pub(crate) fn has_key_material(&self) -> bool {
-        std::fs::read_dir(self.home.path(crate::home::KEYS_DIR)).is_ok_and(|mut entries| entries.next().is_some())
-    }
-
     /// Days since 1970-01-01; `None` on a clock set before it.
     pub(crate) fn today(&self) -> Option<i64> {
         let seconds = self.now.duration_since(UNIX_EPOCH).ok()?.as_secs();

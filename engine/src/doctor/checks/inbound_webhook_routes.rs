@@ -12,6 +12,7 @@ use crate::doctor::modes::Guarded;
 use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding};
 use crate::document::JsonDocument;
 use crate::home::{FileRead, WEBHOOKS_DIR, WebhookDir};
+use crate::secrets::UnsealError;
 
 /// REFERENCE: `maxBodyBytes` and `rateLimitPerMinute` defaults; above them is a choice
 /// worth a second look.
@@ -60,7 +61,6 @@ impl Check for InboundWebhookRoutes {
             fixes.push(fix);
         }
         let mut secrets: HashMap<&str, &str> = HashMap::new();
-        let has_key = context.has_key_material();
         for (name, route) in &routes.routes {
             let place = |pointer: &str| locate(context, name, pointer);
             findings.extend(weak_secret(route).map(|why| {
@@ -72,8 +72,8 @@ impl Check for InboundWebhookRoutes {
                 .with_help("use 32 or more random bytes, e.g. `openssl rand -hex 32`, and set the same at the sender")
             }));
             let secret = route.verification.secret.expose();
-            match secrets.get(secret) {
-                Some(first) if !secret.is_empty() => findings.push(
+            match secret.ok().and_then(|secret| secrets.get(secret).map(|first| (secret, first))) {
+                Some((secret, first)) if !secret.is_empty() => findings.push(
                     Finding::error(
                         "shared-secret",
                         place("/verification/secret"),
@@ -84,18 +84,21 @@ impl Check for InboundWebhookRoutes {
                     .with_help("give every route its own secret"),
                 ),
                 _ => {
-                    secrets.insert(secret, name);
+                    if let Ok(secret) = secret {
+                        secrets.insert(secret, name);
+                    }
                 }
             }
             findings.extend(limits(route, name, &place));
-            if secret.starts_with("ENC:") && !has_key {
+            if let Err(err) = secret {
+                let code = if *err == UnsealError::NoKey { "encrypted-without-key" } else { "secret-does-not-decrypt" };
                 findings.push(
                     Finding::error(
-                        "encrypted-without-key",
+                        code,
                         place("/verification/secret"),
-                        format!("route `{name}`: the secret is encrypted but `keys/` holds no key: no delivery can be verified"),
+                        format!("route `{name}`: the secret {err}: every delivery is rejected"),
                     )
-                    .with_help("restore the key files into keys/, or set the route's secret again"),
+                    .with_help("restore the key that sealed it into keys/, or set the route's secret again and run `netclaw secrets encrypt`"),
                 );
             }
         }
@@ -153,10 +156,12 @@ fn limits(route: &WebhookRoute, name: &str, place: &dyn Fn(&str) -> Location) ->
 
 /// Why a secret is weak, if it is.
 fn weak_secret(route: &WebhookRoute) -> Option<String> {
-    let secret = route.verification.secret.expose();
-    // An `ENC:` value is ciphertext: its strength cannot be judged, but a placeholder
-    // written after the prefix is still a placeholder.
-    let (secret, encrypted) = secret.strip_prefix("ENC:").map_or((secret, false), |payload| (payload, true));
+    // A value that did not open is ciphertext: its strength cannot be judged, but a
+    // placeholder written after the `ENC:` prefix is still a placeholder.
+    let (secret, encrypted) = match route.verification.secret.unopened() {
+        Some(stored) => (stored.strip_prefix("ENC:").unwrap_or(stored), true),
+        None => (route.verification.secret.expose().unwrap_or_default(), false),
+    };
     let lower = secret.to_ascii_lowercase();
     if secret.contains("...") || secret.contains('<') || lower.contains("xxxx") {
         return Some("is a placeholder".to_owned());

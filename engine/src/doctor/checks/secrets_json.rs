@@ -13,12 +13,12 @@ use crate::document::JsonDocument;
 use crate::home::{FileRead, KEYS_DIR, NETCLAW_JSON, SECRETS_JSON};
 use crate::json_pointer;
 use crate::schema::{SchemaId, SchemaNode};
+use crate::secrets::{CONFIG_SCOPE, UnsealError, is_sealed, label, open};
 
 const SECRETS_FILE: Guarded =
     Guarded { path: SECRETS_JSON, mode: 0o600, code: "secrets-file-mode", holds: "the credentials" };
 const KEYS: Guarded = Guarded { path: KEYS_DIR, mode: 0o700, code: "keys-dir-mode", holds: "the encryption keys" };
 const KEY_FILE: Guarded = Guarded { path: KEYS_DIR, mode: 0o600, code: "key-file-mode", holds: "an encryption key" };
-const ENCRYPTED: &str = "ENC:";
 
 #[derive(Debug)]
 pub(crate) struct SecretsJson;
@@ -35,8 +35,11 @@ impl Check for SecretsJson {
     fn run(&self, context: &DoctorContext<'_>) -> CheckOutcome {
         let (mut findings, mut fixes): (Vec<Finding>, Vec<Fix>) = modes(context).into_iter().unzip();
         if let Ok(config) = &context.config.config {
-            findings.extend(plaintext_secrets(config));
-            findings.extend(encrypted_without_key(context, config));
+            let (plaintext, encrypts): (Vec<Finding>, Vec<Option<Fix>>) =
+                plaintext_secrets(context, config).into_iter().unzip();
+            findings.extend(plaintext);
+            fixes.extend(encrypts.into_iter().flatten());
+            findings.extend(undecryptable(context, config));
         }
         let (misplaced, moves): (Vec<Finding>, Vec<Option<Fix>>) = credentials_in_config(context).into_iter().unzip();
         findings.extend(misplaced);
@@ -93,36 +96,43 @@ fn secret_leaves(context: &DoctorContext<'_>) -> Vec<(String, Source)> {
         .collect()
 }
 
-fn plaintext_secrets(config: &EffectiveConfig) -> Vec<Finding> {
+/// Plaintext values in `secrets.json`, each with the fix that encrypts it when the
+/// home has a key to encrypt with.
+fn plaintext_secrets(context: &DoctorContext<'_>, config: &EffectiveConfig) -> Vec<(Finding, Option<Fix>)> {
+    let has_key = context.files.keys.sealing_key().is_some();
     let mut out = Vec::new();
     for (pointer, source) in config.provenance.iter() {
         let Source::File { file, .. } = source else { continue };
         let Some(text) = config.value.pointer(pointer).and_then(|v| v.as_str()) else { continue };
-        if file != SECRETS_JSON || text.is_empty() || text.starts_with(ENCRYPTED) {
+        if file != SECRETS_JSON || text.is_empty() || is_sealed(text) {
             continue;
         }
         let message = format!("`{}` is stored in plaintext", json_pointer::dotted(pointer));
-        out.push(
-            Finding::warning("plaintext-secret", config.locate(pointer), message)
-                .with_help("store it encrypted (`ENC:…`); until then keep secrets.json at mode 600 and out of backups"),
-        );
+        let finding = Finding::warning("plaintext-secret", config.locate(pointer), message)
+            .with_help("encrypt it: `netclaw secrets encrypt` (or `netclaw doctor --fix` once keys/ holds a key)");
+        out.push((finding, has_key.then(|| Fix::Encrypt { pointer: pointer.to_owned() })));
     }
     out
 }
 
-fn encrypted_without_key(context: &DoctorContext<'_>, config: &EffectiveConfig) -> Option<Finding> {
-    let encrypted = config.provenance.iter().find(|(pointer, source)| {
-        matches!(source, Source::File { file, .. } if file == SECRETS_JSON)
-            && config.value.pointer(pointer).and_then(|v| v.as_str()).is_some_and(|t| t.starts_with(ENCRYPTED))
-    })?;
-    (!context.has_key_material()).then(|| {
-        let message = format!(
-            "`{}` is encrypted but `keys/` holds no key: netclaw cannot decrypt it",
-            json_pointer::dotted(encrypted.0)
-        );
-        Finding::error("encrypted-without-key", config.locate(encrypted.0), message)
-            .with_help("restore the key files into keys/ (mode 600, directory 700), or set the secret again")
-    })
+/// Encrypted values of `secrets.json` that do not open with the home's keys: whatever
+/// needs them (Slack, a signature check) cannot work.
+fn undecryptable(context: &DoctorContext<'_>, config: &EffectiveConfig) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (pointer, source) in config.provenance.iter() {
+        let Source::File { file, .. } = source else { continue };
+        let Some(text) = config.value.pointer(pointer).and_then(|v| v.as_str()) else { continue };
+        if file != SECRETS_JSON || !is_sealed(text) {
+            continue;
+        }
+        let Err(err) = open(&context.files.keys, &label(CONFIG_SCOPE, pointer), text) else { continue };
+        let code = if err == UnsealError::NoKey { "encrypted-without-key" } else { "secret-does-not-decrypt" };
+        let message = format!("`{}` {err}: netclaw cannot use it", json_pointer::dotted(pointer));
+        out.push(Finding::error(code, config.locate(pointer), message).with_help(
+            "restore the key that sealed it into keys/ (mode 600, directory 700), or set the secret again with `netclaw secrets set`",
+        ));
+    }
+    out
 }
 
 /// Credentials written in `netclaw.json`: a credential key (moved by `--fix`), or a
@@ -133,10 +143,8 @@ fn credentials_in_config(context: &DoctorContext<'_>) -> Vec<(Finding, Option<Fi
     let FileRead::Text(text) = &context.files.netclaw else { return Vec::new() };
     let Ok(document) = JsonDocument::parse(NETCLAW_JSON, text.clone()) else { return Vec::new() };
     let schema = SchemaId::Netclaw.compiled();
-    let mut leaves = Vec::new();
-    string_leaves(&document.value, String::new(), &mut leaves);
     let mut out = Vec::new();
-    for (pointer, value) in leaves {
+    for (pointer, value) in json_pointer::strings(&document.value) {
         let key = json_pointer::dotted(&pointer);
         if schema.root().at(&pointer).is_some_and(SchemaNode::is_write_only) {
             let message = format!("`{key}` is a credential written in netclaw.json");
@@ -152,22 +160,4 @@ fn credentials_in_config(context: &DoctorContext<'_>) -> Vec<(Finding, Option<Fi
         }
     }
     out
-}
-
-/// Every string in `value` with its pointer, in document order.
-fn string_leaves<'v>(value: &'v serde_json::Value, pointer: String, out: &mut Vec<(String, &'v str)>) {
-    match value {
-        serde_json::Value::String(text) => out.push((pointer, text)),
-        serde_json::Value::Object(object) => {
-            for (key, child) in object {
-                string_leaves(child, json_pointer::join(&pointer, key), out);
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for (index, child) in items.iter().enumerate() {
-                string_leaves(child, json_pointer::join(&pointer, &index.to_string()), out);
-            }
-        }
-        _ => {}
-    }
 }
