@@ -47,6 +47,8 @@ pub enum Command {
         #[command(subcommand)]
         command: ShellCommand,
     },
+    /// Copy stdin to stdout with every recognised secret replaced by ***REDACTED***
+    Redact,
     /// Keep credentials encrypted at rest (secrets.json and route secrets, keys under keys/)
     Secrets {
         #[command(subcommand)]

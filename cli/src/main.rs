@@ -66,6 +66,7 @@ fn main() -> Exit {
             commands::shell_check::run(&home, &env, &command.join(" "), cwd, format)
         }
         Command::Secrets { command } => commands::secrets::run(&home, command),
+        Command::Redact => commands::redact::run(),
     }
 }
 

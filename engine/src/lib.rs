@@ -17,7 +17,6 @@
 #![warn(unreachable_pub)]
 
 mod config;
-mod credentials;
 mod decision;
 mod diagnostic;
 mod doctor;
@@ -31,6 +30,7 @@ mod policy;
 #[cfg(test)]
 mod publish;
 mod reason;
+mod redaction;
 mod schema;
 mod secrets;
 mod shell;
@@ -54,6 +54,7 @@ pub use policy::{
     VerifyError, VerifyReport, diff as diff_policies, prove_widening, verify as verify_policy,
 };
 pub use reason::ReasonCode;
+pub use redaction::{MASK as REDACTION_MASK, RedactStats, redact, redact_stream};
 pub use secrets::{
     RotateReport, SecretListing, SecretState, SecretsError, UnsealError, encrypt_all as encrypt_secrets,
     list as list_secrets, rotate_key as rotate_secrets_key, set as set_secret,

@@ -8,5 +8,6 @@ pub mod mcp_permissions;
 pub mod policy;
 pub mod policy_diff;
 pub mod policy_verify;
+pub mod redact;
 pub mod secrets;
 pub mod shell_check;

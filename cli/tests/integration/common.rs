@@ -81,6 +81,30 @@ pub fn netclaw(args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// Runs `netclaw ARGS` with `input` on stdin (a pipe: never a terminal, so no prompt).
+pub fn netclaw_stdin(args: &[&str], input: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netclaw"))
+        .args(args)
+        .env("HOME", "/nonexistent-netclaw-test-home")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run netclaw: {e}"));
+    let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
+    // Written from a thread: netclaw writes while it reads, and both pipes have limits.
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &input));
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let _ = writer.join();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 pub fn home_arg(home: &Path) -> String {
     home.display().to_string()
 }

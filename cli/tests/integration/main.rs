@@ -20,5 +20,6 @@ mod fail_closed;
 mod mcp_and_diff;
 mod policy;
 mod policy_verify;
+mod redact;
 mod secrets;
 mod shell_check;

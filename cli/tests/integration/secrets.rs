@@ -1,35 +1,20 @@
 //! `netclaw secrets …` and what the rest of netclaw does with what it writes.
 
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use crate::common::{Run, fixture, home_arg, netclaw};
+use crate::common::{Run, fixture, home_arg, netclaw, netclaw_stdin};
 use crate::doctor::CopiedHome;
 
 const TOKEN: &str = "xoxb-000000000000-integration-secret";
 
-/// `netclaw --home HOME ARGS` with `input` on stdin (not a terminal, so no prompt).
+/// `netclaw --home HOME ARGS` with `input` on stdin.
 fn with_stdin(home: &Path, args: &[&str], input: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_netclaw"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .env("HOME", "/nonexistent-netclaw-test-home")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run netclaw: {e}"));
-    child.stdin.take().map(|mut stdin| stdin.write_all(input.as_bytes())).transpose().unwrap();
-    let output = child.wait_with_output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    let home = home_arg(home);
+    let mut all = vec!["--home", &home];
+    all.extend_from_slice(args);
+    netclaw_stdin(&all, input.as_bytes())
 }
 
 fn mode(path: &Path) -> u32 {

@@ -274,7 +274,7 @@ pub(crate) fn run(
         .map(|check| {
             let mut outcome = check.run(context);
             outcome.findings = outcome.findings.into_iter().map(Finding::scrubbed).collect();
-            outcome.message = crate::credentials::masked(&outcome.message);
+            outcome.message = crate::redaction::redact(&outcome.message).into_owned();
             if let Some(min) = options.severity_min {
                 let found = outcome.findings.len();
                 outcome.findings.retain(|f| f.severity >= min);

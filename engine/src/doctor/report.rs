@@ -115,10 +115,11 @@ impl Finding {
     /// Safe to print: token-shaped values masked, since a check may quote a value
     /// that is a pasted credential.
     pub(crate) fn scrubbed(mut self) -> Self {
-        self.message = crate::credentials::masked(&self.message);
-        self.help = self.help.as_deref().map(crate::credentials::masked);
-        self.pointer = crate::credentials::masked(&self.pointer);
-        self.file = crate::credentials::masked(&self.file);
+        let masked = |text: &str| crate::redaction::redact(text).into_owned();
+        self.message = masked(&self.message);
+        self.help = self.help.as_deref().map(masked);
+        self.pointer = masked(&self.pointer);
+        self.file = masked(&self.file);
         self
     }
 

@@ -6,12 +6,12 @@
 //! Messages name keys, never values.
 
 use crate::config::{EffectiveConfig, Source};
-use crate::credentials;
 use crate::doctor::modes::Guarded;
 use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding, Fix};
 use crate::document::JsonDocument;
 use crate::home::{FileRead, KEYS_DIR, NETCLAW_JSON, SECRETS_JSON};
 use crate::json_pointer;
+use crate::redaction;
 use crate::schema::{SchemaId, SchemaNode};
 use crate::secrets::{CONFIG_SCOPE, UnsealError, is_sealed, label, open};
 
@@ -152,7 +152,7 @@ fn credentials_in_config(context: &DoctorContext<'_>) -> Vec<(Finding, Option<Fi
                 "move it to secrets.json (`netclaw doctor --fix` does), then rotate it if netclaw.json was ever shared",
             );
             out.push((finding, Some(Fix::MoveToSecrets { pointer })));
-        } else if let Some(shape) = credentials::shape_of(value) {
+        } else if let Some(shape) = redaction::shape_of(value) {
             let message = format!("`{key}` holds what looks like {shape}");
             let finding = Finding::error("credential-shaped-value", document.locate(&pointer), message)
                 .with_help("remove it from netclaw.json and rotate it; credentials belong in secrets.json");

@@ -1,0 +1,102 @@
+use super::*;
+
+fn redacted(text: &str) -> String {
+    redact(text).into_owned()
+}
+
+fn streamed(text: &[u8], read_size: usize) -> Vec<u8> {
+    struct Trickle<'a>(&'a [u8], usize);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let mut out = Vec::new();
+    redact_stream(&mut Trickle(text, read_size), &mut out).unwrap();
+    out
+}
+
+#[test]
+fn the_patterns_compile() {
+    assert!(redactor().is_ok(), "{:?}", redactor().err());
+}
+
+#[test]
+fn reference_shapes_are_hidden_and_their_context_kept() {
+    let cases = [
+        (r#"{"api_key": "abc123def456"}"#, r#"{"api_key": "***REDACTED***"}"#),
+        ("export GITHUB_TOKEN=abc123def456ghi", "export GITHUB_TOKEN=***REDACTED***"),
+        ("Authorization: Bearer abc.def.ghi-0123456789", "Authorization: ***REDACTED***"),
+        (
+            "Server=db;User Id=sa;Password=Sup3r;Encrypt=true",
+            "Server=db;User Id=sa;Password=***REDACTED***;Encrypt=true",
+        ),
+        ("key sk-ant-api03-abcdefgh12 used", "key ***REDACTED*** used"),
+        ("bot xoxb-1234567890-abcdef ok", "bot ***REDACTED*** ok"),
+        ("id AKIAIOSFODNN7EXAMPLE", "id ***REDACTED***"),
+        ("postgres://app:s3cret@db:5432/x", "postgres://app:***REDACTED***@db:5432/x"),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(redacted(input), expected, "{input}");
+    }
+}
+
+#[test]
+fn ids_prose_and_numbers_stay() {
+    for text in [
+        "user U0123ABCDEF in C0123ABCDEF",
+        "the password must be 12 characters",
+        "task-list desk-lamp risk-assessment",
+        r#"{"max_tokens": 1024, "tokenizer": "cl100k", "token_count": 512}"#,
+        "see https://example.com/a?b=c and http://user@host/x",
+        "export TOKEN=$GH_TOKEN",
+    ] {
+        assert_eq!(redacted(text), text);
+    }
+}
+
+#[test]
+fn a_private_key_block_is_hidden_however_the_reads_fall() {
+    let text =
+        b"before\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA1\nc2VjcmV0\n-----END RSA PRIVATE KEY-----\nafter\n";
+    for read_size in [1, 3, 7, 64, 4096] {
+        let out = String::from_utf8(streamed(text, read_size)).unwrap();
+        assert!(!out.contains("MIIEow") && !out.contains("c2VjcmV0"), "{read_size}: {out}");
+        assert!(out.starts_with("before\n") && out.ends_with("-----END RSA PRIVATE KEY-----\nafter\n"), "{out}");
+    }
+}
+
+#[test]
+fn a_secret_in_a_line_longer_than_the_window_is_still_found() {
+    let mut text = vec![b'a'; 3 * 1024 * 1024];
+    text.extend_from_slice(b" ghp_0123456789abcdefghijABCDEFGHIJ ");
+    text.extend(vec![b'b'; 1024 * 1024 + 17]);
+    let out = streamed(&text, 65536);
+    let out = String::from_utf8(out).unwrap();
+    assert!(!out.contains("ghp_") && out.contains(MASK));
+    assert_eq!(out.len(), text.len() - "ghp_0123456789abcdefghijABCDEFGHIJ".len() + MASK.len());
+}
+
+#[test]
+fn binary_and_invalid_utf8_pass_through() {
+    let mut text: Vec<u8> = (0..=255u8).collect();
+    text.extend_from_slice(b"\xff token=hunter2hunter2 \xfe\n");
+    let out = streamed(&text, 100);
+    assert!(!out.windows(7).any(|w| w == b"hunter2"));
+    assert!(out.starts_with(&(0..=255u8).collect::<Vec<_>>()));
+}
+
+#[test]
+fn shapes_are_named_without_a_key() {
+    assert_eq!(shape_of("xoxb-1234567890-abcdefgh"), Some("a Slack token"));
+    assert_eq!(shape_of("ghp_0123456789abcdefghijABCD"), Some("a GitHub token"));
+    assert_eq!(shape_of("sk-ant-api03-abcdefgh"), Some("an API key"));
+    assert_eq!(shape_of("AKIAIOSFODNN7EXAMPLE"), Some("an AWS access key id"));
+    assert_eq!(shape_of("https://bot:hunter2@example.com/x"), Some("a URL with a password"));
+    for benign in ["C0123ABCDEF", "U0123ABCDEF", "notion", "https://example.com/a", "127.0.0.1", "risk-assessment"] {
+        assert_eq!(shape_of(benign), None, "{benign}");
+    }
+}
