@@ -49,6 +49,11 @@ pub enum Command {
     },
     /// Copy stdin to stdout with every recognised secret replaced by ***REDACTED***
     Redact,
+    /// Prompt-injection tripwire over stdin: exit 0 allow, 1 warn (medium), 2 reject (high)
+    Scan {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Keep credentials encrypted at rest (secrets.json and route secrets, keys under keys/)
     Secrets {
         #[command(subcommand)]

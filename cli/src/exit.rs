@@ -10,6 +10,10 @@ pub enum Exit {
     Failed,
     /// doctor: warnings only.
     Warnings,
+    /// scan: medium risk, the text is passed on with a warning.
+    Suspicious,
+    /// scan: high risk, the text is rejected.
+    Rejected,
     /// Unknown flag or bad value. Not clap's 2, which would read as doctor's "warnings".
     Usage,
     /// The input is invalid (a malformed request, a config that fails validation).
@@ -24,6 +28,8 @@ impl Exit {
             Exit::Ok => 0,
             Exit::Failed => 1,
             Exit::Warnings => 2,
+            Exit::Suspicious => 1,
+            Exit::Rejected => 2,
             Exit::Usage => 64,
             Exit::DataError => 65,
             Exit::IoError => 70,

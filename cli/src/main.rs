@@ -67,6 +67,7 @@ fn main() -> Exit {
         }
         Command::Secrets { command } => commands::secrets::run(&home, command),
         Command::Redact => commands::redact::run(),
+        Command::Scan { format } => commands::scan::run(format),
     }
 }
 

@@ -35,6 +35,7 @@ mod schema;
 mod secrets;
 mod shell;
 mod state_file;
+mod tripwire;
 
 pub use config::{
     Audience, ConfigEntry, ConfigListing, ENV_PREFIX, EnvVar, HardDenyRule, HomeConfig, PUBLIC_TOOLS, SHELL_TOOL,
@@ -59,3 +60,4 @@ pub use secrets::{
     RotateReport, SecretListing, SecretState, SecretsError, UnsealError, encrypt_all as encrypt_secrets,
     list as list_secrets, rotate_key as rotate_secrets_key, set as set_secret,
 };
+pub use tripwire::{Risk, ScanAction, ScanFinding, ScanReport, scan as scan_text, scan_stream};

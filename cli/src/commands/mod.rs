@@ -9,5 +9,6 @@ pub mod policy;
 pub mod policy_diff;
 pub mod policy_verify;
 pub mod redact;
+pub mod scan;
 pub mod secrets;
 pub mod shell_check;

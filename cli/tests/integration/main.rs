@@ -21,5 +21,6 @@ mod mcp_and_diff;
 mod policy;
 mod policy_verify;
 mod redact;
+mod scan;
 mod secrets;
 mod shell_check;
