@@ -20,7 +20,7 @@ pub(super) struct Decoded {
 }
 
 static BASE64: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_-]{16,}={0,2}").ok());
-static HEX: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\b(?:[0-9a-fA-F]{2}[ :]?){12,}").ok());
+static HEX: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?-u:\b)(?:[0-9a-fA-F]{2}[ :]?){12,}").ok());
 
 /// The blobs of `text` that decode to readable text, with offsets in `text`.
 pub(super) fn blobs(text: &str) -> Vec<Decoded> {

@@ -132,6 +132,7 @@ fn fold_lookalike(ch: char) -> char {
         'Х' | 'Χ' => 'X',
         'У' | 'Υ' => 'Y',
         'Ζ' => 'Z',
+        '\u{2018}' | '\u{2019}' | '\u{02BC}' => '\'',
         other => other,
     }
 }

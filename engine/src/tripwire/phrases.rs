@@ -12,7 +12,7 @@ pub(super) struct Phrase {
 }
 
 /// A few filler words between the parts of a phrase ("ignore *all of your* previous").
-const GAP: &str = r"(?: [\w'’-]+){0,4}?";
+const GAP: &str = r"(?: [\w'-]+){0,4}?";
 
 /// Nouns for what the agent must keep: secrets and the files that hold them.
 const SECRET: &str = r"(?:secrets?|tokens?|passwords?|passphrases?|credentials?|api ?keys?|access keys?|private keys?|ssh keys?|\.env\b|env(?:ironment)? var(?:iable)?s|secrets\.json|id_rsa|keychain)";
