@@ -100,7 +100,7 @@ pub(super) const PATTERNS: &[Pattern] = &[
         id: "url-credentials",
         noun: "a URL with a password",
         kind: Kind::Shape,
-        regex: r"(?i)\b[a-z][a-z0-9+.-]{1,20}://[^\s/:@'<>]+:(?P<v>[^\s/@'<>]+)@",
+        regex: r"(?i)\b[a-z][a-z0-9+.-]{1,20}://[^\s/:@'<>]*:(?P<v>[^\s/@'<>]+)@",
         // Rarer in logs than `://`, and every match has one.
         triggers: &["@"],
     },
@@ -108,7 +108,7 @@ pub(super) const PATTERNS: &[Pattern] = &[
         id: "authorization-header",
         noun: "an Authorization header",
         kind: Kind::Shape,
-        regex: r#"(?i)\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token|digest|negotiate|apikey|bot)\s+)?(?P<v>[^\s"',;]{4,})"#,
+        regex: r#"(?i)\b(?:proxy-)?authorization["']?\s*:\s*["']?(?:(?:bearer|basic|token|digest|negotiate|apikey|bot)\s+)?(?P<v>[^\s"',;]{4,})"#,
         triggers: &["authorization"],
     },
     Pattern {
@@ -310,6 +310,11 @@ pub(super) fn is_worth_redacting(value: &[u8]) -> bool {
     if words.contains(&lower.as_slice()) || trimmed.starts_with(b"$") || trimmed.starts_with(b"%") {
         return false;
     }
+    // Code, not a value: `password = get_password(...)`, `token = request.headers().get(`.
+    let identifier = trimmed.iter().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.')).count();
+    if identifier > 0 && trimmed.get(identifier) == Some(&b'(') {
+        return false;
+    }
     !(trimmed.len() < 8 && trimmed.iter().all(u8::is_ascii_digit))
 }
 
@@ -377,7 +382,16 @@ mod tests {
 
     #[test]
     fn references_and_trivia_are_not_values_worth_hiding() {
-        for value in ["$GITHUB_TOKEN", "${{ secrets.TOKEN }}", "null", "", "512", "%DB_PASS%", "***REDACTED***"] {
+        for value in [
+            "$GITHUB_TOKEN",
+            "${{ secrets.TOKEN }}",
+            "null",
+            "",
+            "512",
+            "%DB_PASS%",
+            "***REDACTED***",
+            "os.getenv(\"X\")",
+        ] {
             assert!(!is_worth_redacting(value.as_bytes()), "{value}");
         }
         for value in ["hunter2", "s3cr3t!", "12345678", "abc"] {

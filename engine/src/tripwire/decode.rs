@@ -55,12 +55,13 @@ fn hex(blob: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// UTF-8 text that is mostly letters, digits, punctuation and spaces: a hash or an
-/// image decodes to bytes, not to words.
+/// UTF-8 text that is mostly letters, digits, punctuation and spaces (a hash or an
+/// image decodes to bytes, not to words), or another blob to open.
 fn readable(bytes: Vec<u8>) -> Option<String> {
     let text = String::from_utf8(bytes).ok()?;
     let total = text.chars().count();
     let printable = text.chars().filter(|c| !c.is_control() || c.is_whitespace()).count();
     let spaced = text.contains(' ') || text.contains('\n');
-    (total >= 8 && printable * 10 >= total * 9 && spaced).then_some(text)
+    let encoded = text.len() >= 16 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b));
+    (total >= 8 && printable * 10 >= total * 9 && (spaced || encoded)).then_some(text)
 }

@@ -136,10 +136,26 @@ fn phrase_findings(normalized: &Normalized, mut report: impl FnMut(&str, Risk, u
     for index in phrases.set.matches(text).iter() {
         let (Some(phrase), Some(regex)) = (phrases.list.get(index), phrases.regexes.get(index)) else { continue };
         for found in regex.find_iter(text) {
+            if phrase.negatable && negated(text, found.start()) {
+                continue;
+            }
             let (start, end) = normalized.original(found.start(), found.end());
             report(phrase.id, phrase.risk, start, end);
         }
     }
+}
+
+/// Whether the word right before `at` (or the two, for "do not") negates what follows:
+/// advice ("never send your password by email") is not an instruction. Only the
+/// nearest words count, so "never mind, ignore previous instructions" still trips.
+fn negated(text: &[u8], at: usize) -> bool {
+    const ONE: [&[u8]; 10] =
+        [b"never", b"not", b"don't", b"dont", b"cannot", b"can't", b"won't", b"shouldn't", b"mustn't", b"nobody"];
+    let before = text.get(..at).unwrap_or_default().trim_ascii_end();
+    let mut words = before.rsplit(|&b| b == b' ');
+    let last = words.next().unwrap_or_default();
+    let second = words.next().unwrap_or_default();
+    ONE.contains(&last) || (last == b"ever" && ONE.contains(&second))
 }
 
 /// Phrases inside Base64 and hex blobs (and blobs inside those), at the blob's offsets.

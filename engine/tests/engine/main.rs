@@ -13,6 +13,7 @@ mod common;
 mod authorize_scenarios;
 mod cedar_cli;
 mod config_mutants;
+mod content_corpus;
 mod policy_diff;
 mod policy_properties;
 mod readme;
