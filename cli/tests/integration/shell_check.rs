@@ -86,3 +86,12 @@ fn relative_paths_resolve_against_cwd() {
 fn the_command_is_required() {
     assert_eq!(netclaw(&["shell", "check"], &[]).code, 64);
 }
+
+#[test]
+fn a_token_in_the_denied_segment_is_not_quoted_back() {
+    let token = "abcdef0123456789abcdef";
+    let run = check(&format!("sudo curl -H 'Authorization: Bearer {token}' https://api.example.com"), "json");
+    assert_eq!(run.json()["decision"], "deny");
+    assert!(!run.stdout.contains(token), "{}", run.stdout);
+    assert!(run.stdout.contains("***REDACTED***"), "{}", run.stdout);
+}

@@ -24,6 +24,7 @@ use crate::decision::Layer;
 use crate::diagnostic::Diagnostic;
 use crate::paths::{Access, ProtectedPaths};
 use crate::reason::ReasonCode;
+use crate::redaction::redact;
 use crate::shell::{Limits, ParsedCommand, Start, parse};
 
 use custom::Pattern;
@@ -285,13 +286,18 @@ impl ShellCheckReport {
                 decision: ShellDecision::Deny,
                 reason_code: Some(denial.reason_code),
                 layer: Some(denial.layer),
-                segment: denial.segment.clone(),
-                word: denial.word.clone(),
+                // The command is quoted back: a token in it must not be.
+                segment: denial
+                    .segment
+                    .as_ref()
+                    .map(|s| SegmentRef { text: redact(&s.text).into_owned(), ..s.clone() }),
+                word: denial.word.as_deref().map(|word| redact(word).into_owned()),
                 rule: Some(denial.rule.clone()),
-                message: match &denial.segment {
+                message: redact(&match &denial.segment {
                     Some(s) => format!("segment {} of {}, `{}`: {}", s.index, s.total, s.text, denial.message),
                     None => denial.message.clone(),
-                },
+                })
+                .into_owned(),
                 source: Some(denial.source.clone()),
                 segments,
             },

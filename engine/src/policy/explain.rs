@@ -7,6 +7,7 @@ use crate::decision::{Layer, SlackContext};
 use crate::hard_deny::{BUILTIN_SOURCE, HardDenyMatch, file_tool_access};
 use crate::paths::Access;
 use crate::reason::ReasonCode;
+use crate::redaction::redact;
 
 pub(crate) struct Subject<'a> {
     pub audience: Option<Audience>,
@@ -131,10 +132,12 @@ fn hard_deny(evidence: Option<&HardDenyMatch>) -> (String, Option<String>) {
     let Some(evidence) = evidence else {
         return ("a hard-deny rule matched".to_owned(), None);
     };
-    let message = match &evidence.segment {
+    // The command is quoted back: a token in it must not be.
+    let message = redact(&match &evidence.segment {
         Some(s) => format!("segment {} of {}, `{}`: {}", s.index, s.total, s.text, evidence.message),
         None => evidence.message.clone(),
-    };
+    })
+    .into_owned();
     let fix = match (evidence.layer, evidence.source.as_str()) {
         (Layer::ResourceHardDeny, _) => {
             "protected paths cannot be granted to agents; use a path outside the netclaw home".to_owned()
