@@ -56,7 +56,7 @@ fn exit_for(err: &SecretsError) -> Exit {
         SecretsError::NotACredential { .. } | SecretsError::Empty { .. } => Exit::Usage,
         SecretsError::NotJson { .. } => Exit::DataError,
         SecretsError::Io { .. } | SecretsError::Random(_) => Exit::IoError,
-        SecretsError::Unseal { .. } | SecretsError::KeyUnusable { .. } => Exit::Failed,
+        SecretsError::Unseal { .. } | SecretsError::KeyUnusable { .. } | SecretsError::Linked { .. } => Exit::Failed,
     }
 }
 

@@ -17,6 +17,7 @@ use secrecy::{ExposeSecret, SecretBox};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
+use super::store::refuse_link;
 use super::{SecretsError, UnsealError};
 use crate::home::{Home, KEYS_DIR};
 use crate::state_file::write_atomic;
@@ -79,6 +80,7 @@ impl Key {
 
     /// Writes the key to `relative` (600), creating `keys/` (700) if needed.
     fn store(&self, home: &Home, relative: &str) -> Result<(), SecretsError> {
+        refuse_link(home, KEYS_DIR)?;
         let dir = home.path(KEYS_DIR);
         if fs::symlink_metadata(&dir).is_err() {
             // A new home is created private too.

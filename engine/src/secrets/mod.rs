@@ -60,6 +60,10 @@ pub enum SecretsError {
     NotJson { file: String, detail: String },
     #[error("cannot write {file}: {reason}")]
     Io { file: String, reason: String },
+    #[error(
+        "{file} is a symbolic link; netclaw does not write credentials through one (replace it with the file itself)"
+    )]
+    Linked { file: String },
     #[error("no randomness from the operating system: {0}")]
     Random(String),
 }
@@ -75,6 +79,7 @@ impl SecretsError {
             SecretsError::NotJson { .. } => "secrets.not_json",
             SecretsError::Io { .. } => "secrets.io",
             SecretsError::Random(_) => "secrets.random",
+            SecretsError::Linked { .. } => "secrets.linked",
         }
     }
 }

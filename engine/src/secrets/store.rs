@@ -86,9 +86,11 @@ pub fn set(home: &Home, key: &str, value: &SecretString) -> Result<String, Secre
     if value.expose_secret().is_empty() {
         return Err(SecretsError::Empty { key: dotted });
     }
-    let keyring = Keyring::ensure_current(home)?;
     let mut file = CredentialFile::read(home, SECRETS_JSON, CONFIG_SCOPE.to_owned())?;
-    file.check_opens(&keyring)?;
+    // Checked before a key is created: values sealed under a key that is gone must
+    // say so, not be joined by values under a new one.
+    file.check_opens(&Keyring::read(home))?;
+    let keyring = Keyring::ensure_current(home)?;
     let key = sealing_key(&keyring)?;
     let sealed = cipher::seal(key, &cipher::label(CONFIG_SCOPE, &pointer), value.expose_secret())?;
     json_pointer::insert(&mut file.value, &pointer, Value::String(sealed));
@@ -99,12 +101,13 @@ pub fn set(home: &Home, key: &str, value: &SecretString) -> Result<String, Secre
 /// Encrypts every plaintext credential in place (creating the key on first use);
 /// returns how many were sealed.
 pub fn encrypt_all(home: &Home) -> Result<usize, SecretsError> {
+    let mut files = credential_files(home)?;
+    let existing = Keyring::read(home);
+    for file in &files {
+        file.check_opens(&existing)?;
+    }
     let keyring = Keyring::ensure_current(home)?;
     let key = sealing_key(&keyring)?;
-    let mut files = credential_files(home)?;
-    for file in &files {
-        file.check_opens(&keyring)?;
-    }
     let mut sealed = 0;
     for file in &mut files {
         let plaintext: Vec<(String, Zeroizing<String>)> = file
@@ -214,6 +217,7 @@ struct CredentialFile {
 
 impl CredentialFile {
     fn read(home: &Home, relative: &str, scope: String) -> Result<Self, SecretsError> {
+        refuse_link(home, relative)?;
         let text = match fs::read_to_string(home.path(relative)) {
             Ok(text) => Zeroizing::new(text),
             Err(err) if err.kind() == ErrorKind::NotFound => {
@@ -292,15 +296,16 @@ impl CredentialFile {
 /// `secrets.json` and every route file (links not followed out of the directory).
 fn credential_files(home: &Home) -> Result<Vec<CredentialFile>, SecretsError> {
     let mut files = vec![CredentialFile::read(home, SECRETS_JSON, CONFIG_SCOPE.to_owned())?];
-    let mut routes: Vec<String> = match fs::read_dir(home.path(WEBHOOKS_DIR)) {
-        Ok(entries) => entries
-            .flatten()
-            .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
-            .filter_map(|entry| entry.file_name().to_str().map(str::to_owned))
-            .filter(|name| name.ends_with(".json"))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
+    refuse_link(home, WEBHOOKS_DIR)?;
+    let mut routes: Vec<String> = Vec::new();
+    for entry in fs::read_dir(home.path(WEBHOOKS_DIR)).into_iter().flatten().flatten() {
+        let Some(name) = entry.file_name().to_str().map(str::to_owned).filter(|n| n.ends_with(".json")) else {
+            continue;
+        };
+        if entry.file_type().is_ok_and(|t| t.is_file() || t.is_symlink()) {
+            routes.push(name);
+        }
+    }
     routes.sort();
     for name in routes {
         let route = name.trim_end_matches(".json");
@@ -308,6 +313,16 @@ fn credential_files(home: &Home) -> Result<Vec<CredentialFile>, SecretsError> {
         files.push(CredentialFile::read(home, &format!("{WEBHOOKS_DIR}/{name}"), scope)?);
     }
     Ok(files)
+}
+
+/// A file or directory these commands would write through a symbolic link: they
+/// refuse, because the write would land wherever the link points (out of the home,
+/// at the link target's mode) and leave the plaintext there.
+pub(super) fn refuse_link(home: &Home, relative: &str) -> Result<(), SecretsError> {
+    match fs::symlink_metadata(home.path(relative)) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(SecretsError::Linked { file: relative.to_owned() }),
+        _ => Ok(()),
+    }
 }
 
 /// The scope a route's secret is bound to.

@@ -179,3 +179,34 @@ fn an_unusable_key_file_is_named_not_replaced() -> Result {
     assert_eq!(fs::read_to_string(home.path(KEY_FILE))?, "not base64 at all!");
     Ok(())
 }
+
+/// Found by the red team: a linked file or directory was written through, out of the home.
+#[test]
+fn links_are_refused_not_written_through() -> Result {
+    let (dir, home) = home()?;
+    let outside = dir.path().join("outside");
+    fs::create_dir_all(&outside)?;
+    fs::write(outside.join("secrets.json"), r#"{"Slack": {"BotToken": "xoxb-outside"}}"#)?;
+    std::os::unix::fs::symlink(outside.join("secrets.json"), home.path("config/secrets.json"))?;
+    assert_eq!(encrypt_all(&home).err().map(|e| e.code()), Some("secrets.linked"));
+    assert!(fs::symlink_metadata(home.path("config/secrets.json"))?.file_type().is_symlink());
+    fs::remove_file(home.path("config/secrets.json"))?;
+    std::os::unix::fs::symlink(&outside, home.path("keys"))?;
+    let err = set(&home, "Slack.BotToken", &secret("xoxb-new")).err().ok_or("refused")?;
+    assert_eq!(err.code(), "secrets.linked");
+    assert!(!outside.join("secrets.key").exists(), "no key written outside the home");
+    Ok(())
+}
+
+/// Found by the red team: with the key gone, `set` made a new one and mixed keys.
+#[test]
+fn a_missing_key_is_reported_not_replaced() -> Result {
+    let (_dir, home) = home()?;
+    set(&home, "Slack.BotToken", &secret("xoxb-first"))?;
+    fs::remove_file(home.path(KEY_FILE))?;
+    for err in [set(&home, "Slack.AppToken", &secret("xapp-second")).err(), encrypt_all(&home).err()] {
+        assert_eq!(err.map(|e| e.code()), Some("secrets.no_key"));
+    }
+    assert!(!home.path(KEY_FILE).exists());
+    Ok(())
+}

@@ -6,6 +6,7 @@
 //! Messages name keys, never values.
 
 use crate::config::{EffectiveConfig, Source};
+use crate::diagnostic::Location;
 use crate::doctor::modes::Guarded;
 use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding, Fix};
 use crate::document::JsonDocument;
@@ -34,12 +35,15 @@ impl Check for SecretsJson {
 
     fn run(&self, context: &DoctorContext<'_>) -> CheckOutcome {
         let (mut findings, mut fixes): (Vec<Finding>, Vec<Fix>) = modes(context).into_iter().unzip();
-        if let Ok(config) = &context.config.config {
-            let (plaintext, encrypts): (Vec<Finding>, Vec<Option<Fix>>) =
-                plaintext_secrets(context, config).into_iter().unzip();
-            findings.extend(plaintext);
-            fixes.extend(encrypts.into_iter().flatten());
-            findings.extend(undecryptable(context, config));
+        match &context.config.config {
+            Ok(config) => {
+                let (plaintext, encrypts): (Vec<Finding>, Vec<Option<Fix>>) =
+                    plaintext_secrets(context, config).into_iter().unzip();
+                findings.extend(plaintext);
+                fixes.extend(encrypts.into_iter().flatten());
+                findings.extend(undecryptable(context, config));
+            }
+            Err(_) => findings.extend(unloaded_secrets(context)),
         }
         let (misplaced, moves): (Vec<Finding>, Vec<Option<Fix>>) = credentials_in_config(context).into_iter().unzip();
         findings.extend(misplaced);
@@ -113,6 +117,29 @@ fn plaintext_secrets(context: &DoctorContext<'_>, config: &EffectiveConfig) -> V
         out.push((finding, has_key.then(|| Fix::Encrypt { pointer: pointer.to_owned() })));
     }
     out
+}
+
+/// When the config does not load, `secrets.json` as written: every plaintext string
+/// in it (any key, any spelling, duplicates included), or, if it cannot be read at
+/// all, a warning that nothing was checked. Never a silent pass.
+fn unloaded_secrets(context: &DoctorContext<'_>) -> Vec<Finding> {
+    let FileRead::Text(text) = &context.files.secrets else { return Vec::new() };
+    let Ok(document) = JsonDocument::parse(SECRETS_JSON, text.clone()) else {
+        let message = "`config/secrets.json` does not parse, so its values were not checked".to_owned();
+        return vec![
+            Finding::warning("secrets-not-checked", Location::file(SECRETS_JSON), message)
+                .with_help("fix the file first (see Config Schema), then run doctor again"),
+        ];
+    };
+    json_pointer::strings(&document.value)
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty() && !is_sealed(value))
+        .map(|(pointer, _)| {
+            let message = format!("`{}` is stored in plaintext", json_pointer::dotted(&pointer));
+            Finding::warning("plaintext-secret", document.locate(&pointer), message)
+                .with_help("encrypt it: `netclaw secrets encrypt` once the file loads")
+        })
+        .collect()
 }
 
 /// Encrypted values of `secrets.json` that do not open with the home's keys: whatever
