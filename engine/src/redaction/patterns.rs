@@ -34,14 +34,14 @@ pub(super) struct Pattern {
 
 /// Words one of which every secret key contains: the key-value regexes require one,
 /// so an ordinary `status=200` is never captured only to be rejected.
-const KEY_TRIGGERS: &[&str] = &["pass", "pwd", "secret", "token", "credential", "key", "auth"];
+const KEY_TRIGGERS: &[&str] = &["pass", "pwd", "secret", "token", "credential", "key", "auth", "sig"];
 
 pub(super) const PATTERNS: &[Pattern] = &[
     Pattern {
         id: "slack-webhook-url",
         noun: "a Slack webhook URL",
         kind: Kind::Shape,
-        regex: r"hooks\.slack\.com/(?:services|workflows)/(?P<v>T[A-Z0-9]{4,64}/[AB][A-Z0-9]{4,64}/[A-Za-z0-9]{8,})",
+        regex: r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<v>T[A-Z0-9]{4,64}/[A-Za-z0-9]{4,64}/[A-Za-z0-9]{8,})",
         triggers: &["hooks.slack.com"],
     },
     Pattern {
@@ -112,6 +112,14 @@ pub(super) const PATTERNS: &[Pattern] = &[
         triggers: &["authorization"],
     },
     Pattern {
+        id: "basic-auth-flag",
+        noun: "a user:password argument",
+        kind: Kind::Shape,
+        // curl -u user:pass, --user user:pass
+        regex: r"(?:^|\s)(?:-u|--user)[ =]+[^\s:'\x22]+:(?P<v>[^\s'\x22]+)",
+        triggers: &["-u ", "--user"],
+    },
+    Pattern {
         id: "bearer-token",
         noun: "a bearer token",
         kind: Kind::Shape,
@@ -123,7 +131,7 @@ pub(super) const PATTERNS: &[Pattern] = &[
         noun: "a credential setting",
         kind: Kind::KeyValue,
         // JSON and dictionary literals: "api_key": "…", 'password' => '…'.
-        regex: r#"["'](?P<key>[A-Za-z0-9_.\-]{0,40}(?i:pass|pwd|secret|token|credential|key|auth)[A-Za-z0-9_.\-]{0,40})["']\s*(?::|=>?)\s*(?:"(?P<v>(?:[^"\\\r\n]|\\.)+)"|'(?P<v2>[^'\r\n]+)')"#,
+        regex: r#"["'](?P<key>[A-Za-z0-9_.\-]{0,40}(?i:pass|pwd|secret|token|credential|key|auth|sig)[A-Za-z0-9_.\-]{0,40})["']\s*(?::|=>?)\s*(?:"(?P<v>(?:[^"\\\r\n]|\\.)+)"?|'(?P<v2>[^'\r\n]+)'?)"#,
         triggers: KEY_TRIGGERS,
     },
     Pattern {
@@ -132,7 +140,7 @@ pub(super) const PATTERNS: &[Pattern] = &[
         kind: Kind::KeyValue,
         // KEY=value in env files and shells, --flag=value, Password=…; in connection
         // strings, ?token=… in URLs.
-        regex: r#"(?:^|[^A-Za-z0-9_.\-])(?P<key>[A-Za-z0-9_.\-]{0,40}(?i:pass|pwd|secret|token|credential|key|auth)[A-Za-z0-9_.\-]{0,40})\s*=\s*(?:"(?P<v>[^"\r\n]+)"|'(?P<v2>[^'\r\n]+)'|(?P<v3>[^\s"'&;,)\]}]+))"#,
+        regex: r#"(?:^|[^A-Za-z0-9_.\-])(?P<key>[A-Za-z0-9_.\-]{0,40}(?i:pass|pwd|secret|token|credential|key|auth|sig)[A-Za-z0-9_.\-]{0,40})\s*=>?\s*(?:"(?P<v>[^"\r\n]+)"?|'(?P<v2>[^'\r\n]+)'?|(?P<v3>[^\s"'&;,)\]}]+))"#,
         triggers: KEY_TRIGGERS,
     },
     Pattern {
@@ -140,14 +148,14 @@ pub(super) const PATTERNS: &[Pattern] = &[
         noun: "a credential setting",
         kind: Kind::KeyValue,
         // YAML and HTTP headers, one per line: `password: …`, `X-Api-Key: …`.
-        regex: r#"(?m)^[ \t]*(?:-[ \t]+)?(?P<key>[A-Za-z0-9_.\-]{0,40}(?i:pass|pwd|secret|token|credential|key|auth)[A-Za-z0-9_.\-]{0,40})[ \t]*:[ \t]+(?:"(?P<v>[^"\r\n]+)"|'(?P<v2>[^'\r\n]+)'|(?P<v3>[^\s#"'][^\r\n#]*))"#,
+        regex: r#"(?m)^[ \t]*(?:-[ \t]+)?(?P<key>[A-Za-z0-9_.\-]{0,40}(?i:pass|pwd|secret|token|credential|key|auth|sig)[A-Za-z0-9_.\-]{0,40})[ \t]*:[ \t]+(?:"(?P<v>(?:[^"\\\r\n]|\\.)+)"?|'(?P<v2>[^'\r\n]+)'?|(?P<v3>[^\s#"'][^\r\n#]*))"#,
         triggers: KEY_TRIGGERS,
     },
     Pattern {
         id: "cli-flag",
         noun: "a credential flag",
         kind: Kind::KeyValue,
-        regex: r#"(?:^|\s)--?(?P<key>[A-Za-z0-9-]{0,40}(?i:pass|pwd|secret|token|credential|key|auth)[A-Za-z0-9-]{0,40})[ \t]+(?:"(?P<v>[^"\r\n]+)"|'(?P<v2>[^'\r\n]+)'|(?P<v3>[^\s"'-][^\s"']*))"#,
+        regex: r#"(?:^|\s)--?(?P<key>[A-Za-z0-9-]{0,40}(?i:pass|pwd|secret|token|credential|key|auth|sig)[A-Za-z0-9-]{0,40})[ \t]+(?:"(?P<v>[^"\r\n]+)"|'(?P<v2>[^'\r\n]+)'|(?P<v3>[^\s"'-][^\s"']*))"#,
         triggers: KEY_TRIGGERS,
     },
 ];
@@ -172,7 +180,12 @@ const SECRET_WORDS: &[&str] = &[
     "accesstoken",
     "refreshtoken",
     "connectionstring",
+    "sig",
 ];
+
+/// Words a glued key ends with (`PGPASSWORD`, `rootpassword`, `xAuthToken` spelled
+/// as one word): long enough that an ordinary word does not end with one by chance.
+const SECRET_ENDINGS: &[&str] = &["password", "passwd", "passphrase", "secret", "token", "apikey", "credentials"];
 
 /// Two adjacent words that together name a secret (`api` + `key`).
 const SECRET_PAIRS: &[&str] = &[
@@ -184,6 +197,8 @@ const SECRET_PAIRS: &[&str] = &[
     "encryptionkey",
     "masterkey",
     "sessionkey",
+    "accountkey",
+    "clientkey",
     "clientsecret",
     "connectionstring",
 ];
@@ -271,6 +286,7 @@ pub(super) fn is_secret_key(key: &str) -> bool {
     }
     let joined: String = words.concat();
     words.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
+        || SECRET_ENDINGS.iter().any(|ending| last.ends_with(ending))
         || words.windows(2).any(|pair| SECRET_PAIRS.contains(&pair.concat().as_str()))
         || SECRET_WORDS.contains(&joined.as_str())
 }
@@ -310,9 +326,16 @@ pub(super) fn is_worth_redacting(value: &[u8]) -> bool {
     if words.contains(&lower.as_slice()) || trimmed.starts_with(b"$") || trimmed.starts_with(b"%") {
         return false;
     }
-    // Code, not a value: `password = get_password(...)`, `token = request.headers().get(`.
-    let identifier = trimmed.iter().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.')).count();
-    if identifier > 0 && trimmed.get(identifier) == Some(&b'(') {
+    // Code, not a value: `password = get_password(...)`, `key = std::env::var(`,
+    // `os.environ[`, `token = await …`, `accessToken: string;`.
+    let identifier =
+        trimmed.iter().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':')).count();
+    if identifier > 0 && matches!(trimmed.get(identifier), Some(b'(' | b'[')) {
+        return false;
+    }
+    let code: [&[u8]; 9] =
+        [b"await", b"new", b"string", b"string;", b"number;", b"boolean;", b"any;", b"function", b"string,"];
+    if code.contains(&lower.as_slice()) {
         return false;
     }
     !(trimmed.len() < 8 && trimmed.iter().all(u8::is_ascii_digit))

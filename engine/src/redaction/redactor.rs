@@ -43,8 +43,10 @@ impl Redactor {
             .map(|p| RegexBuilder::new(p.regex).unicode(false).build())
             .collect::<Result<_, _>>()
             .map_err(|e| e.to_string())?;
-        let pem_begin =
-            Regex::new(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----").map_err(|e| e.to_string())?;
+        // A block starts with its marker and a line break, real or escaped (`\n` in a
+        // JSON string): a sentence that mentions the marker is not a key.
+        let pem_begin = Regex::new(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----(?P<nl>\r?\n|\\(?:r\\)?n)")
+            .map_err(|e| e.to_string())?;
         let pem_end = Regex::new(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----").map_err(|e| e.to_string())?;
         Ok(Self { triggers, set, regexes, pem_begin, pem_end })
     }
@@ -72,14 +74,17 @@ impl Redactor {
                 rest = rest.get(end.start()..).unwrap_or_default();
                 pem.inside = false;
             }
-            let Some(begin) = self.pem_begin.find(rest) else {
+            let Some(begin) = self.pem_begin.captures(rest) else {
                 return Ok(count + self.write_lines(rest, out)?);
             };
-            let (before, after) = rest.split_at(begin.end());
+            let (Some(whole), Some(newline)) = (begin.get(0), begin.name("nl")) else {
+                return Ok(count + self.write_lines(rest, out)?);
+            };
+            let (before, after) = rest.split_at(whole.end());
             count += self.write_lines(before, out)? + 1;
-            out.write_all(b"\n")?;
+            // The body's line breaks as the text writes them, so JSON stays JSON.
             out.write_all(MASK.as_bytes())?;
-            out.write_all(b"\n")?;
+            out.write_all(newline.as_bytes())?;
             pem.inside = true;
             rest = after;
         }

@@ -75,13 +75,15 @@ impl Stream<'_> {
 
     /// Where to cut an over-long line: [`LONGEST_MATCH`] before the end, moved before
     /// any secret that runs across that point, so it is redacted whole next time.
-    /// A "secret" as long as the whole window is cut after it instead: memory stays
-    /// bounded, and its first mebibyte is hidden.
+    /// A secret that starts in the first half of the window is redacted through its
+    /// end instead: every window then hands on at least half of what it holds, so the
+    /// work stays linear (`password=password=…` for megabytes) and memory bounded.
     fn window_cut(&self) -> usize {
+        let half = self.pending.len() / 2;
         let mut cut = self.pending.len().saturating_sub(LONGEST_MATCH);
         for span in self.redactor.spans(&self.pending) {
             if span.start < cut && span.end > cut {
-                cut = if span.start > 0 { span.start } else { span.end };
+                cut = if span.start >= half { span.start } else { span.end };
             }
         }
         cut

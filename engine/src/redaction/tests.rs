@@ -100,3 +100,39 @@ fn shapes_are_named_without_a_key() {
         assert_eq!(shape_of(benign), None, "{benign}");
     }
 }
+
+/// Found by the red team: each of these came through in plaintext.
+#[test]
+fn red_team_formats_are_hidden() {
+    let cases = [
+        ("PASSWORD=\"hunter2secret", "PASSWORD=\"***REDACTED***"),
+        ("password => 'hunter2secret'", "password => '***REDACTED***'"),
+        ("PGPASSWORD=abc123xyz", "PGPASSWORD=***REDACTED***"),
+        ("Protocol=https;AccountKey=abcdEFGH1234==;Suffix=x", "Protocol=https;AccountKey=***REDACTED***;Suffix=x"),
+        ("c?sv=2020&sig=hunter2secret%3D", "c?sv=2020&sig=***REDACTED***"),
+        ("    client-key-data: LS0tLS1CRUdJTiBSU0E=", "    client-key-data: ***REDACTED***"),
+        ("password: \"a\\\"b hunter2secret\"", "password: \"***REDACTED***\""),
+        ("redis://:redispass99@cache:6379/0", "redis://:***REDACTED***@cache:6379/0"),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(redacted(input), expected, "{input}");
+    }
+}
+
+#[test]
+fn a_sentence_that_names_the_pem_marker_loses_nothing() {
+    let text = "Files start with -----BEGIN PRIVATE KEY----- and end.\nline2\n";
+    assert_eq!(redacted(text), text);
+    let json = r#"{"k": "-----BEGIN PRIVATE KEY-----\nMIIabc\n-----END PRIVATE KEY-----\n"}"#;
+    let out = redacted(json);
+    assert!(!out.contains("MIIabc") && !out.contains('\n'), "escaped stays escaped: {out}");
+}
+
+#[test]
+fn megabytes_of_repeated_keys_stay_linear() {
+    let text = "password=".repeat(400_000);
+    let started = std::time::Instant::now();
+    let out = streamed(text.as_bytes(), 65536);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(!String::from_utf8_lossy(&out).contains("password=password="));
+}

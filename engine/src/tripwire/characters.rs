@@ -47,7 +47,7 @@ pub(super) fn findings(text: &str, base: usize, out: &mut Vec<ScanFinding>, tags
             '\u{FEFF}' if at + base > 0 => out.push(found("zero-width", Risk::Medium)),
             '\u{200B}' => out.push(found("zero-width", Risk::Medium)),
             '\u{200C}' | '\u{200D}' if !joins(previous, next) => out.push(found("zero-width", Risk::Medium)),
-            '\u{200E}' | '\u{200F}' if !beside_rtl(previous, next) => out.push(found("zero-width", Risk::Medium)),
+            '\u{200E}' | '\u{200F}' if !near_rtl(&chars, index) => out.push(found("zero-width", Risk::Medium)),
             '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}' => {
                 out.push(found("private-use", Risk::Low))
             }
@@ -87,8 +87,10 @@ fn joins(previous: Option<char>, next: Option<char>) -> bool {
     (emoji(before) && emoji(after)) || (joining_script(before) && joining_script(after))
 }
 
-/// A direction mark next to Hebrew or Arabic text, where it belongs.
-fn beside_rtl(previous: Option<char>, next: Option<char>) -> bool {
-    let rtl = |c: char| matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}');
-    previous.is_some_and(rtl) || next.is_some_and(rtl)
+/// A direction mark within two characters of Hebrew or Arabic text, where it belongs
+/// (`שלום ‏#5521`: the mark sits between a space and a number).
+fn near_rtl(chars: &[(usize, char)], index: usize) -> bool {
+    let rtl =
+        |c: &(usize, char)| matches!(c.1, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}');
+    chars.get(index.saturating_sub(2)..(index + 3).min(chars.len())).is_some_and(|near| near.iter().any(rtl))
 }

@@ -20,7 +20,8 @@ pub(super) struct Decoded {
 }
 
 static BASE64: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_-]{16,}={0,2}").ok());
-static HEX: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?-u:\b)(?:[0-9a-fA-F]{2}[ :]?){12,}").ok());
+static HEX: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?-u:\b)(?:0x)?(?:[0-9a-fA-F]{2}[ :]?){12,}|(?:\\x[0-9a-fA-F]{2}){8,}").ok());
 
 /// The blobs of `text` that decode to readable text, with offsets in `text`.
 pub(super) fn blobs(text: &str) -> Vec<Decoded> {
@@ -48,6 +49,7 @@ fn base64(blob: &str) -> Option<Vec<u8>> {
 }
 
 fn hex(blob: &str) -> Option<Vec<u8>> {
+    let blob = blob.strip_prefix("0x").unwrap_or(blob).replace("\\x", "");
     let digits: Vec<u8> = blob.bytes().filter(u8::is_ascii_hexdigit).collect();
     digits
         .chunks_exact(2)

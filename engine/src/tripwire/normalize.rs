@@ -38,8 +38,13 @@ impl Normalized {
         if is_invisible(ch) {
             return;
         }
-        if ch.is_whitespace() {
+        // Word glue reads as a space (`ignore_previous_instructions`), emphasis as
+        // nothing (`ign**ore**`, `` `ignore` ``).
+        if ch.is_whitespace() || ch == '_' {
             return self.push_space(start, end);
+        }
+        if ch == '*' || ch == '`' {
+            return;
         }
         decompose_compatible(ch, |part| {
             if is_combining_mark(part) {

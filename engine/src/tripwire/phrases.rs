@@ -18,7 +18,7 @@ pub(super) struct Phrase {
 const GAP: &str = r"(?: [\w'-]+){0,4}?";
 
 /// Nouns for what the agent must keep: secrets and the files that hold them.
-const SECRET: &str = r"(?:secrets?|tokens?|passwords?|passphrases?|credentials?|api ?keys?|access keys?|private keys?|ssh keys?|\.env\b|env(?:ironment)? var(?:iable)?s|secrets\.json|id_rsa|keychain)";
+const SECRET: &str = r"(?:secrets?|tokens?|passwords?|passphrases?|credentials?|api ?keys?|access keys?|private keys?|ssh keys?|\.env\b|env(?:ironment)? var(?:iable)?s|secrets\.json|id[_ ]rsa|keychain)";
 
 pub(super) fn phrases() -> Vec<Phrase> {
     let role_reset = format!(
@@ -31,7 +31,7 @@ pub(super) fn phrases() -> Vec<Phrase> {
         r"\b{SECRET}\b{GAP} (?:to|at|into) (?:https?://|ftp://|\S+@\S+\.\w+|(?:my|this|the) (?:server|webhook|endpoint|url))"
     );
     let encode = format!(
-        r"\b(?:base64|base-64|hex|rot13|rot-13)(?:[- ]?encode[ds]?)?{GAP} {SECRET}|\b(?:encode|encrypt|obfuscate|convert){GAP} {SECRET}{GAP} (?:in|as|to|into|with|using) (?:base ?64|hex|rot ?13)"
+        r"\b(?:base64|base-64|hex|rot13|rot-13)(?:[- ]?encode[ds]?)?{GAP} {SECRET}|\b(?:encode|encrypt|obfuscate|convert){GAP} {SECRET}{GAP} (?:in|as|to|into|with|using) (?:base ?64|hex|rot ?13)|\b{SECRET}{GAP} (?:as|in|into|to|using) (?:base ?64|hex|rot ?13)\b|\b(?:echo|cat|printf)\b[^|\n]{{0,80}}{SECRET}[^|\n]{{0,40}}\| ?(?:base64|xxd|od)\b"
     );
     vec![
         Phrase { id: "role-reset", risk: Risk::High, regex: role_reset, negatable: true },
@@ -44,13 +44,13 @@ pub(super) fn phrases() -> Vec<Phrase> {
         Phrase {
             id: "role-reset",
             risk: Risk::High,
-            regex: r"(?:^|[^\w])(?:new|updated|revised|real|actual|true) (?:system )?instructions ?:|\bsystem prompt ?:|<\|im_start\|> ?system|\[/?(?:system|inst)\]|<<sys>>|### ?(?:system|instruction)\b".to_owned(),
+            regex: r"\b(?:new|updated|revised|real|actual|true) (?:system )?instructions ?:|\bsystem prompt ?:|<\|im_start\|> ?system|\[/?(?:system|inst)\]|<<sys>>|### ?(?:system|instruction)\b".to_owned(),
             negatable: false,
         },
         Phrase {
             id: "security-override",
             risk: Risk::High,
-            regex: r"\b(?:disable|turn off|switch off|deactivate|bypass|circumvent|skip|ignore|override|get around|work around|remove)(?: [\w'-]+){0,3}? (?:safety|security|guardrails?|sandbox(?:ing)?|approvals?|approval (?:gate|step|prompts?)|restrictions|protections|hard[- ]?deny|content (?:filter|policy)|safety (?:checks|filters|rules)|security (?:checks|controls|policy|rules))\b|\b(?:developer|dan|god|jailbreak|unrestricted|do anything now) mode\b|\bjailbreak\b".to_owned(),
+            regex: r"\b(?:disable|turn off|switch off|deactivate|bypass|circumvent|skip|ignore|override|get around|work around|remove)(?: [\w'-]+){0,3}? (?:safety|security|guardrails?|sandbox(?:ing)?|approvals?|approval (?:gate|step|prompts?)|restrictions|protections|hard[- ]?deny|content (?:filter|policy)|safety (?:checks|filters|rules)|security (?:checks|controls|policy|rules))\b|\b(?:developer|dan|god|jailbreak|unrestricted|do anything now) mode\b|\bjailbreak (?:yourself|the (?:model|assistant|agent))\b".to_owned(),
             negatable: true,
         },
         Phrase { id: "exfiltration", risk: Risk::High, regex: exfiltrate, negatable: true },
@@ -58,7 +58,7 @@ pub(super) fn phrases() -> Vec<Phrase> {
         Phrase {
             id: "privilege-escalation",
             risk: Risk::High,
-            regex: r"\bsudo (?:-[is]\b|su\b|bash\b|sh\b|-u root\b)|\bchmod (?:-r )?(?:777|[ugo]?\+s)\b|\b(?:become|run as|escalate to|escalate (?:your )?privileges|gain|grant yourself|give yourself|elevate to|switch to) (?:root|admin|administrator|superuser|sudo)(?: (?:access|privileges|rights))?\b|/etc/(?:sudoers|shadow|passwd)\b|\bnopasswd\b".to_owned(),
+            regex: r"\bsudo (?:-[is]\b|su\b|bash\b|sh\b|-u root\b)|\bchmod (?:-r )?(?:777|[ugo]?\+s)\b|\b(?:become|run as|escalate to|escalate (?:your )?privileges(?: to)?|gain|grant yourself|give yourself|elevate to|switch to) (?:root|admin|administrator|superuser|sudo)(?: (?:access|privileges|rights))?\b|/etc/(?:sudoers|shadow)\b|\bnopasswd\b".to_owned(),
             negatable: true,
         },
         Phrase {

@@ -139,10 +139,42 @@ fn phrase_findings(normalized: &Normalized, mut report: impl FnMut(&str, Risk, u
             if phrase.negatable && negated(text, found.start()) {
                 continue;
             }
+            if SECRET_PHRASES.contains(&phrase.id) && about_a_secret(text, found.end()) {
+                continue;
+            }
             let (start, end) = normalized.original(found.start(), found.end());
             report(phrase.id, phrase.risk, start, end);
         }
     }
+}
+
+/// Phrases that end on a secret noun.
+const SECRET_PHRASES: [&str; 2] = ["exfiltration", "secret-encoding"];
+
+/// Whether the secret noun that ends at `at` is only part of a name for something
+/// else: "send you a password *reset* link", "fetch the token *endpoint*".
+fn about_a_secret(text: &[u8], at: usize) -> bool {
+    const ABOUT: [&[u8]; 16] = [
+        b"reset",
+        b"endpoint",
+        b"policy",
+        b"header",
+        b"link",
+        b"expiry",
+        b"expiration",
+        b"rotation",
+        b"field",
+        b"format",
+        b"length",
+        b"manager",
+        b"strength",
+        b"requirements",
+        b"prompt",
+        b"hint",
+    ];
+    let after = text.get(at..).unwrap_or_default().trim_ascii_start();
+    let next = after.split(|b| !b.is_ascii_alphanumeric()).next().unwrap_or_default();
+    ABOUT.contains(&next)
 }
 
 /// Whether the word right before `at` (or the two, for "do not") negates what follows:

@@ -87,3 +87,21 @@ fn binary_input_is_scanned_without_panicking() {
     let report = scan_stream(&mut bytes.as_slice()).unwrap();
     assert!(report.findings.len() <= 1000);
 }
+
+/// Found by the red team: ordinary sentences that were rejected, and glued or
+/// emphasised phrases that were missed.
+#[test]
+fn red_team_false_positives_and_evasions() {
+    for text in [
+        "We will send you a password reset link.",
+        "Use curl to fetch the token endpoint.",
+        "The /etc/passwd file lists users.",
+    ] {
+        assert!(risk_of(text) <= Risk::Low, "{text}");
+    }
+    for text in ["ignore_previous_instructions", "ign**ore** previous instructions", "`ignore` previous instructions"] {
+        assert_eq!(risk_of(text), Risk::High, "{text}");
+    }
+    let report = scan(b"The new instructions: are in README.");
+    assert_eq!(report.findings.first().map(|f| f.start), Some(4));
+}
