@@ -59,6 +59,89 @@ pub enum Command {
         #[command(subcommand)]
         command: SecretsCommand,
     },
+    /// Inbound webhook routes: check a signed delivery offline, list routes, read the queue
+    Webhooks {
+        #[command(subcommand)]
+        command: WebhooksCommand,
+    },
+    /// The daemon: decisions over HTTP and the webhook ingress (127.0.0.1:5199 by default)
+    Daemon {
+        #[command(subcommand)]
+        command: DaemonCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Run the body-size and signature stages on a delivery, as the daemon would
+    Verify {
+        /// A route of the home, or a route file (`<route>.json`) anywhere
+        #[arg(long, value_name = "NAME|FILE")]
+        route: String,
+        /// The raw request body, byte for byte
+        #[arg(long, value_name = "FILE")]
+        body: PathBuf,
+        /// A request header, `Name: value`; repeat for more
+        #[arg(short = 'H', long = "header", value_name = "HEADER")]
+        headers: Vec<String>,
+        /// The time to check timestamps against, in Unix seconds [default: now]
+        #[arg(long, value_name = "UNIX_SECONDS")]
+        now: Option<u64>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Every route: whether it is served, its audience and limits
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Deliveries in the queue (newest last); bodies are not shown
+    Deliveries {
+        #[arg(long, value_name = "ROUTE")]
+        route: Option<String>,
+        /// Only deliveries received within this long, e.g. 30m, 1h, 7d
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        since: Option<std::time::Duration>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DaemonCommand {
+    /// Serve in the foreground until SIGTERM or Ctrl-C
+    Run(DaemonRunArgs),
+    /// Serve in the background; the pid is in daemon.pid under the home
+    Start(DaemonRunArgs),
+    /// Stop the background daemon, letting requests in flight finish
+    Stop,
+    /// Pid, address, exposure, policy generation and digest, queue depth, last reload error
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+/// `90s`, `30m`, `1h`, `7d`: a number and one unit.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration like 30m, 1h or 7d"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("`{text}`: the unit is one of s, m, h, d")),
+    };
+    Ok(std::time::Duration::from_secs(number.saturating_mul(seconds)))
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DaemonRunArgs {
+    /// Required, with Daemon.InternetExposureConfirmed, to serve tailscale-funnel or cloudflare-tunnel
+    #[arg(long)]
+    pub confirm_internet_exposure: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -68,6 +68,8 @@ fn main() -> Exit {
         Command::Secrets { command } => commands::secrets::run(&home, command),
         Command::Redact => commands::redact::run(),
         Command::Scan { format } => commands::scan::run(format),
+        Command::Webhooks { command } => commands::webhooks::run(&home, &env, command),
+        Command::Daemon { command } => commands::daemon::run(&home, env, command),
     }
 }
 

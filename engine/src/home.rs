@@ -135,6 +135,13 @@ impl HomeFiles {
         self
     }
 
+    /// The same files, opened with `home`'s keys (a route file checked from elsewhere
+    /// whose secret is encrypted with this home's key).
+    pub(crate) fn with_keys_of(mut self, home: &Home) -> Self {
+        self.keys = Arc::new(Keyring::read(home));
+        self
+    }
+
     /// Stands in `text` for `config/netclaw.json` (a config under review, a benchmark).
     pub fn with_netclaw(self, text: impl Into<String>) -> Self {
         self.with_file(NETCLAW_JSON, text.into())

@@ -17,6 +17,7 @@
 #![warn(unreachable_pub)]
 
 mod config;
+mod daemon;
 mod decision;
 mod diagnostic;
 mod doctor;
@@ -35,11 +36,17 @@ mod schema;
 mod secrets;
 mod shell;
 mod state_file;
+mod store;
 mod tripwire;
+mod webhooks;
 
 pub use config::{
     Audience, ConfigEntry, ConfigListing, ENV_PREFIX, EnvVar, HardDenyRule, HomeConfig, PUBLIC_TOOLS, SHELL_TOOL,
     TEAM_EXTRA_TOOLS,
+};
+pub use daemon::{
+    DaemonError, DaemonOptions, DaemonStatus, run as run_daemon, running_pid as daemon_pid, status as daemon_status,
+    stop as stop_daemon, wait_until_listening as wait_for_daemon,
 };
 pub use decision::{AuthorizeRequest, Decision, Effect, Layer};
 pub use doctor::output::{Emitter, JsonEmitter, SarifEmitter, TextEmitter};
@@ -60,4 +67,10 @@ pub use secrets::{
     RotateReport, SecretListing, SecretState, SecretsError, UnsealError, encrypt_all as encrypt_secrets,
     list as list_secrets, rotate_key as rotate_secrets_key, set as set_secret,
 };
+pub use store::StoreError;
 pub use tripwire::{Risk, ScanAction, ScanFinding, ScanReport, scan as scan_text, scan_stream};
+pub use webhooks::{
+    HeaderList, Headers, Outcome as WebhookOutcome, OutcomeBody as WebhookOutcomeBody, QueuedDelivery, RouteError,
+    RouteListing, RouteRef, RouteSummary, Verified as WebhookVerified, deliveries as webhook_deliveries,
+    list_routes as list_webhook_routes, verify as verify_webhook,
+};

@@ -3,6 +3,7 @@
 pub mod authorize;
 pub mod compiled;
 pub mod config_show;
+pub mod daemon;
 pub mod doctor;
 pub mod mcp_permissions;
 pub mod policy;
@@ -12,3 +13,4 @@ pub mod redact;
 pub mod scan;
 pub mod secrets;
 pub mod shell_check;
+pub mod webhooks;

@@ -25,7 +25,7 @@ pub(crate) use tool_approvals::{ApprovalEntry, ShellMatch, ToolApprovals};
 pub(crate) use tools::{ApprovalMode, AudienceProfile, FileAccessMode, GrantMode, ShellExecutionMode, is_plain_name};
 pub use tools::{PUBLIC_TOOLS, SHELL_TOOL, TEAM_EXTRA_TOOLS};
 
-pub(crate) use webhook_route::WebhookRoute;
+pub(crate) use webhook_route::{Verification, VerificationKind, WebhookRoute};
 
 /// Only publishing the JSON Schemas names this type; the loader returns it inside
 /// [`HomeConfig`].

@@ -61,6 +61,16 @@ pub(crate) enum VerificationKind {
     HeaderSecret,
 }
 
+impl VerificationKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            VerificationKind::Hmac => "Hmac",
+            VerificationKind::HmacTimestamped => "HmacTimestamped",
+            VerificationKind::HeaderSecret => "HeaderSecret",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub(crate) enum HmacAlgorithm {
     #[default]

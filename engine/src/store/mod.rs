@@ -1,0 +1,169 @@
+//! `netclaw.db`: the daemon's durable state (the webhook queue, the daemon's status,
+//! and the audit log to come), one SQLite file shared by the daemon and the CLI.
+//!
+//! Every connection is opened the same way so every writer agrees on the guarantees:
+//! WAL (readers never block the writer, and a crash rolls back to the last commit),
+//! `synchronous=FULL` (a commit is on disk before it returns, which is what lets the
+//! daemon answer 202), and a busy timeout so a CLI reader and the daemon share the
+//! file without "database is locked". The file is created 600 and never through a
+//! symbolic link: it holds webhook bodies.
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::home::Home;
+
+/// The database's name under the home.
+pub(crate) const DATABASE: &str = "netclaw.db";
+
+/// Each step upgrades the schema by one version (`PRAGMA user_version`); a database
+/// newer than this binary is refused rather than written to.
+const MIGRATIONS: &[&str] = &[
+    // 1: the webhook delivery queue the agent runtime consumes, and the daemon's status.
+    "CREATE TABLE webhook_deliveries (
+        id INTEGER PRIMARY KEY,
+        route TEXT NOT NULL,
+        audience TEXT NOT NULL,
+        event TEXT,
+        delivery_id TEXT,
+        body BLOB NOT NULL,
+        received_ms INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+     );
+     CREATE INDEX webhook_deliveries_received ON webhook_deliveries (received_ms);
+     CREATE TABLE daemon_status (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        status TEXT NOT NULL
+     );",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {reason}")]
+    Open { path: PathBuf, reason: String },
+    #[error("{path}: schema version {found} is newer than this netclaw understands ({known})")]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("netclaw.db: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("netclaw.db: the writer has stopped")]
+    WriterGone,
+}
+
+impl StoreError {
+    /// A stable code for logs and JSON errors.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Open { .. } => "store.open",
+            StoreError::TooNew { .. } => "store.too_new",
+            StoreError::Sqlite(_) => "store.sqlite",
+            StoreError::WriterGone => "store.writer_gone",
+        }
+    }
+}
+
+/// Opens (creating it 600 if needed) and migrates the home's database.
+pub(crate) fn open(home: &Home) -> Result<Connection, StoreError> {
+    let path = home.path(DATABASE);
+    let failed = |reason: String| StoreError::Open { path: path.clone(), reason };
+    match std::fs::symlink_metadata(&path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(failed("is a symbolic link; refusing to write through it".to_owned()));
+        }
+        Ok(meta) if !meta.is_file() => return Err(failed("is not a regular file".to_owned())),
+        // Never opened and closed here when it exists: closing any descriptor of the
+        // file drops every POSIX lock this process holds on it, including those of
+        // SQLite connections already open, and another process could then delete
+        // the live WAL as if it were the last user.
+        Ok(_) => {}
+        // Created here rather than by SQLite so the mode is 600 from the first byte.
+        Err(_) => {
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|e| failed(e.to_string()))?;
+        }
+    }
+    let mut connection = Connection::open(&path).map_err(|e| failed(e.to_string()))?;
+    connection.busy_timeout(Duration::from_secs(5))?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    migrate(&mut connection, &path)?;
+    private_sidecars(&path);
+    Ok(connection)
+}
+
+/// SQLite creates `-wal` and `-shm` with the database's mode, unless the umask takes
+/// bits away; they hold the same data, so they get the same 600.
+fn private_sidecars(path: &std::path::Path) {
+    for suffix in ["-wal", "-shm"] {
+        let mut sidecar = path.as_os_str().to_owned();
+        sidecar.push(suffix);
+        let _ = std::fs::set_permissions(PathBuf::from(sidecar), std::fs::Permissions::from_mode(0o600));
+    }
+}
+
+fn migrate(connection: &mut Connection, path: &std::path::Path) -> Result<(), StoreError> {
+    let known = MIGRATIONS.len() as i64;
+    let found: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if found > known {
+        return Err(StoreError::TooNew { path: path.to_path_buf(), found, known });
+    }
+    for (version, step) in (1..).zip(MIGRATIONS).skip(usize::try_from(found).unwrap_or(0)) {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(step)?;
+        transaction.pragma_update(None, "user_version", version)?;
+        transaction.commit()?;
+    }
+    Ok(())
+}
+
+/// Opens the database only if it exists, for readers that must not create it.
+pub(crate) fn open_existing(home: &Home) -> Result<Option<Connection>, StoreError> {
+    if std::fs::symlink_metadata(home.path(DATABASE)).is_err() {
+        return Ok(None);
+    }
+    open(home).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_a_private_migrated_database_in_wal_mode() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let home = Home::new(dir.path());
+        let connection = open(&home)?;
+        let mode: String = connection.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        assert_eq!(mode, "wal");
+        let version: i64 = connection.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        assert_eq!(crate::state_file::mode_of(&home.path(DATABASE)), Some(0o600));
+        drop(connection);
+        open(&home)?; // a second open migrates nothing and succeeds
+        Ok(())
+    }
+
+    #[test]
+    fn refuses_a_database_from_a_newer_netclaw() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let home = Home::new(dir.path());
+        open(&home)?.pragma_update(None, "user_version", 99)?;
+        assert!(matches!(open(&home), Err(StoreError::TooNew { found: 99, .. })));
+        Ok(())
+    }
+
+    #[test]
+    fn refuses_a_symbolic_link() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        std::os::unix::fs::symlink(dir.path().join("elsewhere.db"), dir.path().join(DATABASE))?;
+        assert!(matches!(open(&Home::new(dir.path())), Err(StoreError::Open { .. })));
+        Ok(())
+    }
+}
