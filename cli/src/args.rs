@@ -59,6 +59,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SecretsCommand,
     },
+    /// The decision audit log: why a call was decided as it was
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Inbound webhook routes: check a signed delivery offline, list routes, read the queue
     Webhooks {
         #[command(subcommand)]
@@ -69,6 +74,44 @@ pub enum Command {
         #[command(subcommand)]
         command: DaemonCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Why a recorded decision was made, and what the current config would decide
+    Show {
+        /// The decision id (`decisionId` in the decision)
+        id: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Recorded decisions, oldest first
+    List {
+        /// Only denials
+        #[arg(long)]
+        denied: bool,
+        #[arg(long, value_name = "TOOL")]
+        tool: Option<String>,
+        #[arg(long, value_name = "AUDIENCE")]
+        audience: Option<String>,
+        /// Only decisions made within this long, e.g. 30m, 1h, 7d
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        since: Option<std::time::Duration>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Every recorded decision, one JSON object a line with OCSF field names (for a SIEM)
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        since: Option<std::time::Duration>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Jsonl,
 }
 
 #[derive(Debug, Subcommand)]

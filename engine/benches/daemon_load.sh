@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load on the daemon with oha, generator on the same machine:
 #   1. POST /webhooks/load  — 1 KB signed JSON bodies, every one accepted and committed;
-#   2. POST /v1/authorize   — a random mix of tool calls;
+#   2. POST /v1/authorize   — with the audit log on (every decision recorded), then
+#      again with it off (NETCLAW_Audit__Enabled=false), and the ratio;
 #   3. the same webhook load on adnanh/webhook (Debian's `webhook`) verifying the same
 #      HMAC route, as the baseline.
 # Needs: oha (cargo install oha), webhook (apt install webhook) for the baseline, openssl.
@@ -62,9 +63,20 @@ echo "rss after webhooks: $(rss) KiB; queued: $(sqlite3 "$HOME_DIR/netclaw.db" '
 printf '%s' '{"channel": "slack", "tool": "web_fetch", "arguments": {"url": "https://example.com"}}' > "$WORK/authorize.json"
 oha --no-tui -z "${SECONDS_EACH}s" -c "$CONNECTIONS" -m POST -T application/json -D "$WORK/authorize.json" \
   --output-format json -o "$WORK/authorize.json.out" http://127.0.0.1:5299/v1/authorize
-report "netclaw /v1/authorize" "$WORK/authorize.json.out"
-echo "rss after authorize: $(rss) KiB"
+report "netclaw /v1/authorize (audit on)" "$WORK/authorize.json.out"
+echo "rss after authorize: $(rss) KiB; recorded: $(sqlite3 "$HOME_DIR/netclaw.db" 'select count(*) from audit_decisions' 2>/dev/null || echo '?')"
 "$NETCLAW" --home "$HOME_DIR" daemon stop
+
+NETCLAW_Audit__Enabled=false "$NETCLAW" --home "$HOME_DIR" daemon start
+oha --no-tui -z "${SECONDS_EACH}s" -c "$CONNECTIONS" -m POST -T application/json -D "$WORK/authorize.json" \
+  --output-format json -o "$WORK/authorize-off.json.out" http://127.0.0.1:5299/v1/authorize
+report "netclaw /v1/authorize (audit off)" "$WORK/authorize-off.json.out"
+"$NETCLAW" --home "$HOME_DIR" daemon stop
+python3 - "$WORK/authorize.json.out" "$WORK/authorize-off.json.out" <<'PY'
+import json, sys
+on, off = (json.load(open(p))["summary"]["requestsPerSec"] for p in sys.argv[1:])
+print(f"audit on / off: {on / off:.2f}x")
+PY
 
 if command -v webhook >/dev/null; then
   cat > "$WORK/hooks.json" <<JSON

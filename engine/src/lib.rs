@@ -16,6 +16,7 @@
 // Inside the crate, `pub(crate)` says what `pub` would hide: nothing is public by accident.
 #![warn(unreachable_pub)]
 
+mod audit;
 mod config;
 mod daemon;
 mod decision;
@@ -40,6 +41,7 @@ mod store;
 mod tripwire;
 mod webhooks;
 
+pub use audit::{AuditEntry, AuditFilter, list as audit_list, ocsf as audit_ocsf, record_decision, show as audit_show};
 pub use config::{
     Audience, ConfigEntry, ConfigListing, ENV_PREFIX, EnvVar, HardDenyRule, HomeConfig, PUBLIC_TOOLS, SHELL_TOOL,
     TEAM_EXTRA_TOOLS,

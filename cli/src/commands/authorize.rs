@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use netclaw_engine::{AuthorizeRequest, Decision, EnvVar, Home};
+use netclaw_engine::{AuthorizeRequest, Decision, EnvVar, Home, record_decision};
 
 use crate::args::Format;
 use crate::exit::Exit;
@@ -23,11 +23,16 @@ pub fn run(home: &Home, env: &[EnvVar], request: Option<&Path>, format: Format) 
             return Exit::DataError;
         }
     };
-    let decision = match super::compiled::compile(home, env) {
+    let compiled = super::compiled::compile(home, env);
+    let decision = match &compiled {
         Ok(policy) => policy.authorize(&request),
         Err(err) => err.decision(),
     };
-    match crate::output::emit(format, &decision, |out| write_text(out, &request, &decision)) {
+    // The decision stands whether or not it could be recorded.
+    if let Err(err) = record_decision(home, compiled.as_ref().ok(), &request, &decision) {
+        eprintln!("warning: the decision was not recorded in the audit log: {err}");
+    }
+    match crate::output::emit(format, &decision, |out| write_text(out, &request.tool, &decision)) {
         Ok(()) => Exit::Ok,
         Err(exit) => exit,
     }
@@ -44,14 +49,15 @@ fn read_request(path: Option<&Path>) -> std::io::Result<String> {
     }
 }
 
-fn write_text(out: &mut dyn Write, request: &AuthorizeRequest, decision: &Decision) -> std::io::Result<()> {
+/// The decision as `authorize` prints it (and `audit show` reprints it).
+pub fn write_text(out: &mut dyn Write, tool: &str, decision: &Decision) -> std::io::Result<()> {
     let verdict = match decision.decision {
         netclaw_engine::Effect::Allow => "ALLOW",
         netclaw_engine::Effect::ApprovalRequired => "ASK",
         netclaw_engine::Effect::Deny => "DENY",
     };
     let audience = decision.audience.map_or("no valid audience", |a| a.as_str());
-    writeln!(out, "{verdict} `{}` for {audience}: {}", request.tool, decision.message)?;
+    writeln!(out, "{verdict} `{tool}` for {audience}: {}", decision.message)?;
     let layer =
         serde_json::to_value(decision.layer).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     match decision.reason_code {

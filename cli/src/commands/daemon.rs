@@ -163,6 +163,9 @@ fn write_status(out: &mut dyn Write, status: &DaemonStatus) -> std::io::Result<(
     )?;
     writeln!(out, "  routes:      {}", or_dash(status.routes.map(|r| r.to_string())))?;
     writeln!(out, "  queue:       {} pending", status.queue_depth.unwrap_or(0))?;
+    if let Some(lost) = status.audit_unrecorded.filter(|n| *n > 0) {
+        writeln!(out, "  audit log:   {lost} decisions stood but were NOT recorded (see the daemon log)")?;
+    }
     if let Some(error) = &status.last_reload_error {
         writeln!(out, "  last reload: FAILED, the previous generation keeps deciding: {error}")?;
     }

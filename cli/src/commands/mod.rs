@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod audit;
 pub mod authorize;
 pub mod compiled;
 pub mod config_show;

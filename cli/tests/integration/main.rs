@@ -12,6 +12,7 @@
 
 mod common;
 
+mod audit;
 mod bad_input;
 mod config_show;
 mod conventions;

@@ -1,5 +1,7 @@
 //! `netclaw authorize` and `netclaw policy compile|validate` over the example homes.
 
+use std::path::Path;
+
 use serde_json::json;
 
 use crate::common::{example, fixture, home_arg, netclaw, snapshot};
@@ -88,11 +90,27 @@ fn validate_reports_a_broken_home() {
     assert!(broken.stderr.contains("/Security/ShellExecutionMode"), "{}", broken.stderr);
 }
 
+/// Decides in a copy of `home`: `authorize` records the decision in the home's
+/// netclaw.db, and the example and fixture homes stay as committed.
 fn authorize(home: &str, request: &str, format: &str) -> crate::common::Run {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let copy = dir.path().join("home");
+    copy_dir(Path::new(home), &copy);
     let file = dir.path().join("request.json");
     std::fs::write(&file, request).unwrap_or_else(|e| panic!("{e}"));
-    netclaw(&["authorize", "--home", home, "--request", &home_arg(&file), "--format", format], &[])
+    netclaw(&["authorize", "--home", &home_arg(&copy), "--request", &home_arg(&file), "--format", format], &[])
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")).flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
 }
 
 /// The contract's example request, against the Personal example.

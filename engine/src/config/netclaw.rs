@@ -27,6 +27,7 @@ pub(crate) struct NetclawConfig {
     pub daemon: DaemonConfig,
     pub webhooks: WebhooksConfig,
     pub notifications: NotificationsConfig,
+    pub audit: AuditConfig,
 }
 
 impl NetclawConfig {
@@ -152,6 +153,22 @@ impl Default for DaemonConfig {
 pub(crate) struct WebhooksConfig {
     /// Routes live one per file in `config/webhooks/`; none is served unless this is on.
     pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
+pub(crate) struct AuditConfig {
+    /// Record every decision in `netclaw.db` (the request with secrets redacted).
+    pub enabled: bool,
+    /// The daemon deletes decisions older than this.
+    #[schemars(range(min = 1))]
+    pub retention_days: u32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self { enabled: true, retention_days: 90 }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

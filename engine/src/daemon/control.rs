@@ -35,6 +35,8 @@ pub struct DaemonStatus {
     /// Settings that changed on disk but apply only after a restart.
     pub restart_needed: Option<String>,
     pub queue_depth: Option<i64>,
+    /// Decisions that stood but could not be written to the audit log.
+    pub audit_unrecorded: Option<u64>,
 }
 
 fn pid_path(home: &Home) -> PathBuf {

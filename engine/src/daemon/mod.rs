@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
 
+use crate::audit::{self, AuditWriter};
 use crate::config::EnvVar;
 use crate::home::Home;
 use crate::store::{self, StoreError};
@@ -81,6 +82,7 @@ pub(crate) struct Shared {
     generation: RwLock<Arc<Generation>>,
     ingress: Ingress,
     queue: DeliveryQueue,
+    audit: AuditWriter,
     status: Mutex<DaemonStatus>,
 }
 
@@ -117,6 +119,8 @@ fn serve(
         .map_err(|e| DaemonError::Io { what: "the async runtime".into(), reason: e.to_string() })?;
     let status_db = store::open(&options.home).map_err(DaemonError::Store)?;
     let (queue, writer) = DeliveryQueue::open(&options.home).map_err(DaemonError::Store)?;
+    let (audit, auditor) = AuditWriter::start(store::open(&options.home).map_err(DaemonError::Store)?)
+        .map_err(|e| DaemonError::Io { what: "the audit writer".into(), reason: e.to_string() })?;
     let ingress = Ingress::default();
     remember_recent_deliveries(&status_db, &ingress);
     let listener = std::net::TcpListener::bind(address)
@@ -135,8 +139,13 @@ fn serve(
         ..DaemonStatus::default()
     };
     control::record_status(&status_db, &status)?;
-    let shared =
-        Arc::new(Shared { generation: RwLock::new(Arc::new(first)), ingress, queue, status: Mutex::new(status) });
+    let shared = Arc::new(Shared {
+        generation: RwLock::new(Arc::new(first)),
+        ingress,
+        queue,
+        audit,
+        status: Mutex::new(status),
+    });
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| DaemonError::Bind { address, reason: e.to_string() })?;
@@ -164,6 +173,7 @@ fn serve(
     runtime.shutdown_timeout(Duration::from_secs(1));
     drop(shared);
     let _ = writer.join();
+    let _ = auditor.join();
     if let Ok(connection) = store::open(&options.home) {
         control::clear_status(&connection);
     }
@@ -193,7 +203,8 @@ fn remember_recent_deliveries(connection: &rusqlite::Connection, ingress: &Ingre
     }
 }
 
-/// Reloads on SIGHUP and whenever the home's files change.
+/// Reloads on SIGHUP and whenever the home's files change; prunes the audit log to
+/// `Audit.RetentionDays` at start and daily.
 async fn watch(options: DaemonOptions, shared: Arc<Shared>, status_db: rusqlite::Connection) {
     let Ok(mut hangup) = signal(SignalKind::hangup()) else {
         eprintln!("netclaw daemon: cannot watch for SIGHUP; reloading on file changes only");
@@ -201,17 +212,35 @@ async fn watch(options: DaemonOptions, shared: Arc<Shared>, status_db: rusqlite:
     };
     let mut seen = fingerprint(options.home.root());
     let mut ticks = tokio::time::interval(options.poll_interval);
+    let mut daily = tokio::time::interval(Duration::from_secs(86_400));
     loop {
         let forced = tokio::select! {
             _ = hangup.recv() => true,
             _ = ticks.tick() => false,
+            _ = daily.tick() => {
+                let days = shared.current().config.audit.retention_days;
+                match audit::prune(&status_db, days) {
+                    Ok(0) => {}
+                    Ok(pruned) => eprintln!("netclaw daemon: pruned {pruned} decisions older than {days} days"),
+                    Err(err) => eprintln!("netclaw daemon: cannot prune the audit log: {err}"),
+                }
+                continue;
+            }
         };
         let now = fingerprint(options.home.root());
-        if !forced && now == seen {
+        let unrecorded = shared.audit.unrecorded();
+        let status = if forced || now != seen {
+            seen = now;
+            reload(&options, &shared).await
+        } else if shared.status.lock().is_ok_and(|s| s.audit_unrecorded.unwrap_or(0) != unrecorded) {
+            shared.status.lock().map(|s| s.clone()).unwrap_or_default()
+        } else {
             continue;
+        };
+        let status = DaemonStatus { audit_unrecorded: Some(unrecorded), ..status };
+        if let Ok(mut slot) = shared.status.lock() {
+            slot.audit_unrecorded = status.audit_unrecorded;
         }
-        seen = now;
-        let status = reload(&options, &shared).await;
         if let Err(err) = control::record_status(&status_db, &status) {
             eprintln!("netclaw daemon: cannot record the status: {err}");
         }

@@ -14,6 +14,7 @@ use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
 use super::Shared;
+use crate::audit::AuditEntry;
 use crate::decision::AuthorizeRequest;
 use crate::webhooks::{Outcome, now_ms};
 
@@ -116,7 +117,12 @@ async fn authorize(
         Err(err) => return bad("request.invalid", crate::redaction::redact(&err.to_string()).into_owned()),
     };
     let generation = shared.current();
-    json(StatusCode::OK, &generation.policy.authorize(&request))
+    let decision = generation.policy.authorize(&request);
+    if generation.config.audit.enabled {
+        let digest = Some(generation.digest.clone());
+        shared.audit.record(AuditEntry::new(&request, &decision, "daemon", Some(generation.number), digest));
+    }
+    json(StatusCode::OK, &decision)
 }
 
 enum Limit {

@@ -39,6 +39,23 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY CHECK (id = 1),
         status TEXT NOT NULL
      );",
+    // 2: the decision audit log.
+    "CREATE TABLE audit_decisions (
+        decision_id TEXT PRIMARY KEY,
+        time_ms INTEGER NOT NULL,
+        recorder TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        audience TEXT,
+        tool TEXT NOT NULL,
+        effect TEXT NOT NULL,
+        layer TEXT NOT NULL,
+        reason_code TEXT,
+        request TEXT NOT NULL,
+        result TEXT NOT NULL,
+        generation INTEGER,
+        policy_digest TEXT
+     );
+     CREATE INDEX audit_decisions_time ON audit_decisions (time_ms);",
 ];
 
 #[derive(Debug, thiserror::Error)]
