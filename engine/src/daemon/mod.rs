@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::audit::{self, AuditWriter};
+use crate::audit::AuditWriter;
 use crate::config::EnvVar;
 use crate::home::Home;
 use crate::store::{self, StoreError};
@@ -218,12 +218,7 @@ async fn watch(options: DaemonOptions, shared: Arc<Shared>, status_db: rusqlite:
             _ = hangup.recv() => true,
             _ = ticks.tick() => false,
             _ = daily.tick() => {
-                let days = shared.current().config.audit.retention_days;
-                match audit::prune(&status_db, days) {
-                    Ok(0) => {}
-                    Ok(pruned) => eprintln!("netclaw daemon: pruned {pruned} decisions older than {days} days"),
-                    Err(err) => eprintln!("netclaw daemon: cannot prune the audit log: {err}"),
-                }
+                shared.audit.prune(shared.current().config.audit.retention_days);
                 continue;
             }
         };
