@@ -59,6 +59,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SecretsCommand,
     },
+    /// Persisted "approve always" grants in tool-approvals.json: list, revoke, prune
+    Approvals {
+        #[command(subcommand)]
+        command: ApprovalsCommand,
+    },
     /// The decision audit log: why a call was decided as it was
     Audit {
         #[command(subcommand)]
@@ -106,6 +111,32 @@ pub enum AuditCommand {
         format: ExportFormat,
         #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         since: Option<std::time::Duration>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApprovalsCommand {
+    /// Every persisted approval with its id, scope and age
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Remove approvals by id (as `approvals list` shows them); all or none
+    Revoke {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Remove approvals older than a given age, and those whose date does not read
+    Prune {
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "90d")]
+        older_than: std::time::Duration,
+        /// Say what would be removed, change nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 

@@ -68,6 +68,7 @@ fn main() -> Exit {
         Command::Secrets { command } => commands::secrets::run(&home, command),
         Command::Redact => commands::redact::run(),
         Command::Scan { format } => commands::scan::run(format),
+        Command::Approvals { command } => commands::approvals::run(&home, command),
         Command::Audit { command } => commands::audit::run(&home, &env, command),
         Command::Webhooks { command } => commands::webhooks::run(&home, &env, command),
         Command::Daemon { command } => commands::daemon::run(&home, env, command),

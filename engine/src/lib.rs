@@ -16,6 +16,7 @@
 // Inside the crate, `pub(crate)` says what `pub` would hide: nothing is public by accident.
 #![warn(unreachable_pub)]
 
+mod approvals;
 mod audit;
 mod config;
 mod daemon;
@@ -41,6 +42,9 @@ mod store;
 mod tripwire;
 mod webhooks;
 
+pub use approvals::{
+    ApprovalRow, ApprovalsError, list as approvals_list, prune as approvals_prune, revoke as approvals_revoke,
+};
 pub use audit::{AuditEntry, AuditFilter, list as audit_list, ocsf as audit_ocsf, record_decision, show as audit_show};
 pub use config::{
     Audience, ConfigEntry, ConfigListing, ENV_PREFIX, EnvVar, HardDenyRule, HomeConfig, PUBLIC_TOOLS, SHELL_TOOL,

@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod approvals;
 pub mod audit;
 pub mod authorize;
 pub mod compiled;

@@ -12,6 +12,7 @@
 
 mod common;
 
+mod approvals;
 mod audit;
 mod bad_input;
 mod config_show;

@@ -20,8 +20,8 @@ use crate::home::{Home, HomeFiles};
 use crate::paths::ProtectedPaths;
 use crate::policy::{CompileError, CompiledPolicy, Mode, permission_mode};
 
-pub(crate) use fix::Fix;
 pub use fix::FixError;
+pub(crate) use fix::{Fix, apply as apply_fixes, safe as safe_fixes};
 pub use report::FindingSeverity;
 pub use report::FixSummary;
 pub(crate) use report::{CheckReport, CheckSeverity, DoctorReport, Finding};
