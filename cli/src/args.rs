@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use netclaw_engine::ApprovalAnswer;
 
 #[derive(Debug, Parser)]
 #[command(name = "netclaw", version, about = "netclaw's security core: validate config, explain decisions")]
@@ -138,6 +139,27 @@ pub enum ApprovalsCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Calls waiting in the running daemon for an approver's answer
+    Pending {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Answer a waiting call: approve_once, approve_session, approve_always or deny
+    Answer {
+        /// The approval id (`approvals pending` lists them)
+        id: String,
+        #[arg(value_parser = parse_answer, value_name = "ANSWER")]
+        answer: ApprovalAnswer,
+        /// Who answers, as the audit log will name them [default: $USER]
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+fn parse_answer(text: &str) -> Result<ApprovalAnswer, String> {
+    text.parse().map_err(|_| "one of approve_once, approve_session, approve_always, deny".to_owned())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,20 +1,24 @@
-//! `netclaw approvals list|revoke|prune`: maintaining the persisted "approve always"
-//! grants of `config/tool-approvals.json` by hand.
+//! The persisted "approve always" grants of `config/tool-approvals.json`: added by an
+//! approver's `approve_always` answer, maintained by hand with `netclaw approvals
+//! list|revoke|prune`.
 //!
-//! Every change only removes grants, and goes through the same atomic, mode-keeping
-//! rewrite as `doctor --fix` (with a `.bak`). A store that does not validate is never
-//! rewritten: the authorizer already denies every call that consults it, and the
-//! diagnostics say which pointer to fix.
+//! Every change goes through the same atomic, mode-keeping rewrite as `doctor --fix`
+//! (with a `.bak`). A store that does not validate is never rewritten: the authorizer
+//! already denies every call that consults it, and the diagnostics say which pointer
+//! to fix.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
+use serde_json::{Map, Value};
 
-use crate::config::{ApprovalEntry, Audience, EnvVar, HomeConfig, days_from_date};
+use crate::config::{ApprovalEntry, Audience, EnvVar, HomeConfig};
 use crate::diagnostic::Diagnostic;
 use crate::doctor::{Fix, apply_fixes, safe_fixes};
 use crate::home::{Home, HomeFiles, TOOL_APPROVALS_JSON};
 use crate::json_pointer;
+use crate::policy::Grant;
+use crate::timestamp::days_from_date;
 
 /// One persisted approval, named by its JSON pointer in the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -122,6 +126,49 @@ pub fn prune(home: &Home, days: u32, now: SystemTime, dry_run: bool) -> Result<V
         remove(home, &stale)?;
     }
     Ok(stale)
+}
+
+/// Adds an `approve_always` answer's entries to the store, creating it (version 3,
+/// mode 600) when there is none. An entry the store already has (whatever its date)
+/// is not added twice.
+pub(crate) fn persist(home: &Home, grant: &Grant) -> Result<(), ApprovalsError> {
+    let config = HomeConfig::load(&HomeFiles::read(home), &[] as &[EnvVar]);
+    config.tool_approvals.map_err(ApprovalsError::Invalid)?;
+    let value = match std::fs::read_to_string(home.path(TOOL_APPROVALS_JSON)) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| ApprovalsError::Write(e.to_string()))?,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Value::Object(Map::new()),
+        Err(err) => return Err(ApprovalsError::Write(err.kind().to_string())),
+    };
+    // Keys match whatever their case: the edit goes where the loader reads.
+    let audience = json_pointer::join("/audiences", grant.audience.key());
+    let audience = json_pointer::spelled_in(&value, &audience).unwrap_or(audience);
+    let canonical = json_pointer::join(&audience, &grant.tool);
+    let pointer = json_pointer::spelled_in(&value, &canonical).unwrap_or(canonical);
+    let mut entries = value.pointer(&pointer).and_then(Value::as_array).cloned().unwrap_or_default();
+    let undated = |entry: &Value| {
+        let mut entry = entry.clone();
+        if let Some(fields) = entry.as_object_mut() {
+            fields.retain(|key, _| !key.eq_ignore_ascii_case("createdAt"));
+        }
+        entry
+    };
+    for entry in &grant.entries {
+        let entry = serde_json::to_value(entry).map_err(|e| ApprovalsError::Write(e.to_string()))?;
+        if !entries.iter().any(|known| undated(known) == undated(&entry)) {
+            entries.push(entry);
+        }
+    }
+    let file = TOOL_APPROVALS_JSON.to_owned();
+    let mut fixes = Vec::new();
+    if json_pointer::spelled_in(&value, "/version").is_none() {
+        fixes.push(Fix::Set { file: file.clone(), pointer: "/version".to_owned(), value: Value::from(3) });
+    }
+    fixes.push(Fix::Set { file, pointer, value: Value::Array(entries) });
+    if safe_fixes(home, fixes.clone()).len() != fixes.len() {
+        return Err(ApprovalsError::Linked);
+    }
+    apply_fixes(home, &fixes).map_err(|err| ApprovalsError::Write(err.to_string()))?;
+    Ok(())
 }
 
 fn remove(home: &Home, rows: &[ApprovalRow]) -> Result<(), ApprovalsError> {

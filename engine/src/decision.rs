@@ -39,6 +39,10 @@ pub struct AuthorizeRequest {
     /// whatever `ReadFiles` / `WriteFiles` say (Public's default scope).
     #[serde(default)]
     pub session_directory: Option<String>,
+    /// The agent session the call belongs to, set by the runtime: an
+    /// `approve_session` answer covers the same call again in this session only.
+    #[serde(default)]
+    pub session_id: Option<String>,
 }
 
 impl AuthorizeRequest {

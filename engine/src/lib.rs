@@ -39,6 +39,7 @@ mod secrets;
 mod shell;
 mod state_file;
 mod store;
+mod timestamp;
 mod tripwire;
 mod webhooks;
 
@@ -51,8 +52,9 @@ pub use config::{
     TEAM_EXTRA_TOOLS,
 };
 pub use daemon::{
-    DaemonError, DaemonOptions, DaemonStatus, run as run_daemon, running_pid as daemon_pid, status as daemon_status,
-    stop as stop_daemon, wait_until_listening as wait_for_daemon,
+    Answer as ApprovalAnswer, Answered as ApprovalAnswered, ClientError, DaemonError, DaemonOptions, DaemonStatus,
+    PendingApproval, answer_approval, pending_approvals, run as run_daemon, running_pid as daemon_pid,
+    status as daemon_status, stop as stop_daemon, wait_until_listening as wait_for_daemon,
 };
 pub use decision::{AuthorizeRequest, Decision, Effect, Layer};
 pub use doctor::output::{Emitter, JsonEmitter, SarifEmitter, TextEmitter};
@@ -74,6 +76,7 @@ pub use secrets::{
     list as list_secrets, rotate_key as rotate_secrets_key, set as set_secret,
 };
 pub use store::StoreError;
+pub use timestamp::rfc3339 as rfc3339_utc;
 pub use tripwire::{Risk, ScanAction, ScanFinding, ScanReport, scan as scan_text, scan_stream};
 pub use webhooks::{
     HeaderList, Headers, Outcome as WebhookOutcome, OutcomeBody as WebhookOutcomeBody, QueuedDelivery, RouteError,

@@ -4,7 +4,8 @@
 //! named in the same families: `hard_deny_unresolved_command` (a command word that
 //! cannot be known before run time), `hard_deny_protected_path` (a file tool aimed at
 //! a protected path), `file_path_not_allowed_for_audience_profile` (a path outside
-//! the audience's `ReadFiles`/`WriteFiles` scope), and the channel ACL's `audience_invalid` and `slack_*` codes,
+//! the audience's `ReadFiles`/`WriteFiles` scope), `approval_denied` and
+//! `approval_timed_out` (a human said no, or no one answered in time), and the channel ACL's `audience_invalid` and `slack_*` codes,
 //! for which REFERENCE.md names none.
 
 use schemars::JsonSchema;
@@ -47,6 +48,8 @@ pub enum ReasonCode {
     ToolDeniedByApprovalPolicy,
     ApprovalRequiredUnattended,
     ApprovalStoreUnavailable,
+    ApprovalDenied,
+    ApprovalTimedOut,
     InternalPolicyFailure,
     AudienceInvalid,
     SlackDisabled,

@@ -1,9 +1,12 @@
-//! `netclaw approvals list|revoke|prune`.
+//! `netclaw approvals list|revoke|prune` (the store), `pending|answer` (the daemon).
 
 use std::io::Write;
 use std::time::SystemTime;
 
-use netclaw_engine::{ApprovalRow, ApprovalsError, Home, approvals_list, approvals_prune, approvals_revoke};
+use netclaw_engine::{
+    ApprovalAnswer, ApprovalRow, ApprovalsError, ClientError, Home, PendingApproval, answer_approval, approvals_list,
+    approvals_prune, approvals_revoke, pending_approvals,
+};
 
 use crate::args::{ApprovalsCommand, Format};
 use crate::exit::Exit;
@@ -17,6 +20,60 @@ pub fn run(home: &Home, command: ApprovalsCommand) -> Exit {
             let verb = if dry_run { "would prune " } else { "pruned " };
             print(approvals_prune(home, days, SystemTime::now(), dry_run), format, verb)
         }
+        ApprovalsCommand::Pending { format } => pending(home, format),
+        ApprovalsCommand::Answer { id, answer, by, format } => answered(home, &id, answer, by, format),
+    }
+}
+
+fn pending(home: &Home, format: Format) -> Exit {
+    let waiting = match pending_approvals(home) {
+        Ok(waiting) => waiting,
+        Err(err) => return refused(&err),
+    };
+    let written = crate::output::emit(format, &waiting, |out| {
+        if waiting.is_empty() {
+            return writeln!(out, "no call is waiting for approval");
+        }
+        waiting.iter().try_for_each(|call| write_pending(out, call))
+    });
+    written.map_or_else(|exit| exit, |()| Exit::Ok)
+}
+
+fn write_pending(out: &mut dyn Write, call: &PendingApproval) -> std::io::Result<()> {
+    let audience = call.audience.map_or("no valid audience", |a| a.as_str());
+    writeln!(out, "{}  {} for {audience} via {}, until {}", call.id, call.tool, call.channel, call.expires_at)?;
+    writeln!(out, "  asks:  {}", call.asks)?;
+    if let Some(dir) = &call.working_directory {
+        writeln!(out, "  in:    {dir}")?;
+    }
+    writeln!(out, "  why:   {}", call.why)?;
+    let answers: Vec<String> = call.answers.iter().map(ToString::to_string).collect();
+    writeln!(out, "  answer with: netclaw approvals answer {} {}", call.id, answers.join("|"))?;
+    if let Some(why) = &call.only_once_because {
+        writeln!(out, "  (only once: {why})")?;
+    }
+    Ok(())
+}
+
+fn answered(home: &Home, id: &str, answer: ApprovalAnswer, by: Option<String>, format: Format) -> Exit {
+    let by = by.or_else(|| std::env::var("USER").ok()).filter(|name| !name.is_empty());
+    let answered = match answer_approval(home, id, answer, by.as_deref()) {
+        Ok(answered) => answered,
+        Err(err) => return refused(&err),
+    };
+    let written = crate::output::emit(format, &answered, |out| {
+        writeln!(out, "{answer}: {id}")?;
+        super::authorize::write_text(out, &answered.tool, &answered.decision)
+    });
+    written.map_or_else(|exit| exit, |()| Exit::Ok)
+}
+
+fn refused(err: &ClientError) -> Exit {
+    eprintln!("error: {err} [{}]", err.code());
+    match err {
+        ClientError::Refused { status: 404 | 409 | 401, .. } => Exit::Failed,
+        ClientError::Refused { status: 400, .. } => Exit::DataError,
+        _ => Exit::IoError,
     }
 }
 

@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use netclaw_engine::{AuditEntry, AuditFilter, Decision, EnvVar, Home, audit_list, audit_ocsf, audit_show};
+use netclaw_engine::{
+    AuditEntry, AuditFilter, Decision, EnvVar, Home, audit_list, audit_ocsf, audit_show, rfc3339_utc as rfc3339,
+};
 use serde::Serialize;
 
 use crate::args::{AuditCommand, Format};
@@ -136,31 +138,4 @@ fn export(home: &Home, filter: &AuditFilter) -> Exit {
         }
     }
     Exit::Ok
-}
-
-/// Milliseconds since the epoch as UTC `YYYY-MM-DDTHH:MM:SS.mmmZ` (civil-from-days,
-/// H. Hinnant), so a log line needs no time-zone database.
-fn rfc3339(ms: i64) -> String {
-    let (days, rest) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s, milli) = (rest / 3_600_000, rest / 60_000 % 60, rest / 1000 % 60, rest % 1000);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn timestamps_are_utc_rfc3339() {
-        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
-        assert_eq!(super::rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
-    }
 }

@@ -11,13 +11,13 @@ use crate::common::{home_arg, netclaw};
 use crate::webhooks::{GITHUB_SECRET, github_route, sign, webhook_home};
 
 /// A `netclaw daemon run` child, killed when dropped.
-struct Daemon {
+pub(crate) struct Daemon {
     child: Child,
-    address: SocketAddr,
+    pub(crate) address: SocketAddr,
 }
 
 impl Daemon {
-    fn start(home: &Path) -> Daemon {
+    pub(crate) fn start(home: &Path) -> Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_netclaw"))
             .args(["--home", &home_arg(home), "daemon", "run"])
             .env("HOME", "/nonexistent-netclaw-test-home")
@@ -50,14 +50,14 @@ impl Drop for Daemon {
 }
 
 #[derive(Debug)]
-struct Response {
-    status: u16,
+pub(crate) struct Response {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
     body: String,
 }
 
 impl Response {
-    fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
@@ -67,7 +67,7 @@ impl Response {
 }
 
 /// One HTTP/1.1 request on its own connection.
-fn request(address: SocketAddr, method: &str, path: &str, headers: &[String], body: &[u8]) -> Response {
+pub(crate) fn request(address: SocketAddr, method: &str, path: &str, headers: &[String], body: &[u8]) -> Response {
     let mut stream = TcpStream::connect(address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut head = format!(
@@ -203,7 +203,7 @@ fn status(home: &Path) -> serde_json::Value {
     netclaw(&["--home", &home_arg(home), "daemon", "status", "--format", "json"], &[]).json()
 }
 
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");

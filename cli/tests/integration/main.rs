@@ -12,6 +12,7 @@
 
 mod common;
 
+mod approval_prompts;
 mod approvals;
 mod audit;
 mod bad_input;

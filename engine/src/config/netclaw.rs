@@ -28,6 +28,7 @@ pub(crate) struct NetclawConfig {
     pub webhooks: WebhooksConfig,
     pub notifications: NotificationsConfig,
     pub audit: AuditConfig,
+    pub approvals: ApprovalsConfig,
 }
 
 impl NetclawConfig {
@@ -168,6 +169,21 @@ pub(crate) struct AuditConfig {
 impl Default for AuditConfig {
     fn default() -> Self {
         Self { enabled: true, retention_days: 90 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
+pub(crate) struct ApprovalsConfig {
+    /// How long the daemon holds an interactive call that needs approval; no answer
+    /// by then is a deny (`approval_timed_out`). Headless calls never wait.
+    #[schemars(range(min = 1, max = 3600))]
+    pub timeout_seconds: u32,
+}
+
+impl Default for ApprovalsConfig {
+    fn default() -> Self {
+        Self { timeout_seconds: 300 }
     }
 }
 

@@ -93,7 +93,7 @@ impl ShellApproval {
     /// wrappers) whose words are `verbTokens`. `tokenPrefix` then grants that command
     /// with any further arguments; a `shell` text that said more (`git status` for
     /// `["git"]`) would grant what the reviewer did not read.
-    pub(super) fn covers_its_own_text(&self) -> bool {
+    pub(crate) fn covers_its_own_text(&self) -> bool {
         let parsed = parse(&self.shell, &Limits::default(), &Start::default());
         let [segment] = parsed.segments.as_slice() else { return false };
         parsed.refusals.is_empty() && segment.is_bare() && segment.verb_words().is_some_and(|w| w == self.verb_tokens)
@@ -117,36 +117,5 @@ impl ApprovalEntry {
             Self::Shell(shell) => &shell.created_at,
             Self::Tool(tool) => &tool.created_at,
         }
-    }
-}
-
-/// Days since 1970-01-01 of a `createdAt`'s date (`2026-03-01T…`), if it reads as one.
-pub(crate) fn days_from_date(timestamp: &str) -> Option<i64> {
-    let date = timestamp.get(..10)?;
-    let mut parts = date.split('-');
-    let year: i64 = parts.next()?.parse().ok()?;
-    let month: i64 = parts.next()?.parse().ok()?;
-    let day: i64 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    // Howard Hinnant's days_from_civil.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates_count_days_from_the_epoch() {
-        assert_eq!(super::days_from_date("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(super::days_from_date("2000-03-01"), Some(11_017));
-        assert_eq!(super::days_from_date("2026-12-03T06:00:00Z"), Some(20_790));
-        assert_eq!(super::days_from_date("yesterday"), None);
     }
 }

@@ -49,10 +49,12 @@ impl Generation {
     }
 }
 
+pub(crate) type Fingerprint = Vec<(PathBuf, u64, i64, i64, u64)>;
+
 /// What the home's files look like on disk (name, size, modification time, inode):
 /// when it changes, a reload is due. Polling this is cheap and works on every file
 /// system, where change notifications do not (network mounts, editors that rename).
-pub(crate) fn fingerprint(home: &Path) -> Vec<(PathBuf, u64, i64, i64, u64)> {
+pub(crate) fn fingerprint(home: &Path) -> Fingerprint {
     let mut seen = Vec::new();
     let mut visit = |path: PathBuf| {
         if let Ok(meta) = std::fs::metadata(&path) {

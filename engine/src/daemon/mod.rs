@@ -6,6 +6,9 @@
 //! status. Host, port and exposure are read once: moving the daemon onto another
 //! interface takes a restart, never a file edit an agent might make.
 
+mod approvals;
+mod approver_token;
+mod client;
 mod control;
 mod exposure;
 mod generation;
@@ -24,8 +27,12 @@ use crate::home::Home;
 use crate::store::{self, StoreError};
 use crate::webhooks::{DeliveryQueue, Ingress, now_ms, recent_delivery_ids};
 
+use approvals::PendingApprovals;
+pub use approvals::{Answer, Answered, PendingApproval};
+use approver_token::ApproverToken;
+pub use client::{ClientError, answer_approval, pending_approvals};
 pub use control::{DaemonStatus, running_pid, status, stop, wait_until_listening};
-use generation::{Generation, fingerprint};
+use generation::{Fingerprint, Generation, fingerprint};
 
 /// How long a stopping daemon waits for requests in flight.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -84,6 +91,13 @@ pub(crate) struct Shared {
     queue: DeliveryQueue,
     audit: AuditWriter,
     status: Mutex<DaemonStatus>,
+    approvals: PendingApprovals,
+    token: ApproverToken,
+    options: DaemonOptions,
+    /// One reload at a time: the watcher's and an `approve_always` answer's.
+    reloading: tokio::sync::Mutex<()>,
+    /// The home's files as the last reload read them.
+    seen: Mutex<Fingerprint>,
 }
 
 impl Shared {
@@ -121,6 +135,8 @@ fn serve(
     let (queue, writer) = DeliveryQueue::open(&options.home).map_err(DaemonError::Store)?;
     let (audit, auditor) = AuditWriter::start(store::open(&options.home).map_err(DaemonError::Store)?)
         .map_err(|e| DaemonError::Io { what: "the audit writer".into(), reason: e.to_string() })?;
+    let token = ApproverToken::ensure(&options.home)
+        .map_err(|e| DaemonError::Io { what: approver_token::TOKEN_FILE.into(), reason: e.to_string() })?;
     let ingress = Ingress::default();
     remember_recent_deliveries(&status_db, &ingress);
     let listener = std::net::TcpListener::bind(address)
@@ -145,12 +161,17 @@ fn serve(
         queue,
         audit,
         status: Mutex::new(status),
+        approvals: PendingApprovals::default(),
+        token,
+        options: options.clone(),
+        reloading: tokio::sync::Mutex::new(()),
+        seen: Mutex::new(fingerprint(options.home.root())),
     });
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| DaemonError::Bind { address, reason: e.to_string() })?;
         let stop = shutdown_signal().await?;
-        let reloads = tokio::spawn(watch(options.clone(), Arc::clone(&shared), status_db));
+        let reloads = tokio::spawn(watch(Arc::clone(&shared), status_db));
         listening(bound);
         // Requests in flight get DRAIN to finish after the signal; then the daemon stops anyway.
         let stopping = Arc::new(tokio::sync::Notify::new());
@@ -205,14 +226,15 @@ fn remember_recent_deliveries(connection: &rusqlite::Connection, ingress: &Ingre
 
 /// Reloads on SIGHUP and whenever the home's files change; prunes the audit log to
 /// `Audit.RetentionDays` at start and daily.
-async fn watch(options: DaemonOptions, shared: Arc<Shared>, status_db: rusqlite::Connection) {
+async fn watch(shared: Arc<Shared>, status_db: rusqlite::Connection) {
+    let options = &shared.options;
     let Ok(mut hangup) = signal(SignalKind::hangup()) else {
         eprintln!("netclaw daemon: cannot watch for SIGHUP; reloading on file changes only");
         return;
     };
-    let mut seen = fingerprint(options.home.root());
     let mut ticks = tokio::time::interval(options.poll_interval);
     let mut daily = tokio::time::interval(Duration::from_secs(86_400));
+    let mut written = shared.status.lock().map(|s| s.clone()).unwrap_or_default();
     loop {
         let forced = tokio::select! {
             _ = hangup.recv() => true,
@@ -223,30 +245,32 @@ async fn watch(options: DaemonOptions, shared: Arc<Shared>, status_db: rusqlite:
             }
         };
         let now = fingerprint(options.home.root());
-        let unrecorded = shared.audit.unrecorded();
-        let status = if forced || now != seen {
-            seen = now;
-            reload(&options, &shared).await
-        } else if shared.status.lock().is_ok_and(|s| s.audit_unrecorded.unwrap_or(0) != unrecorded) {
-            shared.status.lock().map(|s| s.clone()).unwrap_or_default()
-        } else {
+        if forced || shared.seen.lock().map_or(true, |seen| *seen != now) {
+            reload(&shared).await;
+        }
+        // A reload here or after an `approve_always` answer, or unrecorded decisions.
+        let Ok(status) = shared.status.lock().map(|mut slot| {
+            slot.audit_unrecorded = Some(shared.audit.unrecorded());
+            slot.clone()
+        }) else {
             continue;
         };
-        let status = DaemonStatus { audit_unrecorded: Some(unrecorded), ..status };
-        if let Ok(mut slot) = shared.status.lock() {
-            slot.audit_unrecorded = status.audit_unrecorded;
-        }
-        if let Err(err) = control::record_status(&status_db, &status) {
-            eprintln!("netclaw daemon: cannot record the status: {err}");
+        if status != written {
+            if let Err(err) = control::record_status(&status_db, &status) {
+                eprintln!("netclaw daemon: cannot record the status: {err}");
+            }
+            written = status;
         }
     }
 }
 
 /// Compiles the home's files as they are now; swaps them in only if they compile.
-async fn reload(options: &DaemonOptions, shared: &Shared) -> DaemonStatus {
+async fn reload(shared: &Shared) {
+    let _one_at_a_time = shared.reloading.lock().await;
+    let files = fingerprint(shared.options.home.root());
     let current = shared.current();
     let number = current.number + 1;
-    let loading = options.clone();
+    let loading = shared.options.clone();
     let loaded = tokio::task::spawn_blocking(move || Generation::load(&loading, number))
         .await
         .unwrap_or_else(|_| Err(vec!["loading the config failed".to_owned()]));
@@ -274,9 +298,11 @@ async fn reload(options: &DaemonOptions, shared: &Shared) -> DaemonStatus {
         }
     }
     if let Ok(mut slot) = shared.status.lock() {
-        *slot = status.clone();
+        *slot = status;
     }
-    status
+    if let Ok(mut seen) = shared.seen.lock() {
+        *seen = files;
+    }
 }
 
 fn restart_needed(current: &Generation, next: &Generation) -> Option<String> {

@@ -1,6 +1,6 @@
-//! The HTTP surface (CONTRACT.md §3) on warp: the webhook ingress, the decision API
-//! and a liveness probe. Every answer is JSON; none carries a secret, a stack trace,
-//! or which part of a signature failed.
+//! The HTTP surface (CONTRACT.md §3) on warp: the webhook ingress, the decision API,
+//! the approvals API and a liveness probe. Every answer is JSON; none carries a
+//! secret, a stack trace, or which part of a signature failed.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,13 +13,19 @@ use warp::http::{HeaderMap, HeaderValue, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-use super::Shared;
+use super::approvals::{Answer, AnswerError, not_approved};
+use super::generation::Generation;
+use super::{Shared, reload};
+use crate::approvals::persist;
 use crate::audit::AuditEntry;
-use crate::decision::AuthorizeRequest;
+use crate::decision::{AuthorizeRequest, Decision, Effect};
+use crate::reason::ReasonCode;
 use crate::webhooks::{Outcome, now_ms};
 
 /// A decision request larger than this is not a tool call.
 const MAX_AUTHORIZE_BYTES: u64 = 1 << 20;
+/// An answer is a word and a name.
+const MAX_ANSWER_BYTES: u64 = 4096;
 /// How long a body may take to arrive: a sender that dribbles bytes to hold
 /// connections open is cut off.
 const BODY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -34,17 +40,44 @@ pub(crate) fn routes(shared: Arc<Shared>) -> impl Filter<Extract = (Response,), 
         .then(|name, shared, headers, body| webhook(shared, name, headers, body));
     let authorize = warp::post()
         .and(warp::path!("v1" / "authorize"))
-        .and(with_shared)
+        .and(with_shared.clone())
         .and(warp::header::headers_cloned())
         .and(warp::body::stream())
         .then(authorize);
+    let pending = warp::get()
+        .and(warp::path!("v1" / "approvals"))
+        .and(with_shared.clone())
+        .and(warp::header::headers_cloned())
+        .map(|shared: Arc<Shared>, headers: HeaderMap| pending(&shared, &headers));
+    let answer = warp::post()
+        .and(warp::path!("v1" / "approvals" / String))
+        .and(with_shared)
+        .and(warp::header::headers_cloned())
+        .and(warp::body::stream())
+        .then(answer);
     let health = warp::get().and(warp::path!("v1" / "health")).map(|| json(StatusCode::OK, &Health { status: "ok" }));
-    webhook.or(authorize).unify().or(health).unify().recover(not_found).unify()
+    let approvals = pending.or(answer).unify();
+    webhook.or(authorize).unify().or(approvals).unify().or(health).unify().recover(not_found).unify()
 }
 
 #[derive(Serialize)]
 struct Health {
     status: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Pending {
+    pending: Vec<super::PendingApproval>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AnswerRequest {
+    answer: Answer,
+    /// Who answered, as the audit log names them.
+    #[serde(default)]
+    by: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -117,12 +150,156 @@ async fn authorize(
         Err(err) => return bad("request.invalid", crate::redaction::redact(&err.to_string()).into_owned()),
     };
     let generation = shared.current();
-    let decision = generation.policy.authorize(&request);
-    if generation.config.audit.enabled {
-        let digest = Some(generation.digest.clone());
-        shared.audit.record(AuditEntry::new(&request, &decision, "daemon", Some(generation.number), digest));
+    let decision = shared.approvals.decide(&generation.policy, &request);
+    record(&shared, &generation, &request, &decision);
+    if decision.decision == Effect::ApprovalRequired && request.interactive {
+        return json(StatusCode::OK, &wait_for_answer(shared, generation, request, decision).await);
     }
     json(StatusCode::OK, &decision)
+}
+
+fn record(shared: &Shared, generation: &Generation, request: &AuthorizeRequest, decision: &Decision) {
+    if generation.config.audit.enabled {
+        let digest = Some(generation.digest.clone());
+        shared.audit.record(AuditEntry::new(request, decision, "daemon", Some(generation.number), digest));
+    }
+}
+
+/// Holds a gated interactive call until it is answered or `Approvals.TimeoutSeconds`
+/// pass. Whichever takes it off the pending list decides it; a caller that goes away
+/// takes it off too, so nothing can be approved for a call no one waits for.
+async fn wait_for_answer(
+    shared: Arc<Shared>,
+    generation: Arc<Generation>,
+    request: AuthorizeRequest,
+    gated: Decision,
+) -> Decision {
+    let timeout = Duration::from_secs(generation.config.approvals.timeout_seconds.into());
+    let (id, mut answered) = match shared.approvals.open(&generation.policy, request.clone(), gated.clone(), timeout) {
+        Ok(opened) => opened,
+        Err(denied) => {
+            record(&shared, &generation, &request, &denied);
+            return *denied;
+        }
+    };
+    let mut gone = CallerGone { shared: Arc::clone(&shared), generation: Arc::clone(&generation), request, id };
+    let decision = match tokio::time::timeout(timeout, &mut answered).await {
+        Ok(Ok(decision)) => decision,
+        _ => match shared.approvals.expire(&gone.id, "no answer in time") {
+            Some(decision) => {
+                record(&shared, &generation, &gone.request, &decision);
+                decision
+            }
+            // An answer took it a moment ago and is on its way.
+            None => answered.await.unwrap_or_else(|_| {
+                not_approved(&gated, &gone.request.tool, &gone.id, ReasonCode::ApprovalTimedOut, "the answer was lost")
+            }),
+        },
+    };
+    gone.id.clear();
+    decision
+}
+
+/// Takes a call off the pending list when its caller stops waiting (the request
+/// future is dropped), and records that no one approved it.
+struct CallerGone {
+    shared: Arc<Shared>,
+    generation: Arc<Generation>,
+    request: AuthorizeRequest,
+    /// Empty once the call was decided.
+    id: String,
+}
+
+impl Drop for CallerGone {
+    fn drop(&mut self) {
+        if self.id.is_empty() {
+            return;
+        }
+        if let Some(decision) = self.shared.approvals.expire(&self.id, "the caller stopped waiting") {
+            record(&self.shared, &self.generation, &self.request, &decision);
+        }
+    }
+}
+
+/// `GET /v1/approvals`: the calls waiting for an answer, for the approver only.
+fn pending(shared: &Shared, headers: &HeaderMap) -> Response {
+    if let Some(refused) = refuse_unless_approver(shared, headers) {
+        return refused;
+    }
+    json(StatusCode::OK, &Pending { pending: shared.approvals.list() })
+}
+
+/// `POST /v1/approvals/{id}`: an approver's answer.
+async fn answer(
+    id: String,
+    shared: Arc<Shared>,
+    headers: HeaderMap,
+    body: impl Stream<Item = Result<impl Buf, warp::Error>> + Unpin,
+) -> Response {
+    if let Some(refused) = refuse_unless_approver(&shared, &headers) {
+        return refused;
+    }
+    let bad = |message: String| {
+        json(StatusCode::BAD_REQUEST, &ApiError { error: ErrorBody { code: "approvals.invalid_answer", message } })
+    };
+    let Ok(body) = read_limited(&headers, body, MAX_ANSWER_BYTES).await else {
+        return bad(format!("an answer is at most {MAX_ANSWER_BYTES} bytes of JSON"));
+    };
+    let asked: AnswerRequest = match serde_json::from_slice(&body) {
+        Ok(asked) => asked,
+        Err(err) => return bad(crate::redaction::redact(&err.to_string()).into_owned()),
+    };
+    let by = asked.by.unwrap_or_else(|| "the approver".to_owned());
+    if by.is_empty() || by.len() > 64 || !by.chars().all(|c| c.is_alphanumeric() || " @._-".contains(c)) {
+        return bad("`by` is a name: up to 64 letters, digits, spaces and `@._-`".to_owned());
+    }
+    let answering = Arc::clone(&shared);
+    let answer = asked.answer;
+    let call = id;
+    // An `approve_always` answer writes the store: file I/O, off the async workers.
+    let answered = tokio::task::spawn_blocking(move || {
+        let generation = answering.current();
+        let home = &answering.options.home;
+        let persisted = |grant: &_| persist(home, grant).map_err(|err| err.to_string());
+        let answered = answering.approvals.answer(&call, answer, &by, &generation.policy, persisted);
+        if let Ok((answered, request)) = &answered {
+            record(&answering, &generation, request, &answered.decision);
+        }
+        answered.map(|(answered, _)| answered)
+    })
+    .await;
+    let answered = match answered {
+        Ok(Ok(answered)) => answered,
+        Ok(Err(err)) => return answer_error(&err),
+        Err(_) => return answer_error(&AnswerError::Write("the answer could not be processed".to_owned())),
+    };
+    if answer == Answer::ApproveAlways {
+        // The next call must see the new entry, not wait for the file watcher.
+        reload(&shared).await;
+    }
+    json(StatusCode::OK, &answered)
+}
+
+fn answer_error(err: &AnswerError) -> Response {
+    let status = match err {
+        AnswerError::NotFound(_) => StatusCode::NOT_FOUND,
+        AnswerError::Unavailable { .. } => StatusCode::CONFLICT,
+        AnswerError::Write(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    json(status, &ApiError { error: ErrorBody { code: err.code(), message: err.to_string() } })
+}
+
+/// 401 unless the request carries the approver's token.
+fn refuse_unless_approver(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
+    let presented = headers.get("authorization").and_then(|value| value.to_str().ok());
+    if shared.token.admits(presented) {
+        return None;
+    }
+    let message = "answering approvals takes the approver's token (`netclaw approvals pending|answer` sends it)";
+    Some(json(
+        StatusCode::UNAUTHORIZED,
+        &ApiError { error: ErrorBody { code: "approvals.unauthorized", message: message.into() } },
+    ))
 }
 
 enum Limit {

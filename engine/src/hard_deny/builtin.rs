@@ -214,6 +214,15 @@ pub(crate) const BUILTIN_RULES: &[BuiltinRule] = &[
         check: privilege_by_options,
     },
     BuiltinRule {
+        id: "netclaw-self-approval",
+        category: "privilege_escalation",
+        reason: ReasonCode::HardDenyPrivilegeEscalation,
+        names: &["netclaw"],
+        prefixes: &[],
+        all_commands: false,
+        check: netclaw_self_approval,
+    },
+    BuiltinRule {
         id: "process-kill",
         category: "process_control",
         reason: ReasonCode::HardDenySelfDestructive,
@@ -304,6 +313,24 @@ fn has_flag(command: &Command<'_>, short: char, long: &str) -> bool {
             || (long.len() > 3 && t.starts_with("--") && long.starts_with(t.as_str()) && t.len() >= 4)
             || (t.starts_with('-') && !t.starts_with("--") && t.contains(short))
     })
+}
+
+/// `netclaw approvals answer …`: the agent approving its own gated calls. The command
+/// reads the approver's token, which the agent itself is never given.
+fn netclaw_self_approval(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {
+    let words: Vec<&ShellWord> =
+        command.args.iter().filter(|w| !w.text().is_some_and(|t| t.starts_with('-') && t.len() > 1)).collect();
+    let is = |word: &ShellWord, name: &str| word.text().is_some_and(|t| t.eq_ignore_ascii_case(name));
+    // Anywhere among the first words: a global option's value may come before them.
+    if words
+        .windows(2)
+        .take(4)
+        .any(|pair| matches!(pair, [group, verb] if is(group, "approvals") && is(verb, "answer")))
+    {
+        let message = "answers an approval prompt, which only a human may do".to_owned();
+        return Some(Verdict::Denied { message, word: None });
+    }
+    None
 }
 
 fn privilege_escalation(command: &Command<'_>, _: &ShellEnv<'_>) -> Option<Verdict> {

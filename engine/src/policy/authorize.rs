@@ -26,7 +26,9 @@ use crate::hard_deny::{HardDenyMatch, ShellEnv, ShellVerdict, check_file_path, c
 use crate::json_pointer;
 use crate::paths::{ProtectedPaths, canonical, home_prefix, proc_cwd, scope_root};
 use crate::reason::ReasonCode;
-use crate::shell::{Cwd, Invocation};
+use crate::shell::{Cwd, Invocation, Segment};
+
+use super::grants::SessionGrants;
 
 /// Entity uids built once per compile, so a decision only builds the resource's.
 #[derive(Debug)]
@@ -183,21 +185,33 @@ impl CompiledPolicy {
     /// generation; the analysis before them (the shell, paths) runs every time, and
     /// each decision gets its own id.
     pub fn authorize(&self, request: &AuthorizeRequest) -> Decision {
-        self.authorize_with(request, true, None)
+        self.authorize_with(request, true, None, None)
+    }
+
+    /// Decides one call of a session in which an approver answered `approve_session`:
+    /// those answers count as persisted approvals, for this session only.
+    pub fn authorize_in_session(&self, request: &AuthorizeRequest, session: &SessionGrants) -> Decision {
+        self.authorize_with(request, true, None, Some(session))
     }
 
     /// Decides one call, asking Cedar every time.
     pub fn authorize_uncached(&self, request: &AuthorizeRequest) -> Decision {
-        self.authorize_with(request, false, None)
+        self.authorize_with(request, false, None, None)
     }
 
     /// Decides one call as this audience, whatever the channel says: for probes that
     /// ask what an audience may do, where that audience is nobody's configuration.
     pub(crate) fn authorize_as(&self, audience: Audience, request: &AuthorizeRequest) -> Decision {
-        self.authorize_with(request, true, Some(audience))
+        self.authorize_with(request, true, Some(audience), None)
     }
 
-    fn authorize_with(&self, request: &AuthorizeRequest, remember: bool, fixed: Option<Audience>) -> Decision {
+    fn authorize_with(
+        &self,
+        request: &AuthorizeRequest,
+        remember: bool,
+        fixed: Option<Audience>,
+        session: Option<&SessionGrants>,
+    ) -> Decision {
         // `ſhell_execute`, `shell_execute ` and a zero-width space are other names to
         // every rule here, and may be the same tool to a runtime that folds or trims.
         if !is_plain_name(&request.tool) {
@@ -230,7 +244,12 @@ impl CompiledPolicy {
         let tool = ToolName::parse(&request.tool);
         let principal = audience.unwrap_or(None);
         let (evidence, verdict) = self.evidence(&tool, request);
-        let approval = principal.and_then(|a| self.persisted_approval(a, &tool, request, verdict.as_ref()));
+        let approval = principal.and_then(|audience| {
+            let key = (audience, tool.id());
+            let persisted = self.approvals.get(&key).map(Vec::as_slice);
+            let answered = session.and_then(|s| s.get(&key));
+            [persisted, answered].into_iter().flatten().find_map(|e| covering(e, &tool, request, verdict.as_ref()))
+        });
         let file = self.file_facts(&tool, request);
         let facts = Facts { request, tool, principal, audience_sources, evidence, approval, file };
         let mut decision = match self.decide(&facts, remember) {
@@ -329,6 +348,7 @@ impl CompiledPolicy {
             arguments: serde_json::Map::new(),
             working_directory: None,
             session_directory: None,
+            session_id: None,
         };
         let facts = Facts {
             request: &request,
@@ -382,7 +402,7 @@ impl CompiledPolicy {
 
     /// The channel's audience (a Slack mapping may set it), narrowed by the request's.
     /// `Ok(None)`: an audience value netclaw does not know.
-    fn resolve_audience(&self, request: &AuthorizeRequest) -> (Result<Option<Audience>, ()>, Vec<String>) {
+    pub(super) fn resolve_audience(&self, request: &AuthorizeRequest) -> (Result<Option<Audience>, ()>, Vec<String>) {
         let mut sources = Vec::new();
         let mut audience = channel_audience(&request.channel);
         if request.channel.eq_ignore_ascii_case("slack")
@@ -459,7 +479,11 @@ impl CompiledPolicy {
     }
 
     /// Hard-deny evidence: shell analysis for `shell_execute`, protected paths for file tools.
-    fn evidence(&self, tool: &ToolName, request: &AuthorizeRequest) -> (Option<HardDenyMatch>, Option<ShellVerdict>) {
+    pub(super) fn evidence(
+        &self,
+        tool: &ToolName,
+        request: &AuthorizeRequest,
+    ) -> (Option<HardDenyMatch>, Option<ShellVerdict>) {
         let env = ShellEnv { paths: &self.paths, working_directory: request.absolute_working_directory() };
         let ToolName::FirstParty(name) = tool else { return (None, None) };
         if name == crate::config::SHELL_TOOL {
@@ -498,56 +522,6 @@ impl CompiledPolicy {
         let session = request.session_directory.as_deref().and_then(|s| scope_root(s, None));
         let in_session = session.is_some_and(|session| path.starts_with(session));
         Some((path.to_string_lossy().into_owned(), in_session))
-    }
-
-    /// The persisted "approve always" grant covering this call, as file and pointer.
-    /// A shell command is covered only if every one of its segments is.
-    fn persisted_approval(
-        &self,
-        audience: Audience,
-        tool: &ToolName,
-        request: &AuthorizeRequest,
-        verdict: Option<&ShellVerdict>,
-    ) -> Option<String> {
-        let entries = self.approvals.get(&(audience, tool.id()))?;
-        let pointer = |index: usize| entries.get(index).map(|(pointer, _)| pointer.clone());
-        if let Some(verdict) = verdict {
-            let mut first = None;
-            for segment in &verdict.parsed.segments {
-                let words = match &segment.invocation {
-                    Invocation::Empty => continue,
-                    Invocation::Unresolved { .. } => return None,
-                    // A `cd` only moves the commands after it, whose directories are checked.
-                    Invocation::Command(resolved) if matches!(resolved.name.as_str(), "cd" | "pushd" | "popd") => {
-                        continue;
-                    }
-                    // An assignment, a redirection or a wrapper makes it another command
-                    // than the one approved (`LD_PRELOAD=… git status`).
-                    Invocation::Command(_) if !segment.is_bare() => return None,
-                    Invocation::Command(_) => segment.verb_words()?,
-                };
-                let covering = entries.iter().position(|(_, entry)| match entry {
-                    ApprovalEntry::Shell(shell) => {
-                        runs_within(&segment.cwd, shell.directory.as_deref())
-                            && match shell.match_kind {
-                                ShellMatch::TokenPrefix => words.starts_with(&shell.verb_tokens),
-                                ShellMatch::Exact => words == shell.verb_tokens,
-                            }
-                    }
-                    ApprovalEntry::Tool(_) => false,
-                })?;
-                first.get_or_insert(covering);
-            }
-            return first.and_then(pointer);
-        }
-        let cwd = request.absolute_working_directory().map_or_else(Cwd::unknown, Cwd::at);
-        let covering = entries.iter().position(|(_, entry)| match entry {
-            ApprovalEntry::Tool(grant) => {
-                ToolName::parse(&grant.verb) == *tool && runs_within(&cwd, grant.directory.as_deref())
-            }
-            ApprovalEntry::Shell(_) => false,
-        })?;
-        pointer(covering)
     }
 
     /// The deciding policies with their annotations, earliest layer first, and the
@@ -670,6 +644,79 @@ fn channel_audience(channel: &str) -> Audience {
     }
 }
 
+/// The approval among `entries` covering this call, by the name it is cited by (file
+/// and pointer, or the answer). A shell command is covered only if every one of its
+/// segments is.
+fn covering(
+    entries: &[(String, ApprovalEntry)],
+    tool: &ToolName,
+    request: &AuthorizeRequest,
+    verdict: Option<&ShellVerdict>,
+) -> Option<String> {
+    let cite = |index: usize| entries.get(index).map(|(cited, _)| cited.clone());
+    if let Some(verdict) = verdict {
+        let mut first = None;
+        for segment in &verdict.parsed.segments {
+            let (words, complete) = match approvable_words(segment) {
+                Approvable::Skip => continue,
+                Approvable::Words { words, complete } => (words, complete),
+                Approvable::No => return None,
+            };
+            let covering = entries.iter().position(|(_, entry)| match entry {
+                ApprovalEntry::Shell(shell) => {
+                    runs_within(&segment.cwd, shell.directory.as_deref())
+                        && match shell.match_kind {
+                            ShellMatch::TokenPrefix => words.starts_with(&shell.verb_tokens),
+                            // `rm -rf "$X"` is not the `rm -rf` that was approved.
+                            ShellMatch::Exact => complete && words == shell.verb_tokens,
+                        }
+                }
+                ApprovalEntry::Tool(_) => false,
+            })?;
+            first.get_or_insert(covering);
+        }
+        return first.and_then(cite);
+    }
+    let cwd = request.absolute_working_directory().map_or_else(Cwd::unknown, Cwd::at);
+    let covering = entries.iter().position(|(_, entry)| match entry {
+        ApprovalEntry::Tool(grant) => {
+            ToolName::parse(&grant.verb) == *tool && runs_within(&cwd, grant.directory.as_deref())
+        }
+        ApprovalEntry::Shell(_) => false,
+    })?;
+    cite(covering)
+}
+
+/// How one segment of a command meets an approval.
+pub(super) enum Approvable {
+    /// Nothing to approve: an empty segment, or a `cd`, which only moves the commands
+    /// after it (their directories are checked).
+    Skip,
+    /// The segment's normalised command words, as approvals record them, up to the
+    /// first one only known at run time; `complete` when there is none.
+    Words { words: Vec<String>, complete: bool },
+    /// No approval can cover it: what runs is only known at run time, or an
+    /// assignment, a redirection or a wrapper makes it another command than the one
+    /// approved (`LD_PRELOAD=… git status`).
+    No,
+}
+
+pub(super) fn approvable_words(segment: &Segment) -> Approvable {
+    match &segment.invocation {
+        Invocation::Empty => Approvable::Skip,
+        Invocation::Unresolved { .. } => Approvable::No,
+        Invocation::Command(resolved) if matches!(resolved.name.as_str(), "cd" | "pushd" | "popd") => Approvable::Skip,
+        Invocation::Command(_) if !segment.is_bare() => Approvable::No,
+        Invocation::Command(resolved) => match segment.verb_words() {
+            None => Approvable::No,
+            Some(words) => {
+                let complete = words.len() == segment.words.len().saturating_sub(resolved.args()) + 1;
+                Approvable::Words { words, complete }
+            }
+        },
+    }
+}
+
 /// Whether every directory a command can run in is inside an approval's directory
 /// (`None`: everywhere). Both sides are compared without `..`, so `/approved/../etc`
 /// is not inside `/approved`; a `cd` the analysis cannot follow leaves nothing covered.
@@ -679,7 +726,6 @@ fn runs_within(cwd: &Cwd, directory: Option<&str>) -> bool {
     !cwd.unknown && !cwd.dirs.is_empty() && cwd.dirs.iter().all(|dir| dir.starts_with(&approved))
 }
 
-/// A segment's normalised command words, as persisted approvals record them.
 /// A file tool's arguments that can name a file: `path`, and any other whose name says
 /// so (`file_path`, `destination`, `targetDir`), so a runtime that reads another key
 /// than `path` cannot carry a protected path past the check. `Err`: such an argument

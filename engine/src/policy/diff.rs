@@ -453,5 +453,6 @@ fn slack_request(channel: &str, user: &str, mentioned: bool, is_dm: bool) -> Aut
         arguments: serde_json::Map::new(),
         working_directory: None,
         session_directory: None,
+        session_id: None,
     }
 }

@@ -110,6 +110,7 @@ pub(crate) fn denial(
                 "run it in an interactive session, or add `{tool}` to `{profile}.ApprovalPolicy.ToolOverrides` as `Auto`"
             ),
         ),
+        R::ApprovalDenied | R::ApprovalTimedOut => unanswered(reason, tool),
         R::AudienceInvalid => (
             "the request names an audience netclaw does not know".to_owned(),
             "use `Public`, `Team` or `Personal`".to_owned(),
@@ -252,10 +253,20 @@ fn mode_fix(subject: &Subject<'_>, to: &str) -> String {
 pub(crate) fn allowed(subject: &Subject<'_>, persisted: Option<&str>) -> String {
     match persisted {
         Some(grant) => {
-            format!("{} may use `{}`: a persisted approval covers it ({grant})", subject.audience(), subject.name)
+            format!("{} may use `{}`: an approval covers it ({grant})", subject.audience(), subject.name)
         }
         None => format!("{} may use `{}` without asking", subject.audience(), subject.name),
     }
+}
+
+/// A gated call an approver denied, or that no one answered in time.
+pub(crate) fn unanswered(reason: ReasonCode, tool: &str) -> (String, String) {
+    if reason == ReasonCode::ApprovalDenied {
+        let fix = "ask the approver again; to stop asking, set the tool's mode in `ApprovalPolicy.ToolOverrides`";
+        return (format!("`{tool}` needed approval and the approver denied it"), fix.to_owned());
+    }
+    let fix = "answer with `netclaw approvals answer` while the call waits (`Approvals.TimeoutSeconds`)";
+    (format!("`{tool}` needed approval and no one answered in time"), fix.to_owned())
 }
 
 /// `shell_execute` with no `command` argument: nothing to analyse, so nothing to allow.

@@ -76,6 +76,7 @@ impl CompiledPolicy {
             arguments,
             working_directory: None,
             session_directory: None,
+            session_id: None,
         };
         self.authorize_as(audience, &request)
     }

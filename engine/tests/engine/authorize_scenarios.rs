@@ -487,6 +487,23 @@ fn a_scoped_shell_approval_does_not_follow_the_command_out() {
     expect(&d, Effect::Allow, Layer::ApprovalGate, None, "netclaw.approval.persisted");
 }
 
+/// An `exact` approval is the whole command: a word only known at run time after the
+/// approved ones makes it another command (`git push "$(cat remote)"` is not `git push`).
+#[test]
+fn an_exact_approval_does_not_cover_words_known_only_at_run_time() {
+    let config = json!({"Security": {"DeploymentPosture": "Personal"}});
+    let approvals = json!({"version": 3, "audiences": {"personal": {"shell_execute": [
+        {"shell": "git push", "match": "exact", "verbTokens": ["git", "push"], "directory": "/home/agent/project", "createdAt": "2026-11-20T09:14:03Z"}
+    ]}}});
+    let p = compile(&config, Some(&approvals));
+    let d = decide(&p, shell_in("git push", "/home/agent/project"));
+    expect(&d, Effect::Allow, Layer::ApprovalGate, None, "netclaw.approval.persisted");
+    for command in ["git push \"$(cat remote)\"", "git push $REMOTE", "git push origin"] {
+        let d = decide(&p, shell_in(command, "/home/agent/project"));
+        assert_eq!(d.decision, Effect::ApprovalRequired, "{command}: {d:?}");
+    }
+}
+
 /// An empty directory would read as "everywhere" to some; it is an error instead.
 #[test]
 fn an_empty_approval_directory_is_invalid() {

@@ -132,7 +132,7 @@ fn entry_findings(
         );
     }
     // A date that cannot be read, or one in the future, would keep an approval fresh forever.
-    let day = crate::config::days_from_date(created);
+    let day = crate::timestamp::days_from_date(created);
     if let Some(today) = today
         && day.is_none_or(|day| day > today + 1)
     {
