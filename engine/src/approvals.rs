@@ -128,10 +128,30 @@ pub fn prune(home: &Home, days: u32, now: SystemTime, dry_run: bool) -> Result<V
     Ok(stale)
 }
 
+/// Holds `config/tool-approvals.json.lock` (an exclusive `flock`) while the store is
+/// read, changed and written back: the daemon's answers and `approvals revoke|prune`
+/// in other processes would otherwise each write what they read, and one change
+/// would silently undo another.
+fn lock_store(home: &Home) -> Result<std::fs::File, ApprovalsError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let lock = format!("{TOOL_APPROVALS_JSON}.lock");
+    let failed = |err: std::io::Error| ApprovalsError::Write(format!("{lock}: {}", err.kind()));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(home.path(&lock))
+        .map_err(failed)?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).map_err(|e| failed(e.into()))?;
+    Ok(file)
+}
+
 /// Adds an `approve_always` answer's entries to the store, creating it (version 3,
 /// mode 600) when there is none. An entry the store already has (whatever its date)
 /// is not added twice.
 pub(crate) fn persist(home: &Home, grant: &Grant) -> Result<(), ApprovalsError> {
+    let _locked = lock_store(home)?;
     let config = HomeConfig::load(&HomeFiles::read(home), &[] as &[EnvVar]);
     config.tool_approvals.map_err(ApprovalsError::Invalid)?;
     let value = match std::fs::read_to_string(home.path(TOOL_APPROVALS_JSON)) {
@@ -159,7 +179,8 @@ pub(crate) fn persist(home: &Home, grant: &Grant) -> Result<(), ApprovalsError> 
         }
     }
     let file = TOOL_APPROVALS_JSON.to_owned();
-    let mut fixes = Vec::new();
+    // The store is private whatever mode it was created with.
+    let mut fixes = vec![Fix::Mode { path: file.clone(), mode: 0o600 }];
     if json_pointer::spelled_in(&value, "/version").is_none() {
         fixes.push(Fix::Set { file: file.clone(), pointer: "/version".to_owned(), value: Value::from(3) });
     }
@@ -175,6 +196,7 @@ fn remove(home: &Home, rows: &[ApprovalRow]) -> Result<(), ApprovalsError> {
     if rows.is_empty() {
         return Ok(());
     }
+    let _locked = lock_store(home)?;
     // The store's keys match whatever their case; the edit needs them as spelled.
     let text = std::fs::read_to_string(home.path(TOOL_APPROVALS_JSON))
         .map_err(|e| ApprovalsError::Write(e.kind().to_string()))?;

@@ -11,11 +11,15 @@ use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
+static TEMPORARIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Replaces `path` with `bytes`, atomically, with permission bits `mode`.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let dir = path.parent().ok_or_else(|| io::Error::other("a state file needs a directory"))?;
     let name = path.file_name().ok_or_else(|| io::Error::other("a state file needs a name"))?;
-    let temp = dir.join(format!("{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    // Unique per process and per write: two threads writing one file never share a temporary.
+    let unique = TEMPORARIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = dir.join(format!("{}.tmp-{}-{unique}", name.to_string_lossy(), std::process::id()));
     let written = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).mode(mode).open(&temp)?;
         // The umask may have masked bits off `mode`; set exactly what was asked.

@@ -21,7 +21,7 @@ pub use load::HomeConfig;
 pub(crate) use load::{Checked, EffectiveConfig};
 pub(crate) use netclaw::{ExposureMode, NetclawConfig};
 pub(crate) use provenance::Source;
-pub(crate) use tool_approvals::{ApprovalEntry, ShellApproval, ShellMatch, ToolApproval, ToolApprovals};
+pub(crate) use tool_approvals::{ApprovalEntry, ShellApproval, ShellMatch, ToolApprovals};
 pub(crate) use tools::{ApprovalMode, AudienceProfile, FileAccessMode, GrantMode, ShellExecutionMode, is_plain_name};
 pub use tools::{PUBLIC_TOOLS, SHELL_TOOL, TEAM_EXTRA_TOOLS};
 

@@ -105,8 +105,9 @@ impl AnswerError {
 #[derive(Default)]
 pub(crate) struct PendingApprovals {
     waiting: Mutex<HashMap<String, Waiting>>,
-    /// Shared out, never locked across a decision: every call reads this map.
-    sessions: Mutex<HashMap<String, Arc<SessionGrants>>>,
+    /// By channel and `sessionId`; shared out, never locked across a decision: every
+    /// call reads this map.
+    sessions: Mutex<HashMap<(String, String), Arc<SessionGrants>>>,
 }
 
 /// Calls that may wait at once; past it a gated call is denied rather than held, so a
@@ -123,9 +124,9 @@ impl std::fmt::Debug for PendingApprovals {
 impl PendingApprovals {
     /// Decides a call, counting the `approve_session` answers of its session.
     pub(crate) fn decide(&self, policy: &CompiledPolicy, request: &AuthorizeRequest) -> Decision {
-        let grants = request.session_id.as_deref().and_then(|id| {
+        let grants = session_key(request).and_then(|key| {
             let sessions = self.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            sessions.get(id).cloned()
+            sessions.get(&key).cloned()
         });
         match grants {
             Some(grants) => policy.authorize_in_session(request, &grants),
@@ -160,13 +161,13 @@ impl PendingApprovals {
         let view = PendingApproval {
             id: id.clone(),
             decision_id: gated.decision_id.clone(),
-            tool: request.tool.clone(),
+            tool: printable(&request.tool),
             audience: gated.audience,
-            channel: request.channel.clone(),
-            session_id: request.session_id.clone(),
-            working_directory: request.working_directory.clone(),
-            asks: asks(&request),
-            why: gated.message.clone(),
+            channel: printable(&request.channel),
+            session_id: request.session_id.as_deref().map(printable),
+            working_directory: request.working_directory.as_deref().map(printable),
+            asks: printable(&asks(&request)),
+            why: printable(&gated.message),
             requested_at: rfc3339(now),
             expires_at: rfc3339(now.saturating_add(i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX))),
             answers,
@@ -255,7 +256,7 @@ impl PendingApprovals {
         cited: &str,
     ) -> Result<Decision, GrantRefusal> {
         let grant = grant(policy, waiting)?;
-        let session = waiting.request.session_id.clone().unwrap_or_default();
+        let Some(session) = session_key(&waiting.request) else { return Err(GrantRefusal::NothingToApprove) };
         let mut sessions = self.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::make_mut(sessions.entry(session).or_default()).add(grant, cited);
         drop(sessions);
@@ -327,6 +328,21 @@ fn asks(request: &AuthorizeRequest) -> String {
     crate::redaction::redact(&text).into_owned()
 }
 
+/// An `approve_session` answer holds for the same channel and `sessionId` only.
+fn session_key(request: &AuthorizeRequest) -> Option<(String, String)> {
+    request.session_id.clone().map(|id| (request.channel.to_ascii_lowercase(), id))
+}
+
+/// Text as an approver's terminal must show it: control characters (`\r`, escape
+/// sequences that erase a line) and bidirectional overrides written out as `\u{…}`,
+/// so what is displayed is what would run.
+fn printable(text: &str) -> String {
+    let hidden = |c: char| {
+        c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    text.chars().map(|c| if hidden(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+}
+
 /// Unguessable, so knowing one id tells nothing about the next.
 fn approval_id() -> String {
     let mut bytes = [0_u8; 12];
@@ -335,4 +351,15 @@ fn approval_id() -> String {
         return format!("apr_{}", new_decision_id().trim_start_matches("dec_"));
     }
     format!("apr_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn what_the_approver_reads_cannot_hide_what_runs() {
+        assert_eq!(super::printable("make test"), "make test");
+        assert_eq!(super::printable("rm -rf ~\r\u{1b}[2Kmake test"), "rm -rf ~\\u{d}\\u{1b}[2Kmake test");
+        assert_eq!(super::printable("ls \u{202e}txt.exe"), "ls \\u{202e}txt.exe");
+        assert_eq!(super::printable("grün"), "grün");
+    }
 }

@@ -703,7 +703,10 @@ pub(super) enum Approvable {
 
 pub(super) fn approvable_words(segment: &Segment) -> Approvable {
     match &segment.invocation {
-        Invocation::Empty => Approvable::Skip,
+        // `HOME=/tmp/evil; git status`: an assignment changes what the approved
+        // command does (its config, its `PATH`), so it is never nothing.
+        Invocation::Empty if segment.assignments.is_empty() && segment.redirects.is_empty() => Approvable::Skip,
+        Invocation::Empty => Approvable::No,
         Invocation::Unresolved { .. } => Approvable::No,
         Invocation::Command(resolved) if matches!(resolved.name.as_str(), "cd" | "pushd" | "popd") => Approvable::Skip,
         Invocation::Command(_) if !segment.is_bare() => Approvable::No,

@@ -2,17 +2,19 @@
 //! `tool-approvals.json` entries that `approve_session` and `approve_always` stand for.
 //!
 //! An answer covers exactly what the approver read: a shell command word for word,
-//! segment by segment (`exact`, never a prefix), in the call's working directory and
-//! below — never `directory: null`, which would approve it everywhere. A call that
-//! cannot be written down that way (a redirection, an assignment, a command only known
-//! at run time, no working directory) can only be approved once.
+//! segment by segment (`exact`, never a prefix), each in the directory it runs in
+//! (after any `cd`) and below — never `directory: null` or `/`, which would approve it
+//! everywhere. A call that cannot be written down that way (a redirection, an
+//! assignment, a command only known at run time, no working directory) can only be
+//! approved once. So can every other tool: its entry (`verb`, `directory`) would cover
+//! it with any arguments, not the ones the approver read.
 
 use std::collections::HashMap;
 
 use super::CompiledPolicy;
 use super::authorize::{Approvable, approvable_words};
 use super::tool_name::ToolName;
-use crate::config::{ApprovalEntry, Audience, SHELL_TOOL, ShellApproval, ShellMatch, ToolApproval};
+use crate::config::{ApprovalEntry, Audience, SHELL_TOOL, ShellApproval, ShellMatch};
 use crate::decision::AuthorizeRequest;
 
 /// The entries one answer adds for one audience and tool.
@@ -35,6 +37,14 @@ pub enum GrantRefusal {
         "segment {0} of the command cannot be approved beyond this call (a redirection, an assignment, a wrapper, or a command only known at run time)"
     )]
     Segment(usize),
+    #[error(
+        "segment {0} of the command runs in `/` or in a directory only known at run time: a grant there would cover it everywhere"
+    )]
+    Directory(usize),
+    #[error(
+        "a grant for `{0}` would cover it with any arguments, not only these; set its mode in `ApprovalPolicy.ToolOverrides` to stop asking"
+    )]
+    Arguments(String),
     #[error("the command has nothing to approve")]
     NothingToApprove,
 }
@@ -63,21 +73,12 @@ impl CompiledPolicy {
     pub fn grant_for(&self, request: &AuthorizeRequest, created_at: &str) -> Result<Grant, GrantRefusal> {
         let (audience, _) = self.resolve_audience(request);
         let audience = audience.ok().flatten().ok_or(GrantRefusal::NoAudience)?;
-        let directory = request
-            .absolute_working_directory()
-            .map(|dir| crate::paths::normalize(dir).to_string_lossy().into_owned())
-            .ok_or(GrantRefusal::NoWorkingDirectory)?;
+        request.absolute_working_directory().ok_or(GrantRefusal::NoWorkingDirectory)?;
         let tool = ToolName::parse(&request.tool);
-        let entries = if tool == ToolName::FirstParty(SHELL_TOOL.to_owned()) {
-            self.shell_entries(&tool, request, &directory, created_at)?
-        } else {
-            let verb = tool.id();
-            vec![ApprovalEntry::Tool(ToolApproval {
-                verb,
-                directory: Some(directory),
-                created_at: created_at.to_owned(),
-            })]
-        };
+        if tool != ToolName::FirstParty(SHELL_TOOL.to_owned()) {
+            return Err(GrantRefusal::Arguments(tool.id()));
+        }
+        let entries = self.shell_entries(&tool, request, created_at)?;
         Ok(Grant { audience, tool: tool.id(), entries })
     }
 
@@ -85,7 +86,6 @@ impl CompiledPolicy {
         &self,
         tool: &ToolName,
         request: &AuthorizeRequest,
-        directory: &str,
         created_at: &str,
     ) -> Result<Vec<ApprovalEntry>, GrantRefusal> {
         let (_, verdict) = self.evidence(tool, request);
@@ -99,11 +99,15 @@ impl CompiledPolicy {
                     return Err(GrantRefusal::Segment(index + 1));
                 }
             };
+            let directory = match segment.cwd.dirs.as_slice() {
+                [dir] if !segment.cwd.unknown && dir.parent().is_some() => crate::paths::normalize(dir),
+                _ => return Err(GrantRefusal::Directory(index + 1)),
+            };
             let entry = ShellApproval {
                 shell: command_text(&words),
                 match_kind: ShellMatch::Exact,
                 verb_tokens: words,
-                directory: Some(directory.to_owned()),
+                directory: Some(directory.to_string_lossy().into_owned()),
                 repository: None,
                 created_at: created_at.to_owned(),
             };
@@ -163,7 +167,7 @@ mod tests {
 
     #[test]
     fn a_shell_answer_covers_each_segment_word_for_word_in_the_working_directory() {
-        let grant = policy().grant_for(&shell("cd sub && git status --short; make", Some("/w/p/../p")), "2026-12-04");
+        let grant = policy().grant_for(&shell("git status --short; make", Some("/w/p/../p")), "2026-12-04");
         let Ok(grant) = grant else { panic!("{grant:?}") };
         assert_eq!(grant.tool, "shell_execute");
         let tokens: Vec<Vec<String>> = grant
@@ -201,17 +205,29 @@ mod tests {
         assert_eq!(refused("$(cat cmd)", Some("/w")), Some(GrantRefusal::Segment(1)));
         assert_eq!(refused("echo \"$(date)\"", Some("/w")), Some(GrantRefusal::Segment(1)));
         assert_eq!(refused("cd /tmp", Some("/w")), Some(GrantRefusal::NothingToApprove));
+        assert_eq!(refused("HOME=/tmp/evil; git status", Some("/w")), Some(GrantRefusal::Segment(1)));
+        assert_eq!(refused("make", Some("/w/..")), Some(GrantRefusal::Directory(1)));
+        assert_eq!(refused("cd \"$D\" && make", Some("/w")), Some(GrantRefusal::Directory(2)));
     }
 
+    /// A segment after a `cd` may run in more than one directory (the `cd` can fail):
+    /// `cd ../other && rm -rf build` approved in `/w/p` must not become `rm -rf build`
+    /// approved in `/w/p`, so it is approved once only.
     #[test]
-    fn a_tool_answer_names_the_tool_and_the_directory() {
+    fn a_segment_that_may_run_in_several_directories_is_only_approved_once() {
+        let refused = policy().grant_for(&shell("ls; cd ../other && rm -rf build", Some("/w/p")), "2026-12-04");
+        assert_eq!(refused.err(), Some(GrantRefusal::Directory(3)));
+    }
+
+    /// `{verb, directory}` would approve deleting every page, not the one shown.
+    #[test]
+    fn another_tool_is_only_approved_once() {
         let request: AuthorizeRequest = serde_json::from_value(serde_json::json!({
-            "channel": "tui", "tool": "notion__delete-page", "workingDirectory": "/w"
+            "channel": "tui", "tool": "notion__delete-page", "workingDirectory": "/w",
+            "arguments": {"page": "scratch"}
         }))
         .unwrap_or_else(|e| panic!("{e}"));
-        let grant = policy().grant_for(&request, "2026-12-04").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(grant.tool, "notion/delete-page");
-        let [ApprovalEntry::Tool(entry)] = grant.entries.as_slice() else { panic!("{grant:?}") };
-        assert_eq!((entry.verb.as_str(), entry.directory.as_deref()), ("notion/delete-page", Some("/w")));
+        let refused = policy().grant_for(&request, "2026-12-04").err();
+        assert_eq!(refused, Some(GrantRefusal::Arguments("notion/delete-page".to_owned())));
     }
 }

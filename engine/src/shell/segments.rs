@@ -591,11 +591,22 @@ impl Walker<'_> {
                 self.extended_test(b, context);
             }
             E::Not(inner) | E::Parenthesized(inner) => self.extended_test(inner, context),
-            E::UnaryTest(_, word) => self.word_scripts(&word.value, context),
+            E::UnaryTest(_, word) => self.test_operand(&word.value, context),
             E::BinaryTest(_, left, right) => {
-                self.word_scripts(&left.value, context);
-                self.word_scripts(&right.value, context);
+                self.test_operand(&left.value, context);
+                self.test_operand(&right.value, context);
             }
+        }
+    }
+
+    /// `[[ … ]]` evaluates some operands as arithmetic (`-eq`, `-v`), and an array
+    /// subscript there runs its substitutions even from a quoted literal
+    /// (`[[ -v 'a[$(cmd)]' ]]`): such a literal is read as the expression it becomes.
+    fn test_operand(&mut self, raw: &str, context: &Context) {
+        self.word_scripts(raw, context);
+        let word = self.word(raw);
+        if let Some(text) = word.text().filter(|t| t.contains("$(") || t.contains('`')) {
+            self.arithmetic(text, false, context);
         }
     }
 
