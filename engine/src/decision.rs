@@ -79,6 +79,7 @@ pub struct SlackContext {
     Copy,
     PartialEq,
     Eq,
+    Hash,
     Serialize,
     Deserialize,
     JsonSchema,
@@ -96,7 +97,7 @@ pub enum Effect {
 }
 
 /// netclaw's own names for the three effects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum Outcome {
     Allowed,
     RequiresApproval,

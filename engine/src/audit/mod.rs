@@ -9,7 +9,9 @@ mod export;
 mod writer;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -17,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::decision::{AuthorizeRequest, Decision};
 use crate::home::Home;
 use crate::policy::CompiledPolicy;
+use crate::reason::ReasonCode;
 use crate::store::{self, StoreError};
 use crate::webhooks::now_ms;
 
@@ -88,32 +91,125 @@ pub fn record_decision(
 /// hash lookup instead of a write. Valid only for committed rows: cleared when a
 /// transaction fails and when texts are pruned.
 #[derive(Debug, Default)]
-pub(crate) struct TextIds(HashMap<[u8; 32], i64>);
+pub(crate) struct TextIds {
+    /// Texts by a keyed 128-bit hash (SipHash, two keys drawn for this process, so
+    /// no one can make two texts collide on purpose).
+    texts: HashMap<u128, i64>,
+    /// Decisions (all but the id) by a keyed hash, with the decision itself to compare:
+    /// one seen before is neither serialised nor digested again.
+    decisions: HashMap<u64, (Decision, i64)>,
+    /// Rows of `audit_kinds` by the same kind of hash.
+    kinds: HashMap<u128, i64>,
+    keys: (std::hash::RandomState, std::hash::RandomState),
+}
+
+/// A decision's fields but its id: what makes two decisions the same stored text.
+type Fields<'d> = (
+    &'d crate::decision::Effect,
+    &'d crate::decision::Outcome,
+    &'d Option<crate::config::Audience>,
+    &'d crate::decision::Layer,
+    &'d Option<ReasonCode>,
+    &'d str,
+    &'d [String],
+    &'d [String],
+    &'d Option<String>,
+);
+
+fn without_id(d: &Decision) -> Fields<'_> {
+    (
+        &d.decision,
+        &d.outcome,
+        &d.audience,
+        &d.layer,
+        &d.reason_code,
+        &d.message,
+        &d.policies,
+        &d.sources,
+        &d.remediation,
+    )
+}
 
 /// Texts whose ids are remembered at most; past it the map starts over.
 const KNOWN_TEXTS: usize = 65_536;
 
 impl TextIds {
     fn id(&mut self, transaction: &Transaction<'_>, text: &str) -> Result<i64, StoreError> {
-        let digest: [u8; 32] = Sha256::digest(text.as_bytes()).into();
-        if let Some(id) = self.0.get(&digest) {
+        let key = self.fingerprint(&text);
+        if let Some(id) = self.texts.get(&key) {
             return Ok(*id);
         }
+        // The stored digest is SHA-256: other processes (the CLI) find the text by it.
+        let digest: [u8; 32] = Sha256::digest(text.as_bytes()).into();
         let id = transaction
             .prepare_cached(
                 "INSERT INTO audit_texts (digest, text) VALUES (?1, ?2)
                  ON CONFLICT (digest) DO UPDATE SET digest = excluded.digest RETURNING id",
             )?
             .query_row(params![&digest[..], text], |row| row.get(0))?;
-        if self.0.len() >= KNOWN_TEXTS {
-            self.0.clear();
+        if self.texts.len() >= KNOWN_TEXTS {
+            self.texts.clear();
         }
-        self.0.insert(digest, id);
+        self.texts.insert(key, id);
         Ok(id)
     }
 
+    /// The id of the decision's text without its id (equal decisions share one).
+    fn decision_id(&mut self, transaction: &Transaction<'_>, decision: &Decision) -> Result<i64, StoreError> {
+        let key = self.keys.0.hash_one(without_id(decision));
+        if let Some((known, id)) = self.decisions.get(&key)
+            && without_id(known) == without_id(decision)
+        {
+            return Ok(*id);
+        }
+        let anonymous = Decision { decision_id: String::new(), ..decision.clone() };
+        let id = self.id(transaction, &serde_json::to_string(&anonymous).unwrap_or_default())?;
+        if self.decisions.len() >= KNOWN_TEXTS {
+            self.decisions.clear();
+        }
+        self.decisions.insert(key, (anonymous, id));
+        Ok(id)
+    }
+
+    fn kind_id(&mut self, transaction: &Transaction<'_>, kind: &Kind<'_>) -> Result<i64, StoreError> {
+        let key = self.fingerprint(kind);
+        if let Some(id) = self.kinds.get(&key) {
+            return Ok(*id);
+        }
+        let id = transaction
+            .prepare_cached(
+                "INSERT INTO audit_kinds (recorder, channel, audience, tool, effect, layer, reason_code)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT DO UPDATE SET recorder = excluded.recorder RETURNING id",
+            )?
+            .query_row(
+                params![
+                    kind.recorder,
+                    kind.channel,
+                    kind.audience,
+                    kind.tool,
+                    kind.effect,
+                    kind.layer,
+                    kind.reason_code
+                ],
+                |row| row.get(0),
+            )?;
+        if self.kinds.len() >= KNOWN_TEXTS {
+            self.kinds.clear();
+        }
+        self.kinds.insert(key, id);
+        Ok(id)
+    }
+
+    /// A keyed 128-bit hash: two SipHash keys drawn for this process.
+    fn fingerprint(&self, value: &impl Hash) -> u128 {
+        (u128::from(self.keys.0.hash_one(value)) << 64) | u128::from(self.keys.1.hash_one(value))
+    }
+
     pub(crate) fn forget(&mut self) {
-        self.0.clear();
+        self.texts.clear();
+        self.decisions.clear();
+        self.kinds.clear();
     }
 }
 
@@ -129,42 +225,79 @@ pub(crate) fn insert(
     inserted
 }
 
+/// Rows per INSERT statement: binding and stepping one statement per row is most of
+/// what a row costs SQLite.
+const ROWS_PER_INSERT: usize = 32;
+
 fn insert_all(connection: &Connection, entries: &mut [AuditEntry], texts: &mut TextIds) -> Result<(), StoreError> {
     let transaction = connection.unchecked_transaction()?;
-    for e in entries.iter_mut() {
-        // The id has its own column; without it, equal decisions share one stored text.
-        let id = std::mem::take(&mut e.decision.decision_id);
-        let result = serde_json::to_string(&e.decision).unwrap_or_default();
-        e.decision.decision_id = id;
+    let mut rows: Vec<[Value; 7]> = Vec::with_capacity(entries.len());
+    for e in entries.iter() {
         let request = texts.id(&transaction, &e.request)?;
-        let result = texts.id(&transaction, &result)?;
+        // The id has its own column; without it, equal decisions share one stored text.
+        let result = texts.decision_id(&transaction, &e.decision)?;
         let digest = e.policy_digest.as_deref().map(|d| texts.id(&transaction, d)).transpose()?;
-        let d = &e.decision;
-        transaction
-            .prepare_cached(
-                "INSERT OR IGNORE INTO audit_decisions
-                 (decision_id, time_ms, recorder, channel, audience, tool, effect, layer, reason_code,
-                  request, result, generation, policy_digest)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?
-            .execute(params![
-                e.decision_id,
-                e.time_ms,
-                e.recorder,
-                e.channel,
-                d.audience.map(|a| a.as_str()),
-                e.tool,
-                d.decision.as_str(),
-                d.layer.as_str(),
-                d.reason_code.map(|r| r.to_string()),
-                request,
-                result,
-                e.generation.and_then(|g| i64::try_from(g).ok()),
-                digest,
-            ])?;
+        let kind = texts.kind_id(&transaction, &Kind::of(e))?;
+        let generation = e.generation.and_then(|g| i64::try_from(g).ok());
+        rows.push([
+            Value::Text(e.decision_id.clone()),
+            Value::Integer(e.time_ms),
+            Value::Integer(kind),
+            Value::Integer(request),
+            Value::Integer(result),
+            generation.map_or(Value::Null, Value::Integer),
+            digest.map_or(Value::Null, Value::Integer),
+        ]);
     }
+    let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
+    let mut many = transaction.prepare_cached(&insert_statement(ROWS_PER_INSERT))?;
+    for chunk in chunks.by_ref() {
+        many.execute(rusqlite::params_from_iter(chunk.iter().flatten()))?;
+    }
+    drop(many);
+    let mut one = transaction.prepare_cached(&insert_statement(1))?;
+    for row in chunks.remainder() {
+        one.execute(rusqlite::params_from_iter(row.iter()))?;
+    }
+    drop(one);
     transaction.commit()?;
     Ok(())
+}
+
+fn insert_statement(rows: usize) -> String {
+    let row = "(?, ?, ?, ?, ?, ?, ?)";
+    let values = vec![row; rows].join(", ");
+    format!(
+        "INSERT OR IGNORE INTO audit_log
+         (decision_id, time_ms, kind, request, result, generation, policy_digest) VALUES {values}"
+    )
+}
+
+/// What a decision is about, the columns `audit list` filters on; `""` for none.
+#[derive(Hash)]
+struct Kind<'e> {
+    recorder: &'e str,
+    channel: &'e str,
+    audience: &'static str,
+    tool: &'e str,
+    effect: &'static str,
+    layer: &'static str,
+    reason_code: &'static str,
+}
+
+impl<'e> Kind<'e> {
+    fn of(entry: &'e AuditEntry) -> Self {
+        let d = &entry.decision;
+        Kind {
+            recorder: &entry.recorder,
+            channel: &entry.channel,
+            audience: d.audience.map_or("", |a| a.as_str()),
+            tool: &entry.tool,
+            effect: d.decision.as_str(),
+            layer: d.layer.as_str(),
+            reason_code: d.reason_code.map_or("", ReasonCode::as_str),
+        }
+    }
 }
 
 /// Which decisions `audit list` shows.
@@ -177,9 +310,10 @@ pub struct AuditFilter {
     pub limit: Option<usize>,
 }
 
-const SELECT: &str = "SELECT d.decision_id, d.time_ms, d.recorder, d.channel, d.tool, q.text, r.text,
+const SELECT: &str = "SELECT d.decision_id, d.time_ms, k.recorder, k.channel, k.tool, q.text, r.text,
         d.generation, p.text
-     FROM audit_decisions d
+     FROM audit_log d
+     JOIN audit_kinds k ON k.id = d.kind
      JOIN audit_texts q ON q.id = d.request
      JOIN audit_texts r ON r.id = d.result
      LEFT JOIN audit_texts p ON p.id = d.policy_digest";
@@ -219,9 +353,9 @@ pub fn list(home: &Home, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreE
     };
     let query = format!(
         "{SELECT}
-         WHERE (?1 = 0 OR d.effect = 'deny') AND (?2 IS NULL OR d.tool = ?2)
-           AND (?3 IS NULL OR lower(d.audience) = lower(?3)) AND d.time_ms >= ?4
-         ORDER BY d.time_ms, d.decision_id LIMIT ?5"
+         WHERE (?1 = 0 OR k.effect = 'deny') AND (?2 IS NULL OR k.tool = ?2)
+           AND (?3 IS NULL OR lower(k.audience) = lower(?3)) AND d.time_ms >= ?4
+         ORDER BY d.decision_id LIMIT ?5"
     );
     let limit = filter.limit.and_then(|l| i64::try_from(l).ok()).unwrap_or(-1);
     let mut statement = connection.prepare(&query)?;
@@ -237,14 +371,15 @@ pub fn list(home: &Home, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreE
 pub(crate) fn prune(connection: &Connection, days: u32) -> Result<usize, StoreError> {
     let cutoff = now_ms() - i64::from(days) * 86_400_000;
     let transaction = connection.unchecked_transaction()?;
-    let pruned = transaction.execute("DELETE FROM audit_decisions WHERE time_ms < ?1", [cutoff])?;
+    let pruned = transaction.execute("DELETE FROM audit_log WHERE time_ms < ?1", [cutoff])?;
     transaction.execute(
         "DELETE FROM audit_texts
-         WHERE id NOT IN (SELECT request FROM audit_decisions)
-           AND id NOT IN (SELECT result FROM audit_decisions)
-           AND id NOT IN (SELECT policy_digest FROM audit_decisions WHERE policy_digest IS NOT NULL)",
+         WHERE id NOT IN (SELECT request FROM audit_log)
+           AND id NOT IN (SELECT result FROM audit_log)
+           AND id NOT IN (SELECT policy_digest FROM audit_log WHERE policy_digest IS NOT NULL)",
         [],
     )?;
+    transaction.execute("DELETE FROM audit_kinds WHERE id NOT IN (SELECT kind FROM audit_log)", [])?;
     transaction.commit()?;
     Ok(pruned)
 }

@@ -70,14 +70,14 @@ fn audit_off_records_nothing_and_pruning_keeps_recent_decisions() -> Result<(), 
     let on = compiled(dir.path(), "{}");
     record_decision(&home, Some(&on), &call, &on.authorize(&call))?;
     let connection = store::open(&home)?;
-    connection.execute("UPDATE audit_decisions SET time_ms = time_ms - 91 * 86400000", [])?;
+    connection.execute("UPDATE audit_log SET time_ms = time_ms - 91 * 86400000", [])?;
     record_decision(&home, Some(&on), &call, &on.authorize(&call))?;
     let texts = |c: &Connection| c.query_row("SELECT count(*) FROM audit_texts", [], |r| r.get::<_, i64>(0));
     assert_eq!(texts(&connection)?, 3, "two equal decisions share their request, result and digest");
     assert_eq!(prune(&connection, 90)?, 1);
     assert_eq!(list(&home, &AuditFilter::default())?.len(), 1);
     assert_eq!(texts(&connection)?, 3, "texts still referred to are kept");
-    connection.execute("UPDATE audit_decisions SET time_ms = time_ms - 1000", [])?;
+    connection.execute("UPDATE audit_log SET time_ms = time_ms - 1000", [])?;
     assert_eq!(prune(&connection, 0)?, 1);
     assert_eq!(texts(&connection)?, 0, "texts nothing refers to are pruned");
     Ok(())

@@ -63,6 +63,41 @@ const MIGRATIONS: &[&str] = &[
         policy_digest INTEGER REFERENCES audit_texts (id)
      ) WITHOUT ROWID;
      CREATE INDEX audit_decisions_time ON audit_decisions (time_ms);",
+    // 3: a decision row is what recording costs on every call, so it shrinks to the
+    // id, the time and four integers. What a decision is about (recorder, channel,
+    // audience, tool, effect, layer, reason: a few hundred combinations) is stored
+    // once in audit_kinds. No time index: ids start with the time in hexadecimal
+    // nanoseconds, so the primary key is already in time order.
+    "CREATE TABLE audit_kinds (
+        id INTEGER PRIMARY KEY,
+        recorder TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        audience TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        effect TEXT NOT NULL,
+        layer TEXT NOT NULL,
+        reason_code TEXT NOT NULL,
+        UNIQUE (recorder, channel, audience, tool, effect, layer, reason_code)
+     );
+     INSERT OR IGNORE INTO audit_kinds (recorder, channel, audience, tool, effect, layer, reason_code)
+        SELECT recorder, channel, IFNULL(audience, ''), tool, effect, layer, IFNULL(reason_code, '')
+        FROM audit_decisions;
+     CREATE TABLE audit_log (
+        decision_id TEXT PRIMARY KEY,
+        time_ms INTEGER NOT NULL,
+        kind INTEGER NOT NULL REFERENCES audit_kinds (id),
+        request INTEGER NOT NULL REFERENCES audit_texts (id),
+        result INTEGER NOT NULL REFERENCES audit_texts (id),
+        generation INTEGER,
+        policy_digest INTEGER REFERENCES audit_texts (id)
+     ) WITHOUT ROWID;
+     INSERT INTO audit_log
+        SELECT d.decision_id, d.time_ms, k.id, d.request, d.result, d.generation, d.policy_digest
+        FROM audit_decisions d JOIN audit_kinds k
+          ON k.recorder = d.recorder AND k.channel = d.channel AND k.audience = IFNULL(d.audience, '')
+         AND k.tool = d.tool AND k.effect = d.effect AND k.layer = d.layer
+         AND k.reason_code = IFNULL(d.reason_code, '');
+     DROP TABLE audit_decisions;",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -171,6 +206,36 @@ mod tests {
         assert_eq!(crate::state_file::mode_of(&home.path(DATABASE)), Some(0o600));
         drop(connection);
         open(&home)?; // a second open migrates nothing and succeeds
+        Ok(())
+    }
+
+    /// Decisions recorded before the audit rows shrank (migration 3) read back whole.
+    #[test]
+    fn migration_3_keeps_every_recorded_decision() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let home = Home::new(dir.path());
+        let mut old = Connection::open(home.path(DATABASE))?;
+        for (version, step) in (1..).zip(&MIGRATIONS[..2]) {
+            let transaction = old.transaction()?;
+            transaction.execute_batch(step)?;
+            transaction.pragma_update(None, "user_version", version)?;
+            transaction.commit()?;
+        }
+        let decision = r#"{"decision":"deny","outcome":"Denied","audience":null,"layer":"tool_access_grant","reasonCode":"audience_invalid","message":"m","policies":[],"sources":[],"remediation":null,"decisionId":""}"#;
+        old.execute_batch(&format!(
+            "INSERT INTO audit_texts (id, digest, text) VALUES (1, x'01', '{{\"tool\":\"web_fetch\"}}'), (2, x'02', '{decision}');
+             INSERT INTO audit_decisions VALUES ('dec_1', 5, 'cli', 'headless', NULL, 'web_fetch', 'deny', 'tool_access_grant', 'audience_invalid', 1, 2, NULL, NULL),
+                                                ('dec_2', 6, 'cli', 'headless', NULL, 'web_fetch', 'deny', 'tool_access_grant', 'audience_invalid', 1, 2, NULL, NULL);"
+        ))?;
+        drop(old);
+        open(&home)?;
+        let all = crate::audit::list(&home, &crate::audit::AuditFilter::default())?;
+        let ids: Vec<(&str, i64, &str)> =
+            all.iter().map(|e| (e.decision_id.as_str(), e.time_ms, e.tool.as_str())).collect();
+        assert_eq!(ids, [("dec_1", 5, "web_fetch"), ("dec_2", 6, "web_fetch")]);
+        assert_eq!(all[0].decision.reason_code, Some(crate::reason::ReasonCode::AudienceInvalid));
+        let kinds: i64 = open(&home)?.query_row("SELECT count(*) FROM audit_kinds", [], |r| r.get(0))?;
+        assert_eq!(kinds, 1, "the two decisions share one kind");
         Ok(())
     }
 
