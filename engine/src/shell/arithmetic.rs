@@ -5,6 +5,159 @@
 //! as a script would deny `echo $(( $a + $b ))` (`$a` is not a command name), so a body
 //! is read as a script only when it is not an arithmetic expression at all: two
 //! operands in a row (`sudo id`), an expression that ends on an operator (`rm -rf /`).
+//!
+//! And telling arithmetic that runs only what can be seen from arithmetic that can
+//! run anything ([`runs_unseen`]).
+
+use super::vars::Variables;
+
+/// Shell variables that only ever hold numbers.
+const NUMERIC: &[&str] = &[
+    "RANDOM",
+    "SRANDOM",
+    "SECONDS",
+    "EPOCHSECONDS",
+    "LINENO",
+    "BASHPID",
+    "PPID",
+    "UID",
+    "EUID",
+    "OPTIND",
+    "COLUMNS",
+    "LINES",
+    "SHLVL",
+    "HISTCMD",
+];
+/// Commands whose output is a number, whatever they are given.
+const NUMERIC_OUTPUT: &[&str] = &["nproc", "nproc --all", "id -u", "id -g", "id -ur", "id -gr"];
+/// How deep a value naming another variable is followed.
+const MAX_DEPTH: usize = 8;
+
+/// Why evaluating `expression` as arithmetic can run a command no one can see, if it
+/// can. Bash evaluates the value of every variable an expression names as arithmetic
+/// in turn, and an array subscript in a value runs the substitutions in it: with
+/// `n='a[$(cmd)]'` read from a file, `echo $((n))` runs `cmd`. So every name must hold
+/// a value the script itself sets to plain arithmetic; one only known at run time
+/// (`read n`, `n=$(cat f)`, a command's output in the expression) is refused. A name
+/// the script never sets comes from the environment the runtime started it with.
+pub(crate) fn runs_unseen(expression: &str, vars: &Variables) -> Option<String> {
+    if let Some(output) = substituted(expression).into_iter().find(|command| !NUMERIC_OUTPUT.contains(&command.trim()))
+    {
+        return Some(format!(
+            "arithmetic on the output of `{}`, only known at run time, runs any `a[$(…)]` it prints",
+            output.trim()
+        ));
+    }
+    unseen_names(expression, vars, 0)
+}
+
+fn unseen_names(expression: &str, vars: &Variables, depth: usize) -> Option<String> {
+    for name in names(expression, vars) {
+        if NUMERIC.contains(&name.as_str()) || name.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        // `bash -c '… $((n)) …' _ 'a[$(cmd)]'`: the arguments are whatever the caller passed.
+        if name.starts_with('$') {
+            return Some(format!(
+                "arithmetic on `{name}`, an argument only known at run time, runs any `a[$(…)]` it holds"
+            ));
+        }
+        let Some(lookup) = vars.lookup(&name) else { continue };
+        let why = || format!("arithmetic on `{name}`, a value only known at run time, runs any `a[$(…)]` it holds");
+        if lookup.unknown_text || depth >= MAX_DEPTH {
+            return Some(why());
+        }
+        for value in lookup.values {
+            let value = value.trim_matches(|c| c == '\'' || c == '"');
+            // What `$(( … ))` assigned is a number.
+            if value.starts_with("$((") && value.ends_with("))") {
+                continue;
+            }
+            if value.contains(['[', '`']) || value.contains("$(") {
+                return Some(why());
+            }
+            if let Some(inner) = unseen_names(value, vars, depth + 1) {
+                return Some(inner);
+            }
+        }
+    }
+    None
+}
+
+/// The variable names an expression evaluates: bare (`n + 1`), `$n` and `${n}`;
+/// positional parameters (`$1`) by their number. Not those in the subscript of an
+/// associative array (`counts[$w]`), which is text, not arithmetic.
+fn names(expression: &str, vars: &Variables) -> Vec<String> {
+    let chars: Vec<char> = expression.chars().collect();
+    let mut out = Vec::new();
+    let mut at = 0;
+    // For each open `[`: whether it subscripts an associative array.
+    let mut subscripts: Vec<bool> = Vec::new();
+    let mut last_name: Option<(String, usize)> = None;
+    while let Some(&c) = chars.get(at) {
+        match c {
+            '[' => {
+                subscripts.push(last_name.as_ref().is_some_and(|(name, end)| *end == at && vars.is_associative(name)))
+            }
+            ']' => {
+                subscripts.pop();
+            }
+            _ => {}
+        }
+        let in_text = subscripts.iter().any(|associative| *associative);
+        let after_digit = at > 0 && chars.get(at - 1).is_some_and(|p| p.is_ascii_alphanumeric() || *p == '#');
+        if (c.is_ascii_alphabetic() || c == '_') && !after_digit {
+            let start = at;
+            while chars.get(at).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_') {
+                at += 1;
+            }
+            // `m = 5` assigns `m` without reading it (`m += 5` reads it).
+            let mut next = at;
+            while chars.get(next).is_some_and(|c| c.is_whitespace()) {
+                next += 1;
+            }
+            let assigned = chars.get(next) == Some(&'=') && chars.get(next + 1) != Some(&'=');
+            let name: String = chars.get(start..at).unwrap_or_default().iter().collect();
+            if !assigned && !in_text {
+                out.push(name.clone());
+            }
+            last_name = Some((name, at));
+            continue;
+        }
+        if c == '$' && chars.get(at + 1).is_some_and(char::is_ascii_digit) {
+            out.push(format!("${}", chars.get(at + 1).copied().unwrap_or('0')));
+        }
+        at += 1;
+    }
+    out
+}
+
+/// The commands of the `$( … )` and backquote substitutions in `expression`.
+fn substituted(expression: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = expression;
+    while let Some(start) = rest.find("$(").filter(|&i| !rest.get(i..).is_some_and(|r| r.starts_with("$(("))) {
+        let body = rest.get(start + 2..).unwrap_or_default();
+        let mut depth = 1usize;
+        let end = body.char_indices().find_map(|(i, c)| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            (depth == 0).then_some(i)
+        });
+        let Some(end) = end else {
+            out.push(body.to_owned());
+            break;
+        };
+        out.push(body.get(..end).unwrap_or_default().to_owned());
+        rest = body.get(end + 1..).unwrap_or_default();
+    }
+    let ticks: Vec<&str> = expression.split('`').collect();
+    out.extend(ticks.iter().skip(1).step_by(2).map(|s| (*s).to_owned()));
+    out
+}
 
 /// Whether `expression` is a well-formed arithmetic expression, as far as telling it
 /// from a command goes: operands and operators alternate, brackets balance.

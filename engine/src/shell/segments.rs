@@ -238,6 +238,13 @@ impl Context {
 }
 
 impl Walker<'_> {
+    /// A refusal about `word` of a construct that is not a segment itself (`[[ … ]]`,
+    /// `(( … ))`): it names the segment it is in, else the last one before it.
+    fn refuse_word(&mut self, context: &Context, word: &str, message: String) {
+        let segment = context.parent.unwrap_or_else(|| self.out.segments.len().max(1));
+        self.out.refusals.push(Refusal { segment: Some(segment), word: Some(word.trim().to_owned()), message });
+    }
+
     fn refuse(&mut self, segment: Option<usize>, message: String) {
         self.out.refusals.push(Refusal { segment, word: None, message });
     }
@@ -591,10 +598,23 @@ impl Walker<'_> {
                 self.extended_test(b, context);
             }
             E::Not(inner) | E::Parenthesized(inner) => self.extended_test(inner, context),
-            E::UnaryTest(_, word) => self.test_operand(&word.value, context),
-            E::BinaryTest(_, left, right) => {
-                self.test_operand(&left.value, context);
-                self.test_operand(&right.value, context);
+            E::UnaryTest(predicate, word) => {
+                let evaluated = matches!(predicate, ast::UnaryPredicate::ShellVariableIsSetAndAssigned);
+                self.test_operand(&word.value, evaluated, context);
+            }
+            E::BinaryTest(predicate, left, right) => {
+                use ast::BinaryPredicate as B;
+                let evaluated = matches!(
+                    predicate,
+                    B::ArithmeticEqualTo
+                        | B::ArithmeticNotEqualTo
+                        | B::ArithmeticLessThan
+                        | B::ArithmeticLessThanOrEqualTo
+                        | B::ArithmeticGreaterThan
+                        | B::ArithmeticGreaterThanOrEqualTo
+                );
+                self.test_operand(&left.value, evaluated, context);
+                self.test_operand(&right.value, evaluated, context);
             }
         }
     }
@@ -602,11 +622,26 @@ impl Walker<'_> {
     /// `[[ … ]]` evaluates some operands as arithmetic (`-eq`, `-v`), and an array
     /// subscript there runs its substitutions even from a quoted literal
     /// (`[[ -v 'a[$(cmd)]' ]]`): such a literal is read as the expression it becomes.
-    fn test_operand(&mut self, raw: &str, context: &Context) {
+    /// `evaluated`: the operator evaluates its operands as arithmetic, so a value only
+    /// known at run time can run commands too ([`super::arithmetic::runs_unseen`]).
+    fn test_operand(&mut self, raw: &str, evaluated: bool, context: &Context) {
         self.word_scripts(raw, context);
         let word = self.word(raw);
         if let Some(text) = word.text().filter(|t| t.contains("$(") || t.contains('`')) {
             self.arithmetic(text, false, context);
+        }
+        if !evaluated {
+            return;
+        }
+        if word.open {
+            let message = format!(
+                "`{raw}` is only known at run time, and `[[` evaluates it as arithmetic, which runs any `a[$(…)]` it holds"
+            );
+            self.refuse_word(context, raw, message);
+        }
+        let unseen = word.values.iter().find_map(|value| super::arithmetic::runs_unseen(&value.text, &self.vars));
+        if let Some(why) = unseen {
+            self.refuse_word(context, raw, why);
         }
     }
 
@@ -658,6 +693,10 @@ impl Walker<'_> {
         let stdin = io.stdin.clone().unwrap_or(inherited);
         let stdout = io.stdout.clone().or_else(|| context.stdout.clone()).unwrap_or_default();
         let invocation = self.invocation(&mut words, &stdin, &io, context);
+        if let Invocation::Command(resolved) = &invocation {
+            let arguments = words.get_mut(resolved.args()..).unwrap_or_default();
+            evaluated_arguments(&resolved.name, arguments, &self.vars);
+        }
         let (exemption, names_only, prose) = match &invocation {
             Invocation::Command(resolved) => {
                 let exemption = exemption(resolved, &words, &stdout, &io.redirects);
@@ -1197,11 +1236,36 @@ impl Walker<'_> {
     /// at all (or that brush took for `((` when bash sees two subshells) is a script.
     fn arithmetic(&mut self, expression: &str, subshells: bool, context: &Context) {
         let inner = Context { depth: context.depth + 1, ..context.clone() };
+        if !subshells && let Some(why) = super::arithmetic::runs_unseen(expression, &self.vars) {
+            self.refuse_word(context, expression, why);
+        }
         if subshells || !super::arithmetic::is_arithmetic(expression) {
             self.script(expression, &inner);
             return;
         }
         self.word_scripts(&format!("\"{}\"", expression.replace('"', "\\\"")), context);
+    }
+}
+
+/// `let` evaluates its arguments as arithmetic, and `declare -i` every later assignment
+/// to the names it declares: a value only known at run time there can run commands
+/// ([`super::arithmetic::runs_unseen`]). Marks the argument that can.
+fn evaluated_arguments(command: &str, arguments: &mut [ShellWord], vars: &super::vars::Variables) {
+    let integer_flag = |w: &ShellWord| w.text().is_some_and(|t| t.starts_with('-') && t.contains('i'));
+    let declares = matches!(command, "declare" | "typeset" | "local" | "export" | "readonly");
+    for word in arguments.iter_mut() {
+        if word.runs_unseen.is_some() {
+            continue;
+        }
+        if declares && integer_flag(word) {
+            word.runs_unseen = Some(format!(
+                "`{command} -i` makes every later assignment arithmetic, which runs any `a[$(…)]` a value holds"
+            ));
+        } else if command == "let" && word.open {
+            word.runs_unseen = Some(format!("`let` evaluates `{}`, only known at run time, as arithmetic", word.raw));
+        } else if command == "let" {
+            word.runs_unseen = word.values.iter().find_map(|v| super::arithmetic::runs_unseen(&v.text, vars));
+        }
     }
 }
 

@@ -14,6 +14,11 @@ use brush_parser::ast::{
     self, AssignmentName, AssignmentValue, Command, CommandPrefixOrSuffixItem, CompoundCommand, CompoundList,
 };
 
+/// `$(( … ))` and nothing else: its value is a number.
+fn is_arithmetic_expansion(raw: &str) -> bool {
+    raw.starts_with("$((") && raw.ends_with("))") && raw.matches("$((").count() == 1
+}
+
 /// Builtins that set variables named by their arguments, to values nobody can see.
 const READERS: &[&str] = &["read", "mapfile", "readarray", "getopts", "unset", "select"];
 /// Builtins that take `NAME=value` arguments.
@@ -26,6 +31,8 @@ struct Facts {
     /// Raw value words, as written after the `=`.
     values: Vec<String>,
     unknown: bool,
+    /// What is unknown is only ever a number: array elements assigned `$(( … ))`.
+    unknown_is_number: bool,
     /// Some value is a `for` list word: already globbed, so `"$f"` is any file the
     /// pattern matches.
     globbed: bool,
@@ -36,6 +43,11 @@ struct Table {
     vars: HashMap<String, Facts>,
     /// A sourced file, `eval` or a nameref can have set anything.
     poisoned: bool,
+    /// What set anything may have set it to text only known at run time: not only to a
+    /// number, as an arithmetic assignment does.
+    poisoned_with_text: bool,
+    /// Names declared associative arrays (`declare -A`): their subscripts are text.
+    associative: HashSet<String>,
     /// Assigned on the straight-line path before the current position.
     definite: HashSet<String>,
 }
@@ -56,6 +68,9 @@ pub(crate) struct Lookup<'a> {
     pub open: bool,
     /// Values are globbed already (a `for` loop's): patterns even when quoted.
     pub globbed: bool,
+    /// It may hold text only known at run time (`read x`, `x=$(cmd)`, a sourced file),
+    /// not only a value above, the environment's, or a number arithmetic assigned.
+    pub unknown_text: bool,
 }
 
 impl Variables {
@@ -82,15 +97,24 @@ impl Variables {
     /// `None`: the script never assigns it (its value comes from the environment).
     pub(crate) fn lookup(&self, name: &str) -> Option<Lookup<'_>> {
         let poisoned = self.tables.iter().any(|t| t.poisoned);
+        let with_text = self.tables.iter().any(|t| t.poisoned_with_text);
         let facts: Vec<&Facts> = self.tables.iter().filter_map(|t| t.vars.get(name)).collect();
         if facts.is_empty() {
-            return poisoned.then(|| Lookup { values: Vec::new(), open: true, globbed: false });
+            return poisoned.then(|| Lookup {
+                values: Vec::new(),
+                open: true,
+                globbed: false,
+                unknown_text: with_text,
+            });
         }
         let definite = self.tables.iter().any(|t| t.definite.contains(name));
+        let unknown = facts.iter().any(|f| f.unknown);
+        let unknown_text = facts.iter().any(|f| f.unknown && !f.unknown_is_number);
         Some(Lookup {
             values: facts.iter().flat_map(|f| f.values.iter().map(String::as_str)).collect(),
-            open: poisoned || !definite || facts.iter().any(|f| f.unknown),
+            open: poisoned || !definite || unknown,
             globbed: facts.iter().any(|f| f.globbed),
+            unknown_text: with_text || unknown_text,
         })
     }
 
@@ -98,6 +122,11 @@ impl Variables {
     /// `HOME` and `PWD` keep their meaning unless the script sets them.
     pub(crate) fn lookup_assigned(&self, name: &str) -> Option<Lookup<'_>> {
         self.tables.iter().any(|t| t.vars.contains_key(name)).then(|| self.lookup(name)).flatten()
+    }
+
+    /// Whether the script declares `name` an associative array (`declare -A name`).
+    pub(crate) fn is_associative(&self, name: &str) -> bool {
+        self.tables.iter().any(|t| t.associative.contains(name))
     }
 
     /// The script changes `IFS`: unquoted expansions split in ways not followed here.
@@ -111,7 +140,10 @@ impl Table {
         let facts = self.vars.entry(name.to_owned()).or_default();
         match value {
             Some(raw) => facts.values.push(raw.to_owned()),
-            None => facts.unknown = true,
+            None => {
+                facts.unknown = true;
+                facts.unknown_is_number = false;
+            }
         }
     }
 
@@ -119,6 +151,18 @@ impl Table {
         let name = match &assignment.name {
             AssignmentName::VariableName(name) | AssignmentName::ArrayElementName(name, _) => name,
         };
+        // `counts[$w]=$((counts[$w] + 1))`: an element only ever set to a number.
+        if let (AssignmentValue::Scalar(word), AssignmentName::ArrayElementName(..)) =
+            (&assignment.value, &assignment.name)
+            && is_arithmetic_expansion(&word.value)
+        {
+            let facts = self.vars.entry(name.to_owned()).or_default();
+            if !facts.unknown {
+                facts.unknown_is_number = true;
+            }
+            facts.unknown = true;
+            return;
+        }
         let scalar = match (&assignment.value, &assignment.name, assignment.append) {
             (AssignmentValue::Scalar(word), AssignmentName::VariableName(_), false) => Some(word.value.as_str()),
             _ => None,
@@ -201,9 +245,13 @@ fn collect_simple(simple: &ast::SimpleCommand, table: &mut Table) {
     for item in prefix.chain(suffix.iter().copied()) {
         if let CommandPrefixOrSuffixItem::AssignmentWord(assignment, word) = item {
             table.assignment(assignment);
-            table.poisoned |= assigns_by_default(&word.value);
+            let by_default = assigns_by_default(&word.value);
+            table.poisoned |= by_default;
+            table.poisoned_with_text |= by_default;
         } else if let CommandPrefixOrSuffixItem::Word(word) = item {
-            table.poisoned |= assigns_by_default(&word.value) || assigns_in_arithmetic_expansion(&word.value);
+            let by_default = assigns_by_default(&word.value);
+            table.poisoned |= by_default || assigns_in_arithmetic_expansion(&word.value);
+            table.poisoned_with_text |= by_default;
         }
     }
     let Some(name) = simple.word_or_name.as_ref().map(|w| w.value.as_str()) else { return };
@@ -216,9 +264,16 @@ fn collect_simple(simple: &ast::SimpleCommand, table: &mut Table) {
         .collect();
     if POISONERS.contains(&name) {
         table.poisoned = true;
+        // `let` assigns numbers only.
+        table.poisoned_with_text |= name != "let";
     } else if DECLARERS.contains(&name) {
         // `declare -n ref=x` makes `ref` another name for `x`.
-        table.poisoned |= operands.iter().any(|o| o.starts_with('-') && o.contains('n'));
+        let nameref = operands.iter().any(|o| o.starts_with('-') && o.contains('n'));
+        table.poisoned |= nameref;
+        table.poisoned_with_text |= nameref;
+        if operands.iter().any(|o| o.starts_with('-') && o.contains('A')) {
+            table.associative.extend(operands.iter().filter(|o| is_name(o)).map(|o| (*o).to_owned()));
+        }
         // `local x` empties `x`; `export x` only marks it.
         if !matches!(name, "export" | "readonly") {
             operands.iter().filter(|o| is_name(o)).for_each(|o| table.assign(o, Some("")));
@@ -285,8 +340,14 @@ mod tests {
     fn every_assignment_is_a_possible_value() {
         let mut v = vars("x=/; if c; then x=/tmp; fi; for y in a b; do :; done");
         v.mark_assigned("x");
-        assert_eq!(v.lookup("x"), Some(Lookup { values: vec!["/", "/tmp"], open: false, globbed: false }));
-        assert_eq!(v.lookup("y"), Some(Lookup { values: vec!["a", "b"], open: true, globbed: true }));
+        assert_eq!(
+            v.lookup("x"),
+            Some(Lookup { values: vec!["/", "/tmp"], open: false, globbed: false, unknown_text: false })
+        );
+        assert_eq!(
+            v.lookup("y"),
+            Some(Lookup { values: vec!["a", "b"], open: true, globbed: true, unknown_text: false })
+        );
         assert_eq!(v.lookup("z"), None);
     }
 

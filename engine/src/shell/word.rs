@@ -347,6 +347,7 @@ impl<'s> Builder<'s> {
     /// `$(( … ))`: a substitution inside it runs; an expression that is not
     /// arithmetic at all is also read as a script (see [`is_arithmetic`]).
     fn arithmetic(&mut self, expression: &str) {
+        self.evaluated(expression);
         let as_word = format!("\"{}\"", expression.replace('"', "\\\""));
         let nested = ShellWord::parse_at(&as_word, self.scope, self.depth);
         self.substitutions.extend(nested.substitutions);
@@ -355,7 +356,28 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// An arithmetic expression this word evaluates: a value only known at run time
+    /// in it can run commands no one sees.
+    fn evaluated(&mut self, expression: &str) {
+        if self.runs_unseen.is_none() {
+            self.runs_unseen = super::arithmetic::runs_unseen(expression, self.scope.vars);
+        }
+    }
+
     fn parameter(&mut self, expr: &ParameterExpr, inner: Option<&str>, at_start: bool, quoted: bool) {
+        // `${a[$n]}` and `${x:$n:1}` evaluate the subscript, the offset and the length.
+        if let ParameterExpr::Substring { offset, length, .. } = expr {
+            self.evaluated(&offset.value);
+            if let Some(length) = length {
+                self.evaluated(&length.value);
+            }
+        }
+        // An associative array's subscript is text (`${counts[$k]}`).
+        if let Some((name, index)) = inner.and_then(subscript)
+            && !self.scope.vars.is_associative(name)
+        {
+            self.evaluated(index);
+        }
         // `${x:-$(cmd)}` runs `cmd`: find it in the raw text.
         if let Some(inner) = inner.filter(|i| i.contains("$(") || i.contains('`')) {
             let body = expansion_body(inner);
@@ -658,6 +680,24 @@ fn sequence(start: i64, end: i64, increment: i64, render: impl Fn(i64) -> Option
         n = if start <= end { n.checked_add(step)? } else { n.checked_sub(step)? };
     }
     Some(out)
+}
+
+/// The name and subscript of `${name[…]…}` (after `!` or `#`), if it has one.
+fn subscript(piece: &str) -> Option<(&str, &str)> {
+    let text = piece.strip_prefix("${")?.trim_start_matches(['!', '#']);
+    let open = text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    let name = text.get(..open)?;
+    let rest = text.get(open..)?.strip_prefix('[')?;
+    let mut depth = 1usize;
+    let end = rest.char_indices().find_map(|(i, c)| {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ => {}
+        }
+        (depth == 0).then_some(i)
+    })?;
+    rest.get(..end).filter(|index| !matches!(*index, "@" | "*")).map(|index| (name, index))
 }
 
 #[cfg(test)]
