@@ -153,11 +153,15 @@ pub(crate) struct CedarAnswers {
 
 pub(crate) type Answers = Result<CedarAnswers, Vec<String>>;
 
+/// This process's id, read once: `getpid` is a system call, and every decision
+/// needs it.
+static PROCESS: std::sync::LazyLock<u32> = std::sync::LazyLock::new(std::process::id);
+
 /// Unique per process and time; decisions are looked up by it in the audit log.
 pub(crate) fn new_decision_id() -> String {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let count = DECISIONS.fetch_add(1, Ordering::Relaxed);
-    format!("dec_{nanos:x}_{:x}_{count:x}", std::process::id())
+    format!("dec_{nanos:x}_{:x}_{count:x}", *PROCESS)
 }
 
 impl Facts<'_> {

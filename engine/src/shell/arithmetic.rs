@@ -9,7 +9,111 @@
 //! And telling arithmetic that runs only what can be seen from arithmetic that can
 //! run anything ([`runs_unseen`]).
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use super::vars::Variables;
+
+/// Where bash evaluates text as arithmetic: `$(( ))`, `(( ))`, `$[ ]`, `let`, the
+/// numeric operators of `[[ ]]`, `declare -i`, and a subscript that is not a literal
+/// number (`a[n]`, `${a[$i]}`, `[ -v 'a[x]' ]`, `b[x]=1`).
+static EVALUATES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\$\(\(|\(\(|\$\[|\blet\b|\s-(?:eq|ne|lt|le|gt|ge)\s",
+        r"|\b(?:declare|typeset|local|export|readonly)\s+(?:-\w+\s+)*-\w*i",
+        r"|[A-Za-z_][A-Za-z0-9_]*\[(?:[^\]\d@*\-]|-[^\d\]])|=\([^)]*\[(?:[^\]\d\-]|-[^\d\]])",
+    ))
+    .unwrap_or_else(|_| unreachable!("a fixed pattern"))
+});
+
+/// Where a command gets text it does not write itself: input, another command's
+/// output, arguments, a sourced file, a regex match, indirection, namerefs.
+static RUNTIME_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\b(?:read|mapfile|readarray|getopts|select|source|eval)\b|(?:^|[;&|({]\s*)\.\s",
+        r"|\$\([^(]|\$\(\s*$|`|\bprintf\s+-v|=~|\$_\b|\$\{_\}|\$[0-9@*]|\$\{[0-9@*!]",
+        r"|\b(?:declare|typeset|local)\s+(?:-\w+\s+)*-\w*n",
+    ))
+    .unwrap_or_else(|_| unreachable!("a fixed pattern"))
+});
+
+/// Substitutions whose output is a number whatever the files and the input say.
+static NUMERIC_SUBSTITUTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\$\(\s*(?:nproc(?:\s+--all)?|id\s+-[ug]r?|date\s+\+%s|wc\s+-[lcwm]\s*<\s*[\w./-]+",
+        r"|git\s+rev-list\s+--count(?:\s+[\w./-]+)*)\s*\)",
+        // The keys of an array: numbers, or for an associative array text that came
+        // from somewhere this pattern does not hide.
+        r"|\$\{![A-Za-z_][A-Za-z0-9_]*\[[@*]\]\}",
+    ))
+    .unwrap_or_else(|_| unreachable!("a fixed pattern"))
+});
+
+/// A belt to [`runs_unseen`]'s braces. Arithmetic evaluation hides in many places
+/// (nested expansions, here-strings, `case` subjects, subscripts of builtins'
+/// operands) and variables get text in many ways (`read` into `REPLY`, `$_`,
+/// `BASH_REMATCH`, `printf -v`): following each is a list that is never complete. So
+/// a command that both evaluates arithmetic somewhere and takes text from anywhere at
+/// run time is refused as a whole, whatever the path between them. The two
+/// substrings found are returned, for the message.
+pub(crate) fn runtime_arithmetic(text: &str) -> Option<(String, String)> {
+    let associative = associative_arrays(text);
+    let evaluates = EVALUATES.find_iter(text).find(|found| !counts_only(text, found, &associative))?;
+    let without_numeric = NUMERIC_SUBSTITUTION.replace_all(text, "0");
+    let source = RUNTIME_TEXT.find(&without_numeric)?;
+    Some((evaluates.as_str().trim().to_owned(), source.as_str().trim().to_owned()))
+}
+
+static DECLARE_ASSOCIATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:declare|typeset|local)\s+(?:-\w+\s+)*-\w*A\w*\s+([A-Za-z_][A-Za-z0-9_]*)")
+        .unwrap_or_else(|_| unreachable!("a fixed pattern"))
+});
+
+/// Arrays the text declares associative (`declare -A counts`).
+fn associative_arrays(text: &str) -> Vec<String> {
+    DECLARE_ASSOCIATIVE.captures_iter(text).filter_map(|c| c.get(1)).map(|m| m.as_str().to_owned()).collect()
+}
+
+/// Whether an arithmetic context found in `text` only counts in associative arrays
+/// whose elements the text sets to numbers alone (`counts[$w]=$((counts[$w] + 1))`):
+/// their subscripts are text, not arithmetic, and their values are numbers.
+fn counts_only(text: &str, found: &regex::Match<'_>, associative: &[String]) -> bool {
+    let is_associative = |name: &str| associative.iter().any(|a| a == name);
+    let matched = found.as_str();
+    if let Some((name, _)) = matched.split_once('[') {
+        return is_associative(name);
+    }
+    if !matches!(matched, "$((" | "((") {
+        return false;
+    }
+    let body = text.get(found.end()..).unwrap_or_default();
+    let body = body.get(..body.find("))").unwrap_or(body.len())).unwrap_or_default();
+    let names = names_with(body, &is_associative);
+    !names.is_empty() && names.iter().all(|name| is_associative(name) && numbers_only(text, name))
+}
+
+/// Whether every element of `name` the text sets is set to `$(( … ))`, and nothing
+/// else sets the array (`read`, `mapfile`, a whole assignment).
+fn numbers_only(text: &str, name: &str) -> bool {
+    let name = regex::escape(name);
+    let elements = Regex::new(&format!(r"\b{name}\[[^\]]*\]\+?=(\S*)"));
+    let otherwise = Regex::new(&format!(r"\b{name}\+?=|\b(?:read|mapfile|readarray)\b[^;&|\n]*\b{name}\b"));
+    let (Ok(elements), Ok(otherwise)) = (elements, otherwise) else { return false };
+    !otherwise.is_match(text)
+        && elements.captures_iter(text).all(|c| c.get(1).is_some_and(|v| v.as_str().starts_with("$((")))
+}
+
+/// A value that is a number by construction: a numeric substitution, or the keys of
+/// an indexed array (`"${!arr[@]}"`).
+fn is_numeric_source(value: &str, vars: &Variables) -> bool {
+    let whole = |found: regex::Match<'_>| found.start() == 0 && found.end() == value.len();
+    let Some(found) = NUMERIC_SUBSTITUTION.find(value).filter(|f| whole(*f)) else { return false };
+    match found.as_str().strip_prefix("${!") {
+        Some(keys) => !vars.is_associative(keys.split('[').next().unwrap_or_default()),
+        None => true,
+    }
+}
 
 /// Shell variables that only ever hold numbers.
 const NUMERIC: &[&str] = &[
@@ -69,8 +173,9 @@ fn unseen_names(expression: &str, vars: &Variables, depth: usize) -> Option<Stri
         }
         for value in lookup.values {
             let value = value.trim_matches(|c| c == '\'' || c == '"');
-            // What `$(( … ))` assigned is a number.
-            if value.starts_with("$((") && value.ends_with("))") {
+            // What `$(( … ))`, `$(nproc)`, `$(wc -l < f)` or an indexed array's keys
+            // assign is a number.
+            if value.starts_with("$((") && value.ends_with("))") || is_numeric_source(value, vars) {
                 continue;
             }
             if value.contains(['[', '`']) || value.contains("$(") {
@@ -88,6 +193,10 @@ fn unseen_names(expression: &str, vars: &Variables, depth: usize) -> Option<Stri
 /// positional parameters (`$1`) by their number. Not those in the subscript of an
 /// associative array (`counts[$w]`), which is text, not arithmetic.
 fn names(expression: &str, vars: &Variables) -> Vec<String> {
+    names_with(expression, &|name| vars.is_associative(name))
+}
+
+fn names_with(expression: &str, is_associative: &dyn Fn(&str) -> bool) -> Vec<String> {
     let chars: Vec<char> = expression.chars().collect();
     let mut out = Vec::new();
     let mut at = 0;
@@ -96,9 +205,7 @@ fn names(expression: &str, vars: &Variables) -> Vec<String> {
     let mut last_name: Option<(String, usize)> = None;
     while let Some(&c) = chars.get(at) {
         match c {
-            '[' => {
-                subscripts.push(last_name.as_ref().is_some_and(|(name, end)| *end == at && vars.is_associative(name)))
-            }
+            '[' => subscripts.push(last_name.as_ref().is_some_and(|(name, end)| *end == at && is_associative(name))),
             ']' => {
                 subscripts.pop();
             }

@@ -183,6 +183,13 @@ pub(crate) fn parse(text: &str, limits: &Limits, start: &Start<'_>) -> ParsedCom
         return walker.out;
     }
     walker.script(text, &Context::default());
+    if let Some((evaluated, source)) = super::arithmetic::runtime_arithmetic(text) {
+        let segment = Some(walker.out.segments.len().max(1));
+        let message = format!(
+            "`{evaluated}` evaluates arithmetic and `{source}` brings in text only known at run time: bash runs any `a[$(…)]` in such text"
+        );
+        walker.out.refusals.push(Refusal { segment, word: Some(evaluated), message });
+    }
     walker.out
 }
 
