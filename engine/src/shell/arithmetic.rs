@@ -22,7 +22,7 @@ static EVALUATES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"\$\(\(|\(\(|\$\[|\blet\b|\s-(?:eq|ne|lt|le|gt|ge)\s",
         r"|\b(?:declare|typeset|local|export|readonly)\s+(?:-\w+\s+)*-\w*i",
-        r"|[A-Za-z_][A-Za-z0-9_]*\[(?:[^\]\d@*\-]|-[^\d\]])|=\([^)]*\[(?:[^\]\d\-]|-[^\d\]])",
+        r"|[A-Za-z_][A-Za-z0-9_]*\[[\d\s@*\-]*[^\]\d\s@*\-]|=\([^)]*\[[\d\s\-]*[^\]\d\s\-]",
     ))
     .unwrap_or_else(|_| unreachable!("a fixed pattern"))
 });
@@ -34,6 +34,8 @@ static RUNTIME_TEXT: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?:read|mapfile|readarray|getopts|select|source|eval)\b|(?:^|[;&|({]\s*)\.\s",
         r"|\$\([^(]|\$\(\s*$|`|\bprintf\s+-v|=~|\$_\b|\$\{_\}|\$[0-9@*]|\$\{[0-9@*!]",
         r"|\b(?:declare|typeset|local)\s+(?:-\w+\s+)*-\w*n",
+        // `for f in *`: file names, chosen by whoever made the files.
+        r"|\bfor\s+\w+\s+in\b[^;\n]*[*?\[]",
     ))
     .unwrap_or_else(|_| unreachable!("a fixed pattern"))
 });
@@ -58,6 +60,9 @@ static NUMERIC_SUBSTITUTION: LazyLock<Regex> = LazyLock::new(|| {
 /// run time is refused as a whole, whatever the path between them. The two
 /// substrings found are returned, for the message.
 pub(crate) fn runtime_arithmetic(text: &str) -> Option<(String, String)> {
+    // `re""ad`, `l\et`, a line continuation: the words as the shell reads them.
+    let text = text.replace("\\\n", "").replace(['"', '\'', '\\'], "");
+    let text = text.as_str();
     let associative = associative_arrays(text);
     let evaluates = EVALUATES.find_iter(text).find(|found| !counts_only(text, found, &associative))?;
     let without_numeric = NUMERIC_SUBSTITUTION.replace_all(text, "0");
@@ -177,6 +182,10 @@ fn unseen_names(expression: &str, vars: &Variables, depth: usize) -> Option<Stri
             // assign is a number.
             if value.starts_with("$((") && value.ends_with("))") || is_numeric_source(value, vars) {
                 continue;
+            }
+            // A `for` over a glob: file names, which whoever made the files chose.
+            if lookup.globbed && value.contains(['*', '?', '[']) {
+                return Some(why());
             }
             if value.contains(['[', '`']) || value.contains("$(") {
                 return Some(why());

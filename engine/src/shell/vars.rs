@@ -254,7 +254,9 @@ fn collect_simple(simple: &ast::SimpleCommand, table: &mut Table) {
             table.poisoned_with_text |= by_default;
         }
     }
-    let Some(name) = simple.word_or_name.as_ref().map(|w| w.value.as_str()) else { return };
+    // `re""ad n` is `read n`: the name after quote removal.
+    let Some(unquoted) = simple.word_or_name.as_ref().map(|w| w.value.replace(['"', '\'', '\\'], "")) else { return };
+    let name = unquoted.as_str();
     let operands: Vec<&str> = suffix
         .iter()
         .filter_map(|item| match item {

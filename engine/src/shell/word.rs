@@ -439,6 +439,13 @@ impl<'s> Builder<'s> {
                 for raw in lookup.values {
                     // The value is text the prompt expansion reads like a double-quoted word.
                     let dequoted = ShellWord::parse_at(raw, self.scope, self.depth + 1);
+                    // `x=$(… | base64 -d); echo ${x@P}`: output no one has seen, run.
+                    if dequoted.open || dequoted.runs_unseen.is_some() {
+                        self.runs_unseen = Some(
+                            "`@P` expands a value only known at run time as a prompt, running the commands in it"
+                                .into(),
+                        );
+                    }
                     for value in dequoted.values {
                         let as_prompt = format!("\"{}\"", value.text.replace('"', "\\\""));
                         let prompt = ShellWord::parse_at(&as_prompt, self.scope, self.depth + 1);
