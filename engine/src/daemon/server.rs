@@ -183,18 +183,25 @@ async fn wait_for_answer(
         }
     };
     let mut gone = CallerGone { shared: Arc::clone(&shared), generation: Arc::clone(&generation), request, id };
-    let decision = match tokio::time::timeout(timeout, &mut answered).await {
-        Ok(Ok(decision)) => decision,
-        _ => match shared.approvals.expire(&gone.id, "no answer in time") {
-            Some(decision) => {
-                record(&shared, &generation, &gone.request, &decision);
-                decision
+    let mut wait = timeout;
+    // An answer that took the call just as the time ran out is either on its way, or
+    // failed and put the call back: then it is expired on the next round.
+    let decision = loop {
+        match tokio::time::timeout(wait, &mut answered).await {
+            Ok(answer) => {
+                break answer.unwrap_or_else(|_| {
+                    let lost = "the answer was lost";
+                    not_approved(&gated, &gone.request.tool, &gone.id, ReasonCode::ApprovalTimedOut, lost)
+                });
             }
-            // An answer took it a moment ago and is on its way.
-            None => answered.await.unwrap_or_else(|_| {
-                not_approved(&gated, &gone.request.tool, &gone.id, ReasonCode::ApprovalTimedOut, "the answer was lost")
-            }),
-        },
+            Err(_) => {
+                if let Some(decision) = shared.approvals.expire(&gone.id, "no answer in time") {
+                    record(&shared, &generation, &gone.request, &decision);
+                    break decision;
+                }
+                wait = Duration::from_millis(100);
+            }
+        }
     };
     gone.id.clear();
     decision
