@@ -93,7 +93,7 @@ fn counts_only(text: &str, found: &regex::Match<'_>, associative: &[String]) -> 
         return false;
     }
     let body = text.get(found.end()..).unwrap_or_default();
-    let body = body.get(..body.find("))").unwrap_or(body.len())).unwrap_or_default();
+    let body = body.get(..closing(body, '(', ')').unwrap_or(body.len())).unwrap_or_default();
     let names = names_with(body, &is_associative);
     !names.is_empty() && names.iter().all(|name| is_associative(name) && numbers_only(text, name))
 }
@@ -248,22 +248,26 @@ fn names_with(expression: &str, is_associative: &dyn Fn(&str) -> bool) -> Vec<St
     out
 }
 
+/// Where the bracket already open before `text` closes: the byte offset of its `close`.
+pub(super) fn closing(text: &str, open: char, close: char) -> Option<usize> {
+    let mut depth = 1usize;
+    text.char_indices().find_map(|(i, c)| {
+        if c == open {
+            depth += 1;
+        } else if c == close {
+            depth -= 1;
+        }
+        (depth == 0).then_some(i)
+    })
+}
+
 /// The commands of the `$( … )` and backquote substitutions in `expression`.
 fn substituted(expression: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = expression;
     while let Some(start) = rest.find("$(").filter(|&i| !rest.get(i..).is_some_and(|r| r.starts_with("$(("))) {
         let body = rest.get(start + 2..).unwrap_or_default();
-        let mut depth = 1usize;
-        let end = body.char_indices().find_map(|(i, c)| {
-            match c {
-                '(' => depth += 1,
-                ')' => depth -= 1,
-                _ => {}
-            }
-            (depth == 0).then_some(i)
-        });
-        let Some(end) = end else {
+        let Some(end) = closing(body, '(', ')') else {
             out.push(body.to_owned());
             break;
         };

@@ -695,15 +695,7 @@ fn subscript(piece: &str) -> Option<(&str, &str)> {
     let open = text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
     let name = text.get(..open)?;
     let rest = text.get(open..)?.strip_prefix('[')?;
-    let mut depth = 1usize;
-    let end = rest.char_indices().find_map(|(i, c)| {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            _ => {}
-        }
-        (depth == 0).then_some(i)
-    })?;
+    let end = super::arithmetic::closing(rest, '[', ']')?;
     rest.get(..end).filter(|index| !matches!(*index, "@" | "*")).map(|index| (name, index))
 }
 
