@@ -6,11 +6,14 @@
 #   3. the same webhook load on adnanh/webhook (Debian's `webhook`) verifying the same
 #      HMAC route, as the baseline.
 # Needs: oha (cargo install oha), webhook (apt install webhook) for the baseline, openssl.
-# Usage: engine/benches/daemon_load.sh [SECONDS] [CONNECTIONS]
+# Usage: engine/benches/daemon_load.sh [SECONDS] [CONNECTIONS] [PAIRS]
+#   PAIRS: authorize runs with the audit log on and off (default 1);
+#   AUTHORIZE_ONLY=1 skips the webhook loads.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH="${1:-20}"
 CONNECTIONS="${2:-64}"
+PAIRS="${3:-1}"
 SECRET="load-test-secret-0123456789abcdef"
 
 cargo build --release --quiet -p netclaw
@@ -54,31 +57,43 @@ PY
 }
 
 echo "rss before: $(rss) KiB"
-oha --no-tui -z "${SECONDS_EACH}s" -c "$CONNECTIONS" -m POST -T application/json \
-  -H "X-Hub-Signature-256: sha256=$SIGNATURE" -D "$WORK/body.json" \
-  --output-format json -o "$WORK/webhooks.json" http://127.0.0.1:5299/webhooks/load
-report "netclaw /webhooks (durable)" "$WORK/webhooks.json"
-echo "rss after webhooks: $(rss) KiB; queued: $(sqlite3 "$HOME_DIR/netclaw.db" 'select count(*) from webhook_deliveries' 2>/dev/null || echo '?')"
+if [ -z "${AUTHORIZE_ONLY:-}" ]; then
+  oha --no-tui -z "${SECONDS_EACH}s" -c "$CONNECTIONS" -m POST -T application/json \
+    -H "X-Hub-Signature-256: sha256=$SIGNATURE" -D "$WORK/body.json" \
+    --output-format json -o "$WORK/webhooks.json" http://127.0.0.1:5299/webhooks/load
+  report "netclaw /webhooks (durable)" "$WORK/webhooks.json"
+  echo "rss after webhooks: $(rss) KiB; queued: $(sqlite3 "$HOME_DIR/netclaw.db" 'select count(*) from webhook_deliveries' 2>/dev/null || echo '?')"
+fi
 
 printf '%s' '{"channel": "slack", "tool": "web_fetch", "arguments": {"url": "https://example.com"}}' > "$WORK/authorize.json"
-oha --no-tui -z "${SECONDS_EACH}s" -c "$CONNECTIONS" -m POST -T application/json -D "$WORK/authorize.json" \
-  --output-format json -o "$WORK/authorize.json.out" http://127.0.0.1:5299/v1/authorize
-report "netclaw /v1/authorize (audit on)" "$WORK/authorize.json.out"
-echo "rss after authorize: $(rss) KiB; recorded: $(sqlite3 "$HOME_DIR/netclaw.db" 'select count(*) from audit_decisions' 2>/dev/null || echo '?')"
+authorize() { # label, output; the daemon is running
+  oha --no-tui -z "${SECONDS_EACH}s" -c "$CONNECTIONS" -m POST -T application/json -D "$WORK/authorize.json" \
+    --output-format json -o "$2" http://127.0.0.1:5299/v1/authorize
+  report "$1" "$2"
+}
+# Paired runs, audit on then off, each pair in the same minute: the ratio moves with
+# whatever else the two cores are doing, so one pair proves little.
+for pair in $(seq "$PAIRS"); do
+  authorize "netclaw /v1/authorize (audit on)" "$WORK/on-$pair.json"
+  echo "rss: $(rss) KiB; recorded: $(sqlite3 "$HOME_DIR/netclaw.db" 'select count(*) from audit_log' 2>/dev/null || echo '?')"
+  "$NETCLAW" --home "$HOME_DIR" daemon stop
+  NETCLAW_Audit__Enabled=false "$NETCLAW" --home "$HOME_DIR" daemon start
+  authorize "netclaw /v1/authorize (audit off)" "$WORK/off-$pair.json"
+  "$NETCLAW" --home "$HOME_DIR" daemon stop
+  "$NETCLAW" --home "$HOME_DIR" daemon start
+done
 "$NETCLAW" --home "$HOME_DIR" daemon stop
-
-NETCLAW_Audit__Enabled=false "$NETCLAW" --home "$HOME_DIR" daemon start
-oha --no-tui -z "${SECONDS_EACH}s" -c "$CONNECTIONS" -m POST -T application/json -D "$WORK/authorize.json" \
-  --output-format json -o "$WORK/authorize-off.json.out" http://127.0.0.1:5299/v1/authorize
-report "netclaw /v1/authorize (audit off)" "$WORK/authorize-off.json.out"
-"$NETCLAW" --home "$HOME_DIR" daemon stop
-python3 - "$WORK/authorize.json.out" "$WORK/authorize-off.json.out" <<'PY'
+python3 - "$WORK" "$PAIRS" <<'PY'
 import json, sys
-on, off = (json.load(open(p))["summary"]["requestsPerSec"] for p in sys.argv[1:])
-print(f"audit on / off: {on / off:.2f}x")
+work, pairs = sys.argv[1], int(sys.argv[2])
+rate = lambda name: json.load(open(f"{work}/{name}"))["summary"]["requestsPerSec"]
+ratios = [rate(f"on-{i}.json") / rate(f"off-{i}.json") for i in range(1, pairs + 1)]
+on = sum(rate(f"on-{i}.json") for i in range(1, pairs + 1))
+off = sum(rate(f"off-{i}.json") for i in range(1, pairs + 1))
+print(f"audit on / off: {on / off:.2f}x over {pairs} pair(s) (each {min(ratios):.2f}-{max(ratios):.2f})")
 PY
 
-if command -v webhook >/dev/null; then
+if [ -z "${AUTHORIZE_ONLY:-}" ] && command -v webhook >/dev/null; then
   cat > "$WORK/hooks.json" <<JSON
 [{"id": "load", "execute-command": "/bin/true", "trigger-rule":
   {"match": {"type": "payload-hmac-sha256", "secret": "$SECRET",
