@@ -4,6 +4,8 @@
 //! remediation — never a bare bool. The authorizer that produces it arrives with the
 //! policy compiler; the shapes are fixed here so the schemas can be published first.
 
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -158,10 +160,51 @@ impl Effect {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// One decision: its own id, and the ruling — what was decided and why — which
+/// decisions with the same answer share, so a remembered one is not copied.
+/// Reads as its ruling (`decision.layer`); serialises as one flat document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub decision_id: String,
+    pub ruling: Arc<Ruling>,
+}
+
+/// What was decided and why; each field as [`DecisionDocument`] describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ruling {
+    pub decision: Effect,
+    pub outcome: Outcome,
+    pub audience: Option<Audience>,
+    pub layer: Layer,
+    pub reason_code: Option<ReasonCode>,
+    pub message: String,
+    pub policies: Vec<String>,
+    pub sources: Vec<String>,
+    pub remediation: Option<String>,
+}
+
+impl Decision {
+    /// A decision on `ruling` with a new id.
+    pub fn new(ruling: impl Into<Arc<Ruling>>) -> Self {
+        Decision { decision_id: crate::policy::new_decision_id(), ruling: ruling.into() }
+    }
+}
+
+impl std::ops::Deref for Decision {
+    type Target = Ruling;
+
+    fn deref(&self) -> &Ruling {
+        &self.ruling
+    }
+}
+
+// The decision document of the contract, field for field: what a decision serialises
+// to and is read back from. (A plain comment: a doc comment would enter the schema.)
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(title = "authorize decision")]
-pub struct Decision {
+pub(crate) struct DecisionDocument {
     pub decision: Effect,
     pub outcome: Outcome,
     /// The effective audience, when one could be established.
@@ -178,4 +221,35 @@ pub struct Decision {
     /// What config change would change the decision.
     pub remediation: Option<String>,
     pub decision_id: String,
+}
+
+impl Serialize for Decision {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Flat<'d> {
+            #[serde(flatten)]
+            ruling: &'d Ruling,
+            decision_id: &'d str,
+        }
+        Flat { ruling: &self.ruling, decision_id: &self.decision_id }.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Decision {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let d = DecisionDocument::deserialize(deserializer)?;
+        let ruling = Ruling {
+            decision: d.decision,
+            outcome: d.outcome,
+            audience: d.audience,
+            layer: d.layer,
+            reason_code: d.reason_code,
+            message: d.message,
+            policies: d.policies,
+            sources: d.sources,
+            remediation: d.remediation,
+        };
+        Ok(Decision { decision_id: d.decision_id, ruling: Arc::new(ruling) })
+    }
 }

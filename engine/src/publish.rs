@@ -10,7 +10,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
 use crate::config::{ConfigListing, HardDenyOverrides, NetclawConfig, ToolApprovals, WebhookRoute};
-use crate::decision::{AuthorizeRequest, Decision};
+use crate::decision::{AuthorizeRequest, DecisionDocument};
 use crate::doctor::DoctorReport;
 use crate::policy::VerifyReport;
 use crate::schema::SchemaId;
@@ -25,7 +25,7 @@ pub(crate) fn generate(id: SchemaId) -> String {
         SchemaId::HardDenyOverrides => root::<HardDenyOverrides>(),
         SchemaId::DoctorReport => root::<DoctorReport>(),
         SchemaId::AuthorizeRequest => root::<AuthorizeRequest>(),
-        SchemaId::AuthorizeDecision => root::<Decision>(),
+        SchemaId::AuthorizeDecision => root::<DecisionDocument>(),
         SchemaId::ConfigListing => root::<ConfigListing>(),
         SchemaId::PolicyVerify => root::<VerifyReport>(),
     };

@@ -10,13 +10,14 @@ mod writer;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::decision::{AuthorizeRequest, Decision};
+use crate::decision::{AuthorizeRequest, Decision, Ruling};
 use crate::home::Home;
 use crate::policy::CompiledPolicy;
 use crate::reason::ReasonCode;
@@ -97,37 +98,10 @@ pub(crate) struct TextIds {
     texts: HashMap<u128, i64>,
     /// Decisions (all but the id) by a keyed hash, with the decision itself to compare:
     /// one seen before is neither serialised nor digested again.
-    decisions: HashMap<u64, (Decision, i64)>,
+    decisions: HashMap<u64, (Arc<Ruling>, i64)>,
     /// Rows of `audit_kinds` by the same kind of hash.
     kinds: HashMap<u128, i64>,
     keys: (std::hash::RandomState, std::hash::RandomState),
-}
-
-/// A decision's fields but its id: what makes two decisions the same stored text.
-type Fields<'d> = (
-    &'d crate::decision::Effect,
-    &'d crate::decision::Outcome,
-    &'d Option<crate::config::Audience>,
-    &'d crate::decision::Layer,
-    &'d Option<ReasonCode>,
-    &'d str,
-    &'d [String],
-    &'d [String],
-    &'d Option<String>,
-);
-
-fn without_id(d: &Decision) -> Fields<'_> {
-    (
-        &d.decision,
-        &d.outcome,
-        &d.audience,
-        &d.layer,
-        &d.reason_code,
-        &d.message,
-        &d.policies,
-        &d.sources,
-        &d.remediation,
-    )
 }
 
 /// Texts whose ids are remembered at most; past it the map starts over.
@@ -156,18 +130,20 @@ impl TextIds {
 
     /// The id of the decision's text without its id (equal decisions share one).
     fn decision_id(&mut self, transaction: &Transaction<'_>, decision: &Decision) -> Result<i64, StoreError> {
-        let key = self.keys.0.hash_one(without_id(decision));
+        let ruling = &decision.ruling;
+        let key = self.keys.0.hash_one(ruling);
+        // A remembered decision shares its ruling, so most are equal by address.
         if let Some((known, id)) = self.decisions.get(&key)
-            && without_id(known) == without_id(decision)
+            && (Arc::ptr_eq(known, ruling) || known == ruling)
         {
             return Ok(*id);
         }
-        let anonymous = Decision { decision_id: String::new(), ..decision.clone() };
+        let anonymous = Decision { decision_id: String::new(), ruling: Arc::clone(ruling) };
         let id = self.id(transaction, &serde_json::to_string(&anonymous).unwrap_or_default())?;
         if self.decisions.len() >= KNOWN_TEXTS {
             self.decisions.clear();
         }
-        self.decisions.insert(key, (anonymous, id));
+        self.decisions.insert(key, (Arc::clone(ruling), id));
         Ok(id)
     }
 

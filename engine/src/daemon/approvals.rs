@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use crate::config::Audience;
-use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome};
+use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, Ruling};
 use crate::policy::{CompiledPolicy, Grant, GrantRefusal, SessionGrants, new_decision_id, unanswered};
 use crate::reason::ReasonCode;
 use crate::timestamp::rfc3339;
@@ -270,10 +270,10 @@ impl PendingApprovals {
             // Allowed by what was just remembered, or denied by a config changed meanwhile.
             return now;
         }
-        let mut sources = now.sources;
+        let mut sources = now.sources.clone();
         sources.push(cited.to_owned());
         let audience = now.audience.map_or("an invalid audience", Audience::as_str);
-        Decision {
+        Decision::new(Ruling {
             decision: Effect::Allow,
             outcome: Outcome::Allowed,
             layer: Layer::ApprovalGate,
@@ -281,9 +281,8 @@ impl PendingApprovals {
             message: format!("{audience} may use `{}`: {cited}", waiting.request.tool),
             sources,
             remediation: None,
-            decision_id: new_decision_id(),
-            ..now
-        }
+            ..Ruling::clone(&now)
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Waiting>> {
@@ -306,7 +305,7 @@ pub(crate) fn not_approved(gated: &Decision, tool: &str, id: &str, reason: Reaso
     let (message, remediation) = unanswered(reason, tool);
     let mut sources = gated.sources.clone();
     sources.push(format!("approval {id}"));
-    Decision {
+    Decision::new(Ruling {
         decision: Effect::Deny,
         outcome: Outcome::Denied,
         layer: Layer::ApprovalGate,
@@ -314,9 +313,8 @@ pub(crate) fn not_approved(gated: &Decision, tool: &str, id: &str, reason: Reaso
         message: format!("{message} ({by})"),
         sources,
         remediation: Some(remediation),
-        decision_id: new_decision_id(),
-        ..gated.clone()
-    }
+        ..Ruling::clone(gated)
+    })
 }
 
 /// What the approver is asked to allow, secrets masked.

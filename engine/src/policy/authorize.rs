@@ -6,22 +6,23 @@
 //! call — and orders the questions; every answer is Cedar's, and every decision names
 //! the policies that made it. An evaluation error anywhere denies.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use cedar_policy::{
-    Context, Decision as CedarDecision, EntityId, EntityTypeName, EntityUid, Request, RestrictedExpression,
+    Context, Decision as CedarDecision, EntityId, EntityTypeName, EntityUid, PolicySet, Request, RestrictedExpression,
 };
 
 use super::explain;
 use super::generate::Action;
-use super::slices::Principal;
+use super::slices::{FactValues, Principal, Slice};
 use super::tool_name::ToolName;
 use super::{CompiledPolicy, PolicyKind, PolicyRecord, StaticPolicy};
 use crate::config::{ApprovalEntry, Audience, GrantMode, ShellMatch, is_plain_name};
-use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, SlackContext};
+use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, Outcome, Ruling, SlackContext};
 use crate::hard_deny::{HardDenyMatch, ShellEnv, ShellVerdict, check_file_path, check_shell, file_tool_access};
 use crate::json_pointer;
 use crate::paths::{ProtectedPaths, canonical, home_prefix, proc_cwd, scope_root};
@@ -142,6 +143,48 @@ pub(crate) struct CedarQuestion {
     file: Option<(String, bool)>,
 }
 
+/// Everything a ruling depends on besides the config generation, for a call without
+/// hard-deny evidence, as one run of bytes: two calls that agree on all of it get the
+/// same ruling, word for word. One allocation, so a lookup compares one block of
+/// memory rather than chasing a pointer per field.
+fn ruling_key(facts: &Facts<'_>, admitted_by: &[String]) -> Vec<u8> {
+    fn text(key: &mut Vec<u8>, text: &str) {
+        key.extend_from_slice(&u32::try_from(text.len()).unwrap_or(u32::MAX).to_le_bytes());
+        key.extend_from_slice(text.as_bytes());
+    }
+    fn texts(key: &mut Vec<u8>, texts: &[String]) {
+        key.extend_from_slice(&u32::try_from(texts.len()).unwrap_or(u32::MAX).to_le_bytes());
+        texts.iter().for_each(|t| text(key, t));
+    }
+    let request = facts.request;
+    let mut key = Vec::with_capacity(64 + request.tool.len() + request.channel.len());
+    let principal = facts.principal.map_or(0, |a| 1 + a as u8);
+    key.extend_from_slice(&[principal, u8::from(request.interactive)]);
+    text(&mut key, &request.tool);
+    text(&mut key, &request.channel);
+    texts(&mut key, &facts.audience_sources);
+    texts(&mut key, admitted_by);
+    match &facts.approval {
+        Some(cited) => {
+            key.push(1);
+            text(&mut key, cited);
+        }
+        None => key.push(0),
+    }
+    match &facts.file {
+        Some((path, inside)) => {
+            key.extend_from_slice(&[1, u8::from(*inside)]);
+            text(&mut key, path);
+        }
+        None => key.push(0),
+    }
+    key
+}
+
+/// Remembered rulings by [`ruling_key`], hashed with a per-process key: the texts in
+/// a key come from the agent, which must not be able to make them collide.
+pub(crate) type Rulings = HashMap<Box<[u8]>, Arc<Ruling>>;
+
 /// Cedar's answers to a call's questions, in the order they are asked; a later one
 /// only when the earlier ones leave the call open.
 #[derive(Debug, Clone)]
@@ -223,7 +266,7 @@ impl CompiledPolicy {
                 format!("{:?} is not a tool name netclaw can match: names are ASCII, without spaces", request.tool);
             let remediation = Some("call the tool by its exact name".to_owned());
             let reason = Some(ReasonCode::ToolNotAllowedForAudienceProfile);
-            return decision(
+            return Decision::new(ruling(
                 Effect::Deny,
                 None,
                 Layer::ToolAccessGrant,
@@ -232,7 +275,7 @@ impl CompiledPolicy {
                 vec![],
                 vec!["request".into()],
                 remediation,
-            );
+            ));
         }
         let (audience, audience_sources) = match fixed {
             Some(audience) => (Ok(Some(audience)), Vec::new()),
@@ -242,7 +285,7 @@ impl CompiledPolicy {
         if request.channel.eq_ignore_ascii_case("slack") {
             match self.channel_acl(request.slack.as_ref(), audience.ok().flatten()) {
                 Ok(policies) => admitted_by = policies,
-                Err(denied) => return *denied,
+                Err(denied) => return Decision::new(*denied),
             }
         }
         let tool = ToolName::parse(&request.tool);
@@ -256,18 +299,38 @@ impl CompiledPolicy {
         });
         let file = self.file_facts(&tool, request);
         let facts = Facts { request, tool, principal, audience_sources, evidence, approval, file };
-        let mut decision = match self.decide(&facts, remember) {
-            Ok(decision) => decision,
-            Err(errors) => self.failure(&facts, &errors),
-        };
-        // The channel ACL let the call in: that layer is part of the answer too.
-        let acl_sources = admitted_by.iter().filter_map(|id| self.record(id)).map(|i| i.source.clone());
-        decision.sources = dedup(acl_sources.chain(decision.sources).collect());
-        decision.policies = admitted_by.into_iter().chain(decision.policies).collect();
-        decision
+        // A ruling that quotes hard-deny evidence (the command) is not worth keeping.
+        if !remember || facts.evidence.is_some() {
+            return Decision::new(self.ruling(&facts, remember, admitted_by));
+        }
+        let key = ruling_key(&facts, &admitted_by);
+        if let Some(ruling) = self.rulings.read().ok().and_then(|memo| memo.get(key.as_slice()).cloned()) {
+            return Decision { decision_id: new_decision_id(), ruling };
+        }
+        let ruling = Arc::new(self.ruling(&facts, remember, admitted_by));
+        if let Ok(mut memo) = self.rulings.write() {
+            if memo.len() >= MEMO_CAPACITY {
+                memo.clear();
+            }
+            memo.insert(key.into_boxed_slice(), Arc::clone(&ruling));
+        }
+        Decision { decision_id: new_decision_id(), ruling }
     }
 
-    fn decide(&self, facts: &Facts<'_>, remember: bool) -> Result<Decision, Vec<String>> {
+    /// The ruling on a call the channel ACL admitted (by `admitted_by`): that layer
+    /// is part of the answer too.
+    fn ruling(&self, facts: &Facts<'_>, remember: bool, admitted_by: Vec<String>) -> Ruling {
+        let mut ruling = match self.decide(facts, remember) {
+            Ok(ruling) => ruling,
+            Err(errors) => self.failure(facts, &errors),
+        };
+        let acl_sources = admitted_by.iter().filter_map(|id| self.record(id)).map(|i| i.source.clone());
+        ruling.sources = dedup(acl_sources.chain(ruling.sources).collect());
+        ruling.policies = admitted_by.into_iter().chain(ruling.policies).collect();
+        ruling
+    }
+
+    fn decide(&self, facts: &Facts<'_>, remember: bool) -> Result<Ruling, Vec<String>> {
         let answers = if remember { self.remembered_answers(facts) } else { Arc::new(self.answers(facts)) };
         let answers = answers.as_ref().as_ref().map_err(Clone::clone)?;
         let invoke = &answers.invoke;
@@ -322,24 +385,66 @@ impl CompiledPolicy {
     }
 
     fn ask_cedar(&self, facts: &Facts<'_>, action: Action, context: &Context) -> Result<Answer, Vec<String>> {
-        let tool_id = facts.tool.id();
-        let Some(slice) = self.slices.get(facts.principal, action, &tool_id, facts.tool.server()) else {
-            return Err(vec![format!("no policy slice for {action:?}")]);
+        let slice = self.slice(facts, action)?;
+        if let Some((allowed, policies)) = &slice.decided {
+            // What Cedar would answer, known from the facts alone.
+            return Ok(Answer { allowed: *allowed, policies: policies.clone(), errors: Vec::new() });
+        }
+        let request = self.cedar_request(facts, action, context).map_err(|e| vec![e])?;
+        Ok(answer(self.authorizer.is_authorized(&request, &slice.set, &self.entities)))
+    }
+
+    fn slice(&self, facts: &Facts<'_>, action: Action) -> Result<&Slice, Vec<String>> {
+        let values = FactValues {
+            hard_deny: facts.evidence.as_ref().map(|e| e.layer),
+            approved: facts.approval.is_some(),
+            interactive: facts.request.interactive,
         };
+        let (tool, server) = (facts.tool.id(), facts.tool.server());
+        self.slices.get(facts.principal, action, &tool, server, values).map_err(|e| vec![e])
+    }
+
+    /// The Cedar request for one question about a call.
+    fn cedar_request(&self, facts: &Facts<'_>, action: Action, context: &Context) -> Result<Request, String> {
+        let tool_id = facts.tool.id();
         let resource_type = match facts.tool {
             ToolName::FirstParty(_) => &self.uids.tool,
             ToolName::Mcp { .. } => &self.uids.mcp_tool,
         };
         let resource = EntityUid::from_type_name_and_id(resource_type.clone(), EntityId::new(&tool_id));
         let principal = self.uids.audience(facts.principal).clone();
-        let request = Request::new(principal, self.uids.action(action).clone(), resource, context.clone(), None)
-            .map_err(|e| vec![e.to_string()])?;
-        Ok(answer(self.authorizer.is_authorized(&request, slice, &self.entities)))
+        Request::new(principal, self.uids.action(action).clone(), resource, context.clone(), None)
+            .map_err(|e| e.to_string())
     }
 
     /// One Cedar question on the prepared slices, outside any request: what
     /// `policy diff`, `mcp permissions` and the `cedar` CLI cross-check ask.
     pub fn answer(&self, question: &Question<'_>) -> Result<bool, Vec<String>> {
+        self.answer_with_policies(question).map(|(allowed, _)| allowed)
+    }
+
+    /// [`CompiledPolicy::answer`], with the policies that decided it (Cedar's
+    /// determining policies), as a decision would cite them.
+    pub fn answer_with_policies(&self, question: &Question<'_>) -> Result<(bool, Vec<String>), Vec<String>> {
+        self.on_question(question, |facts| {
+            let context = self.context(facts).map_err(|e| vec![e])?;
+            let answer = self.ask_cedar(facts, question.action, &context)?;
+            if answer.errors.is_empty() { Ok((answer.allowed, answer.policies)) } else { Err(answer.errors) }
+        })
+    }
+
+    /// A question as the Cedar request netclaw asks and the slice it asks it of: so a
+    /// cross-check or a baseline can put the same request to bare Cedar.
+    pub fn question_request(&self, question: &Question<'_>) -> Result<(Request, &PolicySet), String> {
+        self.on_question(question, |facts| {
+            let context = self.context(facts)?;
+            let slice = self.slice(facts, question.action).map_err(|e| e.join("; "))?;
+            Ok((self.cedar_request(facts, question.action, &context)?, &slice.set))
+        })
+    }
+
+    /// `with` the facts of a question asked outside any call.
+    fn on_question<T>(&self, question: &Question<'_>, with: impl FnOnce(&Facts<'_>) -> T) -> T {
         let tool = ToolName::parse(question.tool);
         let evidence = question.hard_deny.map(|layer| HardDenyMatch { layer, ..explain::missing_command() });
         let approval = question.approved_always.then(|| "question".to_owned());
@@ -361,35 +466,43 @@ impl CompiledPolicy {
             audience_sources: Vec::new(),
             evidence,
             approval,
-            file: None,
+            // A file tool's policies read the path: none, as no path is known.
+            file: file_tool_access(question.tool).map(|_| (String::new(), false)),
         };
-        let context = self.context(&facts).map_err(|e| vec![e])?;
-        let answer = self.ask_cedar(&facts, question.action, &context)?;
-        if answer.errors.is_empty() { Ok(answer.allowed) } else { Err(answer.errors) }
+        with(&facts)
     }
 
+    /// The Cedar context of a call: of the schema's `ToolCall`, only what the policies
+    /// of the call's slices can read. `tool` is read by none (the resource names the
+    /// tool); `hardDeny` only by the forbids that slices keep for calls with evidence;
+    /// `filePath` and `inSession` only by the file tools' policies. Building a context
+    /// is a fifth of a decision, so what no policy reads is left out. A policy that
+    /// read a left-out attribute would be an evaluation error, which denies, and the
+    /// test `slices_decide_as_the_full_set` compares every slice on this context with
+    /// the full set on the full one.
     fn context(&self, facts: &Facts<'_>) -> Result<Context, String> {
         let server = EntityUid::from_type_name_and_id(
             self.uids.server.clone(),
             EntityId::new(facts.tool.server().unwrap_or_default()),
         );
-        let layer = facts.evidence.as_ref().map(|e| e.layer);
-        let (path, in_session) = facts.file.as_ref().map_or(("", false), |(path, inside)| (path.as_str(), *inside));
-        let hard_deny = RestrictedExpression::new_record([
-            ("operation".to_owned(), RestrictedExpression::new_bool(layer == Some(Layer::OperationHardDeny))),
-            ("resource".to_owned(), RestrictedExpression::new_bool(layer == Some(Layer::ResourceHardDeny))),
-        ])
-        .map_err(|e| e.to_string())?;
-        Context::from_pairs([
-            ("tool".to_owned(), RestrictedExpression::new_string(facts.request.tool.clone())),
+        let mut pairs = vec![
             ("server".to_owned(), RestrictedExpression::new_entity_uid(server)),
             ("interactive".to_owned(), RestrictedExpression::new_bool(facts.request.interactive)),
             ("approvedAlways".to_owned(), RestrictedExpression::new_bool(facts.approval.is_some())),
-            ("hardDeny".to_owned(), hard_deny),
-            ("filePath".to_owned(), RestrictedExpression::new_string(path.to_owned())),
-            ("inSession".to_owned(), RestrictedExpression::new_bool(in_session)),
-        ])
-        .map_err(|e| e.to_string())
+        ];
+        if let Some(layer) = facts.evidence.as_ref().map(|e| e.layer) {
+            let hard_deny = RestrictedExpression::new_record([
+                ("operation".to_owned(), RestrictedExpression::new_bool(layer == Layer::OperationHardDeny)),
+                ("resource".to_owned(), RestrictedExpression::new_bool(layer == Layer::ResourceHardDeny)),
+            ])
+            .map_err(|e| e.to_string())?;
+            pairs.push(("hardDeny".to_owned(), hard_deny));
+        }
+        if let Some((path, in_session)) = &facts.file {
+            pairs.push(("filePath".to_owned(), RestrictedExpression::new_string(path.clone())));
+            pairs.push(("inSession".to_owned(), RestrictedExpression::new_bool(*in_session)));
+        }
+        Context::from_pairs(pairs).map_err(|e| e.to_string())
     }
 
     /// The audience `Slack.ChannelAudiences` gives a message, and the key that gives it.
@@ -434,11 +547,11 @@ impl CompiledPolicy {
         &self,
         slack: Option<&SlackContext>,
         audience: Option<Audience>,
-    ) -> Result<Vec<String>, Box<Decision>> {
+    ) -> Result<Vec<String>, Box<Ruling>> {
         let Some(slack) = slack.filter(|s| !s.user_id.trim().is_empty() && !s.channel_id.trim().is_empty()) else {
             let reason = ReasonCode::SlackContextMissing;
             let (message, remediation) = explain::channel(reason, None);
-            return Err(Box::new(decision(
+            return Err(Box::new(ruling(
                 Effect::Deny,
                 audience,
                 Layer::ChannelAcl,
@@ -460,7 +573,7 @@ impl CompiledPolicy {
                 .map_err(|e| e.to_string())
         });
         let answer = match request {
-            Ok(request) => answer(self.authorizer.is_authorized(&request, &self.policies, &self.entities)),
+            Ok(request) => answer(self.authorizer.is_authorized(&request, self.slices.ingress(), &self.entities)),
             Err(error) => Answer { allowed: false, policies: vec![], errors: vec![error] },
         };
         if answer.allowed && answer.errors.is_empty() {
@@ -470,7 +583,7 @@ impl CompiledPolicy {
         let reason = reason.unwrap_or(ReasonCode::SlackChannelNotAllowed);
         let (message, remediation) = explain::channel(reason, Some(slack));
         let sources = infos.iter().map(|(_, info)| info.source.clone()).collect();
-        Err(Box::new(decision(
+        Err(Box::new(ruling(
             Effect::Deny,
             audience,
             Layer::ChannelAcl,
@@ -546,7 +659,7 @@ impl CompiledPolicy {
         (infos, reason)
     }
 
-    fn denial(&self, facts: &Facts<'_>, policies: &[String]) -> Decision {
+    fn denial(&self, facts: &Facts<'_>, policies: &[String]) -> Ruling {
         let (infos, reason) = self.deciding(policies, facts.evidence.as_ref());
         let layer = infos.first().map_or(Layer::ToolAccessGrant, |(_, info)| info.layer);
         let reason = reason.unwrap_or(ReasonCode::ToolNotAllowedForAudienceProfile);
@@ -571,10 +684,10 @@ impl CompiledPolicy {
         };
         sources.extend(facts.audience_sources.iter().cloned());
         let ids = infos.into_iter().map(|(id, _)| id).collect();
-        decision(Effect::Deny, facts.principal, layer, Some(reason), message, ids, dedup(sources), remediation)
+        ruling(Effect::Deny, facts.principal, layer, Some(reason), message, ids, dedup(sources), remediation)
     }
 
-    fn allowed(&self, facts: &Facts<'_>, policies: Vec<String>) -> Decision {
+    fn allowed(&self, facts: &Facts<'_>, policies: Vec<String>) -> Ruling {
         let (infos, _) = self.deciding(&policies, None);
         // A persisted grant is cited by its entry, not just by its file.
         let generic = facts.approval.as_ref().map(|_| "config/tool-approvals.json");
@@ -585,10 +698,10 @@ impl CompiledPolicy {
         let subject = facts.subject(self, None);
         let message = explain::allowed(&subject, facts.approval.as_deref());
         let ids = infos.into_iter().map(|(id, _)| id).collect();
-        decision(Effect::Allow, facts.principal, Layer::ApprovalGate, None, message, ids, dedup(sources), None)
+        ruling(Effect::Allow, facts.principal, Layer::ApprovalGate, None, message, ids, dedup(sources), None)
     }
 
-    fn gated(&self, facts: &Facts<'_>, policies: Vec<String>) -> Decision {
+    fn gated(&self, facts: &Facts<'_>, policies: Vec<String>) -> Ruling {
         let (infos, _) = self.deciding(&policies, None);
         // Why it is gated is the config; that someone can be asked is not news.
         let asked = |info: &PolicyRecord| info.kind == PolicyKind::Static(StaticPolicy::ApprovalInteractive);
@@ -598,7 +711,7 @@ impl CompiledPolicy {
         let subject = facts.subject(self, decided_by);
         let (message, remediation) = explain::gated(&subject);
         let ids = infos.into_iter().map(|(id, _)| id).collect();
-        decision(
+        ruling(
             Effect::ApprovalRequired,
             facts.principal,
             Layer::ApprovalGate,
@@ -611,11 +724,11 @@ impl CompiledPolicy {
     }
 
     /// Cedar could not evaluate a policy: deny, and say so (fail closed).
-    fn failure(&self, facts: &Facts<'_>, errors: &[String]) -> Decision {
+    fn failure(&self, facts: &Facts<'_>, errors: &[String]) -> Ruling {
         let reason = ReasonCode::InternalPolicyFailure;
         let message = format!("policy evaluation failed, so the call is denied: {}", errors.join("; "));
         let remediation = Some("this is a netclaw bug: run `netclaw policy validate` and report it".to_owned());
-        decision(
+        ruling(
             Effect::Deny,
             facts.principal,
             Layer::ToolAccessGrant,
@@ -641,10 +754,13 @@ fn answer(response: cedar_policy::Response) -> Answer {
 
 /// The audience a channel carries before any mapping (REFERENCE: channels).
 fn channel_audience(channel: &str) -> Audience {
-    match channel.to_ascii_lowercase().as_str() {
-        "tui" | "signalr" | "headless" | "console" | "manual" => Audience::Personal,
-        "slack" | "discord" | "reminder" | "timer" => Audience::Team,
-        _ => Audience::Public,
+    let named = |names: &[&str]| names.iter().any(|name| channel.eq_ignore_ascii_case(name));
+    if named(&["tui", "signalr", "headless", "console", "manual"]) {
+        Audience::Personal
+    } else if named(&["slack", "discord", "reminder", "timer"]) {
+        Audience::Team
+    } else {
+        Audience::Public
     }
 }
 
@@ -779,8 +895,8 @@ fn dedup(items: Vec<String>) -> Vec<String> {
     out
 }
 
-#[expect(clippy::too_many_arguments, reason = "a decision has this many parts; each call names them in order")]
-fn decision(
+#[expect(clippy::too_many_arguments, reason = "a ruling has this many parts; each call names them in order")]
+fn ruling(
     effect: Effect,
     audience: Option<Audience>,
     layer: Layer,
@@ -789,8 +905,8 @@ fn decision(
     policies: Vec<String>,
     sources: Vec<String>,
     remediation: Option<String>,
-) -> Decision {
-    Decision {
+) -> Ruling {
+    Ruling {
         decision: effect,
         outcome: Outcome::from(effect),
         audience,
@@ -800,6 +916,5 @@ fn decision(
         policies,
         sources,
         remediation,
-        decision_id: new_decision_id(),
     }
 }

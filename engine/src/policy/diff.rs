@@ -15,7 +15,7 @@ use super::CompiledPolicy;
 use super::permissions::ANY_OTHER_TOOL;
 use super::verify::ProvedWidening;
 use crate::config::{Audience, FileAccessMode, PUBLIC_TOOLS, SHELL_TOOL, TEAM_EXTRA_TOOLS};
-use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, SlackContext};
+use crate::decision::{AuthorizeRequest, Decision, Effect, Layer, Ruling, SlackContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -152,7 +152,10 @@ fn slack_changes(from: &CompiledPolicy, to: &CompiledPolicy) -> Vec<Change> {
                 let mut sources: Vec<String> = acl.map(|r| r.source.clone()).collect();
                 sources.extend(compiled.channel_mapping(&channel, is_dm).map(|(source, _)| source));
                 sources.dedup();
-                Decision { decision: effect, sources, ..d.clone() }
+                Decision {
+                    ruling: std::sync::Arc::new(Ruling { decision: effect, sources, ..Ruling::clone(d) }),
+                    ..d.clone()
+                }
             };
             let subject = format!("slack:{channel}{}", sender.suffix);
             changes.extend(change(None, &subject, &normalised(from, &before, b), &normalised(to, &after, a)));
@@ -161,7 +164,7 @@ fn slack_changes(from: &CompiledPolicy, to: &CompiledPolicy) -> Vec<Change> {
                 (audience_probe, b, a, before.audience, after.audience)
                 && old != new
             {
-                changes.push(audience_change(subject, old, new, after.sources));
+                changes.push(audience_change(subject, old, new, after.sources.clone()));
             }
         }
     }

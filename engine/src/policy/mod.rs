@@ -40,7 +40,6 @@ pub use diff::{ChangeKind, PolicyDiff, diff};
 pub(crate) use explain::unanswered;
 pub use generate::Action;
 pub(crate) use generate::Rule;
-pub(crate) use generate::SliceKey;
 pub(crate) use grants::{Grant, GrantRefusal, SessionGrants};
 pub(crate) use permissions::permission_mode;
 pub use permissions::{ANY_OTHER_TOOL, AudiencePermissions, Mode};
@@ -102,7 +101,7 @@ impl CompileError {
     /// The decision for every call while the home cannot be compiled: deny, naming the
     /// files and pointers that are wrong (fail closed, never a fallback to defaults).
     pub fn decision(&self) -> crate::decision::Decision {
-        use crate::decision::{Decision, Effect, Outcome};
+        use crate::decision::{Decision, Effect, Outcome, Ruling};
         let problems: Vec<String> = self.diagnostics().iter().map(ToString::to_string).collect();
         let detail = if problems.is_empty() { self.to_string() } else { problems.join("; ") };
         let sources = self.diagnostics().iter().map(|d| d.location.file.clone()).fold(Vec::new(), |mut all, file| {
@@ -111,7 +110,7 @@ impl CompileError {
             }
             all
         });
-        Decision {
+        Decision::new(Ruling {
             decision: Effect::Deny,
             outcome: Outcome::Denied,
             audience: None,
@@ -121,8 +120,7 @@ impl CompileError {
             policies: Vec::new(),
             sources,
             remediation: Some("run `netclaw doctor` and fix its findings".to_owned()),
-            decision_id: authorize::new_decision_id(),
-        }
+        })
     }
 }
 
@@ -186,6 +184,8 @@ pub struct CompiledPolicy {
     pub(crate) paths: ProtectedPaths,
     /// Cedar's answers by question, for this config generation.
     memo: std::sync::RwLock<HashMap<authorize::CedarQuestion, std::sync::Arc<authorize::Answers>>>,
+    /// Whole rulings by everything they depend on, for this config generation.
+    rulings: std::sync::RwLock<authorize::Rulings>,
 }
 
 fn cedar<E: std::fmt::Display>(err: E) -> CompileError {
@@ -215,23 +215,27 @@ impl CompiledPolicy {
         let (schema, _) = Schema::from_cedarschema_str(CEDAR_SCHEMA).map_err(cedar)?;
         // Compile time is the hot-reload latency of every config change. Strict
         // validation is per policy, so the set is parsed and validated in two parts, one
-        // per core; the main thread also builds the entities, so the worker takes more.
-        let (first, second) = texts.split_at(texts.len() * 2 / 5);
+        // per core; the worker also builds the entities (Cedar computes their transitive
+        // closure, about as long as parsing 40% of the policies), so it parses less.
+        let (first, second) = texts.split_at(texts.len() * 3 / 10);
         let (first, second, entities) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| parse_and_validate(&second.join("\n"), &schema));
-            let first = parse_and_validate(&format!("{STATIC_POLICIES}\n{}", first.join("\n")), &schema);
-            let entities = build_entities(&generated.entities);
-            let second =
-                second.join().unwrap_or_else(|_| Err(CompileError::Cedar("validating the policies failed".into())));
+            let worker =
+                scope.spawn(|| (build_entities(&generated.entities), parse_and_validate(&first.join("\n"), &schema)));
+            let second = parse_and_validate(&format!("{STATIC_POLICIES}\n{}", second.join("\n")), &schema);
+            let (entities, first) = worker.join().unwrap_or_else(|_| {
+                let failed = || CompileError::Cedar("validating the policies failed".into());
+                (Err(failed()), Err(failed()))
+            });
             (first, second, entities)
         });
-        let (mut policies, entities) = (first?, entities?);
-        for policy in second?.policies() {
+        let (mut policies, entities) = (second?, entities?);
+        for policy in first?.policies() {
             policies.add(policy.clone()).map_err(cedar)?;
         }
-        let placements: HashMap<String, SliceKey> =
-            generated.policies.iter().map(|p| (p.id.clone(), p.slice.clone())).collect();
-        let slices = slices::Slices::build(&policies, &placements).map_err(CompileError::Cedar)?;
+        let placements: slices::Placements =
+            generated.policies.iter().map(|p| (p.id.clone(), (p.slice.clone(), p.gate()))).collect();
+        let slices = slices::Slices::build(&policies, &placements, &group_kinds(&generated.entities))
+            .map_err(CompileError::Cedar)?;
         let mut records = static_records()?;
         records.extend(generated.policies.iter().map(|p| (p.id.clone(), generated_record(p))));
         Ok(Self {
@@ -249,6 +253,7 @@ impl CompiledPolicy {
             hard_deny,
             paths,
             memo: std::sync::RwLock::default(),
+            rulings: std::sync::RwLock::default(),
         })
     }
 
@@ -404,6 +409,20 @@ fn uid(entity_type: &str, id: &str) -> Result<EntityUid, CompileError> {
 
 /// Built without schema checks: every entity type comes from the generator's fixed
 /// list, and the `cedar` CLI cross-check loads entities.json with the schema.
+/// For each group, the resource types of its members: a policy on `resource in` a
+/// group of first-party tools can never decide an MCP call.
+fn group_kinds(decls: &[generate::EntityDecl]) -> HashMap<String, u8> {
+    let mut kinds: HashMap<String, u8> = HashMap::new();
+    for decl in decls {
+        // A group inside a group brings members of any type.
+        let kind = if decl.entity_type == "Group" { slices::ANY_KIND } else { slices::kind_of_decl(decl.entity_type) };
+        for parent in &decl.parents {
+            *kinds.entry(parent.clone()).or_default() |= kind;
+        }
+    }
+    kinds
+}
+
 fn build_entities(decls: &[generate::EntityDecl]) -> Result<Entities, CompileError> {
     let mut entities = Vec::with_capacity(decls.len());
     for decl in decls {

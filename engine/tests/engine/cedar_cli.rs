@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 
 use cedar_policy_cli::{CedarExitCode, Cli, Commands, authorize, validate};
 use clap::Parser;
+
+use crate::common::full_request_json;
 use netclaw_engine::{
     Action, Audience, CEDAR_SCHEMA, CompiledPolicy, Home, HomeConfig, HomeFiles, Layer, ProtectedPaths, Question,
 };
-use serde_json::json;
 
 fn compile(example: &str) -> CompiledPolicy {
     let home = Home::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(example));
@@ -72,7 +73,7 @@ fn cedar_validates_and_decides_the_same() {
                     ] {
                         let question = Question { audience, action, tool, interactive, approved_always, hard_deny };
                         let ours = policy.answer(&question).unwrap();
-                        let request = request_json(&question);
+                        let request = full_request_json(&question);
                         let request_file = dir.path().join("request.json");
                         std::fs::write(&request_file, request.to_string()).unwrap();
                         let args = [
@@ -99,29 +100,4 @@ fn cedar_validates_and_decides_the_same() {
         }
     }
     assert_eq!(compared, 3 * 4 * 3 * TOOLS.len() * 4);
-}
-
-fn request_json(question: &Question<'_>) -> serde_json::Value {
-    let (entity_type, server) = match question.tool.split_once('/') {
-        Some((server, _)) => ("Netclaw::McpTool", server),
-        None => ("Netclaw::Tool", ""),
-    };
-    let audience = question.audience.map_or("invalid", Audience::as_str);
-    json!({
-        "principal": format!("Netclaw::Audience::{audience:?}"),
-        "action": format!("Netclaw::Action::{:?}", question.action.id()),
-        "resource": format!("{entity_type}::{:?}", question.tool),
-        "context": {
-            "tool": question.tool,
-            "server": {"__entity": {"type": "Netclaw::McpServer", "id": server}},
-            "interactive": question.interactive,
-            "approvedAlways": question.approved_always,
-            "hardDeny": {
-                "operation": question.hard_deny == Some(Layer::OperationHardDeny),
-                "resource": question.hard_deny == Some(Layer::ResourceHardDeny),
-            },
-            "filePath": "",
-            "inSession": false,
-        }
-    })
 }

@@ -68,3 +68,39 @@ pub fn prover() -> Option<netclaw_engine::Prover> {
         Err(err) => panic!("CI_REQUIRE_CVC5 is set and {err}"),
     }
 }
+
+/// A question as a Cedar request in JSON, with every context attribute the schema
+/// declares: what the `cedar` CLI is given, written here independently of netclaw.
+pub fn full_request_json(question: &netclaw_engine::Question<'_>) -> Value {
+    // `server/tool` with both parts is an MCP tool; `/` alone is a first-party name.
+    let (entity_type, server) = match question.tool.split_once('/').filter(|(s, t)| !s.is_empty() && !t.is_empty()) {
+        Some((server, _)) => ("Netclaw::McpTool", server),
+        None => ("Netclaw::Tool", ""),
+    };
+    let audience = question.audience.map_or("invalid", netclaw_engine::Audience::as_str);
+    json!({
+        "principal": format!("Netclaw::Audience::{audience:?}"),
+        "action": format!("Netclaw::Action::{:?}", question.action.id()),
+        "resource": format!("{entity_type}::{:?}", question.tool),
+        "context": {
+            "tool": question.tool,
+            "server": {"__entity": {"type": "Netclaw::McpServer", "id": server}},
+            "interactive": question.interactive,
+            "approvedAlways": question.approved_always,
+            "hardDeny": {
+                "operation": question.hard_deny == Some(netclaw_engine::Layer::OperationHardDeny),
+                "resource": question.hard_deny == Some(netclaw_engine::Layer::ResourceHardDeny),
+            },
+            "filePath": "",
+            "inSession": false,
+        }
+    })
+}
+
+/// [`full_request_json`] as a Cedar request.
+pub fn full_request(question: &netclaw_engine::Question<'_>) -> cedar_policy::Request {
+    let json = full_request_json(question);
+    let uid = |key: &str| json[key].as_str().unwrap().parse::<cedar_policy::EntityUid>().unwrap();
+    let context = cedar_policy::Context::from_json_value(json["context"].clone(), None).unwrap();
+    cedar_policy::Request::new(uid("principal"), uid("action"), uid("resource"), context, None).unwrap()
+}

@@ -19,3 +19,4 @@ mod policy_properties;
 mod readme;
 mod shell_corpus;
 mod shell_robustness;
+mod slices;

@@ -189,6 +189,14 @@ pub(super) struct GeneratedPolicy {
 }
 
 impl GeneratedPolicy {
+    /// The context facts its conditions are gated on, for slicing.
+    pub(crate) fn gate(&self) -> super::slices::Gate {
+        super::slices::Gate::of(self.conditions.iter().map(|condition| match condition {
+            Condition::When(terms) => (true, terms.as_slice()),
+            Condition::Unless(terms) => (false, terms.as_slice()),
+        }))
+    }
+
     pub(super) fn layer(&self) -> Layer {
         self.rule.layer()
     }
