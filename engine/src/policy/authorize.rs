@@ -81,6 +81,16 @@ impl Uids {
         }
     }
 
+    /// The context attributes every tool call has (see `CompiledPolicy::context`).
+    fn tool_call(&self, server: &str, interactive: bool, approved: bool) -> Vec<(String, RestrictedExpression)> {
+        let server = EntityUid::from_type_name_and_id(self.server.clone(), EntityId::new(server));
+        vec![
+            ("server".to_owned(), RestrictedExpression::new_entity_uid(server)),
+            ("interactive".to_owned(), RestrictedExpression::new_bool(interactive)),
+            ("approvedAlways".to_owned(), RestrictedExpression::new_bool(approved)),
+        ]
+    }
+
     fn action(&self, action: Action) -> &EntityUid {
         match action {
             Action::Invoke => &self.invoke,
@@ -88,6 +98,33 @@ impl Uids {
             Action::Ask => &self.ask,
             Action::Ingress => &self.ingress,
         }
+    }
+}
+
+/// The contexts of calls without hard-deny evidence or a path, for every server the
+/// config names (and first-party tools, server ""): built once per compile, as the
+/// uids are, since a context costs a tenth of a decision to build.
+#[derive(Debug, Default)]
+pub(crate) struct Contexts {
+    /// By server; indexed by `approved * 2 + interactive`.
+    by_server: std::collections::HashMap<String, [Context; 4]>,
+}
+
+impl Contexts {
+    pub(super) fn build<'s>(uids: &Uids, servers: impl Iterator<Item = &'s str>) -> Result<Self, String> {
+        let mut by_server = std::collections::HashMap::new();
+        for server in servers {
+            let context = |index: usize| {
+                Context::from_pairs(uids.tool_call(server, index & 1 == 1, index & 2 == 2)).map_err(|e| e.to_string())
+            };
+            by_server.insert(server.to_owned(), [context(0)?, context(1)?, context(2)?, context(3)?]);
+        }
+        Ok(Contexts { by_server })
+    }
+
+    fn get(&self, server: &str, interactive: bool, approved: bool) -> Option<Context> {
+        let contexts = self.by_server.get(server)?;
+        contexts.get(usize::from(approved) * 2 + usize::from(interactive)).cloned()
     }
 }
 
@@ -459,6 +496,8 @@ impl CompiledPolicy {
             session_directory: None,
             session_id: None,
         };
+        // A file tool's path, as for a call with none: "", which no root contains.
+        let file = self.file_facts(&tool, &request);
         let facts = Facts {
             request: &request,
             tool,
@@ -466,8 +505,7 @@ impl CompiledPolicy {
             audience_sources: Vec::new(),
             evidence,
             approval,
-            // A file tool's policies read the path: none, as no path is known.
-            file: file_tool_access(question.tool).map(|_| (String::new(), false)),
+            file,
         };
         with(&facts)
     }
@@ -476,20 +514,21 @@ impl CompiledPolicy {
     /// of the call's slices can read. `tool` is read by none (the resource names the
     /// tool); `hardDeny` only by the forbids that slices keep for calls with evidence;
     /// `filePath` and `inSession` only by the file tools' policies. Building a context
-    /// is a fifth of a decision, so what no policy reads is left out. A policy that
-    /// read a left-out attribute would be an evaluation error, which denies, and the
-    /// test `slices_decide_as_the_full_set` compares every slice on this context with
-    /// the full set on the full one.
+    /// was a fifth of a decision, so what no policy reads is left out, and the context
+    /// of a call with neither evidence nor a path is built at compile time. A policy
+    /// that read a left-out attribute would be an evaluation error, which denies, and
+    /// the test `slices_decide_as_the_full_set` compares every slice on this context
+    /// with the full set on the full one.
     fn context(&self, facts: &Facts<'_>) -> Result<Context, String> {
-        let server = EntityUid::from_type_name_and_id(
-            self.uids.server.clone(),
-            EntityId::new(facts.tool.server().unwrap_or_default()),
-        );
-        let mut pairs = vec![
-            ("server".to_owned(), RestrictedExpression::new_entity_uid(server)),
-            ("interactive".to_owned(), RestrictedExpression::new_bool(facts.request.interactive)),
-            ("approvedAlways".to_owned(), RestrictedExpression::new_bool(facts.approval.is_some())),
-        ];
+        let server = facts.tool.server().unwrap_or_default();
+        let (interactive, approved) = (facts.request.interactive, facts.approval.is_some());
+        if facts.evidence.is_none()
+            && facts.file.is_none()
+            && let Some(context) = self.contexts.get(server, interactive, approved)
+        {
+            return Ok(context);
+        }
+        let mut pairs = self.uids.tool_call(server, interactive, approved);
         if let Some(layer) = facts.evidence.as_ref().map(|e| e.layer) {
             let hard_deny = RestrictedExpression::new_record([
                 ("operation".to_owned(), RestrictedExpression::new_bool(layer == Layer::OperationHardDeny)),

@@ -153,7 +153,12 @@ fn hard_deny(evidence: Option<&HardDenyMatch>) -> (String, Option<String>) {
 
 /// A file tool aimed outside the audience's `ReadFiles` / `WriteFiles`.
 fn file_scope(subject: &Subject<'_>) -> (String, String) {
-    let key = match file_tool_access(subject.name) {
+    // By the canonical name: `File_Write` is `file_write`, which writes.
+    let canonical = match subject.tool {
+        ToolName::FirstParty(name) => name.as_str(),
+        ToolName::Mcp { .. } => subject.name,
+    };
+    let key = match file_tool_access(canonical) {
         Some(Access::Write) => "WriteFiles",
         _ => "ReadFiles",
     };

@@ -174,6 +174,7 @@ pub struct CompiledPolicy {
     slices: slices::Slices,
     authorizer: Authorizer,
     uids: authorize::Uids,
+    contexts: authorize::Contexts,
     /// The typed config the authorizer reads (Slack mappings, profiles); provenance
     /// is only needed while generating, so it is not kept.
     pub(crate) config: NetclawConfig,
@@ -236,6 +237,8 @@ impl CompiledPolicy {
             generated.policies.iter().map(|p| (p.id.clone(), (p.slice.clone(), p.gate()))).collect();
         let slices = slices::Slices::build(&policies, &placements, &group_kinds(&generated.entities))
             .map_err(CompileError::Cedar)?;
+        let uids = authorize::Uids::new().map_err(cedar)?;
+        let contexts = authorize::Contexts::build(&uids, servers_of(&generated.entities)).map_err(cedar)?;
         let mut records = static_records()?;
         records.extend(generated.policies.iter().map(|p| (p.id.clone(), generated_record(p))));
         Ok(Self {
@@ -247,7 +250,8 @@ impl CompiledPolicy {
             records,
             slices,
             authorizer: Authorizer::new(),
-            uids: authorize::Uids::new().map_err(cedar)?,
+            contexts,
+            uids,
             config: config.config.clone(),
             approvals: index_approvals(approvals),
             hard_deny,
@@ -409,6 +413,17 @@ fn uid(entity_type: &str, id: &str) -> Result<EntityUid, CompileError> {
 
 /// Built without schema checks: every entity type comes from the generator's fixed
 /// list, and the `cedar` CLI cross-check loads entities.json with the schema.
+/// Every MCP server the entities name, and "" (first-party tools).
+fn servers_of(decls: &[generate::EntityDecl]) -> impl Iterator<Item = &str> {
+    let named = decls.iter().filter_map(|decl| match decl.entity_type {
+        "McpServer" => Some(decl.id.as_str()),
+        "McpTool" => decl.id.split_once('/').map(|(server, _)| server),
+        _ => None,
+    });
+    let unique: std::collections::BTreeSet<&str> = named.chain([""]).collect();
+    unique.into_iter()
+}
+
 /// For each group, the resource types of its members: a policy on `resource in` a
 /// group of first-party tools can never decide an MCP call.
 fn group_kinds(decls: &[generate::EntityDecl]) -> HashMap<String, u8> {

@@ -514,3 +514,15 @@ fn an_empty_approval_directory_is_invalid() {
     let pointers: Vec<&str> = err.diagnostics().iter().map(|d| d.location.pointer.as_str()).collect();
     assert_eq!(pointers, ["/audiences/personal/shell_execute/0/directory"], "{err:?}");
 }
+
+#[test]
+fn a_file_tool_spelled_in_capitals_is_explained_by_its_own_scope() {
+    let p = example("team");
+    for tool in ["file_write", "File_Write", "FILE_WRITE"] {
+        let d =
+            decide(&p, json!({"channel": "tui", "audience": "team", "tool": tool, "arguments": {"path": "/etc/x"}}));
+        let reason = Some(ReasonCode::FilePathNotAllowedForAudienceProfile);
+        expect(&d, Effect::Deny, Layer::ToolAccessGrant, reason, "");
+        assert!(d.message.contains("Team.WriteFiles"), "{tool}: {}", d.message);
+    }
+}
