@@ -431,6 +431,7 @@ impl CompiledPolicy {
         Ok(answer(self.authorizer.is_authorized(&request, &slice.set, &self.entities)))
     }
 
+    /// The slice that decides `action` for this call: by its tool and fact values.
     fn slice(&self, facts: &Facts<'_>, action: Action) -> Result<&Slice, Vec<String>> {
         let values = FactValues {
             hard_deny: facts.evidence.as_ref().map(|e| e.layer),

@@ -224,10 +224,12 @@ impl Entry {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Table {
-    /// First-party tools, then MCP tools, with no policy of their own.
-    generic: [Option<Entry>; 2],
+    /// First-party tools with no policy of their own.
+    first_party: Entry,
+    /// MCP tools of servers with no policy of their own.
+    mcp: Entry,
     by_server: HashMap<String, Entry>,
     by_tool: HashMap<String, Entry>,
 }
@@ -296,15 +298,9 @@ impl Slices {
         facts: FactValues,
     ) -> Result<&Slice, String> {
         let table = self.tables.get(&(principal, action)).ok_or_else(|| format!("no policy slice for {action:?}"))?;
-        let entry = table
-            .by_tool
-            .get(tool)
-            .or_else(|| server.and_then(|s| table.by_server.get(s)))
-            .or_else(|| table.generic.get(usize::from(server.is_some())).and_then(Option::as_ref));
-        let Some(entry) = entry else {
-            // No policy at all applies: Cedar denies on an empty set, as on the full one.
-            return Ok(empty());
-        };
+        let generic = if server.is_some() { &table.mcp } else { &table.first_party };
+        let by_server = || server.and_then(|s| table.by_server.get(s));
+        let entry = table.by_tool.get(tool).or_else(by_server).unwrap_or(generic);
         let slot = entry.slices.get(facts.index()).ok_or("fact values out of range")?;
         slot.get_or_init(|| self.slice(entry, facts)).as_ref().map_err(Clone::clone)
     }
@@ -338,14 +334,9 @@ impl Slices {
 
     /// How many slices were prepared (for the compile report and benchmarks).
     pub(super) fn count(&self) -> usize {
-        let entries = |t: &Table| t.generic.iter().flatten().count() + t.by_server.len() + t.by_tool.len();
+        let entries = |t: &Table| 2 + t.by_server.len() + t.by_tool.len();
         self.tables.values().map(entries).sum()
     }
-}
-
-fn empty() -> &'static Slice {
-    static EMPTY: OnceLock<Slice> = OnceLock::new();
-    EMPTY.get_or_init(|| Slice { set: PolicySet::new(), decided: Some((false, Vec::new())) })
 }
 
 impl Table {
@@ -364,8 +355,12 @@ impl Table {
             let members = groups.iter().flat_map(|g| g.iter()).filter(|p| p.kinds & kind != 0);
             Entry::new(members.map(|p| p.member).collect())
         };
-        let mut table =
-            Table { generic: [Some(entry(TOOL, &[&generic])), Some(entry(MCP_TOOL, &[&generic]))], ..Table::default() };
+        let mut table = Table {
+            first_party: entry(TOOL, &[&generic]),
+            mcp: entry(MCP_TOOL, &[&generic]),
+            by_server: HashMap::new(),
+            by_tool: HashMap::new(),
+        };
         for (server, policies) in &by_server {
             table.by_server.insert((*server).to_owned(), entry(MCP_TOOL, &[&generic, policies]));
         }
