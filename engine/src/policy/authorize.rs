@@ -152,6 +152,8 @@ struct Answer {
 struct Facts<'r> {
     request: &'r AuthorizeRequest,
     tool: ToolName,
+    /// `tool`'s canonical id, made once: each question and lookup names the tool by it.
+    tool_id: String,
     principal: Principal,
     audience_sources: Vec<String>,
     evidence: Option<HardDenyMatch>,
@@ -326,16 +328,17 @@ impl CompiledPolicy {
             }
         }
         let tool = ToolName::parse(&request.tool);
+        let tool_id = tool.id();
         let principal = audience.unwrap_or(None);
         let (evidence, verdict) = self.evidence(&tool, request);
         let approval = principal.and_then(|audience| {
-            let key = (audience, tool.id());
+            let key = (audience, tool_id.clone());
             let persisted = self.approvals.get(&key).map(Vec::as_slice);
             let answered = session.and_then(|s| s.get(&key));
             [persisted, answered].into_iter().flatten().find_map(|e| covering(e, &tool, request, verdict.as_ref()))
         });
         let file = self.file_facts(&tool, request);
-        let facts = Facts { request, tool, principal, audience_sources, evidence, approval, file };
+        let facts = Facts { request, tool, tool_id, principal, audience_sources, evidence, approval, file };
         // A ruling that quotes hard-deny evidence (the command) is not worth keeping.
         if !remember || facts.evidence.is_some() {
             return Decision::new(self.ruling(&facts, remember, admitted_by));
@@ -386,7 +389,7 @@ impl CompiledPolicy {
     fn remembered_answers(&self, facts: &Facts<'_>) -> Arc<Answers> {
         let question = CedarQuestion {
             principal: facts.principal,
-            tool: facts.tool.id(),
+            tool: facts.tool_id.clone(),
             interactive: facts.request.interactive,
             approved_always: facts.approval.is_some(),
             hard_deny: facts.evidence.as_ref().map(|e| e.layer),
@@ -438,18 +441,17 @@ impl CompiledPolicy {
             approved: facts.approval.is_some(),
             interactive: facts.request.interactive,
         };
-        let (tool, server) = (facts.tool.id(), facts.tool.server());
-        self.slices.get(facts.principal, action, &tool, server, values).map_err(|e| vec![e])
+        let server = facts.tool.server();
+        self.slices.get(facts.principal, action, &facts.tool_id, server, values).map_err(|e| vec![e])
     }
 
     /// The Cedar request for one question about a call.
     fn cedar_request(&self, facts: &Facts<'_>, action: Action, context: &Context) -> Result<Request, String> {
-        let tool_id = facts.tool.id();
         let resource_type = match facts.tool {
             ToolName::FirstParty(_) => &self.uids.tool,
             ToolName::Mcp { .. } => &self.uids.mcp_tool,
         };
-        let resource = EntityUid::from_type_name_and_id(resource_type.clone(), EntityId::new(&tool_id));
+        let resource = EntityUid::from_type_name_and_id(resource_type.clone(), EntityId::new(&facts.tool_id));
         let principal = self.uids.audience(facts.principal).clone();
         Request::new(principal, self.uids.action(action).clone(), resource, context.clone(), None)
             .map_err(|e| e.to_string())
@@ -501,6 +503,7 @@ impl CompiledPolicy {
         let file = self.file_facts(&tool, &request);
         let facts = Facts {
             request: &request,
+            tool_id: tool.id(),
             tool,
             principal: question.audience,
             audience_sources: Vec::new(),

@@ -152,10 +152,8 @@ fn slack_changes(from: &CompiledPolicy, to: &CompiledPolicy) -> Vec<Change> {
                 let mut sources: Vec<String> = acl.map(|r| r.source.clone()).collect();
                 sources.extend(compiled.channel_mapping(&channel, is_dm).map(|(source, _)| source));
                 sources.dedup();
-                Decision {
-                    ruling: std::sync::Arc::new(Ruling { decision: effect, sources, ..Ruling::clone(d) }),
-                    ..d.clone()
-                }
+                let ruling = Ruling { decision: effect, sources, ..Ruling::clone(d) };
+                Decision { decision_id: d.decision_id.clone(), ruling: std::sync::Arc::new(ruling) }
             };
             let subject = format!("slack:{channel}{}", sender.suffix);
             changes.extend(change(None, &subject, &normalised(from, &before, b), &normalised(to, &after, a)));
