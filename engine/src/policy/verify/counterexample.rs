@@ -2,6 +2,8 @@
 //! facts netclaw's own analysis would have to find for it, and the policies that
 //! decide it under this config.
 
+use std::collections::HashSet;
+
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, EvalResult, PolicySet, Request, Schema};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -132,29 +134,49 @@ fn context_json(context: &Context) -> Value {
     Value::Object(keys.filter_map(|key| context.get(&key).map(|v| (key, value(&v)))).collect())
 }
 
-/// In a partition, another server's named tools are written out of the store and the
-/// policies, so the solver may name one with this partition's server: to every
-/// policy it is then a tool of that server the config does not name. It is shown as
-/// one, so the request means the same to `authorize`.
-pub(super) fn own_server(request: &Request, store: &Entities) -> Request {
-    let (Some(resource), Some(context)) = (request.resource(), request.context()) else { return request.clone() };
-    let Some(EvalResult::EntityUid(server)) = context.get("server") else { return request.clone() };
+/// The solver's request as one netclaw can be asked. A partition's store leaves out
+/// other servers' tools and the tools and servers its quotient folds away, so to
+/// every policy these are ones the config does not name; the solver may still pick
+/// such a name, and `authorize` would take it for the real one. It is renamed to a
+/// fresh name (a tool under the request's own server), which means to `authorize`
+/// what it meant to the proof.
+pub(super) fn realizable(
+    request: &Request,
+    schema: &Schema,
+    store: &Entities,
+    written_out: &HashSet<EntityUid>,
+) -> Request {
+    let known = |uid: &EntityUid| store.get(uid).is_some() || written_out.contains(uid);
+    let fresh = |kind: &str, base: String| {
+        let mut id = base;
+        loop {
+            match EntityUid::from_json(json!({"type": format!("Netclaw::{kind}"), "id": id})) {
+                Ok(uid) if known(&uid) => id.push('_'),
+                Ok(uid) => return Some(uid),
+                Err(_) => return None,
+            }
+        }
+    };
+    let mut current = request.clone();
+    if let Some(EvalResult::EntityUid(server)) = request.context().and_then(|c| c.get("server"))
+        && written_out.contains(&server)
+        && let Some(renamed) = fresh("McpServer", "unnamed_server".to_owned())
+    {
+        let value = json!({"__entity": {"type": "Netclaw::McpServer", "id": renamed.id().unescaped()}});
+        current = with_context_value(&current, schema, "/server", value).unwrap_or(current);
+    }
+    let (Some(resource), Some(context)) = (current.resource(), current.context()) else { return current };
+    let Some(EvalResult::EntityUid(server)) = context.get("server") else { return current };
     let (id, server) = (resource.id().unescaped(), server.id().unescaped());
-    let foreign =
-        resource.type_name().basename() == "McpTool" && id.split_once('/').is_some_and(|(prefix, _)| prefix != server);
-    if !foreign {
-        return request.clone();
+    let foreign = id.split_once('/').is_some_and(|(prefix, _)| prefix != server);
+    if resource.type_name().basename() != "McpTool" || !(foreign || written_out.contains(resource)) {
+        return current;
     }
-    let mcp_tool = |id: &str| EntityUid::from_json(json!({"type": "Netclaw::McpTool", "id": id})).ok();
-    let mut fresh = format!("{server}/unnamed_tool");
-    while mcp_tool(&fresh).is_some_and(|uid| store.get(&uid).is_some()) {
-        fresh.push('_');
-    }
-    let renamed = match (request.principal(), request.action(), mcp_tool(&fresh)) {
+    let renamed = match (current.principal(), current.action(), fresh("McpTool", format!("{server}/unnamed_tool"))) {
         (Some(p), Some(a), Some(tool)) => Request::new(p.clone(), a.clone(), tool, context.clone(), None).ok(),
         _ => None,
     };
-    renamed.unwrap_or_else(|| request.clone())
+    renamed.unwrap_or(current)
 }
 
 fn with_principal(request: &Request, audience: Option<Audience>) -> Request {

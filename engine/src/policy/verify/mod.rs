@@ -17,10 +17,10 @@ mod prover;
 mod store;
 mod widening;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
-use cedar_policy::{Entities, PolicySet, RequestEnv};
+use cedar_policy::{Entities, EntityUid, PolicySet, RequestEnv};
 use cedar_policy_symcc::{CompiledPolicySet, SymEnv};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -109,12 +109,16 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
     let started = Instant::now();
     let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }])?;
     let properties = properties::all(policy)?;
+    let sets: Vec<&PolicySet> =
+        std::iter::once(policy.unsliced().0).chain(properties.iter().filter_map(properties::Property::bound)).collect();
+    let literals = store::literals(sets.iter().copied())?;
     let (mine, theirs): (Vec<_>, Vec<_>) =
-        Partition::of_mcp(&store).into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+        Partition::of_mcp(&store, &literals).into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
     let pinned = |parts: Vec<(usize, Partition)>| -> Result<Vec<Pinned>, VerifyError> {
-        parts.into_iter().map(|(_, p)| Pinned::new(&store, p)).collect()
+        parts.into_iter().map(|(_, p)| Pinned::new(&store, p, &sets)).collect()
     };
-    let mut local = Partitions { first_party: Some(Pinned::new(&store, Partition::FirstParty)?), mcp: pinned(mine)? };
+    let mut local =
+        Partitions { first_party: Some(Pinned::new(&store, Partition::FirstParty, &sets)?), mcp: pinned(mine)? };
     let mut remote = Partitions { first_party: None, mcp: pinned(theirs)? };
     let mut second = if remote.mcp.is_empty() { None } else { Some(prover.sibling()?) };
     let (results, others) = std::thread::scope(|scope| {
@@ -214,6 +218,8 @@ fn realizable() -> Result<PolicySet, VerifyError> {
 struct Pinned {
     partition: Partition,
     store: Entities,
+    /// Tools and servers the config names that this store leaves out ([`store::Quotient`]).
+    written_out: HashSet<EntityUid>,
     /// The realizable-request preconditions, and the partition's.
     realizable: PolicySet,
     symenvs: HashMap<String, SymEnv>,
@@ -224,15 +230,21 @@ struct Pinned {
 }
 
 impl Pinned {
-    fn new(store: &Entities, partition: Partition) -> Result<Self, VerifyError> {
+    /// The partition of `store`, for proofs about `sets` (every set they compile but
+    /// the preconditions, before the partition's rewrite).
+    fn new(store: &Entities, partition: Partition, sets: &[&PolicySet]) -> Result<Self, VerifyError> {
         let mut realizable = realizable()?;
         if let Some(text) = partition.precondition() {
             realizable = union(&realizable, &parse_with_ids(text).map_err(cedar_error)?)?;
         }
-        let store = partition.store(store)?;
+        let here = Rewrite { partition: Some(&partition), ..Rewrite::default() };
+        let rewritten = sets.iter().map(|set| store::rewrite(set, here)).collect::<Result<Vec<_>, _>>()?;
+        let literals = store::literals(rewritten.iter().chain([&realizable]))?;
+        let store::Quotient { entities: store, written_out } = partition.store(store, &literals)?;
         Ok(Self {
             partition,
             store,
+            written_out,
             realizable,
             symenvs: HashMap::new(),
             sets: HashMap::new(),

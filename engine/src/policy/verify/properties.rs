@@ -236,6 +236,14 @@ impl Side {
 }
 
 impl Property {
+    /// The property's own bound, when it has one (not the config seen another way).
+    pub(super) fn bound(&self) -> Option<&PolicySet> {
+        match &self.kind {
+            Kind::Bounded { bound: Bound::Policies(set), .. } => Some(set),
+            _ => None,
+        }
+    }
+
     pub(super) fn prove(
         &self,
         policy: &CompiledPolicy,
@@ -314,7 +322,8 @@ impl Property {
         let mut excluded = String::new();
         let mut next = Some(first);
         while let Some(example) = next.take() {
-            let request = counterexample::own_server(&example.request, &pinned.store);
+            let request =
+                counterexample::realizable(&example.request, prover.schema(), &pinned.store, &pinned.written_out);
             let request = counterexample::simplify(&request, prover.schema(), &side_set, &bound_set, &pinned.store);
             found.push(self.render(policy, &request, side));
             let Some(resource) = request.resource() else { break };

@@ -26,9 +26,9 @@ pub(super) const NAMED_TOOLS: &str = "verify.named_tools";
 const PARTITION: &str = "verify.partition";
 const NAMED_SERVERS: &str = "verify.named_servers";
 
-/// Named MCP tools a partition holds at most: the solver's work grows much faster
-/// than the store (a monotonicity query over 800 tools took 56 s where 200 took
-/// 1.2 s); 250 proved the benchmark config fastest of 100, 250 and every tool at once.
+/// Named MCP tools a partition holds at most, counted after [`quotient`]: the
+/// solver's work grows much faster than the store (a monotonicity query over 800
+/// tools took 56 s where 200 took 1.2 s).
 const TOOLS_PER_PARTITION: usize = 250;
 
 /// A slice of the MCP requests, by their server, proved on its own. Under the
@@ -47,19 +47,25 @@ pub(super) enum Partition {
 }
 
 impl Partition {
-    /// The MCP partitions of a store: named servers in chunks, then the rest.
-    pub(super) fn of_mcp(store: &Entities) -> Vec<Partition> {
-        let mut tools: BTreeMap<String, usize> = BTreeMap::new();
+    /// The MCP partitions of a store: named servers in chunks, then the rest. A chunk
+    /// is sized by the tools its store keeps: those a policy names (`literals`), and
+    /// one of each kind of the others.
+    pub(super) fn of_mcp(store: &Entities, literals: &HashSet<EntityUid>) -> Vec<Partition> {
+        let mut kinds: BTreeMap<String, HashSet<Vec<String>>> = BTreeMap::new();
         for entity in store.iter() {
             let uid = entity.uid();
             match uid.type_name().basename() {
-                "McpTool" => *tools.entry(server_of(uid.id().unescaped()).to_owned()).or_default() += 1,
+                "McpTool" => {
+                    let kind = if literals.contains(&uid) { vec![uid.to_string()] } else { kind(store, &uid) };
+                    kinds.entry(server_of(uid.id().unescaped()).to_owned()).or_default().insert(kind);
+                }
                 "McpServer" if !uid.id().unescaped().is_empty() => {
-                    tools.entry(uid.id().unescaped().to_owned()).or_default();
+                    kinds.entry(uid.id().unescaped().to_owned()).or_default();
                 }
                 _ => {}
             }
         }
+        let tools: BTreeMap<String, usize> = kinds.into_iter().map(|(server, kinds)| (server, kinds.len())).collect();
         let mut partitions = Vec::new();
         let mut chunk = std::collections::BTreeSet::new();
         let mut size = 0;
@@ -101,8 +107,9 @@ impl Partition {
     }
 
     /// `store` cut down to this partition: the other servers' tools left out, every
-    /// server marked named and, if in the partition, as such.
-    pub(super) fn store(&self, store: &Entities) -> Result<Entities, VerifyError> {
+    /// server marked named and, if in the partition, as such; then [`quotient`]ed by
+    /// the `literals` of the partition's policies.
+    pub(super) fn store(&self, store: &Entities, literals: &HashSet<EntityUid>) -> Result<Quotient, VerifyError> {
         let (partition, named) = (uid("Group", PARTITION)?, uid("Group", NAMED_SERVERS)?);
         let mut kept: BTreeMap<EntityUid, HashSet<EntityUid>> = BTreeMap::new();
         let mut servers = std::collections::BTreeSet::new();
@@ -133,9 +140,82 @@ impl Partition {
                 slot.insert(partition.clone());
             }
         }
-        let entities = kept.into_iter().map(|(uid, parents)| Entity::new_no_attrs(uid, parents));
-        Entities::from_entities(entities, None).map_err(cedar_error)
+        quotient(kept, literals)
     }
+}
+
+/// A partition's store, with the names it leaves out though the config has them.
+pub(super) struct Quotient {
+    pub entities: Entities,
+    /// To the proof these are tools or servers the config does not name; a
+    /// counterexample naming one is renamed before it is shown.
+    pub written_out: HashSet<EntityUid>,
+}
+
+/// Tools (and servers) that no policy names and that have the same ancestors are
+/// the same to every policy: Cedar sees an entity only through equality with a
+/// literal and through `in`. One of each kind stays in the store. Each one left out
+/// behaves, to the proof, as a tool the config does not name, which the proof
+/// covers anyway, and the kept one stands for its real behaviour: the proof ranges
+/// over the same behaviours in a far smaller problem (the benchmark config's 4,000
+/// tools are 700 kinds). A server some kept tool sits under always stays.
+fn quotient(
+    kept: BTreeMap<EntityUid, HashSet<EntityUid>>,
+    literals: &HashSet<EntityUid>,
+) -> Result<Quotient, VerifyError> {
+    let parents_of_kept: HashSet<EntityUid> = kept.values().flatten().cloned().collect();
+    let mut kinds = HashSet::new();
+    let mut written_out = HashSet::new();
+    let mut entities = Vec::with_capacity(kept.len());
+    for (uid, parents) in kept {
+        let collapsible = matches!(uid.type_name().basename(), "McpTool" | "McpServer")
+            && !literals.contains(&uid)
+            && !parents_of_kept.contains(&uid);
+        if collapsible && !kinds.insert(kind_of(&uid, &parents)) {
+            written_out.insert(uid);
+            continue;
+        }
+        entities.push(Entity::new_no_attrs(uid, parents));
+    }
+    let entities = Entities::from_entities(entities, None).map_err(cedar_error)?;
+    Ok(Quotient { entities, written_out })
+}
+
+/// What the policies can tell about an entity they do not name: its type and ancestors.
+fn kind_of(uid: &EntityUid, ancestors: &HashSet<EntityUid>) -> Vec<String> {
+    let mut kind: Vec<String> = ancestors.iter().map(ToString::to_string).collect();
+    kind.sort();
+    kind.push(uid.type_name().to_string());
+    kind
+}
+
+fn kind(store: &Entities, uid: &EntityUid) -> Vec<String> {
+    kind_of(uid, &store.ancestors(uid).into_iter().flatten().cloned().collect())
+}
+
+/// Every entity the policies of `sets` name, in a scope or a condition.
+pub(super) fn literals<'a>(sets: impl IntoIterator<Item = &'a PolicySet>) -> Result<HashSet<EntityUid>, VerifyError> {
+    fn walk(node: &Value, found: &mut HashSet<EntityUid>) {
+        match node {
+            Value::Object(map) => {
+                if let (Some(Value::String(_)), Some(Value::String(_))) = (map.get("type"), map.get("id"))
+                    && let Ok(uid) = EntityUid::from_json(node.clone())
+                {
+                    found.insert(uid);
+                }
+                map.iter().filter(|(key, _)| *key != "annotations").for_each(|(_, value)| walk(value, found));
+            }
+            Value::Array(items) => items.iter().for_each(|item| walk(item, found)),
+            _ => {}
+        }
+    }
+    let mut found = HashSet::new();
+    for set in sets {
+        for policy in set.policies() {
+            walk(&policy.to_json().map_err(cedar_error)?, &mut found);
+        }
+    }
+    Ok(found)
 }
 
 fn server_of(tool: &str) -> &str {

@@ -141,7 +141,13 @@ fn partitions_by_server_miss_nothing() {
         .iter()
         .map(|s| (s.clone(), serde_json::json!((0..20).map(|t| format!("t{t}")).collect::<Vec<_>>())))
         .collect();
-    let personal = serde_json::json!({"AllowedMcpServers": servers[..14], "McpServerToolGrants": grants});
+    // Every tool named by an override: a partition folds the tools no policy names.
+    let overrides: serde_json::Map<String, serde_json::Value> = servers
+        .iter()
+        .flat_map(|s| (0..20).map(move |t| (format!("{s}/t{t}"), serde_json::json!("Approval"))))
+        .collect();
+    let personal = serde_json::json!({"AllowedMcpServers": servers[..14], "McpServerToolGrants": grants,
+        "ApprovalPolicy": {"ToolOverrides": overrides}});
     let config = |personal: &serde_json::Value, team: serde_json::Value| {
         serde_json::json!({"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {
             "Personal": personal, "Team": team}}})
@@ -152,7 +158,8 @@ fn partitions_by_server_miss_nothing() {
     };
     let base = compile(config(&personal, serde_json::json!({})));
     let store = store::pinned(&[store::Source { prefix: "", entities: base.unsliced().1 }]);
-    assert!(Partition::of_mcp(&store.unwrap()).len() >= 3, "the config must span several partitions");
+    let literals = store::literals([base.unsliced().0]).unwrap();
+    assert!(Partition::of_mcp(&store.unwrap(), &literals).len() >= 3, "the config must span several partitions");
 
     // A named server Personal does not allow (the last partition of named servers).
     let named =
@@ -196,4 +203,54 @@ fn a_deny_override_in_another_spelling_is_still_checked() {
         assert_eq!(property.status, Status::Failed, "{key}: the bound missed the tool");
         assert_eq!(property.counterexamples[0].request["tool"], "notion/notion-delete-page");
     }
+}
+
+/// A partition keeps one tool of each kind no policy names apart: the proof still
+/// sees the one a Deny override names, and every call it shows is one the real
+/// config allows, under a tool the config has or one it does not name.
+#[test]
+fn folded_tools_are_still_proved_and_shown_as_real_calls() {
+    let Some(mut prover) = prover() else { return };
+    let servers = ["s0", "s1", "s2"];
+    let grants: serde_json::Map<String, serde_json::Value> = servers
+        .iter()
+        .map(|s| ((*s).to_owned(), serde_json::json!((0..20).map(|t| format!("t{t}")).collect::<Vec<_>>())))
+        .collect();
+    let text = serde_json::json!({"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {
+        "Personal": {"AllowedMcpServers": []},
+        "Team": {"AllowedMcpServers": servers, "McpServerToolGrants": grants,
+                 "ApprovalPolicy": {"ToolOverrides": {"s1/t7": "Deny"}}}}}});
+    let loaded = HomeConfig::load(&HomeFiles::empty().with_netclaw(text.to_string()), &[]);
+    let mut policy = CompiledPolicy::compile(&loaded, ProtectedPaths::new(Path::new("/h/.netclaw"), None)).unwrap();
+
+    let report = verify(&policy, &mut prover).unwrap();
+    assert_eq!(result(&report, "deny-overrides.team").status, Status::Proved);
+    let property = result(&report, "audience-monotonic.team-personal");
+    assert_eq!(property.status, Status::Failed);
+    let tools: Vec<&str> = property.counterexamples.iter().filter_map(|e| e.request["tool"].as_str()).collect();
+    let configured = |tool: &&str| {
+        tool.split_once('/').is_some_and(|(s, t)| {
+            servers.contains(&s)
+                && (t == "unnamed_tool" || t.strip_prefix('t').is_some_and(|n| n.parse::<u8>().is_ok()))
+        })
+    };
+    assert!(!tools.is_empty() && tools.iter().all(configured), "{tools:?}");
+    for example in &property.counterexamples {
+        assert!(!example.allowed_by.is_empty(), "the real config does not allow {}", example.request);
+    }
+
+    policy.policies.remove_static(PolicyId::new("team.mcp.s1.t7.deny")).unwrap();
+    let report = verify(&policy, &mut prover).unwrap();
+    let property = result(&report, "deny-overrides.team");
+    assert_eq!(property.status, Status::Failed, "{property:#?}");
+    assert_eq!(property.counterexamples[0].request["tool"], "s1/t7");
+
+    // A tool only a policy's literal sets apart (no group of its own) is kept apart.
+    let rogue = r#"permit (principal == Netclaw::Audience::"Guest", action == Netclaw::Action::"invoke", resource == Netclaw::McpTool::"s2/t5");"#;
+    policy.policies.add(Policy::parse(Some(PolicyId::new("rogue")), rogue).unwrap()).unwrap();
+    let report = verify(&policy, &mut prover).unwrap();
+    let property = result(&report, "unknown-audience-denied");
+    assert_eq!(property.status, Status::Failed, "{property:#?}");
+    assert_eq!(property.counterexamples[0].request["tool"], "s2/t5");
+    assert_eq!(property.counterexamples[0].allowed_by, ["rogue"]);
 }

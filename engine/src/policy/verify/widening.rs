@@ -47,9 +47,14 @@ pub fn prove_widening(
         Source { prefix: BEFORE, entities: from.unsliced().1 },
         Source { prefix: "", entities: to.unsliced().1 },
     ])?;
+    let sets = [from.unsliced().0, to.unsliced().0];
+    let literals = store::literals(sets)?;
     let mut partitions = Partitions {
-        first_party: Some(Pinned::new(&store, Partition::FirstParty)?),
-        mcp: Partition::of_mcp(&store).into_iter().map(|p| Pinned::new(&store, p)).collect::<Result<_, _>>()?,
+        first_party: Some(Pinned::new(&store, Partition::FirstParty, &sets)?),
+        mcp: Partition::of_mcp(&store, &literals)
+            .into_iter()
+            .map(|p| Pinned::new(&store, p, &sets))
+            .collect::<Result<_, _>>()?,
     };
     let mut widenings = Vec::new();
     for env in prover.envs() {
@@ -77,7 +82,7 @@ fn widenings_in(
     let mut excluded = String::new();
     for seen in 1..=EXAMPLES {
         let Some(example) = prover.counterexample(&allowed, &bound)? else { break };
-        let request = counterexample::own_server(&example.request, &pinned.store);
+        let request = counterexample::realizable(&example.request, prover.schema(), &pinned.store, &pinned.written_out);
         let request = counterexample::simplify(&request, prover.schema(), &after, &before, &pinned.store);
         let mut rendered = counterexample::render(to, &request, None);
         rendered.compared = Some(counterexample::compare(from, &request, None, "before"));
