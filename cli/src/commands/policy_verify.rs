@@ -4,7 +4,9 @@ use std::io::Write;
 
 use std::time::Duration;
 
-use netclaw_engine::{Counterexample, EnvVar, Home, ProofStatus, Prover, VerifyError, VerifyReport, verify_policy};
+use netclaw_engine::{
+    Counterexample, EnvVar, Home, ProofCache, ProofStatus, Prover, VerifyError, VerifyReport, verify_policy,
+};
 
 use super::policy::compiled;
 use crate::args::Format;
@@ -19,6 +21,10 @@ pub fn run(home: &Home, env: &[EnvVar], format: Format, timeout: Duration) -> Ex
         Ok(report) => report,
         Err(err) => return unproved(&err),
     };
+    // Always proved here; remembered so that `doctor` on the same set need not prove again.
+    if let Some(cache) = proof_cache() {
+        let _ = cache.remember(&policy, &report, std::time::SystemTime::now());
+    }
     if let Err(exit) = crate::output::emit(format, &report, |out| write_text(out, &report)) {
         return exit;
     }
@@ -33,6 +39,11 @@ pub fn run(home: &Home, env: &[EnvVar], format: Format, timeout: Duration) -> Ex
             Exit::IoError
         }
     }
+}
+
+/// Where proofs are remembered (`NETCLAW_PROOF_CACHE`, `off` for nowhere).
+pub fn proof_cache() -> Option<ProofCache> {
+    ProofCache::from_env(|name| std::env::var(name).ok())
 }
 
 /// Nothing was proved: never a pass (exit 70, the "could not run" code).

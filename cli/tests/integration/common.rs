@@ -56,6 +56,8 @@ pub fn netclaw(args: &[&str], env: &[(&str, &str)]) -> Run {
             command.env_remove(name);
         }
     }
+    // Proofs are made, not remembered from another run, unless a test says otherwise.
+    command.env_remove("XDG_CACHE_HOME").env("NETCLAW_PROOF_CACHE", "off");
     command.envs(env.iter().copied()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = match command.spawn() {
         Ok(child) => child,

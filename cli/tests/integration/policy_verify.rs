@@ -164,3 +164,79 @@ fn doctor_runs_the_proofs_as_a_check() {
         "{finding}"
     );
 }
+
+/// A proof of the identical question is remembered outside the home and reused, even
+/// without a solver; a changed config, an entry others could write, or a damaged one
+/// is proved again.
+#[test]
+fn doctor_remembers_a_proof_only_of_the_same_set() {
+    if !solver_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (home, cache) = (dir.path().join("home"), dir.path().join("cache/proofs"));
+    std::fs::create_dir_all(home.join("config")).unwrap_or_else(|e| panic!("{e}"));
+    let write_config =
+        |config: &str| std::fs::write(home.join("config/netclaw.json"), config).unwrap_or_else(|e| panic!("{e}"));
+    write_config(r#"{"Security": {"DeploymentPosture": "Team"}}"#);
+    let cache_arg = cache.to_string_lossy().into_owned();
+    let invariants = |extra: &[(&str, &str)]| {
+        let mut env = vec![("NETCLAW_PROOF_CACHE", cache_arg.as_str())];
+        env.extend_from_slice(extra);
+        let run =
+            netclaw(&["doctor", "--home", &home_arg(&home), "--format", "json", "--only", "policy-invariants"], &env);
+        let check = run.json()["checks"][0].clone();
+        (run.code, check["message"].as_str().unwrap_or_default().to_owned())
+    };
+    let mode = |path: &std::path::Path| {
+        std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(path).unwrap_or_else(|e| panic!("{e}")).permissions(),
+        ) & 0o777
+    };
+
+    let (code, first) = invariants(&[]);
+    assert_eq!(code, 0, "{first}");
+    assert!(first.ends_with("proved over every request (cvc5)"), "{first}");
+    let entries: Vec<_> =
+        std::fs::read_dir(&cache).unwrap_or_else(|e| panic!("{e}")).flatten().map(|e| e.path()).collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!((mode(&cache), mode(&entries[0])), (0o700, 0o600));
+
+    let (code, again) = invariants(&[("CVC5", "/nonexistent/cvc5")]);
+    assert_eq!(code, 0, "{again}");
+    assert!(again.contains("(cvc5, remembered from 20"), "{again}");
+
+    std::fs::set_permissions(&entries[0], std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(invariants(&[]).1.ends_with("(cvc5)"), "an entry others can read or write is not trusted");
+    std::fs::write(&entries[0], "{").unwrap_or_else(|e| panic!("{e}"));
+    assert!(invariants(&[]).1.ends_with("(cvc5)"), "a damaged entry is proved again");
+    assert!(invariants(&[]).1.contains("remembered"), "and then remembered again");
+
+    // Team granted a server Personal does not allow: a different set, proved afresh.
+    write_config(
+        r#"{"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {
+        "Team": {"AllowedMcpServers": ["notion"], "McpServerToolGrants": {"notion": ["search"]}}}}}"#,
+    );
+    let (code, broken) = invariants(&[]);
+    assert_eq!((code, broken.as_str()), (1, "1 of 10 properties not proved"));
+    let (code, missing) = invariants(&[("CVC5", "/nonexistent/cvc5")]);
+    assert_eq!(code, 1, "a remembered failure is still a failure: {missing}");
+
+    // `policy verify` always proves, and leaves its proof for doctor.
+    let fresh = dir.path().join("fresh");
+    let run = netclaw(
+        &["policy", "verify", "--home", &home_arg(&example("team"))],
+        &[("NETCLAW_PROOF_CACHE", &fresh.to_string_lossy())],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doctor = netclaw(
+        &["doctor", "--home", &home_arg(&example("team")), "--format", "json", "--only", "policy-invariants"],
+        &[("NETCLAW_PROOF_CACHE", &fresh.to_string_lossy()), ("CVC5", "/nonexistent/cvc5")],
+    );
+    assert!(
+        doctor.json()["checks"][0]["message"].as_str().is_some_and(|m| m.contains("remembered")),
+        "{}",
+        doctor.stdout
+    );
+}

@@ -13,8 +13,9 @@ use crate::schema::SchemaNode;
 
 pub const ENV_PREFIX: &str = "NETCLAW_";
 
-/// `NETCLAW_*` variables that are not config keys.
-const NOT_CONFIG: &[&str] = &["HOME"];
+/// `NETCLAW_*` variables that are not config keys: the home, and where proofs are
+/// remembered (a machine's cache, not a setting of the home).
+const NOT_CONFIG: &[&str] = &["HOME", "PROOF_CACHE"];
 
 /// One variable's contribution: the canonical pointer it sets and the value.
 #[derive(Debug, Clone, PartialEq)]

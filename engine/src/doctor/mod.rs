@@ -45,6 +45,7 @@ pub(crate) struct DoctorContext<'a> {
     pub now: SystemTime,
     /// Persisted approvals older than this many days are reported.
     pub approval_max_age_days: u32,
+    pub proof_cache: Option<crate::policy::ProofCache>,
 }
 
 impl<'a> DoctorContext<'a> {
@@ -58,6 +59,7 @@ impl<'a> DoctorContext<'a> {
             tool_modes: Default::default(),
             now: SystemTime::now(),
             approval_max_age_days: DEFAULT_APPROVAL_MAX_AGE_DAYS,
+            proof_cache: None,
         }
     }
 
@@ -88,6 +90,7 @@ impl<'a> DoctorContext<'a> {
     fn with(mut self, options: &DoctorOptions) -> Self {
         self.now = options.now.unwrap_or(self.now);
         self.approval_max_age_days = options.approval_max_age_days.unwrap_or(self.approval_max_age_days);
+        self.proof_cache.clone_from(&options.proof_cache);
         self
     }
 
@@ -206,6 +209,8 @@ pub struct DoctorOptions {
     pub approval_max_age_days: Option<u32>,
     /// Overrides the clock (tests, reproducible reports).
     pub now: Option<SystemTime>,
+    /// Where the Policy Invariants check remembers its proofs; `None` proves every time.
+    pub proof_cache: Option<crate::policy::ProofCache>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -45,8 +45,8 @@ pub(crate) use permissions::permission_mode;
 pub use permissions::{ANY_OTHER_TOOL, AudiencePermissions, Mode};
 pub(crate) use tool_name::{ToolName, canonical};
 pub use verify::{
-    Counterexample, PropertyResult, ProvedWidening, Prover, SOLVER_INSTALL, Status as ProofStatus, VerifyError,
-    VerifyReport, prove_widening, verify,
+    Counterexample, ProofCache, PropertyResult, ProvedWidening, Prover, Remembered, SOLVER_INSTALL,
+    Status as ProofStatus, VerifyError, VerifyReport, prove_widening, verify,
 };
 
 /// The Cedar schema, as shipped in `policies/`.

@@ -2,12 +2,15 @@
 //!
 //! A failed property is an error pointing at the config key behind the policy that
 //! breaks it; without a solver, or when the solver cannot decide, the check warns
-//! that nothing was proved (never a pass).
+//! that nothing was proved (never a pass). A proof of the identical question made
+//! before on this machine is reused, and the message says when it was made.
 
 use std::time::Duration;
 
 use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding, FindingSeverity};
-use crate::policy::{CompiledPolicy, ProofStatus, PropertyResult, Prover, SOLVER_INSTALL, VerifyError, verify};
+use crate::policy::{
+    CompiledPolicy, ProofStatus, PropertyResult, Prover, Remembered, SOLVER_INSTALL, VerifyError, verify,
+};
 
 /// Per solver query: the example homes prove in well under a second each.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -31,18 +34,26 @@ impl Check for PolicyInvariants {
         let Ok(policy) = context.compiled() else {
             return CheckOutcome::note("skipped: the policies do not compile (see Policy Compile)");
         };
+        let cache = context.proof_cache.as_ref();
+        if let Some(Remembered { report, proved_at }) = cache.and_then(|cache| cache.recall(policy)) {
+            return outcome(policy, &report.properties, &format!("cvc5, remembered from {proved_at}"));
+        }
         match Prover::start(TIMEOUT).and_then(|mut prover| verify(policy, &mut prover)) {
-            Ok(report) => outcome(policy, &report.properties),
+            Ok(report) => {
+                // Not remembering only costs the next run its time.
+                let _ = cache.map(|cache| cache.remember(policy, &report, context.now));
+                outcome(policy, &report.properties, "cvc5")
+            }
             Err(err) => unproved(&err),
         }
     }
 }
 
-fn outcome(policy: &CompiledPolicy, properties: &[PropertyResult]) -> CheckOutcome {
+fn outcome(policy: &CompiledPolicy, properties: &[PropertyResult], prover: &str) -> CheckOutcome {
     let findings: Vec<Finding> =
         properties.iter().filter(|p| p.status != ProofStatus::Proved).map(|p| finding(policy, p)).collect();
     let message = if findings.is_empty() {
-        format!("{} properties proved over every request (cvc5)", properties.len())
+        format!("{} properties proved over every request ({prover})", properties.len())
     } else {
         format!("{} of {} properties not proved", findings.len(), properties.len())
     };

@@ -6,13 +6,13 @@ use std::collections::HashSet;
 
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, EvalResult, PolicySet, Request, Schema};
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::config::{Audience, PUBLIC_TOOLS};
 use crate::policy::CompiledPolicy;
 
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Counterexample {
     /// The Cedar action the proof was about: `invoke`, `auto_run`, `ask` or `ingress`.

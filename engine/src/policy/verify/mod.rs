@@ -11,6 +11,7 @@
 //! What the policies cannot see is stated as a precondition, not assumed away: the
 //! requests netclaw builds pair an MCP tool with its own server ([`REALIZABLE`]).
 
+mod cache;
 mod counterexample;
 mod properties;
 mod prover;
@@ -23,8 +24,9 @@ use std::time::Instant;
 use cedar_policy::{Entities, EntityUid, PolicySet, RequestEnv};
 use cedar_policy_symcc::{CompiledPolicySet, SymEnv};
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+pub use cache::{ProofCache, Remembered};
 pub use counterexample::Counterexample;
 pub use prover::{Prover, SOLVER_INSTALL};
 pub use widening::{ProvedWidening, prove_widening};
@@ -67,7 +69,7 @@ impl VerifyError {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Proved,
@@ -77,7 +79,7 @@ pub enum Status {
     Undecided,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyReport {
     /// `failed` if any property failed, else `undecided` if any is, else `proved`.
@@ -86,7 +88,7 @@ pub struct VerifyReport {
     pub elapsed_ms: u64,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PropertyResult {
     /// Stable: `hard-deny-wins`, `deny-overrides.team`, …

@@ -236,6 +236,22 @@ impl Side {
 }
 
 impl Property {
+    /// Everything that decides this property's result, as text: the proof cache's
+    /// question includes it.
+    pub(super) fn fingerprint(&self) -> String {
+        let kind = match &self.kind {
+            Kind::Bounded { envs, side, bound } => {
+                let bound = match bound {
+                    Bound::Policies(set) => set.to_string(),
+                    Bound::Config(other) => other.name(),
+                };
+                format!("{envs:?} {} {bound}", side.name())
+            }
+            Kind::NeverErrors => "never-errors".to_owned(),
+        };
+        format!("{}\n{}\n{:?}\n{kind}\n", self.id, self.title, self.policies)
+    }
+
     /// The property's own bound, when it has one (not the config seen another way).
     pub(super) fn bound(&self) -> Option<&PolicySet> {
         match &self.kind {

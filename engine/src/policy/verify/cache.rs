@@ -1,0 +1,138 @@
+//! Proofs remembered by what they proved. A report is a function of the policy set,
+//! its entities, the properties' bounds and the prover that ran, so an identical
+//! question need not go to the solver twice: `doctor` on an unchanged home answers
+//! from memory in milliseconds instead of seconds.
+//!
+//! The cache lives outside the netclaw home (`~/.cache/netclaw/proofs` by default):
+//! a home checked into a repository must not be able to carry its own verdict, and
+//! only this user's earlier runs can have written there. Entries are trusted only in
+//! a directory and a file nobody else can write; anything else is ignored and the
+//! proof runs again. An undecided proof is never remembered.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::properties::Property;
+use super::{Status, VerifyReport};
+use crate::policy::CompiledPolicy;
+use crate::state_file::write_atomic;
+
+/// Bumped when what a report means changes without the netclaw version changing.
+const FORMAT: &str = "netclaw-proof-cache/1";
+
+/// Where proofs are remembered; `None` from [`ProofCache::from_env`] when turned off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProofCache {
+    dir: PathBuf,
+}
+
+/// A report proved before, for exactly this question.
+#[derive(Debug, Clone)]
+pub struct Remembered {
+    pub report: VerifyReport,
+    /// RFC 3339, when the solver proved it.
+    pub proved_at: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Entry {
+    question: String,
+    proved_at: String,
+    report: VerifyReport,
+}
+
+impl ProofCache {
+    pub fn at(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// `$NETCLAW_PROOF_CACHE` (`off` turns it off), else `$XDG_CACHE_HOME/netclaw/proofs`,
+    /// else `$HOME/.cache/netclaw/proofs`.
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let set = |name: &str| var(name).filter(|value| !value.is_empty());
+        match set("NETCLAW_PROOF_CACHE") {
+            Some(value) if value == "off" => None,
+            Some(dir) => Some(Self::at(dir)),
+            None => set("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| set("HOME").map(|home| Path::new(&home).join(".cache")))
+                .map(|cache| Self::at(cache.join("netclaw/proofs"))),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The report for `policy`'s question, if this cache holds one it can trust.
+    pub fn recall(&self, policy: &CompiledPolicy) -> Option<Remembered> {
+        let question = question(policy)?;
+        if !private(&self.dir) {
+            return None;
+        }
+        let path = self.dir.join(format!("{question}.json"));
+        if !private(&path) {
+            return None;
+        }
+        let entry: Entry = serde_json::from_slice(&fs::read(&path).ok()?).ok()?;
+        let decided = matches!(entry.report.status, Status::Proved | Status::Failed);
+        (entry.question == question && decided)
+            .then_some(Remembered { report: entry.report, proved_at: entry.proved_at })
+    }
+
+    /// Keeps `report` for `policy`'s question; an undecided one is not kept.
+    pub fn remember(&self, policy: &CompiledPolicy, report: &VerifyReport, now: SystemTime) -> std::io::Result<()> {
+        if report.status == Status::Undecided {
+            return Ok(());
+        }
+        let question = question(policy).ok_or_else(|| std::io::Error::other("the question cannot be named"))?;
+        fs::create_dir_all(&self.dir)?;
+        fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))?;
+        let ms = now.duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let entry =
+            Entry { question: question.clone(), proved_at: crate::timestamp::rfc3339(ms), report: report.clone() };
+        let bytes = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
+        write_atomic(&self.dir.join(format!("{question}.json")), &bytes, 0o600)
+    }
+}
+
+/// A regular file or directory (not a link) that only its owner can write or read.
+fn private(path: &Path) -> bool {
+    fs::symlink_metadata(path)
+        .is_ok_and(|meta| !meta.file_type().is_symlink() && meta.permissions().mode() & 0o077 == 0)
+}
+
+/// The SHA-256 of everything a report depends on: the prover that ran (this build of
+/// netclaw), the compiled set's digest (policy text and entities), every policy
+/// actually in the set (it may differ from the generated text when a caller changed
+/// it) and every property with its bound. `None` when a property cannot be built.
+fn question(policy: &CompiledPolicy) -> Option<String> {
+    let mut hash = Sha256::new();
+    hash.update(FORMAT);
+    hash.update(env!("CARGO_PKG_VERSION"));
+    hash.update(build_identity()?);
+    hash.update(policy.digest());
+    let mut policies: Vec<_> = policy.unsliced().0.policies().map(|p| (p.id().to_string(), p.to_string())).collect();
+    policies.sort();
+    for (id, text) in policies {
+        hash.update(format!("{}:{id}{}:{text}", id.len(), text.len()));
+    }
+    for property in super::properties::all(policy).ok()? {
+        hash.update(Property::fingerprint(&property));
+    }
+    Some(hash.finalize().iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+/// The running executable's size and modification time: a rebuilt prover (a fix to
+/// it, at the same version) never reuses an older build's verdicts. Unknown, nothing
+/// is remembered.
+fn build_identity() -> Option<String> {
+    let meta = std::env::current_exe().and_then(fs::metadata).ok()?;
+    Some(format!("{}:{:?}", meta.len(), meta.modified().ok()?))
+}
