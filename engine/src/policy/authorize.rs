@@ -224,6 +224,24 @@ fn ruling_key(facts: &Facts<'_>, admitted_by: &[String]) -> Vec<u8> {
 /// a key come from the agent, which must not be able to make them collide.
 pub(crate) type Rulings = HashMap<Box<[u8]>, Arc<Ruling>>;
 
+/// The channel ACL's answers by [`channel_key`]: the policies that admit a message,
+/// or the ruling that denies it. Slack is how most calls arrive, and a denial's
+/// ruling depends on nothing else, so a repeated one is shared like any other.
+pub(crate) type ChannelAnswers = HashMap<Box<[u8]>, Result<Arc<[String]>, Arc<Ruling>>>;
+
+/// Everything the channel ACL's answer depends on, as one run of bytes.
+fn channel_key(slack: Option<&SlackContext>, audience: Option<Audience>) -> Vec<u8> {
+    let mut key = vec![audience.map_or(0, |a| 1 + a as u8)];
+    if let Some(slack) = slack {
+        for text in [&slack.channel_id, &slack.user_id] {
+            key.extend_from_slice(&u32::try_from(text.len()).unwrap_or(u32::MAX).to_le_bytes());
+            key.extend_from_slice(text.as_bytes());
+        }
+        key.extend_from_slice(&[1, u8::from(slack.is_dm), u8::from(slack.mentioned)]);
+    }
+    key
+}
+
 /// Cedar's answers to a call's questions, in the order they are asked; a later one
 /// only when the earlier ones leave the call open.
 #[derive(Debug, Clone)]
@@ -322,9 +340,9 @@ impl CompiledPolicy {
         };
         let mut admitted_by = Vec::new();
         if request.channel.eq_ignore_ascii_case("slack") {
-            match self.channel_acl(request.slack.as_ref(), audience.ok().flatten()) {
+            match self.channel_answer(request.slack.as_ref(), audience.ok().flatten(), remember) {
                 Ok(policies) => admitted_by = policies,
-                Err(denied) => return Decision::new(*denied),
+                Err(denied) => return Decision { decision_id: new_decision_id(), ruling: denied },
             }
         }
         let tool = ToolName::parse(&request.tool);
@@ -586,6 +604,30 @@ impl CompiledPolicy {
     }
 
     /// `Ok`: the policies that admitted the message; `Err`: the denial.
+    /// [`Self::channel_acl`], from memory when `remember` and it was asked before.
+    fn channel_answer(
+        &self,
+        slack: Option<&SlackContext>,
+        audience: Option<Audience>,
+        remember: bool,
+    ) -> Result<Vec<String>, Arc<Ruling>> {
+        if !remember {
+            return self.channel_acl(slack, audience).map_err(|denied| Arc::new(*denied));
+        }
+        let key = channel_key(slack, audience);
+        if let Some(answer) = self.channel_answers.read().ok().and_then(|memo| memo.get(key.as_slice()).cloned()) {
+            return answer.map(|policies| policies.to_vec());
+        }
+        let answer = self.channel_acl(slack, audience).map(Arc::from).map_err(|denied| Arc::new(*denied));
+        if let Ok(mut memo) = self.channel_answers.write() {
+            if memo.len() >= MEMO_CAPACITY {
+                memo.clear();
+            }
+            memo.insert(key.into_boxed_slice(), answer.clone());
+        }
+        answer.map(|policies| policies.to_vec())
+    }
+
     fn channel_acl(
         &self,
         slack: Option<&SlackContext>,

@@ -187,6 +187,8 @@ pub struct CompiledPolicy {
     memo: std::sync::RwLock<HashMap<authorize::CedarQuestion, std::sync::Arc<authorize::Answers>>>,
     /// Whole rulings by everything they depend on, for this config generation.
     rulings: std::sync::RwLock<authorize::Rulings>,
+    /// The Slack channel ACL's answers, likewise.
+    channel_answers: std::sync::RwLock<authorize::ChannelAnswers>,
 }
 
 fn cedar<E: std::fmt::Display>(err: E) -> CompileError {
@@ -258,6 +260,7 @@ impl CompiledPolicy {
             paths,
             memo: std::sync::RwLock::default(),
             rulings: std::sync::RwLock::default(),
+            channel_answers: std::sync::RwLock::default(),
         })
     }
 

@@ -422,6 +422,41 @@ fn repeated_calls_agree_and_get_fresh_ids() {
     assert_eq!(Decision { decision_id: String::new(), ..first }, Decision { decision_id: String::new(), ..second });
 }
 
+/// The Slack channel ACL's answers are remembered by everything they depend on: a
+/// repeated message shares its ruling, and every context (channel, user, DM,
+/// mention, missing fields) is answered as it is without memory.
+#[test]
+fn remembered_channel_acl_answers_are_the_answers() {
+    let p = example("team");
+    let contexts = [
+        json!(null),
+        json!({}),
+        json!({"channelId": "C0123ABCDEF"}),
+        json!({"channelId": "C0123ABCDEF", "userId": "U0123ABCDEF", "mentioned": true}),
+        json!({"channelId": "C0123ABCDEF", "userId": "U0123ABCDEF", "mentioned": false}),
+        json!({"channelId": "C0456GHIJKL", "userId": "U0123ABCDEF", "mentioned": true}),
+        json!({"channelId": "C0456GHIJKL", "userId": "U9999ZZZZZZ", "mentioned": true}),
+        json!({"channelId": "CNOTALLOWED", "userId": "U0123ABCDEF", "mentioned": true}),
+        json!({"channelId": "D0123ABCDEF", "userId": "U0123ABCDEF", "isDm": true}),
+        json!({"channelId": "D0123ABCDEF", "userId": "U0456GHIJKL", "isDm": true, "mentioned": true}),
+    ];
+    let mut effects = std::collections::BTreeSet::new();
+    for slack in contexts {
+        for audience in [None, Some("team"), Some("public")] {
+            let mut call = json!({"channel": "slack", "interactive": true, "tool": "web_fetch", "slack": slack});
+            if let Some(audience) = audience {
+                call["audience"] = json!(audience);
+            }
+            let request = crate::common::request(call.clone());
+            let (first, again, fresh) = (p.authorize(&request), p.authorize(&request), p.authorize_uncached(&request));
+            assert!(std::sync::Arc::ptr_eq(&first.ruling, &again.ruling), "not remembered: {call}");
+            assert_eq!(*first.ruling, *fresh.ruling, "{call}");
+            effects.insert(format!("{:?} {:?}", first.layer, first.reason_code));
+        }
+    }
+    assert!(effects.len() >= 3, "the contexts must reach admission and both kinds of denial: {effects:?}");
+}
+
 /// File-tool decisions consult the file system, so they are never memoised: a link
 /// into the home made between two calls must change the second answer.
 #[test]
