@@ -8,7 +8,7 @@
 # Needs: oha (cargo install oha), webhook (apt install webhook) for the baseline, openssl.
 # Usage: engine/benches/daemon_load.sh [SECONDS] [CONNECTIONS] [PAIRS]
 #   PAIRS: authorize runs with the audit log on and off (default 1);
-#   AUTHORIZE_ONLY=1 skips the webhook loads.
+#   AUTHORIZE_ONLY=1 skips the webhook loads; AUTHORIZE_BODY sets the call (see below).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH="${1:-20}"
@@ -65,7 +65,11 @@ if [ -z "${AUTHORIZE_ONLY:-}" ]; then
   echo "rss after webhooks: $(rss) KiB; queued: $(sqlite3 "$HOME_DIR/netclaw.db" 'select count(*) from webhook_deliveries' 2>/dev/null || echo '?')"
 fi
 
-printf '%s' '{"channel": "slack", "tool": "web_fetch", "arguments": {"url": "https://example.com"}}' > "$WORK/authorize.json"
+# AUTHORIZE_BODY replaces the call: the default is a Slack message without its Slack
+# context, which the channel ACL denies; '{"channel": "tui", "tool": "web_fetch"}'
+# goes through every layer to the approval gate.
+SLACK_WITHOUT_CONTEXT='{"channel": "slack", "tool": "web_fetch", "arguments": {"url": "https://example.com"}}'
+printf '%s' "${AUTHORIZE_BODY:-$SLACK_WITHOUT_CONTEXT}" > "$WORK/authorize.json"
 authorize() { # label, output; the daemon is running
   oha --no-tui -z "${SECONDS_EACH}s" -c "$CONNECTIONS" -m POST -T application/json -D "$WORK/authorize.json" \
     --output-format json -o "$2" http://127.0.0.1:5299/v1/authorize

@@ -37,30 +37,32 @@ pub struct AuditEntry {
     pub recorder: String,
     pub channel: String,
     pub tool: String,
-    /// The request as JSON text, with secrets masked.
-    pub request: String,
+    /// The request as JSON text, with secrets masked ([`request_text`]). Shared:
+    /// a request recorded again (an approval's answer, a repeated call) is one text.
+    pub request: Arc<str>,
     pub decision: Decision,
     /// The daemon's config generation; the CLI compiles afresh and has none.
     pub generation: Option<u64>,
-    pub policy_digest: Option<String>,
+    pub policy_digest: Option<Arc<str>>,
 }
 
 impl AuditEntry {
+    /// `text` is the request's [`request_text`].
     pub(crate) fn new(
         request: &AuthorizeRequest,
+        text: Arc<str>,
         decision: &Decision,
         recorder: &str,
         generation: Option<u64>,
-        policy_digest: Option<String>,
+        policy_digest: Option<Arc<str>>,
     ) -> Self {
-        let text = serde_json::to_string(request).unwrap_or_default();
         Self {
             decision_id: decision.decision_id.clone(),
             time_ms: now_ms(),
             recorder: recorder.to_owned(),
             channel: request.channel.clone(),
             tool: request.tool.clone(),
-            request: crate::redaction::redact(&text).into_owned(),
+            request: text,
             decision: decision.clone(),
             generation,
             policy_digest,
@@ -84,8 +86,54 @@ pub fn record_decision(
     if policy.is_some_and(|p| !p.config.audit.enabled) {
         return Ok(());
     }
-    let mut entry = AuditEntry::new(request, decision, "cli", None, policy.map(CompiledPolicy::digest));
+    let digest = policy.map(|p| Arc::from(p.digest()));
+    let mut entry = AuditEntry::new(request, request_text(request), decision, "cli", None, digest);
     insert(&store::open(home)?, std::slice::from_mut(&mut entry), &mut TextIds::default())
+}
+
+/// A request as the audit log stores it: serialised, then redacted. Never raw: a
+/// request's arguments can carry a credential.
+pub(crate) fn request_text(request: &AuthorizeRequest) -> Arc<str> {
+    let text = serde_json::to_string(request).unwrap_or_default();
+    Arc::from(crate::redaction::redact(&text))
+}
+
+/// Bodies remembered per thread, and the largest remembered.
+const REMEMBERED_BODIES: usize = 1024;
+const REMEMBERED_BODY_BYTES: usize = 4096;
+
+/// Recorded texts by a keyed 128-bit hash of the body they came from: the raw body
+/// (which may hold a credential) is not kept.
+#[derive(Default)]
+struct RecordedTexts {
+    texts: HashMap<u128, Arc<str>>,
+    keys: (std::hash::RandomState, std::hash::RandomState),
+}
+
+thread_local! {
+    static RECORDED_TEXTS: std::cell::RefCell<RecordedTexts> = std::cell::RefCell::default();
+}
+
+/// [`request_text`] of the request parsed from `body`, remembered per thread by the
+/// body: agents repeat calls, and serialising and redacting the same body again cost
+/// a worker more than recording it. Equal bodies parse to equal requests, so the text
+/// is the one `request_text` would make.
+pub(crate) fn request_text_of_body(body: &[u8], request: &AuthorizeRequest) -> Arc<str> {
+    if body.len() > REMEMBERED_BODY_BYTES {
+        return request_text(request);
+    }
+    RECORDED_TEXTS.with_borrow_mut(|known| {
+        let key = (u128::from(known.keys.0.hash_one(body)) << 64) | u128::from(known.keys.1.hash_one(body));
+        if let Some(text) = known.texts.get(&key) {
+            return Arc::clone(text);
+        }
+        if known.texts.len() >= REMEMBERED_BODIES {
+            known.texts.clear();
+        }
+        let text = request_text(request);
+        known.texts.insert(key, Arc::clone(&text));
+        text
+    })
 }
 
 /// Ids of texts already in `audit_texts`, so a request or decision seen before costs a
@@ -96,6 +144,12 @@ pub(crate) struct TextIds {
     /// Texts by a keyed 128-bit hash (SipHash, two keys drawn for this process, so
     /// no one can make two texts collide on purpose).
     texts: HashMap<u128, i64>,
+    /// Shared texts (requests, digests) by address: a request recorded again costs
+    /// no hashing.
+    shared_texts: ByAddress<str>,
+    /// Rulings by address: a remembered ruling is shared by every decision that
+    /// reuses it, and hashing one walks its whole explanation.
+    rulings: ByAddress<Ruling>,
     /// Decisions (all but the id) by a keyed hash, with the decision itself to compare:
     /// one seen before is neither serialised nor digested again.
     decisions: HashMap<u64, (Arc<Ruling>, i64)>,
@@ -106,6 +160,38 @@ pub(crate) struct TextIds {
 
 /// Texts whose ids are remembered at most; past it the map starts over.
 const KNOWN_TEXTS: usize = 65_536;
+
+/// Row ids of shared values by the value's address. Each entry holds its value, so
+/// the address cannot be reused by another value while the entry is here.
+#[derive(Debug)]
+struct ByAddress<T: ?Sized>(HashMap<usize, (Arc<T>, i64)>);
+
+impl<T: ?Sized> Default for ByAddress<T> {
+    fn default() -> Self {
+        Self(HashMap::new())
+    }
+}
+
+impl<T: ?Sized> ByAddress<T> {
+    fn get(&self, value: &Arc<T>) -> Option<i64> {
+        self.0.get(&Self::address(value)).map(|(_, id)| *id)
+    }
+
+    fn insert(&mut self, value: &Arc<T>, id: i64) {
+        if self.0.len() >= KNOWN_TEXTS {
+            self.0.clear();
+        }
+        self.0.insert(Self::address(value), (Arc::clone(value), id));
+    }
+
+    fn address(value: &Arc<T>) -> usize {
+        Arc::as_ptr(value).cast::<u8>() as usize
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
 
 impl TextIds {
     fn id(&mut self, transaction: &Transaction<'_>, text: &str) -> Result<i64, StoreError> {
@@ -128,13 +214,32 @@ impl TextIds {
         Ok(id)
     }
 
+    /// [`Self::id`] of a shared text, found by its address when it was seen before.
+    fn shared_id(&mut self, transaction: &Transaction<'_>, text: &Arc<str>) -> Result<i64, StoreError> {
+        if let Some(id) = self.shared_texts.get(text) {
+            return Ok(id);
+        }
+        let id = self.id(transaction, text)?;
+        self.shared_texts.insert(text, id);
+        Ok(id)
+    }
+
     /// The id of the decision's text without its id (equal decisions share one).
     fn decision_id(&mut self, transaction: &Transaction<'_>, decision: &Decision) -> Result<i64, StoreError> {
         let ruling = &decision.ruling;
+        if let Some(id) = self.rulings.get(ruling) {
+            return Ok(id);
+        }
+        let id = self.ruling_id(transaction, ruling)?;
+        self.rulings.insert(ruling, id);
+        Ok(id)
+    }
+
+    /// A ruling seen at another address: found by its content, else stored.
+    fn ruling_id(&mut self, transaction: &Transaction<'_>, ruling: &Arc<Ruling>) -> Result<i64, StoreError> {
         let key = self.keys.0.hash_one(ruling);
-        // A remembered decision shares its ruling, so most are equal by address.
         if let Some((known, id)) = self.decisions.get(&key)
-            && (Arc::ptr_eq(known, ruling) || known == ruling)
+            && known == ruling
         {
             return Ok(*id);
         }
@@ -184,6 +289,8 @@ impl TextIds {
 
     pub(crate) fn forget(&mut self) {
         self.texts.clear();
+        self.shared_texts.clear();
+        self.rulings.clear();
         self.decisions.clear();
         self.kinds.clear();
     }
@@ -208,15 +315,15 @@ const ROWS_PER_INSERT: usize = 32;
 fn insert_all(connection: &Connection, entries: &mut [AuditEntry], texts: &mut TextIds) -> Result<(), StoreError> {
     let transaction = connection.unchecked_transaction()?;
     let mut rows: Vec<[Value; 7]> = Vec::with_capacity(entries.len());
-    for e in entries.iter() {
-        let request = texts.id(&transaction, &e.request)?;
+    for e in entries.iter_mut() {
+        let request = texts.shared_id(&transaction, &e.request)?;
         // The id has its own column; without it, equal decisions share one stored text.
         let result = texts.decision_id(&transaction, &e.decision)?;
-        let digest = e.policy_digest.as_deref().map(|d| texts.id(&transaction, d)).transpose()?;
+        let digest = e.policy_digest.as_ref().map(|d| texts.shared_id(&transaction, d)).transpose()?;
         let kind = texts.kind_id(&transaction, &Kind::of(e))?;
         let generation = e.generation.and_then(|g| i64::try_from(g).ok());
         rows.push([
-            Value::Text(e.decision_id.clone()),
+            Value::Text(std::mem::take(&mut e.decision_id)),
             Value::Integer(e.time_ms),
             Value::Integer(kind),
             Value::Integer(request),
@@ -306,10 +413,10 @@ fn entry(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
         recorder: row.get(2)?,
         channel: row.get(3)?,
         tool: row.get(4)?,
-        request: row.get(5)?,
+        request: Arc::from(row.get::<_, String>(5)?),
         decision,
         generation: row.get::<_, Option<i64>>(7)?.and_then(|g| u64::try_from(g).ok()),
-        policy_digest: row.get(8)?,
+        policy_digest: row.get::<_, Option<String>>(8)?.map(Arc::from),
     })
 }
 

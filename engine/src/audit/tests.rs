@@ -27,7 +27,7 @@ fn a_decision_reads_back_as_recorded_with_its_secrets_masked() -> Result<(), Box
     let entry = show(&home, &decision.decision_id)?.ok_or("not recorded")?;
     assert_eq!(entry.decision, decision);
     assert_eq!((entry.channel.as_str(), entry.tool.as_str(), entry.recorder.as_str()), ("slack", "web_fetch", "cli"));
-    assert_eq!(entry.policy_digest, Some(policy.digest()));
+    assert_eq!(entry.policy_digest.as_deref(), Some(policy.digest().as_str()));
     assert!(!entry.request.contains("ghp_0123456789"), "{}", entry.request);
     assert!(entry.request.contains("https://example.com"), "{}", entry.request);
     Ok(())
@@ -118,7 +118,14 @@ fn concurrent_writers_lose_nothing() -> Result<(), Box<dyn std::error::Error>> {
             });
         }
         for _ in 0..200 {
-            daemon.record(AuditEntry::new(&call, &policy.authorize(&call), "daemon", Some(1), None));
+            daemon.record(AuditEntry::new(
+                &call,
+                request_text(&call),
+                &policy.authorize(&call),
+                "daemon",
+                Some(1),
+                None,
+            ));
         }
     });
     drop(daemon);
@@ -137,7 +144,7 @@ fn decisions_that_cannot_be_written_are_counted_not_dropped_silently() -> Result
     // A database without the audit table: every insert fails, as on a broken disk.
     let (daemon, writer_thread) = AuditWriter::start(Connection::open_in_memory()?)?;
     for _ in 0..3 {
-        daemon.record(AuditEntry::new(&call, &policy.authorize(&call), "daemon", Some(1), None));
+        daemon.record(AuditEntry::new(&call, request_text(&call), &policy.authorize(&call), "daemon", Some(1), None));
     }
     let counter = daemon.clone();
     drop(daemon);

@@ -17,7 +17,8 @@ pub(crate) struct Generation {
     pub number: u64,
     pub policy: CompiledPolicy,
     pub routes: RouteTable,
-    pub digest: String,
+    /// Shared with every audit record made under this generation.
+    pub digest: std::sync::Arc<str>,
     /// The config it was built from (host, port and exposure are read at start only).
     pub config: NetclawConfig,
 }
@@ -45,7 +46,7 @@ impl Generation {
             .as_ref()
             .map(|c| c.config.clone())
             .map_err(|d| d.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-        Ok(Self { number, digest: policy.digest(), routes: RouteTable::from_home(&home), policy, config })
+        Ok(Self { number, digest: policy.digest().into(), routes: RouteTable::from_home(&home), policy, config })
     }
 }
 

@@ -149,7 +149,7 @@ fn serve(
         address: Some(bound.to_string()),
         exposure_mode: Some(exposure::mode_name(first.config.daemon.exposure_mode).to_owned()),
         generation: Some(first.number),
-        policy_digest: Some(first.digest.clone()),
+        policy_digest: Some(first.digest.to_string()),
         routes: Some(first.routes.len()),
         started_ms: Some(now_ms()),
         ..DaemonStatus::default()
@@ -282,7 +282,7 @@ async fn reload(shared: &Shared) {
                 eprintln!("netclaw daemon: {note}");
             }
             status.generation = Some(next.number);
-            status.policy_digest = Some(next.digest.clone());
+            status.policy_digest = Some(next.digest.to_string());
             status.routes = Some(next.routes.len());
             status.reloaded_ms = Some(now_ms());
             status.last_reload_error = None;

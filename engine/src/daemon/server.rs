@@ -151,17 +151,26 @@ async fn authorize(
     };
     let generation = shared.current();
     let decision = shared.approvals.decide(&generation.policy, &request);
-    record(&shared, &generation, &request, &decision);
+    let text = generation.config.audit.enabled.then(|| crate::audit::request_text_of_body(&body, &request));
+    record(&shared, &generation, &request, text.as_ref(), &decision);
     if decision.decision == Effect::ApprovalRequired && request.interactive {
-        return json(StatusCode::OK, &wait_for_answer(shared, generation, request, decision).await);
+        return json(StatusCode::OK, &wait_for_answer(shared, generation, request, text, decision).await);
     }
     json(StatusCode::OK, &decision)
 }
 
-fn record(shared: &Shared, generation: &Generation, request: &AuthorizeRequest, decision: &Decision) {
+/// `text` is the request's recorded text when the caller has it already.
+fn record(
+    shared: &Shared,
+    generation: &Generation,
+    request: &AuthorizeRequest,
+    text: Option<&Arc<str>>,
+    decision: &Decision,
+) {
     if generation.config.audit.enabled {
-        let digest = Some(generation.digest.clone());
-        shared.audit.record(AuditEntry::new(request, decision, "daemon", Some(generation.number), digest));
+        let text = text.map_or_else(|| crate::audit::request_text(request), Arc::clone);
+        let digest = Some(Arc::clone(&generation.digest));
+        shared.audit.record(AuditEntry::new(request, text, decision, "daemon", Some(generation.number), digest));
     }
 }
 
@@ -172,17 +181,18 @@ async fn wait_for_answer(
     shared: Arc<Shared>,
     generation: Arc<Generation>,
     request: AuthorizeRequest,
+    text: Option<Arc<str>>,
     gated: Decision,
 ) -> Decision {
     let timeout = Duration::from_secs(generation.config.approvals.timeout_seconds.into());
     let (id, mut answered) = match shared.approvals.open(&generation.policy, request.clone(), gated.clone(), timeout) {
         Ok(opened) => opened,
         Err(denied) => {
-            record(&shared, &generation, &request, &denied);
+            record(&shared, &generation, &request, text.as_ref(), &denied);
             return *denied;
         }
     };
-    let mut gone = CallerGone { shared: Arc::clone(&shared), generation: Arc::clone(&generation), request, id };
+    let mut gone = CallerGone { shared: Arc::clone(&shared), generation: Arc::clone(&generation), request, text, id };
     let mut wait = timeout;
     // An answer that took the call just as the time ran out is either on its way, or
     // failed and put the call back: then it is expired on the next round.
@@ -196,7 +206,7 @@ async fn wait_for_answer(
             }
             Err(_) => {
                 if let Some(decision) = shared.approvals.expire(&gone.id, "no answer in time") {
-                    record(&shared, &generation, &gone.request, &decision);
+                    record(&shared, &generation, &gone.request, gone.text.as_ref(), &decision);
                     break decision;
                 }
                 wait = Duration::from_millis(100);
@@ -213,6 +223,7 @@ struct CallerGone {
     shared: Arc<Shared>,
     generation: Arc<Generation>,
     request: AuthorizeRequest,
+    text: Option<Arc<str>>,
     /// Empty once the call was decided.
     id: String,
 }
@@ -223,7 +234,7 @@ impl Drop for CallerGone {
             return;
         }
         if let Some(decision) = self.shared.approvals.expire(&self.id, "the caller stopped waiting") {
-            record(&self.shared, &self.generation, &self.request, &decision);
+            record(&self.shared, &self.generation, &self.request, self.text.as_ref(), &decision);
         }
     }
 }
@@ -270,7 +281,7 @@ async fn answer(
         let persisted = |grant: &_| persist(home, grant).map_err(|err| err.to_string());
         let answered = answering.approvals.answer(&call, answer, &by, &generation.policy, persisted);
         if let Ok((answered, request)) = &answered {
-            record(&answering, &generation, request, &answered.decision);
+            record(&answering, &generation, request, None, &answered.decision);
         }
         answered.map(|(answered, _)| answered)
     })
