@@ -179,6 +179,21 @@ pub(super) fn realizable(
     renamed.unwrap_or(current)
 }
 
+/// Policies that take a shown counterexample's tool out of the next search: the tool
+/// it was shown with, and the one the solver picked when [`realizable`] renamed it
+/// (else the solver may pick it again, to be shown the same way). `None` without a
+/// resource.
+pub(super) fn seen(number: usize, picked: &Request, shown: &Request) -> Option<String> {
+    let shown = shown.resource()?;
+    let mut text = format!("@id(\"verify.seen.{number}\")\nforbid (principal, action, resource == {shown});\n");
+    if let Some(picked) = picked.resource().filter(|picked| *picked != shown) {
+        text.push_str(&format!(
+            "@id(\"verify.seen.{number}.picked\")\nforbid (principal, action, resource == {picked});\n"
+        ));
+    }
+    Some(text)
+}
+
 fn with_principal(request: &Request, audience: Option<Audience>) -> Request {
     let principal = match audience {
         Some(audience) => audience_uid(audience),

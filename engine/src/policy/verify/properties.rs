@@ -342,14 +342,11 @@ impl Property {
                 counterexample::realizable(&example.request, prover.schema(), &pinned.store, &pinned.written_out);
             let request = counterexample::simplify(&request, prover.schema(), &side_set, &bound_set, &pinned.store);
             found.push(self.render(policy, &request, side));
-            let Some(resource) = request.resource() else { break };
+            let Some(seen) = counterexample::seen(found.len(), &example.request, &request) else { break };
             if found.len() >= EXAMPLES {
                 break;
             }
-            excluded.push_str(&format!(
-                "@id(\"verify.seen.{}\")\nforbid (principal, action, resource == {resource});\n",
-                found.len()
-            ));
+            excluded.push_str(&seen);
             let seen = parse_with_ids(&excluded).map_err(cedar_error)?;
             allowed = pinned.compile(prover, &union(&side_set, &seen)?, env)?;
             next = prover.counterexample(&allowed, &compiled_bound)?;

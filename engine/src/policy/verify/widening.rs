@@ -91,12 +91,11 @@ fn widenings_in(
             subject: subject(&rendered.request),
             counterexample: rendered,
         });
-        let Some(resource) = request.resource() else { break };
+        let Some(exclusion) = counterexample::seen(seen, &example.request, &request) else { break };
         if seen == EXAMPLES {
             break;
         }
-        excluded
-            .push_str(&format!("@id(\"verify.seen.{seen}\")\nforbid (principal, action, resource == {resource});\n"));
+        excluded.push_str(&exclusion);
         let excluded_set = parse_with_ids(&excluded).map_err(cedar_error)?;
         allowed = pinned.compile(prover, &union(&after, &excluded_set)?, env)?;
     }
