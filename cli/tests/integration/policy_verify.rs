@@ -209,6 +209,13 @@ fn doctor_remembers_a_proof_only_of_the_same_set() {
     std::fs::set_permissions(&entries[0], std::os::unix::fs::PermissionsExt::from_mode(0o644))
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(invariants(&[]).1.ends_with("(cvc5)"), "an entry others can read or write is not trusted");
+    // Root reads anyone's files: an entry another user wrote, even at 600, is not its own.
+    std::fs::set_permissions(&entries[0], std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(invariants(&[]).1.contains("remembered"), "an entry of this user's at 600 is trusted");
+    if std::os::unix::fs::chown(&entries[0], Some(65_534), None).is_ok() {
+        assert!(invariants(&[]).1.ends_with("(cvc5)"), "an entry another user owns is not trusted");
+    }
     std::fs::write(&entries[0], "{").unwrap_or_else(|e| panic!("{e}"));
     assert!(invariants(&[]).1.ends_with("(cvc5)"), "a damaged entry is proved again");
     assert!(invariants(&[]).1.contains("remembered"), "and then remembered again");
@@ -222,6 +229,15 @@ fn doctor_remembers_a_proof_only_of_the_same_set() {
     assert_eq!((code, broken.as_str()), (1, "1 of 10 properties not proved"));
     let (code, missing) = invariants(&[("CVC5", "/nonexistent/cvc5")]);
     assert_eq!(code, 1, "a remembered failure is still a failure: {missing}");
+
+    // A cache directory that is a link is neither read nor written through.
+    let (real, link) = (dir.path().join("real"), dir.path().join("link"));
+    std::fs::create_dir(&real).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(&real, &link).unwrap_or_else(|e| panic!("{e}"));
+    let linked = [("NETCLAW_PROOF_CACHE", link.to_str().unwrap_or_default())];
+    let run = netclaw(&["policy", "verify", "--home", &home_arg(&example("team"))], &linked);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(std::fs::read_dir(&real).map(Iterator::count).ok(), Some(0), "written through a link");
 
     // `policy verify` always proves, and leaves its proof for doctor.
     let fresh = dir.path().join("fresh");

@@ -6,11 +6,13 @@
 //! The cache lives outside the netclaw home (`~/.cache/netclaw/proofs` by default):
 //! a home checked into a repository must not be able to carry its own verdict, and
 //! only this user's earlier runs can have written there. Entries are trusted only in
-//! a directory and a file nobody else can write; anything else is ignored and the
-//! proof runs again. An undecided proof is never remembered.
+//! a directory and a file this user owns and nobody else can read or write (root
+//! reads anyone's files: a verdict another user planted, even at mode 600, is not
+//! its own); anything else is ignored and the proof runs again. An undecided proof is
+//! never remembered.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -93,6 +95,11 @@ impl ProofCache {
         }
         let question = question(policy).ok_or_else(|| std::io::Error::other("the question cannot be named"))?;
         fs::create_dir_all(&self.dir)?;
+        // Never through a link, nor into another user's directory (a chmod follows links).
+        let meta = fs::symlink_metadata(&self.dir)?;
+        if !meta.is_dir() || meta.uid() != rustix::process::geteuid().as_raw() {
+            return Err(std::io::Error::other("the proof cache is not a directory of this user's"));
+        }
         fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))?;
         let ms = now.duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         let entry =
@@ -102,10 +109,13 @@ impl ProofCache {
     }
 }
 
-/// A regular file or directory (not a link) that only its owner can write or read.
+/// A file or directory (not a link) of this user's that nobody else can read or write.
 fn private(path: &Path) -> bool {
-    fs::symlink_metadata(path)
-        .is_ok_and(|meta| !meta.file_type().is_symlink() && meta.permissions().mode() & 0o077 == 0)
+    fs::symlink_metadata(path).is_ok_and(|meta| {
+        !meta.file_type().is_symlink()
+            && meta.permissions().mode() & 0o077 == 0
+            && meta.uid() == rustix::process::geteuid().as_raw()
+    })
 }
 
 /// The SHA-256 of everything a report depends on: the prover that ran (this build of
