@@ -120,6 +120,23 @@ pub(super) const PATTERNS: &[Pattern] = &[
         triggers: &["-u ", "--user"],
     },
     Pattern {
+        id: "mysql-password-flag",
+        noun: "a password argument",
+        kind: Kind::Shape,
+        // `mysql -phunter2`, in any of the MySQL and MariaDB tools. Only glued: in
+        // `-p db` the client prompts and `db` is the database; `-P` is the port.
+        regex: r#"\b(?i:mysql[a-z]*|mariadb(?:-[a-z]+)?)\b[^\n;|&]*?\s-p(?P<v>[^\s"';|&-][^\s"';|&]*)"#,
+        triggers: &["mysql", "mariadb"],
+    },
+    Pattern {
+        id: "sshpass-password",
+        noun: "a password argument",
+        kind: Kind::Shape,
+        // `sshpass -p secret ssh host`, glued, spaced or quoted.
+        regex: r#"\b(?i:sshpass)\b[^\n;|&]*?\s-p[ \t]*(?:'(?P<v2>[^'\n]+)'|"(?P<v3>[^"\n]+)"|(?P<v>[^\s"';|&-][^\s"';|&]*))"#,
+        triggers: &["sshpass"],
+    },
+    Pattern {
         id: "bearer-token",
         noun: "a bearer token",
         kind: Kind::Shape,
