@@ -275,9 +275,9 @@ pub(crate) fn run(
     }
     let mut fixes = Vec::new();
     let reports = selected
-        .into_iter()
-        .map(|check| {
-            let mut outcome = check.run(context);
+        .iter()
+        .zip(run_all(&selected, context))
+        .map(|(check, mut outcome)| {
             outcome.findings = outcome.findings.into_iter().map(Finding::scrubbed).collect();
             outcome.message = crate::redaction::redact(&outcome.message).into_owned();
             if let Some(min) = options.severity_min {
@@ -300,6 +300,29 @@ pub(crate) fn run(
         })
         .collect();
     Ok((reports, fixes))
+}
+
+/// Each check's outcome, in order. Two threads each take the next check no one has
+/// taken: most wait for the compiled set, and the large ones (grants, approvals,
+/// proofs) then overlap. A check that panics panics here, as it would alone.
+fn run_all(checks: &[&dyn Check], context: &DoctorContext<'_>) -> Vec<CheckOutcome> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        while let Some(check) = checks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+            done.push((check.id(), check.run(context)));
+        }
+        done
+    };
+    let mut all: Vec<(&str, CheckOutcome)> = std::thread::scope(|scope| {
+        let other = scope.spawn(work);
+        let mine = work();
+        let theirs = other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        mine.into_iter().chain(theirs).collect()
+    });
+    let order = |id: &str| checks.iter().position(|c| c.id() == id);
+    all.sort_by_key(|(id, _)| order(id));
+    all.into_iter().map(|(_, outcome)| outcome).collect()
 }
 
 /// The checks `names` names, in registry order whatever order they came in.
