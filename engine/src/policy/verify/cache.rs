@@ -68,10 +68,6 @@ impl ProofCache {
         }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The report for `policy`'s question, if this cache holds one it can trust.
     pub fn recall(&self, policy: &CompiledPolicy) -> Option<Remembered> {
         let question = question(policy)?;
