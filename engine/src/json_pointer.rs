@@ -2,8 +2,18 @@
 
 /// `pointer` extended by one reference token.
 pub(crate) fn join(pointer: &str, token: &str) -> String {
-    let escaped = token.replace('~', "~0").replace('/', "~1");
-    format!("{pointer}/{escaped}")
+    // One allocation: loading a large home joins a pointer for every node it walks.
+    let mut joined = String::with_capacity(pointer.len() + 1 + token.len());
+    joined.push_str(pointer);
+    joined.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => joined.push_str("~0"),
+            '/' => joined.push_str("~1"),
+            c => joined.push(c),
+        }
+    }
+    joined
 }
 
 /// The unescaped reference tokens of `pointer` (`""` has none).

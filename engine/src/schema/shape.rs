@@ -183,7 +183,7 @@ impl<'s> SchemaNode<'s> {
 #[derive(Debug, Default)]
 pub(crate) struct Shaped {
     pub value: Value,
-    /// Canonical pointer → the pointer as spelled in the file.
+    /// Canonical pointer → the pointer as spelled in the file, where they differ.
     pub original: HashMap<String, String>,
     pub diagnostics: Vec<Diagnostic>,
     /// Canonical pointers already diagnosed here, so validation does not repeat them.
@@ -233,7 +233,11 @@ impl<'s> Walker<'_, 's> {
     }
 
     fn node(&mut self, value: &Value, schema: SchemaNode<'s>, canonical: &str, original: &str, root: bool) -> Value {
-        self.out.original.insert(canonical.to_owned(), original.to_owned());
+        // Only respellings: `original_pointer` reads a missing entry as "as spelled",
+        // and a large home has tens of thousands of nodes spelled canonically.
+        if canonical != original {
+            self.out.original.insert(canonical.to_owned(), original.to_owned());
+        }
         match value {
             Value::Object(object) => Value::Object(self.object(object, schema, canonical, original, root)),
             Value::Array(items) => {
