@@ -123,9 +123,10 @@ pub(super) const PATTERNS: &[Pattern] = &[
         id: "mysql-password-flag",
         noun: "a password argument",
         kind: Kind::Shape,
-        // `mysql -phunter2`, in any of the MySQL and MariaDB tools. Only glued: in
-        // `-p db` the client prompts and `db` is the database; `-P` is the port.
-        regex: r#"\b(?i:mysql[a-z]*|mariadb(?:-[a-z]+)?)\b[^\n;|&]*?\s-p(?P<v>[^\s"';|&-][^\s"';|&]*)"#,
+        // `mysql -phunter2` or `-p'hunter 2'`, in any of the MySQL and MariaDB tools.
+        // Only glued: in `-p db` the client prompts and `db` is the database; `-P` is
+        // the port.
+        regex: r#"\b(?i:mysql[a-z]*|mariadb(?:-[a-z]+)?)\b[^\n;|&]*?\s-p(?:'(?P<v2>[^'\n]+)'|"(?P<v3>[^"\n]+)"|(?P<v>[^\s"';|&-][^\s"';|&]*))"#,
         triggers: &["mysql", "mariadb"],
     },
     Pattern {
