@@ -55,15 +55,17 @@ impl ProofCache {
     }
 
     /// `$NETCLAW_PROOF_CACHE` (`off` turns it off), else `$XDG_CACHE_HOME/netclaw/proofs`,
-    /// else `$HOME/.cache/netclaw/proofs`.
+    /// else `$HOME/.cache/netclaw/proofs`. Only absolute paths: a relative one would
+    /// put the cache wherever netclaw runs, such as inside a checked-out home.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Option<Self> {
         let set = |name: &str| var(name).filter(|value| !value.is_empty());
+        let absolute = |path: PathBuf| path.is_absolute().then_some(path);
         match set("NETCLAW_PROOF_CACHE") {
-            Some(value) if value == "off" => None,
-            Some(dir) => Some(Self::at(dir)),
+            Some(value) if value.eq_ignore_ascii_case("off") => None,
+            Some(dir) => absolute(PathBuf::from(dir)).map(Self::at),
             None => set("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .or_else(|| set("HOME").map(|home| Path::new(&home).join(".cache")))
+                .and_then(|cache| absolute(PathBuf::from(cache)))
+                .or_else(|| set("HOME").and_then(|home| absolute(Path::new(&home).join(".cache"))))
                 .map(|cache| Self::at(cache.join("netclaw/proofs"))),
         }
     }
@@ -141,4 +143,31 @@ fn question(policy: &CompiledPolicy) -> Option<String> {
 fn build_identity() -> Option<String> {
     let meta = std::env::current_exe().and_then(fs::metadata).ok()?;
     Some(format!("{}:{:?}", meta.len(), meta.modified().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(vars: &[(&str, &str)]) -> Option<PathBuf> {
+        ProofCache::from_env(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned()))
+            .map(|cache| cache.dir)
+    }
+
+    #[test]
+    fn the_cache_is_found_in_absolute_places_only() {
+        assert_eq!(from(&[("NETCLAW_PROOF_CACHE", "/c"), ("HOME", "/h")]), Some(PathBuf::from("/c")));
+        assert_eq!(from(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/h")]), Some(PathBuf::from("/x/netclaw/proofs")));
+        assert_eq!(from(&[("HOME", "/h")]), Some(PathBuf::from("/h/.cache/netclaw/proofs")));
+        for off in ["off", "OFF", "Off"] {
+            assert_eq!(from(&[("NETCLAW_PROOF_CACHE", off), ("HOME", "/h")]), None, "{off}");
+        }
+        assert_eq!(from(&[("NETCLAW_PROOF_CACHE", ".proofs"), ("HOME", "/h")]), None);
+        // A relative XDG_CACHE_HOME is ignored, as the XDG spec says, in favour of HOME.
+        assert_eq!(
+            from(&[("XDG_CACHE_HOME", "cache"), ("HOME", "/h")]),
+            Some(PathBuf::from("/h/.cache/netclaw/proofs"))
+        );
+        assert_eq!(from(&[("HOME", "relative")]), None);
+    }
 }
