@@ -101,6 +101,30 @@ fn shapes_are_named_without_a_key() {
     }
 }
 
+/// `shape_of` skips values without a trigger; that must never hide a shape the
+/// patterns themselves would name.
+#[test]
+fn the_trigger_scan_loses_no_shape() {
+    let corpus = [
+        include_str!("../../tests/redaction_corpus/secrets.jsonl"),
+        include_str!("../../tests/redaction_corpus/benign.jsonl"),
+    ];
+    let redactor = redactor().unwrap();
+    let mut shapes = 0;
+    for line in corpus.iter().flat_map(|c| c.lines()) {
+        let entry: serde_json::Value = serde_json::from_str(line).unwrap();
+        let text = entry["text"].as_str().unwrap();
+        let words = text.split([' ', '"', '\'', '=', ',']);
+        for value in std::iter::once(text).chain(words) {
+            let full = redactor.any_shape(value.as_bytes());
+            assert_eq!(redactor.shape_of(value.as_bytes()), full, "{value}");
+            shapes += usize::from(full.is_some());
+        }
+    }
+    // The corpus does exercise shapes, so an equality of two `None`s proves nothing.
+    assert!(shapes > 40, "{shapes}");
+}
+
 /// Found by the red team: each of these came through in plaintext.
 #[test]
 fn red_team_formats_are_hidden() {

@@ -162,10 +162,15 @@ impl<'s> SchemaNode<'s> {
 
     /// The schema at a canonical pointer, matching keys as [`SchemaNode::child`] does.
     pub(crate) fn at(self, pointer: &str) -> Option<SchemaNode<'s>> {
-        json_pointer::tokens(pointer).iter().try_fold(self, |node, token| match token.parse::<usize>() {
-            Ok(_) if node.types().contains(&"array") => Some(node.items()),
-            _ => node.child(token).map(|(_, child)| child),
-        })
+        json_pointer::tokens(pointer).iter().try_fold(self, |node, token| node.step(token))
+    }
+
+    /// The schema one token down: an index into an array's items, else a property.
+    pub(crate) fn step(self, token: &str) -> Option<SchemaNode<'s>> {
+        match token.parse::<usize>() {
+            Ok(_) if self.types().contains(&"array") => Some(self.items()),
+            _ => self.child(token).map(|(_, child)| child),
+        }
     }
 
     /// The canonical spelling of `value` if it names one of this schema's enum values.

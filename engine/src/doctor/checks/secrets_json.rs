@@ -170,10 +170,12 @@ fn credentials_in_config(context: &DoctorContext<'_>) -> Vec<(Finding, Option<Fi
     let FileRead::Text(text) = &context.files.netclaw else { return Vec::new() };
     let Ok(document) = JsonDocument::parse(NETCLAW_JSON, text.clone()) else { return Vec::new() };
     let schema = SchemaId::Netclaw.compiled();
+    let mut strings = Vec::new();
+    schema_strings(&document.value, Some(schema.root()), String::new(), &mut strings);
     let mut out = Vec::new();
-    for (pointer, value) in json_pointer::strings(&document.value) {
+    for (pointer, value, write_only) in strings {
         let key = json_pointer::dotted(&pointer);
-        if schema.root().at(&pointer).is_some_and(SchemaNode::is_write_only) {
+        if write_only {
             let message = format!("`{key}` is a credential written in netclaw.json");
             let finding = Finding::error("credential-in-config", document.locate(&pointer), message).with_help(
                 "move it to secrets.json (`netclaw doctor --fix` does), then rotate it if netclaw.json was ever shared",
@@ -187,4 +189,27 @@ fn credentials_in_config(context: &DoctorContext<'_>) -> Vec<(Finding, Option<Fi
         }
     }
     out
+}
+
+/// Every string in `value` with its pointer and whether the schema marks it a
+/// credential, found in one walk of document and schema together (a large config has
+/// thousands of strings; resolving each pointer from the root costs a step per token).
+fn schema_strings<'v>(
+    value: &'v serde_json::Value,
+    node: Option<SchemaNode<'_>>,
+    pointer: String,
+    out: &mut Vec<(String, &'v str, bool)>,
+) {
+    let children: Box<dyn Iterator<Item = (String, &serde_json::Value)>> = match value {
+        serde_json::Value::String(text) => {
+            return out.push((pointer, text, node.is_some_and(SchemaNode::is_write_only)));
+        }
+        serde_json::Value::Object(object) => Box::new(object.iter().map(|(key, child)| (key.clone(), child))),
+        serde_json::Value::Array(items) => Box::new(items.iter().enumerate().map(|(i, child)| (i.to_string(), child))),
+        _ => return,
+    };
+    for (token, child) in children {
+        let below = node.and_then(|n| n.step(&token));
+        schema_strings(child, below, json_pointer::join(&pointer, &token), out);
+    }
 }
