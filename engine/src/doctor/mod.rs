@@ -18,7 +18,7 @@ use crate::config::Audience;
 use crate::config::HomeConfig;
 use crate::home::{Home, HomeFiles};
 use crate::paths::ProtectedPaths;
-use crate::policy::{CompileError, CompiledPolicy, Mode, permission_mode};
+use crate::policy::{CompileError, CompiledPolicy, Mode};
 
 pub use fix::FixError;
 pub(crate) use fix::{Fix, apply as apply_fixes, safe as safe_fixes};
@@ -63,25 +63,16 @@ impl<'a> DoctorContext<'a> {
         }
     }
 
-    /// The mode the authorizer gives each `(audience, tool)` (`None`: not granted),
-    /// asked on both cores; answers already known are not asked again.
+    /// The mode the authorizer gives each `(audience, tool)` (`None`: not granted);
+    /// answers already known are not asked again.
     pub(crate) fn tool_modes(&self, policy: &CompiledPolicy, asked: &[(Audience, &str)]) -> Vec<Option<Mode>> {
         let missing: Vec<(Audience, &str)> = match self.tool_modes.lock() {
             Ok(known) => asked.iter().filter(|(a, t)| !known.contains_key(&(*a, (*t).to_owned()))).copied().collect(),
             Err(_) => asked.to_vec(),
         };
-        let ask = |part: &[(Audience, &str)]| -> Vec<((Audience, String), Option<Mode>)> {
-            part.iter().map(|(a, t)| ((*a, (*t).to_owned()), permission_mode(&policy.probe(*a, t)))).collect()
-        };
-        let (first, second) = missing.split_at(missing.len() / 2);
-        let answers = std::thread::scope(|scope| {
-            let other = scope.spawn(|| ask(second));
-            let mut answers = ask(first);
-            answers.extend(other.join().unwrap_or_else(|_| ask(second)));
-            answers
-        });
+        let answers = missing.iter().map(|(a, t)| (*a, (*t).to_owned())).zip(policy.probe_modes(&missing));
         let Ok(mut modes) = self.tool_modes.lock() else {
-            return asked.iter().map(|(a, t)| permission_mode(&policy.probe(*a, t))).collect();
+            return policy.probe_modes(asked);
         };
         modes.extend(answers);
         asked.iter().map(|(a, t)| modes.get(&(*a, (*t).to_owned())).copied().flatten()).collect()

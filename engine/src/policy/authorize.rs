@@ -182,6 +182,17 @@ pub(crate) struct CedarQuestion {
     file: Option<(String, bool)>,
 }
 
+/// See [`CompiledPolicy::call_class`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct CallClass<'p> {
+    audience: Audience,
+    server: String,
+    /// `None`: the tool is not in the entity store.
+    ancestors: Option<Vec<&'p EntityUid>>,
+    interactive: bool,
+    approved: bool,
+}
+
 /// Everything a ruling depends on besides the config generation, for a call without
 /// hard-deny evidence, as one run of bytes: two calls that agree on all of it get the
 /// same ruling, word for word. One allocation, so a lookup compares one block of
@@ -345,18 +356,7 @@ impl CompiledPolicy {
                 Err(denied) => return Decision { decision_id: new_decision_id(), ruling: denied },
             }
         }
-        let tool = ToolName::parse(&request.tool);
-        let tool_id = tool.id();
-        let principal = audience.unwrap_or(None);
-        let (evidence, verdict) = self.evidence(&tool, request);
-        let approval = principal.and_then(|audience| {
-            let key = (audience, tool_id.clone());
-            let persisted = self.approvals.get(&key).map(Vec::as_slice);
-            let answered = session.and_then(|s| s.get(&key));
-            [persisted, answered].into_iter().flatten().find_map(|e| covering(e, &tool, request, verdict.as_ref()))
-        });
-        let file = self.file_facts(&tool, request);
-        let facts = Facts { request, tool, tool_id, principal, audience_sources, evidence, approval, file };
+        let facts = self.facts(request, audience.unwrap_or(None), audience_sources, session);
         // A ruling that quotes hard-deny evidence (the command) is not worth keeping.
         if !remember || facts.evidence.is_some() {
             return Decision::new(self.ruling(&facts, remember, admitted_by));
@@ -373,6 +373,59 @@ impl CompiledPolicy {
             memo.insert(key.into_boxed_slice(), Arc::clone(&ruling));
         }
         Decision { decision_id: new_decision_id(), ruling }
+    }
+
+    /// Everything Rust works out about a call before Cedar is asked.
+    fn facts<'r>(
+        &self,
+        request: &'r AuthorizeRequest,
+        principal: Principal,
+        audience_sources: Vec<String>,
+        session: Option<&SessionGrants>,
+    ) -> Facts<'r> {
+        let tool = ToolName::parse(&request.tool);
+        let tool_id = tool.id();
+        let (evidence, verdict) = self.evidence(&tool, request);
+        let approval = principal.and_then(|audience| {
+            let key = (audience, tool_id.clone());
+            let persisted = self.approvals.get(&key).map(Vec::as_slice);
+            let answered = session.and_then(|s| s.get(&key));
+            [persisted, answered].into_iter().flatten().find_map(|e| covering(e, &tool, request, verdict.as_ref()))
+        });
+        let file = self.file_facts(&tool, request);
+        Facts { request, tool, tool_id, principal, audience_sources, evidence, approval, file }
+    }
+
+    /// The class of a call made as `audience` outside Slack (a probe): calls of one
+    /// class get the same answers from Cedar, so the same effect, layer and reason.
+    /// `None` when the call must be asked on its own.
+    ///
+    /// Cedar tells one MCP tool from another only by an entity literal that names it or
+    /// by its ancestors. So two tools of one server, asked of slices that name no MCP
+    /// tool (no policy of their own), with the same ancestors, the same approval answer
+    /// and no hard-deny evidence, are asked the same questions on the same context.
+    pub(crate) fn call_class(&self, request: &AuthorizeRequest, audience: Audience) -> Option<CallClass<'_>> {
+        if !is_plain_name(&request.tool) || request.channel.eq_ignore_ascii_case("slack") {
+            return None;
+        }
+        let facts = self.facts(request, Some(audience), Vec::new(), None);
+        let ToolName::Mcp { server, .. } = &facts.tool else { return None };
+        if facts.evidence.is_some()
+            || facts.file.is_some()
+            || !self.slices.tells_no_tool_apart(facts.principal, &facts.tool_id, server)
+        {
+            return None;
+        }
+        let resource = EntityUid::from_type_name_and_id(self.uids.mcp_tool.clone(), EntityId::new(&facts.tool_id));
+        let mut ancestors: Option<Vec<&EntityUid>> = self.entities.ancestors(&resource).map(Iterator::collect);
+        ancestors.iter_mut().for_each(|a| a.sort_unstable());
+        Some(CallClass {
+            audience,
+            server: server.clone(),
+            ancestors,
+            interactive: request.interactive,
+            approved: facts.approval.is_some(),
+        })
     }
 
     /// The ruling on a call the channel ACL admitted (by `admitted_by`): that layer

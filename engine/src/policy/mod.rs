@@ -41,7 +41,6 @@ pub(crate) use explain::unanswered;
 pub use generate::Action;
 pub(crate) use generate::Rule;
 pub(crate) use grants::{Grant, GrantRefusal, SessionGrants};
-pub(crate) use permissions::permission_mode;
 pub use permissions::{ANY_OTHER_TOOL, AudiencePermissions, Mode};
 pub(crate) use tool_name::{ToolName, canonical};
 pub use verify::{

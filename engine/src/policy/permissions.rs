@@ -1,11 +1,12 @@
 //! `netclaw mcp permissions`: per audience, each MCP server and tool, whether it is
 //! granted, its approval mode, and why — every answer from the authorizer itself.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::authorize::CallClass;
 use super::tool_name::ToolName;
 use super::{CompiledPolicy, PolicyKind, Rule};
 use crate::config::Audience;
@@ -53,6 +54,41 @@ pub struct ToolPermission {
 impl CompiledPolicy {
     /// The decision an interactive caller of `audience` gets for `tool`.
     pub(crate) fn probe(&self, audience: Audience, tool: &str) -> Decision {
+        self.authorize_as(audience, &self.probe_request(audience, tool))
+    }
+
+    /// [`permission_mode`] of each probe, asked on both cores, and once per
+    /// [`CallClass`]: in a large config most MCP tools are set apart by nothing but
+    /// their name, and doctor would otherwise ask Cedar about each of them three times.
+    pub(crate) fn probe_modes(&self, asked: &[(Audience, &str)]) -> Vec<Option<Mode>> {
+        let mut classes: HashMap<CallClass<'_>, usize> = HashMap::new();
+        let mut questions: Vec<(Audience, &str)> = Vec::new();
+        let mut answer_of = Vec::with_capacity(asked.len());
+        for (audience, tool) in asked {
+            let mut ask = || {
+                questions.push((*audience, *tool));
+                questions.len() - 1
+            };
+            let index = match self.call_class(&self.probe_request(*audience, tool), *audience) {
+                Some(class) => *classes.entry(class).or_insert_with(ask),
+                None => ask(),
+            };
+            answer_of.push(index);
+        }
+        let ask = |part: &[(Audience, &str)]| -> Vec<Option<Mode>> {
+            part.iter().map(|(a, t)| permission_mode(&self.probe(*a, t))).collect()
+        };
+        let (first, second) = questions.split_at(questions.len() / 2);
+        let answers = std::thread::scope(|scope| {
+            let other = scope.spawn(|| ask(second));
+            let mut answers = ask(first);
+            answers.extend(other.join().unwrap_or_else(|_| ask(second)));
+            answers
+        });
+        answer_of.into_iter().map(|i| answers.get(i).copied().flatten()).collect()
+    }
+
+    fn probe_request(&self, audience: Audience, tool: &str) -> AuthorizeRequest {
         // The shell is asked about a harmless command: with none, hard deny would answer.
         let mut arguments = serde_json::Map::new();
         let name = ToolName::parse(tool);
@@ -67,7 +103,7 @@ impl CompiledPolicy {
         {
             arguments.insert("path".to_owned(), self.probe_path(audience, access).into());
         }
-        let request = AuthorizeRequest {
+        AuthorizeRequest {
             channel: "tui".to_owned(),
             audience: None,
             slack: None,
@@ -77,8 +113,7 @@ impl CompiledPolicy {
             working_directory: None,
             session_directory: None,
             session_id: None,
-        };
-        self.authorize_as(audience, &request)
+        }
     }
 
     /// A file inside the audience's first root for `access`, or anywhere under `All`.
@@ -167,5 +202,84 @@ fn permission(tool: &str, decision: &Decision) -> ToolPermission {
         mode,
         policies: decision.policies.clone(),
         sources: decision.sources.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{EnvVar, HomeConfig};
+    use crate::home::HomeFiles;
+    use crate::paths::ProtectedPaths;
+
+    const CONFIG: &str = r#"{
+        "Security": {"DeploymentPosture": "Team"},
+        "Tools": {"AudienceProfiles": {
+            "Personal": {"AllowedMcpServers": ["alpha", "beta"], "McpServerToolGrants": {"alpha": ["read", "delete"]}},
+            "Team": {
+                "AllowedMcpServers": ["alpha", "beta"],
+                "McpServerToolGrants": {"alpha": ["read", "write", "delete"], "beta": ["x"]},
+                "ApprovalPolicy": {"DefaultMode": "Approval", "ToolOverrides": {"alpha/write": "Auto"},
+                                   "McpServerDefaults": {"beta": "Auto"}}},
+            "Public": {"ApprovalPolicy": {"DefaultMode": "Deny"}}}}}"#;
+
+    /// Team may call `alpha/read` anywhere without asking.
+    const APPROVALS: &str = r#"{"version": 3, "audiences": {"team": {"alpha/read": [
+        {"verb": "alpha/read", "directory": null, "createdAt": "2026-11-01T00:00:00Z"}]}}}"#;
+
+    fn compiled(dir: &std::path::Path) -> CompiledPolicy {
+        let files = HomeFiles::empty().with_netclaw(CONFIG).with_tool_approvals(APPROVALS);
+        let home = HomeConfig::load(&files, &[] as &[EnvVar]);
+        CompiledPolicy::compile(&home, ProtectedPaths::new(dir, None)).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn class<'p>(policy: &'p CompiledPolicy, audience: Audience, tool: &str) -> Option<CallClass<'p>> {
+        policy.call_class(&policy.probe_request(audience, tool), audience)
+    }
+
+    #[test]
+    fn probes_asked_once_per_class_get_every_probe_its_own_answer() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let policy = compiled(dir.path());
+        let tools = [
+            "alpha/read",
+            "alpha/write",
+            "alpha/delete",
+            "alpha/other",
+            "alpha/*",
+            "beta/x",
+            "beta/y",
+            "beta/*",
+            "gamma/z",
+            "gamma/*",
+            "web_fetch",
+        ];
+        let asked: Vec<(Audience, &str)> = Audience::ALL.iter().flat_map(|a| tools.map(|t| (*a, t))).collect();
+        let one_by_one: Vec<Option<Mode>> = asked.iter().map(|(a, t)| permission_mode(&policy.probe(*a, t))).collect();
+        assert_eq!(policy.probe_modes(&asked), one_by_one);
+        // Each distinction the class draws changes an answer here.
+        let team = |tool| permission_mode(&policy.probe(Audience::Team, tool));
+        assert_eq!(
+            (team("alpha/read"), team("alpha/delete"), team("alpha/other")),
+            (Some(Mode::Auto), Some(Mode::Approval), None)
+        );
+        assert_ne!(
+            class(&policy, Audience::Team, "alpha/read"),
+            class(&policy, Audience::Team, "alpha/delete"),
+            "approved"
+        );
+        assert_ne!(
+            class(&policy, Audience::Team, "alpha/delete"),
+            class(&policy, Audience::Team, "alpha/other"),
+            "granted"
+        );
+        assert_eq!(class(&policy, Audience::Team, "alpha/write"), None, "a policy of its own");
+        assert_eq!(class(&policy, Audience::Team, "web_fetch"), None, "first-party");
+        assert_eq!(class(&policy, Audience::Team, "alpha/réad"), None, "not a plain name");
+        // And the classes do fold: two granted tools of one server are asked once.
+        let read = class(&policy, Audience::Personal, "alpha/read");
+        assert!(read.is_some() && read == class(&policy, Audience::Personal, "alpha/delete"));
+        assert_ne!(read, class(&policy, Audience::Personal, "beta/y"), "another server");
+        Ok(())
     }
 }

@@ -237,6 +237,9 @@ struct Table {
 #[derive(Debug)]
 pub(super) struct Slices {
     policies: Vec<Policy>,
+    /// Per policy, whether it names an MCP tool: read when first asked (doctor's
+    /// probes), not at compile time.
+    names_mcp_tool: Vec<OnceLock<bool>>,
     tables: HashMap<(Principal, Action), Table>,
     ingress: PolicySet,
 }
@@ -285,7 +288,8 @@ impl Slices {
                 tables.insert((principal, action), Table::build(relevant));
             }
         }
-        Ok(Slices { policies, tables, ingress })
+        let names_mcp_tool = policies.iter().map(|_| OnceLock::new()).collect();
+        Ok(Slices { policies, names_mcp_tool, tables, ingress })
     }
 
     /// The policies that can decide this question. `tool` is the canonical id.
@@ -325,6 +329,29 @@ impl Slices {
             if forbids.is_empty() { (!permits.is_empty(), permits) } else { (false, forbids) }
         });
         Ok(Slice { set, decided })
+    }
+
+    /// Whether every tool question about `tool` goes to a slice it shares with the
+    /// other tools of `server` that have no policy of their own, and none of those
+    /// slices names an MCP tool: then only the tool's ancestors can set it apart.
+    pub(super) fn tells_no_tool_apart(&self, principal: Principal, tool: &str, server: &str) -> bool {
+        Action::TOOL_ACTIONS.iter().all(|action| {
+            let Some(table) = self.tables.get(&(principal, *action)) else { return false };
+            let entry = table.by_server.get(server).unwrap_or(&table.mcp);
+            !table.by_tool.contains_key(tool) && !entry.members.iter().any(|m| self.names_mcp_tool(m.index))
+        })
+    }
+
+    fn names_mcp_tool(&self, index: u32) -> bool {
+        let Some(slot) = self.names_mcp_tool.get(index as usize) else { return true };
+        *slot.get_or_init(|| {
+            let Some(json) = self.policies.get(index as usize).and_then(|p| p.to_json().ok()) else { return true };
+            let mut named = false;
+            entity_literals(&json, &mut |literal| {
+                named |= literal.get("type").and_then(Value::as_str) == Some("Netclaw::McpTool");
+            });
+            named
+        })
     }
 
     /// The Slack ingress policies: the channel ACL.
@@ -403,6 +430,21 @@ fn kinds_of(policy: &Policy, group_kinds: &HashMap<String, u8>) -> u8 {
     }
 }
 
+/// Calls `found` with every entity literal (`{"type": …, "id": …}`) in a policy's JSON
+/// form, in its scope or its conditions; annotations are text, not literals.
+pub(super) fn entity_literals(node: &Value, found: &mut dyn FnMut(&Value)) {
+    match node {
+        Value::Object(map) => {
+            if let (Some(Value::String(_)), Some(Value::String(_))) = (map.get("type"), map.get("id")) {
+                found(node);
+            }
+            map.iter().filter(|(key, _)| *key != "annotations").for_each(|(_, value)| entity_literals(value, found));
+        }
+        Value::Array(items) => items.iter().for_each(|item| entity_literals(item, found)),
+        _ => {}
+    }
+}
+
 /// The resource-type bit of an entity type as entity declarations name it (`McpTool`).
 pub(super) fn kind_of_decl(entity_type: &str) -> u8 {
     kind_of_type(&format!("Netclaw::{entity_type}"))
@@ -477,6 +519,25 @@ mod tests {
         // `when { a || context.interactive }` does not need the fact: `a` may hold alone.
         let either = ["context.server == x".to_owned(), "context.interactive".to_owned()];
         assert_eq!(Gate::of([(true, &either[..])]), Gate { needs: 0, excludes: 0, more: true });
+    }
+
+    /// A policy outside any tool's own slice that names an MCP tool sets that tool
+    /// apart from the rest of its server: doctor must then ask about each on its own.
+    #[test]
+    fn a_shared_slice_that_names_an_mcp_tool_tells_tools_apart() -> Result<(), String> {
+        let slices = |condition: &str| -> Result<Slices, String> {
+            let text = format!("permit (principal, action, resource is Netclaw::McpTool) when {{ {condition} }};");
+            let set: PolicySet = text.parse().map_err(|e| format!("{e}"))?;
+            Slices::build(&set, &Placements::new(), &HashMap::new())
+        };
+        let team = Some(Audience::Team);
+        let named = slices(r#"resource == Netclaw::McpTool::"alpha/read""#)?;
+        assert!(!named.tells_no_tool_apart(team, "alpha/other", "alpha"));
+        let in_a_set = slices(r#"[Netclaw::McpTool::"beta/x"].contains(resource)"#)?;
+        assert!(!in_a_set.tells_no_tool_apart(team, "alpha/other", "alpha"));
+        let by_group = slices(r#"resource in Netclaw::Group::"team.mcp.tools""#)?;
+        assert!(by_group.tells_no_tool_apart(team, "alpha/other", "alpha"));
+        Ok(())
     }
 
     #[test]

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 
 use super::VerifyError;
 use super::cedar_error;
+use crate::policy::slices::entity_literals;
 
 /// The group every McpTool a config names is put in, for the realizable-request check.
 pub(super) const NAMED_TOOLS: &str = "verify.named_tools";
@@ -195,24 +196,12 @@ fn kind(store: &Entities, uid: &EntityUid) -> Vec<String> {
 
 /// Every entity the policies of `sets` name, in a scope or a condition.
 pub(super) fn literals<'a>(sets: impl IntoIterator<Item = &'a PolicySet>) -> Result<HashSet<EntityUid>, VerifyError> {
-    fn walk(node: &Value, found: &mut HashSet<EntityUid>) {
-        match node {
-            Value::Object(map) => {
-                if let (Some(Value::String(_)), Some(Value::String(_))) = (map.get("type"), map.get("id"))
-                    && let Ok(uid) = EntityUid::from_json(node.clone())
-                {
-                    found.insert(uid);
-                }
-                map.iter().filter(|(key, _)| *key != "annotations").for_each(|(_, value)| walk(value, found));
-            }
-            Value::Array(items) => items.iter().for_each(|item| walk(item, found)),
-            _ => {}
-        }
-    }
     let mut found = HashSet::new();
     for set in sets {
         for policy in set.policies() {
-            walk(&policy.to_json().map_err(cedar_error)?, &mut found);
+            entity_literals(&policy.to_json().map_err(cedar_error)?, &mut |literal| {
+                found.extend(EntityUid::from_json(literal.clone()));
+            });
         }
     }
     Ok(found)
