@@ -228,7 +228,11 @@ mod tests {
         {"verb": "alpha/read", "directory": null, "createdAt": "2026-11-01T00:00:00Z"}]}}}"#;
 
     fn compiled(dir: &std::path::Path) -> CompiledPolicy {
-        let files = HomeFiles::empty().with_netclaw(CONFIG).with_tool_approvals(APPROVALS);
+        compiled_from(dir, CONFIG, APPROVALS)
+    }
+
+    pub(super) fn compiled_from(dir: &std::path::Path, config: &str, approvals: &str) -> CompiledPolicy {
+        let files = HomeFiles::empty().with_netclaw(config).with_tool_approvals(approvals);
         let home = HomeConfig::load(&files, &[] as &[EnvVar]);
         CompiledPolicy::compile(&home, ProtectedPaths::new(dir, None)).unwrap_or_else(|e| unreachable!("{e}"))
     }
@@ -281,5 +285,93 @@ mod tests {
         assert!(read.is_some() && read == class(&policy, Audience::Personal, "alpha/delete"));
         assert_ne!(read, class(&policy, Audience::Personal, "beta/y"), "another server");
         Ok(())
+    }
+}
+
+/// Folding probes into classes must never change an answer, whatever the config.
+#[cfg(test)]
+mod folding {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::tests::compiled_from;
+    use super::*;
+
+    const SERVERS: [&str; 3] = ["alpha", "beta", "gamma"];
+    const TOOLS: [&str; 4] = ["read", "write", "delete_page", "send"];
+    const MODES: [&str; 3] = ["Auto", "Approval", "Deny"];
+
+    fn server_tool() -> impl Strategy<Value = String> {
+        (0..SERVERS.len(), 0..TOOLS.len()).prop_map(|(s, t)| format!("{}/{}", SERVERS[s], TOOLS[t]))
+    }
+
+    fn profile() -> impl Strategy<Value = Value> {
+        let servers = proptest::sample::subsequence(SERVERS.to_vec(), 0..=SERVERS.len());
+        let grants = proptest::collection::btree_map(
+            proptest::sample::select(SERVERS.to_vec()),
+            proptest::sample::subsequence(TOOLS.to_vec(), 0..=TOOLS.len()),
+            0..=2,
+        );
+        let overrides = proptest::collection::btree_map(server_tool(), proptest::sample::select(MODES.to_vec()), 0..=3);
+        let defaults = proptest::collection::btree_map(
+            proptest::sample::select(SERVERS.to_vec()),
+            proptest::sample::select(MODES.to_vec()),
+            0..=2,
+        );
+        (servers, any::<bool>(), grants, proptest::sample::select(MODES.to_vec()), overrides, defaults).prop_map(
+            |(servers, all, grants, default, overrides, defaults)| {
+                json!({
+                    "AllowedMcpServers": servers,
+                    "McpServersMode": if all { "All" } else { "Allowlist" },
+                    "McpServerToolGrants": grants,
+                    "ApprovalPolicy": {"DefaultMode": default, "ToolOverrides": overrides, "McpServerDefaults": defaults}
+                })
+            },
+        )
+    }
+
+    /// Approvals for random tools, some covering everywhere, some one directory.
+    fn approvals() -> impl Strategy<Value = Value> {
+        let entry = (server_tool(), any::<bool>()).prop_map(|(tool, everywhere)| {
+            let directory = if everywhere { Value::Null } else { json!("/srv/project") };
+            (tool.clone(), json!({"verb": tool, "directory": directory, "createdAt": "2026-11-01T00:00:00Z"}))
+        });
+        proptest::collection::vec((proptest::sample::select(vec!["personal", "team", "public"]), entry), 0..=4)
+            .prop_map(|entries| {
+                let mut audiences = serde_json::Map::new();
+                for (audience, (tool, entry)) in entries {
+                    let by_tool = audiences.entry(audience).or_insert_with(|| json!({}));
+                    let list = by_tool.as_object_mut().map(|m| m.entry(tool).or_insert_with(|| json!([])));
+                    list.and_then(Value::as_array_mut).into_iter().for_each(|l| l.push(entry.clone()));
+                }
+                json!({"version": 3, "audiences": audiences})
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+        #[test]
+        fn every_folded_answer_is_the_probes_own(
+            posture in proptest::sample::select(vec!["Personal", "Team", "Public"]),
+            profiles in (profile(), profile(), profile()),
+            approvals in approvals(),
+        ) {
+            let config = json!({
+                "Security": {"DeploymentPosture": posture},
+                "Tools": {"AudienceProfiles": {"Personal": profiles.0, "Team": profiles.1, "Public": profiles.2}}
+            });
+            let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let policy = compiled_from(dir.path(), &config.to_string(), &approvals.to_string());
+            let tools: Vec<String> = SERVERS
+                .iter()
+                .flat_map(|s| TOOLS.iter().chain(&[ANY_OTHER_TOOL]).map(move |t| format!("{s}/{t}")))
+                .chain(["delta/read".to_owned(), "web_fetch".to_owned()])
+                .collect();
+            let asked: Vec<(Audience, &str)> =
+                Audience::ALL.iter().flat_map(|a| tools.iter().map(move |t| (*a, t.as_str()))).collect();
+            let one_by_one: Vec<Option<Mode>> =
+                asked.iter().map(|(a, t)| permission_mode(&policy.probe(*a, t))).collect();
+            prop_assert_eq!(policy.probe_modes(&asked), one_by_one);
+        }
     }
 }
