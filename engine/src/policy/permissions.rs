@@ -61,30 +61,22 @@ impl CompiledPolicy {
     /// [`CallClass`]: in a large config most MCP tools are set apart by nothing but
     /// their name, and doctor would otherwise ask Cedar about each of them three times.
     pub(crate) fn probe_modes(&self, asked: &[(Audience, &str)]) -> Vec<Option<Mode>> {
-        let mut classes: HashMap<CallClass<'_>, usize> = HashMap::new();
+        let classes = on_both_cores(asked, |(a, t)| self.call_class(&self.probe_request(*a, t), *a));
+        let mut class_index: HashMap<CallClass<'_>, usize> = HashMap::new();
         let mut questions: Vec<(Audience, &str)> = Vec::new();
         let mut answer_of = Vec::with_capacity(asked.len());
-        for (audience, tool) in asked {
+        for (probe, class) in asked.iter().zip(classes) {
             let mut ask = || {
-                questions.push((*audience, *tool));
+                questions.push(*probe);
                 questions.len() - 1
             };
-            let index = match self.call_class(&self.probe_request(*audience, tool), *audience) {
-                Some(class) => *classes.entry(class).or_insert_with(ask),
+            let index = match class {
+                Some(class) => *class_index.entry(class).or_insert_with(ask),
                 None => ask(),
             };
             answer_of.push(index);
         }
-        let ask = |part: &[(Audience, &str)]| -> Vec<Option<Mode>> {
-            part.iter().map(|(a, t)| permission_mode(&self.probe(*a, t))).collect()
-        };
-        let (first, second) = questions.split_at(questions.len() / 2);
-        let answers = std::thread::scope(|scope| {
-            let other = scope.spawn(|| ask(second));
-            let mut answers = ask(first);
-            answers.extend(other.join().unwrap_or_else(|_| ask(second)));
-            answers
-        });
+        let answers = on_both_cores(&questions, |(a, t)| permission_mode(&self.probe(*a, t)));
         answer_of.into_iter().map(|i| answers.get(i).copied().flatten()).collect()
     }
 
@@ -179,6 +171,18 @@ impl CompiledPolicy {
         let allowed = !tools.iter().all(server_denied);
         ServerPermissions { server: server.to_owned(), allowed, tools }
     }
+}
+
+/// `f` of each item, in order, half of them on a second thread.
+fn on_both_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let (first, second) = items.split_at(items.len() / 2);
+    let map = |part: &[T]| part.iter().map(&f).collect::<Vec<R>>();
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| map(second));
+        let mut all = map(first);
+        all.extend(other.join().unwrap_or_else(|_| map(second)));
+        all
+    })
 }
 
 /// The approval mode a probe's decision shows; `None` when the tool is not granted.

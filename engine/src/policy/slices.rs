@@ -216,11 +216,13 @@ pub(super) struct Slice {
 struct Entry {
     members: Vec<Member>,
     slices: [OnceLock<Result<Slice, String>>; COMBINATIONS],
+    /// Whether a member names an MCP tool; see [`Slices::tells_no_tool_apart`].
+    names_mcp_tool: OnceLock<bool>,
 }
 
 impl Entry {
     fn new(members: Vec<Member>) -> Self {
-        Entry { members, slices: std::array::from_fn(|_| OnceLock::new()) }
+        Entry { members, slices: std::array::from_fn(|_| OnceLock::new()), names_mcp_tool: OnceLock::new() }
     }
 }
 
@@ -338,7 +340,8 @@ impl Slices {
         Action::TOOL_ACTIONS.iter().all(|action| {
             let Some(table) = self.tables.get(&(principal, *action)) else { return false };
             let entry = table.by_server.get(server).unwrap_or(&table.mcp);
-            !table.by_tool.contains_key(tool) && !entry.members.iter().any(|m| self.names_mcp_tool(m.index))
+            let named = || entry.members.iter().any(|m| self.names_mcp_tool(m.index));
+            !table.by_tool.contains_key(tool) && !*entry.names_mcp_tool.get_or_init(named)
         })
     }
 
