@@ -119,3 +119,29 @@ impl ApprovalEntry {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(json: &str) -> Result<ApprovalEntry, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    /// Each kind refuses the other's keys, so an entry that mixes them is refused,
+    /// never half-read as the kind that happens to fit.
+    #[test]
+    fn an_entry_is_the_kind_its_keys_say_and_a_mixed_one_is_refused() {
+        let shell = r#"{"shell": "git status", "match": "exact", "verbTokens": ["git", "status"],
+                        "directory": null, "createdAt": "2026-11-01T00:00:00Z"}"#;
+        let tool = r#"{"verb": "notion/delete_page", "directory": "/srv", "createdAt": "2026-11-01T00:00:00Z"}"#;
+        assert!(matches!(entry(shell), Ok(ApprovalEntry::Shell(s)) if s.directory.is_none()));
+        assert!(matches!(entry(tool), Ok(ApprovalEntry::Tool(t)) if t.verb == "notion/delete_page"));
+        let mixed = r#"{"shell": "git status", "verb": "x", "match": "exact", "verbTokens": ["git", "status"],
+                        "directory": null, "createdAt": "2026-11-01T00:00:00Z"}"#;
+        assert!(entry(mixed).is_err());
+        assert!(entry(r#"{"verb": "x", "directory": null, "createdAt": "t", "everywhere": true}"#).is_err());
+        assert!(entry(r#"{"shell": "ls", "directory": null, "createdAt": "t"}"#).is_err(), "missing verbTokens");
+        assert!(entry(r#""notion/x""#).is_err());
+    }
+}
