@@ -115,9 +115,11 @@ pub(super) const PATTERNS: &[Pattern] = &[
         id: "basic-auth-flag",
         noun: "a user:password argument",
         kind: Kind::Shape,
-        // curl -u user:pass, --user user:pass
-        regex: r"(?:^|\s)(?:-u|--user)[ =]+[^\s:'\x22]+:(?P<v>[^\s'\x22]+)",
-        triggers: &["-u ", "--user"],
+        // curl -u user:pass, --user user:pass, -u=user:pass, glued -uuser:pass, and each
+        // with the pair quoted (the shell's usual spelling when the password has symbols),
+        // also inside a JSON string (`\"`), where the escape is left whole.
+        regex: r#"(?:^|\s)(?:--user[ =]+|-u[ =]*)(?:'[^':\n]+:(?P<v2>[^'\n]+)'|\\?"[^"\\:\n]+:(?P<v3>[^"\\\n]+)\\?"|[^\s:'"]+:(?P<v>[^\s'"]+))"#,
+        triggers: &["-u"],
     },
     Pattern {
         id: "mysql-password-flag",
