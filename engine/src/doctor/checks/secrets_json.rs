@@ -200,16 +200,17 @@ fn schema_strings<'v>(
     pointer: String,
     out: &mut Vec<(String, &'v str, bool)>,
 ) {
-    let children: Box<dyn Iterator<Item = (String, &serde_json::Value)>> = match value {
-        serde_json::Value::String(text) => {
-            return out.push((pointer, text, node.is_some_and(SchemaNode::is_write_only)));
-        }
-        serde_json::Value::Object(object) => Box::new(object.iter().map(|(key, child)| (key.clone(), child))),
-        serde_json::Value::Array(items) => Box::new(items.iter().enumerate().map(|(i, child)| (i.to_string(), child))),
-        _ => return,
+    if let serde_json::Value::String(text) = value {
+        return out.push((pointer, text, node.is_some_and(SchemaNode::is_write_only)));
+    }
+    let mut descend = |token: &str, child: &'v serde_json::Value| {
+        schema_strings(child, node.and_then(|n| n.step(token)), json_pointer::join(&pointer, token), out);
     };
-    for (token, child) in children {
-        let below = node.and_then(|n| n.step(&token));
-        schema_strings(child, below, json_pointer::join(&pointer, &token), out);
+    match value {
+        serde_json::Value::Object(object) => object.iter().for_each(|(key, child)| descend(key, child)),
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().for_each(|(i, child)| descend(&i.to_string(), child))
+        }
+        _ => {}
     }
 }
