@@ -115,10 +115,11 @@ pub(super) const PATTERNS: &[Pattern] = &[
         id: "basic-auth-flag",
         noun: "a user:password argument",
         kind: Kind::Shape,
-        // curl -u user:pass, --user user:pass, -u=user:pass, glued -uuser:pass, and each
+        // curl -u user:pass, --user user:pass, -u=user:pass, glued -uuser:pass, the
+        // proxy's -U and --proxy-user alike, and each
         // with the pair quoted (the shell's usual spelling when the password has symbols),
         // also inside a JSON string (`\"`), where the escape is left whole.
-        regex: r#"(?:^|\s)(?:--user[ =]+|-u[ =]*)(?:'[^':\n]+:(?P<v2>[^'\n]+)'|\\?"[^"\\:\n]+:(?P<v3>[^"\\\n]+)\\?"|[^\s:'"]+:(?P<v>[^\s'"]+))"#,
+        regex: r#"(?:^|\s)(?:--(?:proxy-)?user[ =]+|-[uU][ =]*)(?:'[^':\n]+:(?P<v2>[^'\n]+)'|\\?"[^"\\:\n]+:(?P<v3>[^"\\\n]+)\\?"|[^\s:'"]+:(?P<v>[^\s'"]+))"#,
         triggers: &["-u"],
     },
     Pattern {
