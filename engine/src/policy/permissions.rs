@@ -261,6 +261,9 @@ mod tests {
             "gamma/z",
             "gamma/*",
             "web_fetch",
+            "Alpha/Read",
+            "ALPHA/delete",
+            "Beta/Y",
         ];
         let asked: Vec<(Audience, &str)> = Audience::ALL.iter().flat_map(|a| tools.map(|t| (*a, t))).collect();
         let one_by_one: Vec<Option<Mode>> = asked.iter().map(|(a, t)| permission_mode(&policy.probe(*a, t))).collect();
@@ -288,6 +291,9 @@ mod tests {
         let read = class(&policy, Audience::Personal, "alpha/read");
         assert!(read.is_some() && read == class(&policy, Audience::Personal, "alpha/delete"));
         assert_ne!(read, class(&policy, Audience::Personal, "beta/y"), "another server");
+        // Another spelling of a tool is the same tool, approval and all.
+        assert_eq!(class(&policy, Audience::Team, "Alpha/Read"), class(&policy, Audience::Team, "alpha/read"));
+        assert_ne!(class(&policy, Audience::Team, "ALPHA/READ"), class(&policy, Audience::Team, "alpha/delete"));
         Ok(())
     }
 }
