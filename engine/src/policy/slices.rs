@@ -434,16 +434,27 @@ fn kinds_of(policy: &Policy, group_kinds: &HashMap<String, u8>) -> u8 {
 }
 
 /// Calls `found` with every entity literal (`{"type": …, "id": …}`) in a policy's JSON
-/// form, in its scope or its conditions; annotations are text, not literals.
-pub(super) fn entity_literals(node: &Value, found: &mut dyn FnMut(&Value)) {
+/// form, in its scope or its conditions. The policy's annotations are text, not
+/// literals (`@id`/`@type` would read as one); a record's `annotations` attribute,
+/// deeper down, is an expression like any other.
+pub(super) fn entity_literals(policy: &Value, found: &mut dyn FnMut(&Value)) {
+    match policy {
+        Value::Object(map) => {
+            map.iter().filter(|(key, _)| *key != "annotations").for_each(|(_, value)| literals_in(value, found));
+        }
+        other => literals_in(other, found),
+    }
+}
+
+fn literals_in(node: &Value, found: &mut dyn FnMut(&Value)) {
     match node {
         Value::Object(map) => {
             if let (Some(Value::String(_)), Some(Value::String(_))) = (map.get("type"), map.get("id")) {
                 found(node);
             }
-            map.iter().filter(|(key, _)| *key != "annotations").for_each(|(_, value)| entity_literals(value, found));
+            map.values().for_each(|value| literals_in(value, found));
         }
-        Value::Array(items) => items.iter().for_each(|item| entity_literals(item, found)),
+        Value::Array(items) => items.iter().for_each(|item| literals_in(item, found)),
         _ => {}
     }
 }

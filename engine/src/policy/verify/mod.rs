@@ -16,6 +16,7 @@ mod counterexample;
 mod properties;
 mod prover;
 mod store;
+mod symmetry;
 mod widening;
 
 use std::collections::{HashMap, HashSet};
@@ -114,8 +115,9 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
     let sets: Vec<&PolicySet> =
         std::iter::once(policy.unsliced().0).chain(properties.iter().filter_map(properties::Property::bound)).collect();
     let literals = store::literals(sets.iter().copied())?;
+    let covered = symmetry::covered(&store, &literals, &sets)?;
     let (mine, theirs): (Vec<_>, Vec<_>) =
-        Partition::of_mcp(&store, &literals).into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+        Partition::of_mcp(&store, &literals, &covered).into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
     let pinned = |parts: Vec<(usize, Partition)>| -> Result<Vec<Pinned>, VerifyError> {
         parts.into_iter().map(|(_, p)| Pinned::new(&store, p, &sets)).collect()
     };

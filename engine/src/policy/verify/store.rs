@@ -12,7 +12,7 @@
 //! The pinned store also records what the policies cannot check: a named MCP tool's
 //! server (as its parent), and which tools are named at all.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use cedar_policy::{Entities, Entity, EntityUid, Policy, PolicyId, PolicySet};
 use serde_json::{Value, json};
@@ -42,16 +42,21 @@ pub(super) enum Partition {
     /// Requests for first-party tools and Slack: no MCP tool is in the store.
     FirstParty,
     /// Requests whose server is one of these named servers.
-    Servers(std::collections::BTreeSet<String>),
+    Servers(BTreeSet<String>),
     /// Requests whose server the config never names.
-    Unnamed(std::collections::BTreeSet<String>),
+    Unnamed(BTreeSet<String>),
 }
 
 impl Partition {
     /// The MCP partitions of a store: named servers in chunks, then the rest. A chunk
     /// is sized by the tools its store keeps: those a policy names (`literals`), and
-    /// one of each kind of the others.
-    pub(super) fn of_mcp(store: &Entities, literals: &HashSet<EntityUid>) -> Vec<Partition> {
+    /// one of each kind of the others. The `covered` servers are in no chunk: another
+    /// server's proof is theirs ([`super::symmetry`]).
+    pub(super) fn of_mcp(
+        store: &Entities,
+        literals: &HashSet<EntityUid>,
+        covered: &BTreeSet<String>,
+    ) -> Vec<Partition> {
         let mut kinds: BTreeMap<String, HashSet<Vec<String>>> = BTreeMap::new();
         for entity in store.iter() {
             let uid = entity.uid();
@@ -68,9 +73,9 @@ impl Partition {
         }
         let tools: BTreeMap<String, usize> = kinds.into_iter().map(|(server, kinds)| (server, kinds.len())).collect();
         let mut partitions = Vec::new();
-        let mut chunk = std::collections::BTreeSet::new();
+        let mut chunk = BTreeSet::new();
         let mut size = 0;
-        for (server, count) in &tools {
+        for (server, count) in tools.iter().filter(|(server, _)| !covered.contains(*server)) {
             if !chunk.is_empty() && size + count > TOOLS_PER_PARTITION {
                 partitions.push(Partition::Servers(std::mem::take(&mut chunk)));
                 size = 0;
@@ -113,7 +118,7 @@ impl Partition {
     pub(super) fn store(&self, store: &Entities, literals: &HashSet<EntityUid>) -> Result<Quotient, VerifyError> {
         let (partition, named) = (uid("Group", PARTITION)?, uid("Group", NAMED_SERVERS)?);
         let mut kept: BTreeMap<EntityUid, HashSet<EntityUid>> = BTreeMap::new();
-        let mut servers = std::collections::BTreeSet::new();
+        let mut servers = BTreeSet::new();
         for entity in store.iter() {
             let this = entity.uid();
             let parents: HashSet<EntityUid> = store.ancestors(&this).into_iter().flatten().cloned().collect();
@@ -207,7 +212,7 @@ pub(super) fn literals<'a>(sets: impl IntoIterator<Item = &'a PolicySet>) -> Res
     Ok(found)
 }
 
-fn server_of(tool: &str) -> &str {
+pub(super) fn server_of(tool: &str) -> &str {
     tool.split_once('/').map_or(tool, |(server, _)| server)
 }
 
@@ -281,9 +286,16 @@ pub(super) fn rewrite(policies: &PolicySet, how: Rewrite<'_>) -> Result<PolicySe
 fn rewrite_policy(policy: &Policy, how: Rewrite<'_>) -> Result<Option<Policy>, VerifyError> {
     let id = policy.id().to_string();
     let unsupported = |detail: &str| VerifyError::Unsupported { policy: id.clone(), detail: detail.to_owned() };
-    let mut est = policy.to_json().map_err(|err| unsupported(&err.to_string()))?;
+    let est = policy.to_json().map_err(|err| unsupported(&err.to_string()))?;
+    let Some(est) = rewrite_est(est, how).map_err(|detail| unsupported(&detail))? else { return Ok(None) };
+    Policy::from_json(Some(PolicyId::new(&id)), est).map(Some).map_err(|err| unsupported(&err.to_string()))
+}
+
+/// A policy's JSON form rewritten (see [`Rewrite`]); `None` when the policy drops out.
+/// The error is a shape the rewrite does not handle.
+pub(super) fn rewrite_est(mut est: Value, how: Rewrite<'_>) -> Result<Option<Value>, String> {
     if let Some(principal) = how.principal {
-        let scope = est.get_mut("principal").ok_or_else(|| unsupported("a policy without a principal scope"))?;
+        let scope = est.get_mut("principal").ok_or("a policy without a principal scope")?;
         match scope.get("op").and_then(Value::as_str) {
             Some("All") => {}
             Some("==") => {
@@ -294,14 +306,12 @@ fn rewrite_policy(policy: &Policy, how: Rewrite<'_>) -> Result<Option<Policy>, V
                 }
                 *scope = json!({"op": "All"});
             }
-            other => return Err(unsupported(&format!("a `{}` principal scope", other.unwrap_or("?")))),
+            other => return Err(format!("a `{}` principal scope", other.unwrap_or("?"))),
         }
     }
     if let Some(partition) = how.partition
-        && let Some(resource) =
-            est.get("resource").filter(|scope| scope.get("op").and_then(Value::as_str) == Some("=="))
-        && let Some(server) = mcp_literal(resource.get("entity"), "McpTool")
-        && !partition.admits(server_of(&server))
+        && let Some(server) = scoped_server(&est)
+        && !partition.admits(&server)
     {
         return Ok(None);
     }
@@ -314,12 +324,17 @@ fn rewrite_policy(policy: &Policy, how: Rewrite<'_>) -> Result<Option<Policy>, V
     if how.partition == Some(&Partition::FirstParty) && est.get("resource").is_some_and(mcp_scoped) {
         return Ok(None);
     }
-    let est = rewritten(est, how);
-    Policy::from_json(Some(PolicyId::new(&id)), est).map(Some).map_err(|err| unsupported(&err.to_string()))
+    // The policy's annotations are text; a record's `annotations`, deeper, is not.
+    let annotations = est.as_object_mut().and_then(|policy| policy.shift_remove("annotations"));
+    let mut est = rewritten(est, how);
+    if let (Some(annotations), Some(policy)) = (annotations, est.as_object_mut()) {
+        policy.insert("annotations".to_owned(), annotations);
+    }
+    Ok(Some(est))
 }
 
 /// Every group literal renamed and every `principal` replaced, anywhere in the EST
-/// (scopes, conditions). The annotations are text and stay as they are.
+/// (scopes, conditions).
 fn rewritten(node: Value, how: Rewrite<'_>) -> Value {
     match node {
         Value::Object(mut map) => {
@@ -340,31 +355,133 @@ fn rewritten(node: Value, how: Rewrite<'_>) -> Value {
             {
                 *id = format!("{}{id}", how.group_prefix);
             }
-            for (key, value) in map.iter_mut() {
-                if key != "annotations" {
-                    *value = rewritten(value.take(), how);
-                }
+            for value in map.values_mut() {
+                *value = rewritten(value.take(), how);
             }
-            Value::Object(map)
+            simplified(map)
         }
         Value::Array(items) => Value::Array(items.into_iter().map(|item| rewritten(item, how)).collect()),
         other => other,
     }
 }
 
+/// A node whose operands the rewrite made constant, folded: what is left of a
+/// comparison with every server, in one partition, is the comparison with its own
+/// ones, so the proofs of two servers alike read alike ([`super::symmetry`]). Only
+/// folds that keep Cedar's evaluation, errors included: `e || false` is `e` for a
+/// boolean `e`, but `e && false` is not `false` when `e` errors, so it stays.
+fn simplified(mut map: serde_json::Map<String, Value>) -> Value {
+    fn constant(node: Option<&Value>) -> Option<bool> {
+        node?.get("Value")?.as_bool()
+    }
+    if map.len() == 1 {
+        if let Some(not) = constant(map.get("!").and_then(|not| not.get("arg"))) {
+            return json!({"Value": !not});
+        }
+        for op in ["||", "&&"] {
+            let Some(pair) = map.get(op) else { continue };
+            let (left, right) = (constant(pair.get("left")), constant(pair.get("right")));
+            let folded = match (op, left, right) {
+                ("||", Some(true), _) | ("&&", Some(false), _) => return json!({"Value": left}),
+                ("||", Some(false), _) | ("&&", Some(true), _) => "right",
+                ("||", _, Some(false)) | ("&&", _, Some(true)) => "left",
+                _ => continue,
+            };
+            return map.get_mut(op).and_then(|pair| pair.get_mut(folded)).map(Value::take).unwrap_or(Value::Null);
+        }
+    }
+    Value::Object(map)
+}
+
 /// `resource == McpTool::"s/t"` or `context.server == McpServer::"s"` with `s`
 /// outside the partition: false on every request of it.
 fn outside(partition: &Partition, operands: &serde_json::Map<String, Value>) -> bool {
-    let (Some(left), Some(right)) = (operands.get("left"), operands.get("right")) else { return false };
+    compared_server(operands).is_some_and(|server| !partition.admits(&server))
+}
+
+/// The `s` of `resource == McpTool::"s/t"` or `context.server == McpServer::"s"`.
+fn compared_server(operands: &serde_json::Map<String, Value>) -> Option<String> {
+    let (left, right) = (operands.get("left")?, operands.get("right")?);
     let literal = |kind| mcp_literal(right.get("Value").and_then(|v| v.get("__entity")), kind);
     let is_resource = left.get("Var").and_then(Value::as_str) == Some("resource");
     let is_server = left.pointer("/./attr").and_then(Value::as_str) == Some("server")
         && left.pointer("/./left/Var").and_then(Value::as_str) == Some("context");
     match (is_resource, is_server) {
-        (true, _) => literal("McpTool").is_some_and(|tool| !partition.admits(server_of(&tool))),
-        (_, true) => literal("McpServer").is_some_and(|server| !partition.admits(&server)),
-        _ => false,
+        (true, _) => literal("McpTool").map(|tool| server_of(&tool).to_owned()),
+        (_, true) => literal("McpServer"),
+        _ => None,
     }
+}
+
+/// The server of the tool a policy's resource scope is (`resource == McpTool::"s/t"`).
+fn scoped_server(est: &Value) -> Option<String> {
+    let resource = est.get("resource").filter(|scope| scope.get("op").and_then(Value::as_str) == Some("=="))?;
+    mcp_literal(resource.get("entity"), "McpTool").map(|tool| server_of(&tool).to_owned())
+}
+
+/// A policy as every partition of one server sees it: `inside` for each server it
+/// names, `outside` for every other server; `None` where it drops out. The same as
+/// [`rewrite_est`] with the partition and nothing else, without annotations, but in
+/// one pass: a policy naming every server would otherwise be rewritten once per
+/// server, in time growing with the square of their number.
+pub(super) struct SingleServerForms {
+    pub outside: Option<Value>,
+    pub inside: BTreeMap<String, Option<Value>>,
+}
+
+pub(super) fn single_server_forms(mut est: Value) -> SingleServerForms {
+    if let Some(policy) = est.as_object_mut() {
+        policy.shift_remove("annotations");
+    }
+    let scoped = scoped_server(&est);
+    let (outside, inside) = forms(&est);
+    let kept = |server: Option<&str>, form| match &scoped {
+        Some(scoped) if Some(scoped.as_str()) != server => None,
+        _ => Some(form),
+    };
+    SingleServerForms {
+        outside: kept(None, outside),
+        inside: inside.into_iter().map(|(server, form)| (server.clone(), kept(Some(&server), form))).collect(),
+    }
+}
+
+/// `node` rewritten for a partition of no server, and for each server whose literal
+/// it holds, for that server's own.
+fn forms(node: &Value) -> Forms {
+    let Value::Object(map) = node else {
+        let Value::Array(items) = node else { return (node.clone(), BTreeMap::new()) };
+        return joined(items.iter().map(forms).collect(), Value::Array);
+    };
+    if let Some(Value::Object(operands)) = map.get("==")
+        && let Some(server) = compared_server(operands)
+    {
+        let inside = if server.is_empty() { BTreeMap::new() } else { BTreeMap::from([(server, node.clone())]) };
+        return (json!({"Value": false}), inside);
+    }
+    if let (Some(Value::String(kind)), Some(Value::String(id))) = (map.get("type"), map.get("id"))
+        && matches!(kind.as_str(), "Netclaw::McpServer" | "Netclaw::McpTool")
+        && !server_of(id).is_empty()
+    {
+        return (node.clone(), BTreeMap::from([(server_of(id).to_owned(), node.clone())]));
+    }
+    joined(map.values().map(forms).collect(), |values| simplified(map.keys().cloned().zip(values).collect()))
+}
+
+/// A node's forms from its children's: a server's form takes the child's form for
+/// that server where the child has one, its form outside elsewhere.
+type Forms = (Value, BTreeMap<String, Value>);
+
+fn joined(children: Vec<Forms>, build: impl Fn(Vec<Value>) -> Value) -> Forms {
+    let servers: BTreeSet<String> = children.iter().flat_map(|(_, inside)| inside.keys().cloned()).collect();
+    let inside = servers
+        .into_iter()
+        .map(|server| {
+            let values = children.iter().map(|(outside, inside)| inside.get(&server).unwrap_or(outside).clone());
+            let form = build(values.collect());
+            (server, form)
+        })
+        .collect();
+    (build(children.into_iter().map(|(outside, _)| outside).collect()), inside)
 }
 
 /// The id of an EST entity literal of `Netclaw::{kind}`.
@@ -372,4 +489,80 @@ fn mcp_literal(entity: Option<&Value>, kind: &str) -> Option<String> {
     let entity = entity?;
     (entity.get("type")?.as_str()? == format!("Netclaw::{kind}"))
         .then(|| entity.get("id")?.as_str().map(str::to_owned))?
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails by panicking")]
+
+    use super::*;
+    use crate::policy::parse_with_ids;
+
+    /// Hand-written shapes the generator does not produce: both kinds of comparison
+    /// under `||`, `&&` and `!`, a scope on one server's tool, literals in a set and
+    /// under a record attribute called `annotations`, the no-server server.
+    const SHAPES: &str = r#"
+@id("either")
+permit (principal, action, resource)
+when { context.server == Netclaw::McpServer::"a" || (context.server == Netclaw::McpServer::"b" && !(resource == Netclaw::McpTool::"a/x" || resource == Netclaw::McpTool::"c/y")) };
+@id("scoped")
+forbid (principal, action, resource == Netclaw::McpTool::"b/t")
+when { {annotations: Netclaw::McpTool::"c/z"} has annotations };
+@id("in_a_set")
+permit (principal, action, resource) when { resource in [Netclaw::McpTool::"a/x", Netclaw::McpTool::"b/y"] };
+@id("no_server")
+permit (principal, action, resource) when { false || context.server == Netclaw::McpServer::"" || resource == Netclaw::McpTool::"/x" };
+@id("constant")
+permit (principal, action, resource) when { (true && context.interactive) || (context.server == Netclaw::McpServer::"a" && true) };
+"#;
+
+    fn rewritten_for(est: &Value, servers: &[&str]) -> Option<Value> {
+        let partition = Partition::Servers(servers.iter().map(|s| (*s).to_owned()).collect());
+        let mut form = rewrite_est(est.clone(), Rewrite { partition: Some(&partition), ..Rewrite::default() }).unwrap();
+        if let Some(policy) = form.as_mut().and_then(Value::as_object_mut) {
+            policy.shift_remove("annotations");
+        }
+        form
+    }
+
+    #[test]
+    fn one_pass_forms_are_each_partitions_rewrite() {
+        let set = parse_with_ids(SHAPES).unwrap();
+        for policy in set.policies() {
+            let est = policy.to_json().unwrap();
+            let forms = single_server_forms(est.clone());
+            let id = policy.id();
+            assert_eq!(forms.outside, rewritten_for(&est, &[]), "{id} outside");
+            assert_eq!(forms.outside, rewritten_for(&est, &["zzz"]), "{id} in a server it does not name");
+            for (server, form) in &forms.inside {
+                assert_eq!(*form, rewritten_for(&est, &[server]), "{id} inside {server}");
+            }
+            let mut named = BTreeSet::new();
+            entity_literals(&est, &mut |literal| {
+                let id = literal["id"].as_str().unwrap_or_default();
+                if literal["type"].as_str().is_some_and(|t| t.starts_with("Netclaw::Mcp")) && !server_of(id).is_empty()
+                {
+                    named.insert(server_of(id).to_owned());
+                }
+            });
+            assert_eq!(forms.inside.keys().cloned().collect::<BTreeSet<_>>(), named, "{id}: the servers it names");
+        }
+    }
+
+    #[test]
+    fn a_partition_folds_what_it_made_constant() {
+        let set = parse_with_ids(SHAPES).unwrap();
+        let seen = |id: &str, server: &str| {
+            let est = set.policies().find(|p| p.id().to_string() == id).unwrap().to_json().unwrap();
+            Policy::from_json(None, rewritten_for(&est, &[server]).unwrap()).unwrap().to_string()
+        };
+        let permit = |condition: &str| format!("permit(principal, action, resource) when {{ {condition} }};");
+        assert_eq!(seen("either", "b"), permit(r#"context.server == Netclaw::McpServer::"b""#));
+        assert_eq!(seen("either", "zzz"), permit("false"));
+        assert_eq!(seen("constant", "zzz"), permit("context.interactive"));
+        assert_eq!(
+            seen("constant", "a"),
+            permit(r#"context.interactive || (context.server == Netclaw::McpServer::"a")"#)
+        );
+    }
 }

@@ -159,7 +159,10 @@ fn partitions_by_server_miss_nothing() {
     let base = compile(config(&personal, serde_json::json!({})));
     let store = store::pinned(&[store::Source { prefix: "", entities: base.unsliced().1 }]);
     let literals = store::literals([base.unsliced().0]).unwrap();
-    assert!(Partition::of_mcp(&store.unwrap(), &literals).len() >= 3, "the config must span several partitions");
+    assert!(
+        Partition::of_mcp(&store.unwrap(), &literals, &Default::default()).len() >= 3,
+        "the config must span several partitions"
+    );
 
     // A named server Personal does not allow (the last partition of named servers).
     let named =
@@ -253,4 +256,39 @@ fn folded_tools_are_still_proved_and_shown_as_real_calls() {
     assert_eq!(property.status, Status::Failed, "{property:#?}");
     assert_eq!(property.counterexamples[0].request["tool"], "s2/t5");
     assert_eq!(property.counterexamples[0].allowed_by, ["rogue"]);
+}
+
+/// Servers granted alike are proved through one of them ([`symmetry`]); a policy
+/// taken from, or slipped in for, any other one of them is still found.
+#[test]
+fn a_change_to_one_of_many_servers_alike_is_found() {
+    let Some(mut prover) = prover() else { return };
+    let servers: Vec<String> = (0..8).map(|s| format!("s{s}")).collect();
+    let grants: serde_json::Map<String, serde_json::Value> =
+        servers.iter().map(|s| (s.clone(), serde_json::json!(["t0", "t1", "t2", "t3"]))).collect();
+    let overrides: serde_json::Map<String, serde_json::Value> =
+        servers.iter().map(|s| (format!("{s}/t1"), serde_json::json!("Deny"))).collect();
+    let text = serde_json::json!({"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {
+        "Personal": {"AllowedMcpServers": servers, "McpServerToolGrants": grants},
+        "Team": {"AllowedMcpServers": servers, "McpServerToolGrants": grants,
+                 "ApprovalPolicy": {"ToolOverrides": overrides}}}}});
+    let loaded = HomeConfig::load(&HomeFiles::empty().with_netclaw(text.to_string()), &[]);
+    let mut policy = CompiledPolicy::compile(&loaded, ProtectedPaths::new(Path::new("/h/.netclaw"), None)).unwrap();
+    let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }]).unwrap();
+    let literals = store::literals([policy.unsliced().0]).unwrap();
+    assert_eq!(symmetry::covered(&store, &literals, &[policy.unsliced().0]).unwrap().len(), 7);
+    assert_eq!(verify(&policy, &mut prover).unwrap().status, Status::Proved);
+
+    policy.policies.remove_static(PolicyId::new("team.mcp.s5.t1.deny")).unwrap();
+    let report = verify(&policy, &mut prover).unwrap();
+    let property = result(&report, "deny-overrides.team");
+    assert_eq!(property.status, Status::Failed, "{property:#?}");
+    assert_eq!(property.counterexamples[0].request["tool"], "s5/t1");
+
+    let rogue = r#"permit (principal == Netclaw::Audience::"Guest", action == Netclaw::Action::"invoke", resource == Netclaw::McpTool::"s6/t3");"#;
+    policy.policies.add(Policy::parse(Some(PolicyId::new("rogue")), rogue).unwrap()).unwrap();
+    let report = verify(&policy, &mut prover).unwrap();
+    let property = result(&report, "unknown-audience-denied");
+    assert_eq!(property.status, Status::Failed, "{property:#?}");
+    assert_eq!(property.counterexamples[0].request["tool"], "s6/t3");
 }

@@ -8,6 +8,8 @@
 //! Inputs decided outside Cedar (hard-deny rules, persisted approvals, routes) are
 //! the probe diff's to compare; here they are free facts on both sides.
 
+use std::collections::BTreeSet;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -51,7 +53,7 @@ pub fn prove_widening(
     let literals = store::literals(sets)?;
     let mut partitions = Partitions {
         first_party: Some(Pinned::new(&store, Partition::FirstParty, &sets)?),
-        mcp: Partition::of_mcp(&store, &literals)
+        mcp: Partition::of_mcp(&store, &literals, &BTreeSet::new())
             .into_iter()
             .map(|p| Pinned::new(&store, p, &sets))
             .collect::<Result<_, _>>()?,

@@ -1,0 +1,281 @@
+//! Servers the proofs need not tell apart.
+//!
+//! Cedar sees an entity only through equality with a literal and through `in`, never
+//! through the text of its id. So when renaming server `a` (and its tools `a/…`) to
+//! `b`, and `b` to `a`, leaves every policy set and the pinned store as they were,
+//! the requests with server `a` and those with server `b` meet the same problem up
+//! to that renaming: a property holds on one exactly when it holds on the other.
+//! Only one server of each such class is proved; a config of 200 servers granted
+//! alike has two or three classes.
+//!
+//! The test is textual and errs towards proving apart. Each server's key is what the
+//! policies that name it become inside its own partition and outside it, with its
+//! name replaced by a placeholder, and its own entities in the store, likewise. The
+//! policies that name neither of two servers are the same for both. A policy left
+//! naming any other server after the partition's rewrite (a literal in a set, say),
+//! or a store entity under another server, keeps the servers it names apart.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use cedar_policy::{Entities, EntityUid, PolicySet};
+use serde_json::Value;
+
+use super::store::{server_of, single_server_forms};
+use super::{VerifyError, cedar_error};
+
+/// Stands for the server a key is about; no entity id is compared with it.
+const PLACEHOLDER: &str = "\u{0}server";
+
+/// The named servers whose proof is another server's: every class's members but
+/// its first (by name), which is proved in their place.
+pub(super) fn covered(
+    store: &Entities,
+    literals: &HashSet<EntityUid>,
+    sets: &[&PolicySet],
+) -> Result<BTreeSet<String>, VerifyError> {
+    let mut keys = Keys::default();
+    keys.read_store(store, literals);
+    for (index, set) in sets.iter().enumerate() {
+        for policy in set.policies() {
+            keys.read_policy(index, policy.to_json().map_err(cedar_error)?);
+        }
+    }
+    Ok(keys.covered())
+}
+
+#[derive(Default)]
+struct Keys {
+    /// Per named server, everything that could set it apart, in no particular order.
+    keys: BTreeMap<String, Vec<String>>,
+    /// Servers proved on their own whatever their keys say.
+    apart: BTreeSet<String>,
+}
+
+impl Keys {
+    /// Each server's own entities: itself and its tools, with their ancestors. The
+    /// tools no policy names (not in `literals`) count by kind, as the partition's
+    /// store keeps them ([`super::store`]): one of each. An entity under another
+    /// server's (the store never has one) keeps both apart.
+    fn read_store(&mut self, store: &Entities, literals: &HashSet<EntityUid>) {
+        let mut kinds: BTreeSet<(String, String)> = BTreeSet::new();
+        for entity in store.iter() {
+            let uid = entity.uid();
+            let own = mcp_server(&uid);
+            let mut ancestors = Vec::new();
+            for ancestor in store.ancestors(&uid).into_iter().flatten() {
+                match (mcp_server(ancestor), own) {
+                    (Some(theirs), Some(own)) if theirs == own => ancestors.push(anonymised(ancestor, own)),
+                    (Some(theirs), _) => {
+                        self.apart.extend([Some(theirs), own].into_iter().flatten().map(str::to_owned));
+                    }
+                    (None, _) => ancestors.push(ancestor.to_string()),
+                }
+            }
+            let Some(own) = own else { continue };
+            ancestors.sort();
+            if uid.type_name().basename() == "McpTool" && !literals.contains(&uid) {
+                kinds.insert((own.to_owned(), format!("a tool in {ancestors:?}")));
+            } else {
+                let entry = format!("entity {} in {ancestors:?}", anonymised(&uid, own));
+                self.keys.entry(own.to_owned()).or_default().push(entry);
+            }
+        }
+        for (server, kind) in kinds {
+            self.keys.entry(server).or_default().push(kind);
+        }
+    }
+
+    /// A policy of set `index`: to each server it names, what it is inside that
+    /// server's partition and in the partitions of servers it does not name.
+    fn read_policy(&mut self, index: usize, est: Value) {
+        let forms = single_server_forms(est);
+        let named: Vec<&String> = forms.inside.keys().filter(|server| self.keys.contains_key(*server)).collect();
+        if named.is_empty() {
+            return;
+        }
+        let outside = text(forms.outside.as_ref(), None);
+        let inside: Option<Vec<(&String, String)>> = named
+            .iter()
+            .map(|server| text(forms.inside.get(*server).and_then(Option::as_ref), Some(server)).map(|t| (*server, t)))
+            .collect();
+        let (Some(outside), Some(inside)) = (outside, inside) else {
+            self.apart.extend(named.into_iter().cloned());
+            return;
+        };
+        for (server, text) in inside {
+            let key = self.keys.entry(server.clone()).or_default();
+            key.push(format!("set {index} inside {text}"));
+            key.push(format!("set {index} outside {outside}"));
+        }
+    }
+
+    fn covered(self) -> BTreeSet<String> {
+        let mut classes: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+        for (server, mut key) in self.keys {
+            if self.apart.contains(&server) {
+                continue;
+            }
+            key.sort();
+            classes.entry(key).or_default().push(server);
+        }
+        classes.into_values().flat_map(|servers| servers.into_iter().skip(1)).collect()
+    }
+}
+
+/// A policy's form (`None`: dropped out) as text, with `server` anonymised; `None`
+/// if it names another server.
+fn text(form: Option<&Value>, server: Option<&str>) -> Option<String> {
+    let Some(form) = form else { return Some("dropped".to_owned()) };
+    let mut form = form.clone();
+    let mut anonymous = true;
+    anonymise(&mut form, server, &mut anonymous);
+    anonymous.then(|| form.to_string())
+}
+
+/// Each literal of `server` or its tools given the placeholder's name; `anonymous`
+/// cleared on a literal of another server.
+fn anonymise(node: &mut Value, server: Option<&str>, anonymous: &mut bool) {
+    if let Some(own) = literal_server(node) {
+        match server {
+            Some(server) if own == server => {
+                let rest = node["id"].as_str().and_then(|id| id.get(server.len()..)).unwrap_or_default().to_owned();
+                node["id"] = Value::String(format!("{PLACEHOLDER}{rest}"));
+            }
+            _ => *anonymous = false,
+        }
+        return;
+    }
+    match node {
+        Value::Object(map) => map.values_mut().for_each(|value| anonymise(value, server, anonymous)),
+        Value::Array(items) => items.iter_mut().for_each(|item| anonymise(item, server, anonymous)),
+        _ => {}
+    }
+}
+
+/// The server an MCP server or tool literal (`{"type": …, "id": …}`) names, if not `""`.
+fn literal_server(literal: &Value) -> Option<&str> {
+    let id = literal.get("id")?.as_str()?;
+    let server = match literal.get("type")?.as_str()? {
+        "Netclaw::McpServer" => id,
+        "Netclaw::McpTool" => server_of(id),
+        _ => return None,
+    };
+    (!server.is_empty()).then_some(server)
+}
+
+/// The server of an MCP server or tool entity, if it names one (not `""`).
+fn mcp_server(uid: &EntityUid) -> Option<&str> {
+    let server = match uid.type_name().basename() {
+        "McpServer" => uid.id().unescaped(),
+        "McpTool" => server_of(uid.id().unescaped()),
+        _ => return None,
+    };
+    (!server.is_empty()).then_some(server)
+}
+
+/// An entity of `server` (itself or a tool) as text, with the placeholder for its name.
+fn anonymised(uid: &EntityUid, server: &str) -> String {
+    let rest = uid.id().unescaped().get(server.len()..).unwrap_or_default();
+    format!("{}::{PLACEHOLDER}{rest}", uid.type_name())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails by panicking")]
+
+    use std::path::Path;
+
+    use cedar_policy::{Policy, PolicyId};
+    use serde_json::json;
+
+    use super::*;
+    use crate::policy::CompiledPolicy;
+    use crate::policy::verify::{properties, store};
+    use crate::{HomeConfig, HomeFiles, ProtectedPaths};
+
+    /// Servers `a`…`g` with tools `t0`…`t3` for Team and Personal, `t1` needing
+    /// approval everywhere; `f` is not Personal's, `g/t2` is denied to Team.
+    fn config() -> CompiledPolicy {
+        let servers = ["a", "b", "c", "d", "e", "f", "g"];
+        let grants: serde_json::Map<String, Value> =
+            servers.iter().map(|s| ((*s).to_owned(), json!(["t0", "t1", "t2", "t3"]))).collect();
+        let mut overrides: serde_json::Map<String, Value> =
+            servers.iter().map(|s| (format!("{s}/t1"), json!("Approval"))).collect();
+        overrides.insert("g/t2".into(), json!("Deny"));
+        let text = json!({"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {
+            "Personal": {"AllowedMcpServers": ["a", "b", "c", "d", "e", "g"], "McpServerToolGrants": grants},
+            "Team": {"AllowedMcpServers": servers, "McpServerToolGrants": grants,
+                     "ApprovalPolicy": {"ToolOverrides": overrides}}}}});
+        let loaded = HomeConfig::load(&HomeFiles::empty().with_netclaw(text.to_string()), &[]);
+        CompiledPolicy::compile(&loaded, ProtectedPaths::new(Path::new("/h/.netclaw"), None)).unwrap()
+    }
+
+    /// `covered` as the proofs ask it: over the config's set and the properties' bounds.
+    fn covered_in(policy: &CompiledPolicy) -> Vec<String> {
+        let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }]).unwrap();
+        let properties = properties::all(policy).unwrap();
+        let sets: Vec<&PolicySet> =
+            std::iter::once(policy.unsliced().0).chain(properties.iter().filter_map(|p| p.bound())).collect();
+        let literals = store::literals(sets.iter().copied()).unwrap();
+        covered(&store, &literals, &sets).unwrap().into_iter().collect()
+    }
+
+    fn with(mut policy: CompiledPolicy, id: &str, text: &str) -> CompiledPolicy {
+        policy.policies.add(Policy::parse(Some(PolicyId::new(id)), text).unwrap()).unwrap();
+        policy
+    }
+
+    #[test]
+    fn servers_granted_alike_are_proved_once() {
+        // `f` differs in the store (not Personal's), `g` in a policy (its Deny).
+        assert_eq!(covered_in(&config()), ["b", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn a_policy_on_one_server_sets_it_apart() {
+        let rogue = r#"permit (principal, action, resource == Netclaw::McpTool::"c/t3");"#;
+        assert_eq!(covered_in(&with(config(), "rogue", rogue)), ["b", "d", "e"]);
+        // The same policy on every one of them leaves them alike.
+        let mut policy = config();
+        for server in ["a", "b", "c", "d", "e"] {
+            let text = format!(r#"permit (principal, action, resource == Netclaw::McpTool::"{server}/t3");"#);
+            policy = with(policy, &format!("rogue.{server}"), &text);
+        }
+        assert_eq!(covered_in(&policy), ["b", "c", "d", "e"]);
+        // A condition on one server's requests (not a scope) does too.
+        let condition = r#"permit (principal, action, resource) when { context.server == Netclaw::McpServer::"d" };"#;
+        assert_eq!(covered_in(&with(config(), "rogue", condition)), ["b", "c", "e"]);
+    }
+
+    #[test]
+    fn servers_a_policy_names_together_other_than_by_comparison_stay_apart() {
+        let set = r#"permit (principal, action, resource) when { resource in [Netclaw::McpTool::"b/t0", Netclaw::McpTool::"d/t0"] };"#;
+        assert_eq!(covered_in(&with(config(), "rogue", set)), ["c", "e"]);
+        let record =
+            r#"permit (principal, action, resource) when { {annotations: Netclaw::McpServer::"e"} has annotations };"#;
+        assert_eq!(covered_in(&with(config(), "rogue", record)), ["b", "c", "d"]);
+    }
+
+    #[test]
+    fn more_tools_of_a_kind_set_no_server_apart() {
+        let servers = ["a", "b", "c"];
+        let mut grants: serde_json::Map<String, Value> =
+            servers.iter().map(|s| ((*s).to_owned(), json!(["t0", "t1"]))).collect();
+        grants.insert("b".into(), json!(["t0", "t1", "t2"]));
+        let overrides: serde_json::Map<String, Value> =
+            ["a/t1", "b/t1", "c/t1"].iter().map(|t| ((*t).to_owned(), json!("Approval"))).collect();
+        let compiled = |team: Value| {
+            let text = json!({"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {
+                "Personal": {"AllowedMcpServers": servers, "McpServerToolGrants": grants,
+                             "ApprovalPolicy": {"ToolOverrides": overrides}},
+                "Team": team}}});
+            let loaded = HomeConfig::load(&HomeFiles::empty().with_netclaw(text.to_string()), &[]);
+            CompiledPolicy::compile(&loaded, ProtectedPaths::new(Path::new("/h/.netclaw"), None)).unwrap()
+        };
+        assert_eq!(covered_in(&compiled(json!({}))), ["b", "c"], "tools no policy names count by kind");
+        // `c/t5` is Team's and not Personal's: a kind no other server has.
+        let team = json!({"AllowedMcpServers": servers,
+            "McpServerToolGrants": {"a": ["t0", "t1"], "b": ["t0", "t1", "t2"], "c": ["t0", "t1", "t5"]}});
+        assert_eq!(covered_in(&compiled(team)), ["b"]);
+    }
+}
