@@ -1,9 +1,11 @@
 //! The guide's invariants, each a named property with a stable id and a bound: the
 //! Cedar policy set that allows exactly what the invariant permits.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use cedar_policy::{ActionConstraint, EntityUid, PolicySet, Request, RequestEnv};
+use serde_json::Value;
 
 use super::cedar_error;
 use super::counterexample::{self, Counterexample};
@@ -380,20 +382,60 @@ fn error_examples(
 ) -> Result<Vec<Counterexample>, VerifyError> {
     let envs = prover.envs();
     let mut found = Vec::new();
+    let mut never_errs = HashSet::new();
+    let no_tool_in_store = !pinned.store.iter().any(|entity| entity.uid().type_name().basename() == "McpTool");
     for cedar_policy in policy.unsliced().0.policies() {
+        let shape = if no_tool_in_store { error_shape(cedar_policy) } else { None };
         for env in envs.iter().filter(|env| reaches(cedar_policy.action_constraint(), env)) {
+            let asked = shape.as_ref().map(|shape| (shape.clone(), env_name(env)));
+            if asked.as_ref().is_some_and(|asked| never_errs.contains(asked)) {
+                continue;
+            }
             let symenv = pinned.symenv(prover, env)?;
-            if let Some(example) = prover.error_example(cedar_policy, env, symenv)? {
-                let mut rendered = counterexample::render(policy, &example.request, None);
-                rendered.compared = Some(format!("errors: {}", cedar_policy.id()));
-                found.push(rendered);
-                if found.len() >= EXAMPLES {
-                    return Ok(found);
-                }
+            let Some(example) = prover.error_example(cedar_policy, env, symenv)? else {
+                never_errs.extend(asked);
+                continue;
+            };
+            let mut rendered = counterexample::render(policy, &example.request, None);
+            rendered.compared = Some(format!("errors: {}", cedar_policy.id()));
+            found.push(rendered);
+            if found.len() >= EXAMPLES {
+                return Ok(found);
             }
         }
     }
     Ok(found)
+}
+
+/// A policy as the error check sees it: its MCP tool literals numbered in the order
+/// they appear. No MCP tool has attributes, so over a store that holds none (the
+/// first-party partition's) policies that differ only in the tools they name (one
+/// per override, hundreds of them) error on the same requests, up to that renaming,
+/// and one answer does for all.
+fn error_shape(policy: &cedar_policy::Policy) -> Option<String> {
+    let mut est = policy.to_json().ok()?;
+    est.as_object_mut()?.shift_remove("annotations");
+    number_tools(&mut est, &mut Vec::new());
+    Some(est.to_string())
+}
+
+fn number_tools(node: &mut Value, seen: &mut Vec<String>) {
+    match node {
+        Value::Object(map) => {
+            if map.get("type").and_then(Value::as_str) == Some("Netclaw::McpTool")
+                && let Some(Value::String(id)) = map.get_mut("id")
+            {
+                let number = seen.iter().position(|tool| tool == id).unwrap_or_else(|| {
+                    seen.push(id.clone());
+                    seen.len() - 1
+                });
+                *id = format!("\u{0}{number}");
+            }
+            map.values_mut().for_each(|value| number_tools(value, seen));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| number_tools(item, seen)),
+        _ => {}
+    }
 }
 
 fn reaches(scope: ActionConstraint, env: &RequestEnv) -> bool {
@@ -401,5 +443,43 @@ fn reaches(scope: ActionConstraint, env: &RequestEnv) -> bool {
         ActionConstraint::Any => true,
         ActionConstraint::Eq(action) => &action == env.action(),
         ActionConstraint::In(actions) => actions.contains(env.action()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+    use cedar_policy::{Policy, PolicyId};
+
+    use super::error_shape;
+
+    fn shape(text: &str) -> String {
+        error_shape(&Policy::parse(Some(PolicyId::new("p")), text).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn policies_that_differ_only_in_the_tools_they_name_share_an_error_check() {
+        let tool = |t: &str| {
+            format!(
+                r#"@id("team.mcp.{t}.approval") forbid (principal, action, resource == Netclaw::McpTool::"{t}") unless {{ context.approvedAlways }};"#
+            )
+        };
+        assert_eq!(shape(&tool("a/x")), shape(&tool("b/y")));
+        // Anything else sets them apart: a server, another type, one tool named twice.
+        let server = |s: &str| {
+            format!(r#"permit (principal, action, resource) when {{ context.server == Netclaw::McpServer::"{s}" }};"#)
+        };
+        assert_ne!(shape(&server("a")), shape(&server("b")));
+        let typed =
+            r#"forbid (principal, action, resource == Netclaw::Tool::"a/x") unless { context.approvedAlways };"#;
+        assert_ne!(shape(&tool("a/x")), shape(typed));
+        let pair = |a: &str, b: &str| {
+            format!(
+                r#"permit (principal, action, resource) when {{ resource == Netclaw::McpTool::"{a}" && resource == Netclaw::McpTool::"{b}" }};"#
+            )
+        };
+        assert_eq!(shape(&pair("a/x", "a/y")), shape(&pair("b/x", "c/z")));
+        assert_ne!(shape(&pair("a/x", "a/y")), shape(&pair("a/x", "a/x")));
     }
 }
