@@ -22,7 +22,7 @@ mod widening;
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
-use cedar_policy::{Entities, EntityUid, PolicySet, RequestEnv};
+use cedar_policy::{Entities, EntityUid, Policy, PolicySet, RequestEnv};
 use cedar_policy_symcc::{CompiledPolicySet, SymEnv};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -112,8 +112,9 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
     let started = Instant::now();
     let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }])?;
     let properties = properties::all(policy)?;
+    let config = json_backed(policy.unsliced().0)?;
     let sets: Vec<&PolicySet> =
-        std::iter::once(policy.unsliced().0).chain(properties.iter().filter_map(properties::Property::bound)).collect();
+        std::iter::once(&config).chain(properties.iter().filter_map(properties::Property::bound)).collect();
     let literals = store::literals(sets.iter().copied())?;
     let covered = symmetry::covered(&store, &literals, &sets)?;
     let (mine, theirs): (Vec<_>, Vec<_>) =
@@ -126,15 +127,15 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
         // Each thread pins its own partitions: rewriting the sets for one is a tenth
         // of a second on a large home.
         let worker = second.as_mut().map(|second| {
-            let (properties, pinned) = (&properties, &pinned);
+            let (properties, pinned, config) = (&properties, &pinned, &config);
             scope.spawn(move || {
                 let mut remote = Partitions { first_party: None, mcp: pinned(theirs)? };
-                prove_all(policy, properties, &mut remote, second)
+                prove_all((policy, config), properties, &mut remote, second)
             })
         });
         let results = Pinned::new(&store, Partition::FirstParty, &sets).and_then(|first_party| {
             let mut local = Partitions { first_party: Some(first_party), mcp: pinned(mine)? };
-            prove_all(policy, &properties, &mut local, prover)
+            prove_all((policy, &config), &properties, &mut local, prover)
         });
         let others = match worker {
             Some(worker) => {
@@ -156,12 +157,24 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
 }
 
 fn prove_all(
-    policy: &CompiledPolicy,
+    (policy, config): (&CompiledPolicy, &PolicySet),
     properties: &[properties::Property],
     partitions: &mut Partitions,
     prover: &mut Prover,
 ) -> Result<Vec<PropertyResult>, VerifyError> {
-    properties.iter().map(|property| property.prove(policy, partitions, prover)).collect()
+    properties.iter().map(|property| property.prove(policy, config, partitions, prover)).collect()
+}
+
+/// `set` with each policy held as JSON. A policy parsed from text is parsed again
+/// each time its JSON is asked for, and the proofs ask for every policy once per
+/// partition and side: on a large home that was most of the prover's own work.
+fn json_backed(set: &PolicySet) -> Result<PolicySet, VerifyError> {
+    let mut backed = PolicySet::new();
+    for policy in set.policies() {
+        let json = policy.to_json().map_err(cedar_error)?;
+        backed.add(Policy::from_json(Some(policy.id().clone()), json).map_err(cedar_error)?).map_err(cedar_error)?;
+    }
+    Ok(backed)
 }
 
 impl PropertyResult {

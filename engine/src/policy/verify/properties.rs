@@ -227,13 +227,13 @@ impl Side {
         }
     }
 
-    /// The config's policies as this side sees them, in `pinned`'s partition.
-    fn policies(self, policy: &CompiledPolicy, pinned: &Pinned) -> Result<PolicySet, VerifyError> {
+    /// The config's policies (`config`) as this side sees them, in `pinned`'s partition.
+    fn policies(self, config: &PolicySet, pinned: &Pinned) -> Result<PolicySet, VerifyError> {
         let principal = match self.audience() {
             Some(a) => Some(audience(a).parse::<EntityUid>().map_err(cedar_error)?),
             None => None,
         };
-        pinned.rewrite(policy.unsliced().0, Rewrite { principal: principal.as_ref(), ..Rewrite::default() })
+        pinned.rewrite(config, Rewrite { principal: principal.as_ref(), ..Rewrite::default() })
     }
 }
 
@@ -262,9 +262,12 @@ impl Property {
         }
     }
 
+    /// Proves the property of `policy`, whose set in JSON form is `config` (see
+    /// [`super::json_backed`]).
     pub(super) fn prove(
         &self,
         policy: &CompiledPolicy,
+        config: &PolicySet,
         partitions: &mut Partitions,
         prover: &mut Prover,
     ) -> Result<PropertyResult, VerifyError> {
@@ -278,7 +281,7 @@ impl Property {
                         if found.len() >= EXAMPLES {
                             break;
                         }
-                        match self.bounded_examples(policy, pinned, prover, env, *side, bound) {
+                        match self.bounded_examples((policy, config), pinned, prover, env, *side, bound) {
                             Ok(examples) => found.extend(examples),
                             Err(err @ VerifyError::Undecided { .. }) => outcome = Err(err),
                             Err(err) => return Err(err),
@@ -291,7 +294,7 @@ impl Property {
                 }
             }
             Kind::NeverErrors => match &mut partitions.first_party {
-                Some(pinned) => error_examples(policy, pinned, prover),
+                Some(pinned) => error_examples((policy, config), pinned, prover),
                 None => Ok(Vec::new()),
             },
         };
@@ -317,7 +320,7 @@ impl Property {
     /// tool is left out and the solver asked again.
     fn bounded_examples(
         &self,
-        policy: &CompiledPolicy,
+        (policy, config): (&CompiledPolicy, &PolicySet),
         pinned: &mut Pinned,
         prover: &mut Prover,
         env: &RequestEnv,
@@ -327,9 +330,9 @@ impl Property {
         let (bound_name, side_name) = (self.bound_name(bound), format!("{}+realizable", side.name()));
         let make_bound = |p: &Pinned| match bound {
             Bound::Policies(set) => p.rewrite(set, Rewrite::default()),
-            Bound::Config(other) => other.policies(policy, p),
+            Bound::Config(other) => other.policies(config, p),
         };
-        let make_side = |p: &Pinned| union(&side.policies(policy, p)?, &p.realizable);
+        let make_side = |p: &Pinned| union(&side.policies(config, p)?, &p.realizable);
         let compiled_bound = pinned.compiled(prover, &bound_name, env, make_bound)?;
         let mut allowed = pinned.compiled(prover, &side_name, env, make_side)?;
         let Some(first) = prover.counterexample(&allowed, &compiled_bound)? else { return Ok(Vec::new()) };
@@ -376,7 +379,7 @@ impl Property {
 
 /// Each policy on every environment its action scope reaches.
 fn error_examples(
-    policy: &CompiledPolicy,
+    (policy, config): (&CompiledPolicy, &PolicySet),
     pinned: &mut Pinned,
     prover: &mut Prover,
 ) -> Result<Vec<Counterexample>, VerifyError> {
@@ -384,7 +387,7 @@ fn error_examples(
     let mut found = Vec::new();
     let mut never_errs = HashSet::new();
     let no_tool_in_store = !pinned.store.iter().any(|entity| entity.uid().type_name().basename() == "McpTool");
-    for cedar_policy in policy.unsliced().0.policies() {
+    for cedar_policy in config.policies() {
         let shape = if no_tool_in_store { error_shape(cedar_policy) } else { None };
         for env in envs.iter().filter(|env| reaches(cedar_policy.action_constraint(), env)) {
             let asked = shape.as_ref().map(|shape| (shape.clone(), env_name(env)));

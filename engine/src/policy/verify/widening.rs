@@ -16,10 +16,10 @@ use serde_json::Value;
 
 use super::cedar_error;
 use super::counterexample::{self, Counterexample};
-use cedar_policy::RequestEnv;
+use cedar_policy::{PolicySet, RequestEnv};
 
 use super::store::{self, Partition, Rewrite, Source};
-use super::{Partitions, Pinned, Prover, VerifyError, env_name, union};
+use super::{Partitions, Pinned, Prover, VerifyError, env_name, json_backed, union};
 use crate::policy::{CompiledPolicy, parse_with_ids};
 
 /// Calls per action and partition shown before moving on: a widening is proved by
@@ -49,7 +49,8 @@ pub fn prove_widening(
         Source { prefix: BEFORE, entities: from.unsliced().1 },
         Source { prefix: "", entities: to.unsliced().1 },
     ])?;
-    let sets = [from.unsliced().0, to.unsliced().0];
+    let (before, after) = (json_backed(from.unsliced().0)?, json_backed(to.unsliced().0)?);
+    let sets = [&before, &after];
     let literals = store::literals(sets)?;
     let mut partitions = Partitions {
         first_party: Some(Pinned::new(&store, Partition::FirstParty, &sets)?),
@@ -61,7 +62,7 @@ pub fn prove_widening(
     let mut widenings = Vec::new();
     for env in prover.envs() {
         for pinned in partitions.of(&env) {
-            widenings.extend(widenings_in(from, to, pinned, prover, &env)?);
+            widenings.extend(widenings_in((from, &before), (to, &after), pinned, prover, &env)?);
         }
     }
     Ok(widenings)
@@ -69,14 +70,14 @@ pub fn prove_widening(
 
 /// The widenings on one environment, within one partition of the requests.
 fn widenings_in(
-    from: &CompiledPolicy,
-    to: &CompiledPolicy,
+    (from, from_set): (&CompiledPolicy, &PolicySet),
+    (to, to_set): (&CompiledPolicy, &PolicySet),
     pinned: &mut Pinned,
     prover: &mut Prover,
     env: &RequestEnv,
 ) -> Result<Vec<ProvedWidening>, VerifyError> {
-    let make_before = |p: &Pinned| p.rewrite(from.unsliced().0, Rewrite { group_prefix: BEFORE, ..Rewrite::default() });
-    let make_after = |p: &Pinned| union(&p.rewrite(to.unsliced().0, Rewrite::default())?, &p.realizable);
+    let make_before = |p: &Pinned| p.rewrite(from_set, Rewrite { group_prefix: BEFORE, ..Rewrite::default() });
+    let make_after = |p: &Pinned| union(&p.rewrite(to_set, Rewrite::default())?, &p.realizable);
     let bound = pinned.compiled(prover, "before", env, make_before)?;
     let mut allowed = pinned.compiled(prover, "after", env, make_after)?;
     let (before, after) = (pinned.set("before", make_before)?, pinned.set("after", make_after)?);
