@@ -254,7 +254,7 @@ struct Pinned {
 impl Pinned {
     /// The partition of `store`, for proofs about `sets` (every set they compile but
     /// the preconditions, before the partition's rewrite).
-    fn new(store: &Entities, partition: Partition, sets: &[&PolicySet]) -> Result<Self, VerifyError> {
+    fn new(store: &store::Merged, partition: Partition, sets: &[&PolicySet]) -> Result<Self, VerifyError> {
         let mut realizable = realizable()?;
         if let Some(text) = partition.precondition() {
             realizable = union(&realizable, &parse_with_ids(text).map_err(cedar_error)?)?;

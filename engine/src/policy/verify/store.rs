@@ -52,17 +52,12 @@ impl Partition {
     /// is sized by the tools its store keeps: those a policy names (`literals`), and
     /// one of each kind of the others. The `covered` servers are in no chunk: another
     /// server's proof is theirs ([`super::symmetry`]).
-    pub(super) fn of_mcp(
-        store: &Entities,
-        literals: &HashSet<EntityUid>,
-        covered: &BTreeSet<String>,
-    ) -> Vec<Partition> {
+    pub(super) fn of_mcp(store: &Merged, literals: &HashSet<EntityUid>, covered: &BTreeSet<String>) -> Vec<Partition> {
         let mut kinds: BTreeMap<String, HashSet<Vec<String>>> = BTreeMap::new();
-        for entity in store.iter() {
-            let uid = entity.uid();
+        for (uid, parents) in store.iter() {
             match uid.type_name().basename() {
                 "McpTool" => {
-                    let kind = if literals.contains(&uid) { vec![uid.to_string()] } else { kind(store, &uid) };
+                    let kind = if literals.contains(uid) { vec![uid.to_string()] } else { kind_of(uid, parents) };
                     kinds.entry(server_of(uid.id().unescaped()).to_owned()).or_default().insert(kind);
                 }
                 "McpServer" if !uid.id().unescaped().is_empty() => {
@@ -115,13 +110,12 @@ impl Partition {
     /// `store` cut down to this partition: the other servers' tools left out, every
     /// server marked named and, if in the partition, as such; then [`quotient`]ed by
     /// the `literals` of the partition's policies.
-    pub(super) fn store(&self, store: &Entities, literals: &HashSet<EntityUid>) -> Result<Quotient, VerifyError> {
+    pub(super) fn store(&self, store: &Merged, literals: &HashSet<EntityUid>) -> Result<Quotient, VerifyError> {
         let (partition, named) = (uid("Group", PARTITION)?, uid("Group", NAMED_SERVERS)?);
         let mut kept: BTreeMap<EntityUid, HashSet<EntityUid>> = BTreeMap::new();
         let mut servers = BTreeSet::new();
-        for entity in store.iter() {
-            let this = entity.uid();
-            let parents: HashSet<EntityUid> = store.ancestors(&this).into_iter().flatten().cloned().collect();
+        for (this, parents) in store.iter() {
+            let (this, parents) = (this.clone(), parents.clone());
             match this.type_name().basename() {
                 "McpTool" => {
                     let server = server_of(this.id().unescaped());
@@ -195,18 +189,34 @@ fn kind_of(uid: &EntityUid, ancestors: &HashSet<EntityUid>) -> Vec<String> {
     kind
 }
 
-fn kind(store: &Entities, uid: &EntityUid) -> Vec<String> {
-    kind_of(uid, &store.ancestors(uid).into_iter().flatten().cloned().collect())
-}
+/// The entity types a request reaches: its principal and resource, the server in
+/// its context, and their groups. The others are netclaw's records (hard-deny
+/// rules, persisted approvals, channel audiences, webhook routes), in entities.json
+/// for people to read: no policy netclaw writes names one, so the pinned store
+/// leaves them out (10,000 approvals on a large home) and a set that names one is
+/// not proved ([`literals`]).
+pub(super) const MODELLED: &[&str] =
+    &["Audience", "Group", "Tool", "McpServer", "McpTool", "SlackUser", "SlackChannel"];
 
-/// Every entity the policies of `sets` name, in a scope or a condition.
+/// Every entity the policies of `sets` name, in a scope or a condition. A policy
+/// naming an entity of a type the proofs do not model is refused, not proved about.
 pub(super) fn literals<'a>(sets: impl IntoIterator<Item = &'a PolicySet>) -> Result<HashSet<EntityUid>, VerifyError> {
     let mut found = HashSet::new();
     for set in sets {
         for policy in set.policies() {
+            let mut unmodelled = None;
             entity_literals(&policy.to_json().map_err(cedar_error)?, &mut |literal| {
-                found.extend(EntityUid::from_json(literal.clone()));
+                let Ok(uid) = EntityUid::from_json(literal.clone()) else { return };
+                let kind = uid.type_name().basename();
+                if !MODELLED.contains(&kind) && kind != "Action" {
+                    unmodelled.get_or_insert_with(|| uid.to_string());
+                }
+                found.insert(uid);
             });
+            if let Some(uid) = unmodelled {
+                let detail = format!("it names `{uid}`, a record the proofs leave out");
+                return Err(VerifyError::Unsupported { policy: policy.id().to_string(), detail });
+            }
         }
     }
     Ok(found)
@@ -222,15 +232,28 @@ pub(super) struct Source<'a> {
     pub entities: &'a Entities,
 }
 
-/// The stores merged: each entity with its ancestors as parents (the same answers,
-/// transitively closed), groups renamed per source, named MCP tools in
-/// [`NAMED_TOOLS`] and under their server.
-pub(super) fn pinned(sources: &[Source<'_>]) -> Result<Entities, VerifyError> {
+/// The stores merged, before any partition: each entity with its ancestors as
+/// parents, groups renamed per source, named MCP tools in [`NAMED_TOOLS`] and under
+/// their server. Only a partition's store is closed into Cedar's [`Entities`]:
+/// closing this one, every tool of a large home, took longer than proving.
+pub(super) struct Merged(BTreeMap<EntityUid, HashSet<EntityUid>>);
+
+impl Merged {
+    /// Each entity with its parents (its own ancestors, not its server's).
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&EntityUid, &HashSet<EntityUid>)> {
+        self.0.iter()
+    }
+}
+
+pub(super) fn pinned(sources: &[Source<'_>]) -> Result<Merged, VerifyError> {
     let mut parents: BTreeMap<EntityUid, HashSet<EntityUid>> = BTreeMap::new();
     let named = uid("Group", NAMED_TOOLS)?;
     for source in sources {
         for entity in source.entities.iter() {
             let original = entity.uid();
+            if !MODELLED.contains(&original.type_name().basename()) {
+                continue;
+            }
             let this = renamed(&original, source.prefix)?;
             let slot = parents.entry(this).or_default();
             for ancestor in source.entities.ancestors(&original).into_iter().flatten() {
@@ -242,8 +265,7 @@ pub(super) fn pinned(sources: &[Source<'_>]) -> Result<Entities, VerifyError> {
             }
         }
     }
-    let entities = parents.into_iter().map(|(uid, parents)| Entity::new_no_attrs(uid, parents));
-    Entities::from_entities(entities, None).map_err(cedar_error)
+    Ok(Merged(parents))
 }
 
 fn uid(kind: &str, id: &str) -> Result<EntityUid, VerifyError> {
@@ -523,6 +545,19 @@ permit (principal, action, resource) when { (true && context.interactive) || (co
             policy.shift_remove("annotations");
         }
         form
+    }
+
+    /// The pinned store leaves out every entity type but these: each principal and
+    /// resource type a request can have must be among them.
+    #[test]
+    fn every_type_a_request_reaches_is_modelled() {
+        let (schema, _) = cedar_policy::Schema::from_cedarschema_str(crate::policy::CEDAR_SCHEMA).unwrap();
+        for env in schema.request_envs() {
+            for kind in [env.principal(), env.resource()] {
+                assert!(MODELLED.contains(&kind.basename()), "{kind} is not modelled");
+            }
+        }
+        assert!(crate::policy::CEDAR_SCHEMA.contains("server: McpServer,"), "the context's entity changed");
     }
 
     #[test]

@@ -17,10 +17,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use cedar_policy::{Entities, EntityUid, PolicySet};
+use cedar_policy::{EntityUid, PolicySet};
 use serde_json::Value;
 
-use super::store::{server_of, single_server_forms};
+use super::store::{Merged, server_of, single_server_forms};
 use super::{VerifyError, cedar_error};
 
 /// Stands for the server a key is about; no entity id is compared with it.
@@ -29,7 +29,7 @@ const PLACEHOLDER: &str = "\u{0}server";
 /// The named servers whose proof is another server's: every class's members but
 /// its first (by name), which is proved in their place.
 pub(super) fn covered(
-    store: &Entities,
+    store: &Merged,
     literals: &HashSet<EntityUid>,
     sets: &[&PolicySet],
 ) -> Result<BTreeSet<String>, VerifyError> {
@@ -56,13 +56,12 @@ impl Keys {
     /// tools no policy names (not in `literals`) count by kind, as the partition's
     /// store keeps them ([`super::store`]): one of each. An entity under another
     /// server's (the store never has one) keeps both apart.
-    fn read_store(&mut self, store: &Entities, literals: &HashSet<EntityUid>) {
+    fn read_store(&mut self, store: &Merged, literals: &HashSet<EntityUid>) {
         let mut kinds: BTreeSet<(String, String)> = BTreeSet::new();
-        for entity in store.iter() {
-            let uid = entity.uid();
-            let own = mcp_server(&uid);
+        for (uid, parents) in store.iter() {
+            let own = mcp_server(uid);
             let mut ancestors = Vec::new();
-            for ancestor in store.ancestors(&uid).into_iter().flatten() {
+            for ancestor in parents {
                 match (mcp_server(ancestor), own) {
                     (Some(theirs), Some(own)) if theirs == own => ancestors.push(anonymised(ancestor, own)),
                     (Some(theirs), _) => {
@@ -73,10 +72,10 @@ impl Keys {
             }
             let Some(own) = own else { continue };
             ancestors.sort();
-            if uid.type_name().basename() == "McpTool" && !literals.contains(&uid) {
+            if uid.type_name().basename() == "McpTool" && !literals.contains(uid) {
                 kinds.insert((own.to_owned(), format!("a tool in {ancestors:?}")));
             } else {
-                let entry = format!("entity {} in {ancestors:?}", anonymised(&uid, own));
+                let entry = format!("entity {} in {ancestors:?}", anonymised(uid, own));
                 self.keys.entry(own.to_owned()).or_default().push(entry);
             }
         }

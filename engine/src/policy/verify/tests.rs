@@ -292,3 +292,18 @@ fn a_change_to_one_of_many_servers_alike_is_found() {
     assert_eq!(property.status, Status::Failed, "{property:#?}");
     assert_eq!(property.counterexamples[0].request["tool"], "s6/t3");
 }
+
+/// netclaw's records (approvals, routes, hard-deny rules) are left out of the pinned
+/// store: a policy that reads one is refused, never proved about without it.
+#[test]
+fn a_policy_reading_a_record_is_not_proved() {
+    let Some(mut prover) = prover() else { return };
+    let rogue = r#"permit (principal, action, resource) when { Netclaw::PersistedApproval::"team/x/0".everywhere };"#;
+    match verify(&tampered(&[], rogue), &mut prover) {
+        Err(VerifyError::Unsupported { policy, detail }) => {
+            assert_eq!(policy, "rogue");
+            assert!(detail.contains("PersistedApproval"), "{detail}");
+        }
+        other => panic!("proved about a record it left out: {other:?}"),
+    }
+}
