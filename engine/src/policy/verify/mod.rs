@@ -129,11 +129,14 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
         let worker = second.as_mut().map(|second| {
             let (properties, pinned, config) = (&properties, &pinned, &config);
             scope.spawn(move || {
-                let mut remote = Partitions { first_party: None, mcp: pinned(theirs)? };
-                prove_all((policy, config), properties, &mut remote, second)
+                prover::on_deep_stack(|| {
+                    let mut remote = Partitions { first_party: None, mcp: pinned(theirs)? };
+                    prove_all((policy, config), properties, &mut remote, second)
+                })
             })
         });
-        let results = Pinned::new(&store, Partition::FirstParty, &sets).and_then(|first_party| {
+        let results = prover::on_deep_stack(|| {
+            let first_party = Pinned::new(&store, Partition::FirstParty, &sets)?;
             let mut local = Partitions { first_party: Some(first_party), mcp: pinned(mine)? };
             prove_all((policy, &config), &properties, &mut local, prover)
         });

@@ -124,19 +124,45 @@ impl Prover {
     }
 }
 
-/// Runs `work` on a thread with a deep stack. symcc compiles and encodes terms
-/// recursively, and a set of a thousand policies is a term a thousand deep: more
-/// than a main thread's 8 MiB. The stack is reserved, not committed, until used.
-/// A panic in symcc is an unproved property, never a crash or a pass.
+/// Runs `work` with a deep stack: in place on a thread [`on_deep_stack`] started,
+/// else on a thread of its own. symcc compiles and encodes terms recursively, and a
+/// set of a thousand policies is a term a thousand deep: more than a main thread's
+/// 8 MiB. A panic in symcc is an unproved property, never a crash or a pass.
 fn deep<T: Send>(work: impl FnOnce() -> Result<T, Box<cedar_policy_symcc::err::Error>> + Send) -> Result<T, Failure> {
+    let result = if DEEP.get() {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+            .map_err(|_| "the symbolic compiler panicked".into())
+    } else {
+        spawn_deep(work)
+    };
+    result.map_err(Failure::Thread)?.map_err(Failure::Symcc)
+}
+
+/// Runs a whole proof on one thread with a deep stack, so that every compile and
+/// query in it runs in place. One thread per call was hundreds of short-lived
+/// threads, each touching fresh memory: on a large home the kernel spent a third of
+/// a proof clearing pages.
+pub(super) fn on_deep_stack<T: Send>(work: impl FnOnce() -> Result<T, VerifyError> + Send) -> Result<T, VerifyError> {
+    spawn_deep(work).map_err(VerifyError::Solver)?
+}
+
+thread_local! {
+    /// Set on the threads [`spawn_deep`] starts.
+    static DEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `work` on a new thread with a 1 GiB stack (reserved, not committed until used).
+fn spawn_deep<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, String> {
     const STACK: usize = 1 << 30;
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .stack_size(STACK)
-            .spawn_scoped(scope, work)
-            .map_err(|err| Failure::Thread(format!("cannot start the prover's thread: {err}")))?;
-        let result = worker.join().map_err(|_| Failure::Thread("the symbolic compiler panicked".into()))?;
-        result.map_err(Failure::Symcc)
+            .spawn_scoped(scope, || {
+                DEEP.set(true);
+                work()
+            })
+            .map_err(|err| format!("cannot start the prover's thread: {err}"))?;
+        worker.join().map_err(|_| "the symbolic compiler panicked".to_owned())
     })
 }
 

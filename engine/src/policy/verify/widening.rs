@@ -19,7 +19,7 @@ use super::counterexample::{self, Counterexample};
 use cedar_policy::{PolicySet, RequestEnv};
 
 use super::store::{self, Partition, Rewrite, Source};
-use super::{Partitions, Pinned, Prover, VerifyError, env_name, json_backed, union};
+use super::{Partitions, Pinned, Prover, VerifyError, env_name, json_backed, prover, union};
 use crate::policy::{CompiledPolicy, parse_with_ids};
 
 /// Calls per action and partition shown before moving on: a widening is proved by
@@ -59,13 +59,15 @@ pub fn prove_widening(
             .map(|p| Pinned::new(&store, p, &sets))
             .collect::<Result<_, _>>()?,
     };
-    let mut widenings = Vec::new();
-    for env in prover.envs() {
-        for pinned in partitions.of(&env) {
-            widenings.extend(widenings_in((from, &before), (to, &after), pinned, prover, &env)?);
+    prover::on_deep_stack(|| {
+        let mut widenings = Vec::new();
+        for env in prover.envs() {
+            for pinned in partitions.of(&env) {
+                widenings.extend(widenings_in((from, &before), (to, &after), pinned, prover, &env)?);
+            }
         }
-    }
-    Ok(widenings)
+        Ok(widenings)
+    })
 }
 
 /// The widenings on one environment, within one partition of the requests.
