@@ -20,6 +20,7 @@ mod symmetry;
 mod widening;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use cedar_policy::{Entities, EntityUid, Policy, PolicySet, RequestEnv};
@@ -105,9 +106,10 @@ pub struct PropertyResult {
 
 /// Proves every invariant on `policy`.
 ///
-/// The MCP partitions are shared out between this thread (with `prover`) and a second
-/// one with its own cvc5, so both cores work: while symcc encodes on one, the solver
-/// solves on the other.
+/// The partitions are proved one at a time by this thread (with `prover`) and a
+/// second one with its own cvc5, each taking the next partition neither has taken,
+/// so both cores work however unequal the partitions are. Results are joined in
+/// partition order whichever thread proved them.
 pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyReport, VerifyError> {
     let started = Instant::now();
     let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }])?;
@@ -117,40 +119,44 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
         std::iter::once(&config).chain(properties.iter().filter_map(properties::Property::bound)).collect();
     let literals = store::literals(sets.iter().copied())?;
     let covered = symmetry::covered(&store, &literals, &sets)?;
-    let (mine, theirs): (Vec<_>, Vec<_>) =
-        Partition::of_mcp(&store, &literals, &covered).into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
-    let pinned = |parts: Vec<(usize, Partition)>| -> Result<Vec<Pinned>, VerifyError> {
-        parts.into_iter().map(|(_, p)| Pinned::new(&store, p, &sets)).collect()
+    let partitions: Vec<Partition> =
+        std::iter::once(Partition::FirstParty).chain(Partition::of_mcp(&store, &literals, &covered)).collect();
+    let next = AtomicUsize::new(0);
+    // Each thread pins the partitions it takes: rewriting the sets for one is work.
+    let prove_next = |prover: &mut Prover| {
+        prover::on_deep_stack(|| {
+            let mut proved = Vec::new();
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(partition) = partitions.get(index) else { break };
+                let pinned = Pinned::new(&store, partition.clone(), &sets)?;
+                let mut one = Partitions::of_one(pinned);
+                proved.push((index, prove_all((policy, &config), &properties, &mut one, prover)?));
+            }
+            Ok(proved)
+        })
     };
-    let mut second = if theirs.is_empty() { None } else { Some(prover.sibling()?) };
-    let (results, others) = std::thread::scope(|scope| {
-        // Each thread pins its own partitions: rewriting the sets for one is a tenth
-        // of a second on a large home.
-        let worker = second.as_mut().map(|second| {
-            let (properties, pinned, config) = (&properties, &pinned, &config);
-            scope.spawn(move || {
-                prover::on_deep_stack(|| {
-                    let mut remote = Partitions { first_party: None, mcp: pinned(theirs)? };
-                    prove_all((policy, config), properties, &mut remote, second)
-                })
-            })
-        });
-        let results = prover::on_deep_stack(|| {
-            let first_party = Pinned::new(&store, Partition::FirstParty, &sets)?;
-            let mut local = Partitions { first_party: Some(first_party), mcp: pinned(mine)? };
-            prove_all((policy, &config), &properties, &mut local, prover)
-        });
-        let others = match worker {
+    let mut second = if partitions.len() > 1 { Some(prover.sibling()?) } else { None };
+    let (mine, theirs) = std::thread::scope(|scope| {
+        let worker = second.as_mut().map(|second| scope.spawn(|| prove_next(second)));
+        let mine = prove_next(prover);
+        let theirs = match worker {
             Some(worker) => {
                 worker.join().unwrap_or_else(|_| Err(VerifyError::Solver("a prover thread panicked".into())))
             }
             None => Ok(Vec::new()),
         };
-        (results, others)
+        (mine, theirs)
     });
-    let mut results = results?;
-    for (result, other) in results.iter_mut().zip(others?) {
-        result.absorb(other);
+    let mut proved = mine?;
+    proved.extend(theirs?);
+    proved.sort_by_key(|(index, _)| *index);
+    let mut proved = proved.into_iter().map(|(_, results)| results);
+    let mut results = proved.next().unwrap_or_default();
+    for other in proved {
+        for (result, other) in results.iter_mut().zip(other) {
+            result.absorb(other);
+        }
     }
     let status = [Status::Failed, Status::Undecided]
         .into_iter()
@@ -218,12 +224,19 @@ unless { resource in context.server };
 
 /// The proofs' partitions: MCP requests by server, everything else on its own.
 struct Partitions {
-    /// On one thread only: the first-party requests are one partition.
+    /// The first-party requests are one partition.
     first_party: Option<Pinned>,
     mcp: Vec<Pinned>,
 }
 
 impl Partitions {
+    fn of_one(pinned: Pinned) -> Self {
+        match pinned.partition {
+            Partition::FirstParty => Self { first_party: Some(pinned), mcp: Vec::new() },
+            _ => Self { first_party: None, mcp: vec![pinned] },
+        }
+    }
+
     /// The partitions the requests of `env` fall in.
     fn of(&mut self, env: &RequestEnv) -> Vec<&mut Pinned> {
         if env.resource().basename() == "McpTool" {
