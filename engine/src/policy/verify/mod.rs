@@ -20,6 +20,7 @@ mod symmetry;
 mod widening;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -38,7 +39,7 @@ use store::{Partition, Rewrite};
 
 /// Why a proof could not be run. Never "proven": each of these is a failure to
 /// know, and callers say so.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum VerifyError {
     #[error("no SMT solver: {SOLVER_INSTALL}")]
     NoSolver,
@@ -118,9 +119,17 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
     let sets: Vec<&PolicySet> =
         std::iter::once(&config).chain(properties.iter().filter_map(properties::Property::bound)).collect();
     let literals = store::literals(sets.iter().copied())?;
-    let covered = symmetry::covered(&store, &literals, &sets)?;
-    let partitions: Vec<Partition> =
-        std::iter::once(Partition::FirstParty).chain(Partition::of_mcp(&store, &literals, &covered)).collect();
+    // The MCP partitions are made by the thread that first needs them while the
+    // other proves the first-party one: keying the servers is a tenth of a proof.
+    let mcp = OnceLock::new();
+    let partition = |index: usize| -> Result<Option<Partition>, VerifyError> {
+        let Some(index) = index.checked_sub(1) else { return Ok(Some(Partition::FirstParty)) };
+        let mcp = mcp.get_or_init(|| {
+            let covered = symmetry::covered(&store, &literals, &sets)?;
+            Ok(Partition::of_mcp(&store, &literals, &covered))
+        });
+        mcp.as_ref().map(|mcp| mcp.get(index).cloned()).map_err(Clone::clone)
+    };
     let next = AtomicUsize::new(0);
     // Each thread pins the partitions it takes: rewriting the sets for one is work.
     let prove_next = |prover: &mut Prover| {
@@ -128,24 +137,19 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
             let mut proved = Vec::new();
             loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(partition) = partitions.get(index) else { break };
-                let pinned = Pinned::new(&store, partition.clone(), &sets)?;
+                let Some(partition) = partition(index)? else { break };
+                let pinned = Pinned::new(&store, partition, &sets)?;
                 let mut one = Partitions::of_one(pinned);
                 proved.push((index, prove_all((policy, &config), &properties, &mut one, prover)?));
             }
             Ok(proved)
         })
     };
-    let mut second = if partitions.len() > 1 { Some(prover.sibling()?) } else { None };
+    let mut second = prover.sibling()?;
     let (mine, theirs) = std::thread::scope(|scope| {
-        let worker = second.as_mut().map(|second| scope.spawn(|| prove_next(second)));
+        let worker = scope.spawn(|| prove_next(&mut second));
         let mine = prove_next(prover);
-        let theirs = match worker {
-            Some(worker) => {
-                worker.join().unwrap_or_else(|_| Err(VerifyError::Solver("a prover thread panicked".into())))
-            }
-            None => Ok(Vec::new()),
-        };
+        let theirs = worker.join().unwrap_or_else(|_| Err(VerifyError::Solver("a prover thread panicked".into())));
         (mine, theirs)
     });
     let mut proved = mine?;
