@@ -480,11 +480,15 @@ fn forms(node: &Value) -> Forms {
         let inside = if server.is_empty() { BTreeMap::new() } else { BTreeMap::from([(server, node.clone())]) };
         return (json!({"Value": false}), inside);
     }
-    if let (Some(Value::String(kind)), Some(Value::String(id))) = (map.get("type"), map.get("id"))
-        && matches!(kind.as_str(), "Netclaw::McpServer" | "Netclaw::McpTool")
-        && !server_of(id).is_empty()
-    {
-        return (node.clone(), BTreeMap::from([(server_of(id).to_owned(), node.clone())]));
+    if let (Some(Value::String(kind)), Some(Value::String(id))) = (map.get("type"), map.get("id")) {
+        let server = match kind.as_str() {
+            "Netclaw::McpServer" => Some(id.as_str()),
+            "Netclaw::McpTool" => Some(server_of(id)),
+            _ => None,
+        };
+        if let Some(server) = server.filter(|server| !server.is_empty()) {
+            return (node.clone(), BTreeMap::from([(server.to_owned(), node.clone())]));
+        }
     }
     joined(map.values().map(forms).collect(), |values| simplified(map.keys().cloned().zip(values).collect()))
 }
@@ -531,7 +535,7 @@ when { context.server == Netclaw::McpServer::"a" || (context.server == Netclaw::
 forbid (principal, action, resource == Netclaw::McpTool::"b/t")
 when { {annotations: Netclaw::McpTool::"c/z"} has annotations };
 @id("in_a_set")
-permit (principal, action, resource) when { resource in [Netclaw::McpTool::"a/x", Netclaw::McpTool::"b/y"] };
+permit (principal, action, resource) when { resource in [Netclaw::McpTool::"a/x", Netclaw::McpTool::"b/y"] || context.server in [Netclaw::McpServer::"d/e"] };
 @id("no_server")
 permit (principal, action, resource) when { false || context.server == Netclaw::McpServer::"" || resource == Netclaw::McpTool::"/x" };
 @id("constant")
@@ -575,9 +579,13 @@ permit (principal, action, resource) when { (true && context.interactive) || (co
             let mut named = BTreeSet::new();
             entity_literals(&est, &mut |literal| {
                 let id = literal["id"].as_str().unwrap_or_default();
-                if literal["type"].as_str().is_some_and(|t| t.starts_with("Netclaw::Mcp")) && !server_of(id).is_empty()
-                {
-                    named.insert(server_of(id).to_owned());
+                let server = match literal["type"].as_str() {
+                    Some("Netclaw::McpServer") => id,
+                    Some("Netclaw::McpTool") => server_of(id),
+                    _ => "",
+                };
+                if !server.is_empty() {
+                    named.insert(server.to_owned());
                 }
             });
             assert_eq!(forms.inside.keys().cloned().collect::<BTreeSet<_>>(), named, "{id}: the servers it names");
