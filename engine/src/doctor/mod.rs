@@ -295,12 +295,16 @@ pub(crate) fn run(
 
 /// Each check's outcome, in order. Two threads each take the next check no one has
 /// taken: most wait for the compiled set, and the large ones (grants, approvals,
-/// proofs) then overlap. A check that panics panics here, as it would alone.
+/// proofs) then overlap. The proofs go first: when they must be made they are the
+/// longest check, and the others fill the other core. A check that panics panics
+/// here, as it would alone.
 fn run_all(checks: &[&dyn Check], context: &DoctorContext<'_>) -> Vec<CheckOutcome> {
+    let mut queue = checks.to_vec();
+    queue.sort_by_key(|check| check.id() != checks::PolicyInvariants.id());
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
-        while let Some(check) = checks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+        while let Some(check) = queue.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
             done.push((check.id(), check.run(context)));
         }
         done
