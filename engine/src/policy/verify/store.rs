@@ -480,15 +480,8 @@ fn forms(node: &Value) -> Forms {
         let inside = if server.is_empty() { BTreeMap::new() } else { BTreeMap::from([(server, node.clone())]) };
         return (json!({"Value": false}), inside);
     }
-    if let (Some(Value::String(kind)), Some(Value::String(id))) = (map.get("type"), map.get("id")) {
-        let server = match kind.as_str() {
-            "Netclaw::McpServer" => Some(id.as_str()),
-            "Netclaw::McpTool" => Some(server_of(id)),
-            _ => None,
-        };
-        if let Some(server) = server.filter(|server| !server.is_empty()) {
-            return (node.clone(), BTreeMap::from([(server.to_owned(), node.clone())]));
-        }
+    if let Some(server) = literal_server(node) {
+        return (node.clone(), BTreeMap::from([(server.to_owned(), node.clone())]));
     }
     joined(map.values().map(forms).collect(), |values| simplified(map.keys().cloned().zip(values).collect()))
 }
@@ -508,6 +501,18 @@ fn joined(children: Vec<Forms>, build: impl Fn(Vec<Value>) -> Value) -> Forms {
         })
         .collect();
     (build(children.into_iter().map(|(outside, _)| outside).collect()), inside)
+}
+
+/// The server an MCP server or tool literal (`{"type": …, "id": …}`) names, if not
+/// `""`: a server's whole id, a tool's part before the first `/`.
+pub(super) fn literal_server(literal: &Value) -> Option<&str> {
+    let id = literal.get("id")?.as_str()?;
+    let server = match literal.get("type")?.as_str()? {
+        "Netclaw::McpServer" => id,
+        "Netclaw::McpTool" => server_of(id),
+        _ => return None,
+    };
+    (!server.is_empty()).then_some(server)
 }
 
 /// The id of an EST entity literal of `Netclaw::{kind}`.
@@ -577,17 +582,7 @@ permit (principal, action, resource) when { (true && context.interactive) || (co
                 assert_eq!(*form, rewritten_for(&est, &[server]), "{id} inside {server}");
             }
             let mut named = BTreeSet::new();
-            entity_literals(&est, &mut |literal| {
-                let id = literal["id"].as_str().unwrap_or_default();
-                let server = match literal["type"].as_str() {
-                    Some("Netclaw::McpServer") => id,
-                    Some("Netclaw::McpTool") => server_of(id),
-                    _ => "",
-                };
-                if !server.is_empty() {
-                    named.insert(server.to_owned());
-                }
-            });
+            entity_literals(&est, &mut |literal| named.extend(literal_server(literal).map(str::to_owned)));
             assert_eq!(forms.inside.keys().cloned().collect::<BTreeSet<_>>(), named, "{id}: the servers it names");
         }
     }

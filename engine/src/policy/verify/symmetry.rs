@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use cedar_policy::{EntityUid, PolicySet};
 use serde_json::Value;
 
-use super::store::{Merged, server_of, single_server_forms};
+use super::store::{Merged, literal_server, server_of, single_server_forms};
 use super::{VerifyError, cedar_error};
 
 /// Stands for the server a key is about; no entity id is compared with it.
@@ -149,17 +149,6 @@ fn anonymise(node: &mut Value, server: Option<&str>, anonymous: &mut bool) {
         Value::Array(items) => items.iter_mut().for_each(|item| anonymise(item, server, anonymous)),
         _ => {}
     }
-}
-
-/// The server an MCP server or tool literal (`{"type": …, "id": …}`) names, if not `""`.
-fn literal_server(literal: &Value) -> Option<&str> {
-    let id = literal.get("id")?.as_str()?;
-    let server = match literal.get("type")?.as_str()? {
-        "Netclaw::McpServer" => id,
-        "Netclaw::McpTool" => server_of(id),
-        _ => return None,
-    };
-    (!server.is_empty()).then_some(server)
 }
 
 /// The server of an MCP server or tool entity, if it names one (not `""`).

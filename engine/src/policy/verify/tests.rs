@@ -298,12 +298,24 @@ fn a_change_to_one_of_many_servers_alike_is_found() {
 #[test]
 fn a_policy_reading_a_record_is_not_proved() {
     let Some(mut prover) = prover() else { return };
-    let rogue = r#"permit (principal, action, resource) when { Netclaw::PersistedApproval::"team/x/0".everywhere };"#;
-    match verify(&tampered(&[], rogue), &mut prover) {
-        Err(VerifyError::Unsupported { policy, detail }) => {
-            assert_eq!(policy, "rogue");
-            assert!(detail.contains("PersistedApproval"), "{detail}");
+    // Read directly, and reached through a record literal.
+    let rogues = [
+        (
+            "PersistedApproval",
+            r#"permit (principal, action, resource) when { Netclaw::PersistedApproval::"team/x/0".everywhere };"#,
+        ),
+        (
+            "WebhookRoute",
+            r#"permit (principal, action, resource) when { {r: Netclaw::WebhookRoute::"deploy"}.r.enabled };"#,
+        ),
+    ];
+    for (record, rogue) in rogues {
+        match verify(&tampered(&[], rogue), &mut prover) {
+            Err(VerifyError::Unsupported { policy, detail }) => {
+                assert_eq!(policy, "rogue");
+                assert!(detail.contains(record), "{detail}");
+            }
+            other => panic!("proved about a record it left out: {other:?}"),
         }
-        other => panic!("proved about a record it left out: {other:?}"),
     }
 }
