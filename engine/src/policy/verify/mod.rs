@@ -115,6 +115,7 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
     let started = Instant::now();
     let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }])?;
     let properties = properties::all(policy)?;
+    let joints = properties::joints(&properties, &prover.envs())?;
     let config = json_backed(policy.unsliced().0)?;
     let sets: Vec<&PolicySet> =
         std::iter::once(&config).chain(properties.iter().filter_map(properties::Property::bound)).collect();
@@ -140,7 +141,7 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
                 let Some(partition) = partition(index)? else { break };
                 let pinned = Pinned::new(&store, partition, &sets)?;
                 let mut one = Partitions::of_one(pinned);
-                proved.push((index, prove_all((policy, &config), &properties, &mut one, prover)?));
+                proved.push((index, prove_all((policy, &config), (&properties, &joints), &mut one, prover)?));
             }
             Ok(proved)
         })
@@ -171,10 +172,11 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
 
 fn prove_all(
     (policy, config): (&CompiledPolicy, &PolicySet),
-    properties: &[properties::Property],
+    (properties, joints): (&[properties::Property], &[properties::Joint]),
     partitions: &mut Partitions,
     prover: &mut Prover,
 ) -> Result<Vec<PropertyResult>, VerifyError> {
+    properties::prove_together(joints, config, partitions, prover)?;
     properties.iter().map(|property| property.prove(policy, config, partitions, prover)).collect()
 }
 
@@ -265,6 +267,8 @@ struct Pinned {
     /// The realizable-request preconditions, and the partition's.
     realizable: PolicySet,
     symenvs: HashMap<String, SymEnv>,
+    /// (environment, property) pairs one joint query proved ([`properties::prove_together`]).
+    proved: HashSet<(String, String)>,
     /// Sets as this partition sees them, by name: rewritten once, whatever the
     /// number of environments and counterexamples that need them.
     sets: HashMap<String, PolicySet>,
@@ -289,6 +293,7 @@ impl Pinned {
             written_out,
             realizable,
             symenvs: HashMap::new(),
+            proved: HashSet::new(),
             sets: HashMap::new(),
             compiled: HashMap::new(),
         })
