@@ -232,10 +232,7 @@ pub fn diagnose(
     paths: &ProtectedPaths,
     options: &DoctorOptions,
 ) -> Result<DoctorReport, DoctorError> {
-    let files = HomeFiles::read(home);
-    let config = HomeConfig::load(&files, env);
-    let context = DoctorContext::new(home, &files, &config, paths).with(options);
-    let (checks, fixes) = run(&context, options)?;
+    let (checks, fixes) = read_and_run(home, env, paths, options)?;
     let fixes = fix::safe(home, fixes);
     let summary = match options.fix {
         FixMode::Off => return Ok(DoctorReport::new(checks, FixSummary::default())),
@@ -245,11 +242,31 @@ pub fn diagnose(
     if options.fix == FixMode::DryRun || summary.changed_files == 0 {
         return Ok(DoctorReport::new(checks, summary));
     }
+    let (checks, _) = read_and_run(home, env, paths, options)?;
+    Ok(DoctorReport::new(checks, summary))
+}
+
+/// Reads the home as it is now and runs the checks on it.
+fn read_and_run(
+    home: &Home,
+    env: &[crate::config::EnvVar],
+    paths: &ProtectedPaths,
+    options: &DoctorOptions,
+) -> Result<(Vec<CheckReport>, Vec<Fix>), DoctorError> {
     let files = HomeFiles::read(home);
     let config = HomeConfig::load(&files, env);
     let context = DoctorContext::new(home, &files, &config, paths).with(options);
-    let (checks, _) = run(&context, options)?;
-    Ok(DoctorReport::new(checks, summary))
+    let ran = run(&context, options);
+    discard((context.compiled.into_inner(), config, files));
+    ran
+}
+
+/// Frees `value` on a thread of its own. A large home's compiled set, config and
+/// files take 15 ms to free, longer than most checks take to run: the report need not
+/// wait for it (the CLI then exits, and a long-lived caller frees it all the same).
+fn discard<T: Send + 'static>(value: T) {
+    // If no thread can be started, the value is freed here, as it would have been.
+    let _ = std::thread::Builder::new().name("discard".into()).spawn(move || drop(value));
 }
 
 /// Runs the checks `options` selects: those `only` names (by id or name), or all of
