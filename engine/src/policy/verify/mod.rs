@@ -13,6 +13,7 @@
 
 mod cache;
 mod counterexample;
+mod est;
 mod properties;
 mod prover;
 mod store;
@@ -24,7 +25,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use cedar_policy::{Entities, EntityUid, Policy, PolicySet, RequestEnv};
+use cedar_policy::{Entities, EntityUid, PolicySet, RequestEnv};
 use cedar_policy_symcc::{CompiledPolicySet, SymEnv};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,7 @@ pub use prover::{Prover, SOLVER_INSTALL};
 pub use widening::{ProvedWidening, prove_widening};
 
 use super::{CompiledPolicy, parse_with_ids};
+use est::EstSet;
 use store::{Partition, Rewrite};
 
 /// Why a proof could not be run. Never "proven": each of these is a failure to
@@ -116,17 +118,17 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
     let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }])?;
     let properties = properties::all(policy)?;
     let joints = properties::joints(&properties, &prover.envs())?;
-    let config = json_backed(policy.unsliced().0)?;
-    let sets: Vec<&PolicySet> =
+    let config = EstSet::new(policy.unsliced().0)?;
+    let sets: Vec<&EstSet> =
         std::iter::once(&config).chain(properties.iter().filter_map(properties::Property::bound)).collect();
-    let literals = store::literals(sets.iter().copied())?;
+    let literals = store::literals(sets.iter().flat_map(|set| set.policies()))?;
     // The MCP partitions are made by the thread that first needs them while the
     // other proves the first-party one: keying the servers is a tenth of a proof.
     let mcp = OnceLock::new();
     let partition = |index: usize| -> Result<Option<Partition>, VerifyError> {
         let Some(index) = index.checked_sub(1) else { return Ok(Some(Partition::FirstParty)) };
         let mcp = mcp.get_or_init(|| {
-            let covered = symmetry::covered(&store, &literals, &sets)?;
+            let covered = symmetry::covered(&store, &literals, &sets);
             Ok(Partition::of_mcp(&store, &literals, &covered))
         });
         mcp.as_ref().map(|mcp| mcp.get(index).cloned()).map_err(Clone::clone)
@@ -171,25 +173,13 @@ pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyRepo
 }
 
 fn prove_all(
-    (policy, config): (&CompiledPolicy, &PolicySet),
+    (policy, config): (&CompiledPolicy, &EstSet),
     (properties, joints): (&[properties::Property], &[properties::Joint]),
     partitions: &mut Partitions,
     prover: &mut Prover,
 ) -> Result<Vec<PropertyResult>, VerifyError> {
     properties::prove_together(joints, config, partitions, prover)?;
     properties.iter().map(|property| property.prove(policy, config, partitions, prover)).collect()
-}
-
-/// `set` with each policy held as JSON. A policy parsed from text is parsed again
-/// each time its JSON is asked for, and the proofs ask for every policy once per
-/// partition and side: on a large home that was most of the prover's own work.
-fn json_backed(set: &PolicySet) -> Result<PolicySet, VerifyError> {
-    let mut backed = PolicySet::new();
-    for policy in set.policies() {
-        let json = policy.to_json().map_err(cedar_error)?;
-        backed.add(Policy::from_json(Some(policy.id().clone()), json).map_err(cedar_error)?).map_err(cedar_error)?;
-    }
-    Ok(backed)
 }
 
 impl PropertyResult {
@@ -278,14 +268,16 @@ struct Pinned {
 impl Pinned {
     /// The partition of `store`, for proofs about `sets` (every set they compile but
     /// the preconditions, before the partition's rewrite).
-    fn new(store: &store::Merged, partition: Partition, sets: &[&PolicySet]) -> Result<Self, VerifyError> {
+    fn new(store: &store::Merged, partition: Partition, sets: &[&EstSet]) -> Result<Self, VerifyError> {
         let mut realizable = realizable()?;
         if let Some(text) = partition.precondition() {
             realizable = union(&realizable, &parse_with_ids(text).map_err(cedar_error)?)?;
         }
         let here = Rewrite { partition: Some(&partition), ..Rewrite::default() };
-        let rewritten = sets.iter().map(|set| store::rewrite(set, here)).collect::<Result<Vec<_>, _>>()?;
-        let literals = store::literals(rewritten.iter().chain([&realizable]))?;
+        let rewritten = sets.iter().flat_map(|set| store::rewrite_each(set, here)).collect::<Result<Vec<_>, _>>()?;
+        let preconditions = EstSet::new(&realizable)?;
+        let literals =
+            store::literals(rewritten.iter().map(|(policy, json)| (*policy, json)).chain(preconditions.policies()))?;
         let store::Quotient { entities: store, written_out } = partition.store(store, &literals)?;
         Ok(Self {
             partition,
@@ -300,7 +292,7 @@ impl Pinned {
     }
 
     /// `set` as this partition sees it (see [`Rewrite`]).
-    fn rewrite(&self, set: &PolicySet, how: Rewrite<'_>) -> Result<PolicySet, VerifyError> {
+    fn rewrite(&self, set: &EstSet, how: Rewrite<'_>) -> Result<PolicySet, VerifyError> {
         store::rewrite(set, Rewrite { partition: Some(&self.partition), ..how })
     }
 

@@ -14,11 +14,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use cedar_policy::{Entities, Entity, EntityUid, Policy, PolicyId, PolicySet};
+use cedar_policy::{Entities, Entity, EntityUid, Policy, PolicySet};
 use serde_json::{Value, json};
 
-use super::VerifyError;
-use super::cedar_error;
+use super::est::EstSet;
+use super::{VerifyError, cedar_error};
 use crate::policy::slices::entity_literals;
 
 /// The group every McpTool a config names is put in, for the realizable-request check.
@@ -200,23 +200,23 @@ pub(super) const MODELLED: &[&str] =
 
 /// Every entity the policies of `sets` name, in a scope or a condition. A policy
 /// naming an entity of a type the proofs do not model is refused, not proved about.
-pub(super) fn literals<'a>(sets: impl IntoIterator<Item = &'a PolicySet>) -> Result<HashSet<EntityUid>, VerifyError> {
+pub(super) fn literals<'a>(
+    policies: impl IntoIterator<Item = (&'a Policy, &'a Value)>,
+) -> Result<HashSet<EntityUid>, VerifyError> {
     let mut found = HashSet::new();
-    for set in sets {
-        for policy in set.policies() {
-            let mut unmodelled = None;
-            entity_literals(&policy.to_json().map_err(cedar_error)?, &mut |literal| {
-                let Ok(uid) = EntityUid::from_json(literal.clone()) else { return };
-                let kind = uid.type_name().basename();
-                if !MODELLED.contains(&kind) && kind != "Action" {
-                    unmodelled.get_or_insert_with(|| uid.to_string());
-                }
-                found.insert(uid);
-            });
-            if let Some(uid) = unmodelled {
-                let detail = format!("it names `{uid}`, a record the proofs leave out");
-                return Err(VerifyError::Unsupported { policy: policy.id().to_string(), detail });
+    for (policy, json) in policies {
+        let mut unmodelled = None;
+        entity_literals(json, &mut |literal| {
+            let Ok(uid) = EntityUid::from_json(literal.clone()) else { return };
+            let kind = uid.type_name().basename();
+            if !MODELLED.contains(&kind) && kind != "Action" {
+                unmodelled.get_or_insert_with(|| uid.to_string());
             }
+            found.insert(uid);
+        });
+        if let Some(uid) = unmodelled {
+            let detail = format!("it names `{uid}`, a record the proofs leave out");
+            return Err(VerifyError::Unsupported { policy: policy.id().to_string(), detail });
         }
     }
     Ok(found)
@@ -292,32 +292,40 @@ pub(super) struct Rewrite<'a> {
     pub partition: Option<&'a Partition>,
 }
 
-pub(super) fn rewrite(policies: &PolicySet, how: Rewrite<'_>) -> Result<PolicySet, VerifyError> {
-    if how.group_prefix.is_empty() && how.principal.is_none() && how.partition.is_none() {
-        return Ok(policies.clone());
-    }
+/// The policies of `set` as [`Rewrite`] has them; those that drop out are left out.
+pub(super) fn rewrite(set: &EstSet, how: Rewrite<'_>) -> Result<PolicySet, VerifyError> {
     let mut out = PolicySet::new();
-    for policy in policies.policies() {
-        if let Some(rewritten) = rewrite_policy(policy, how)? {
-            out.add(rewritten).map_err(cedar_error)?;
-        }
+    for rewritten in rewrite_each(set, how) {
+        let (policy, est) = rewritten?;
+        let unsupported = |err: &dyn std::fmt::Display| unsupported(policy, err.to_string());
+        let rewritten = Policy::from_json(Some(policy.id().clone()), est).map_err(|err| unsupported(&err))?;
+        out.add(rewritten).map_err(|err| unsupported(&err))?;
     }
     Ok(out)
 }
 
-fn rewrite_policy(policy: &Policy, how: Rewrite<'_>) -> Result<Option<Policy>, VerifyError> {
-    let id = policy.id().to_string();
-    let unsupported = |detail: &str| VerifyError::Unsupported { policy: id.clone(), detail: detail.to_owned() };
-    let est = policy.to_json().map_err(|err| unsupported(&err.to_string()))?;
-    let Some(est) = rewrite_est(est, how).map_err(|detail| unsupported(&detail))? else { return Ok(None) };
-    Policy::from_json(Some(PolicyId::new(&id)), est).map(Some).map_err(|err| unsupported(&err.to_string()))
+/// The JSON form of each policy of `set` that stays under `how`, rewritten.
+pub(super) fn rewrite_each<'a>(
+    set: &'a EstSet,
+    how: Rewrite<'a>,
+) -> impl Iterator<Item = Result<(&'a Policy, Value), VerifyError>> + 'a {
+    set.policies().filter_map(move |(policy, json)| match rewrite_est(json, how) {
+        Ok(kept) => kept.map(|est| Ok((policy, est))),
+        Err(detail) => Some(Err(unsupported(policy, detail))),
+    })
+}
+
+fn unsupported(policy: &Policy, detail: String) -> VerifyError {
+    VerifyError::Unsupported { policy: policy.id().to_string(), detail }
 }
 
 /// A policy's JSON form rewritten (see [`Rewrite`]); `None` when the policy drops out.
-/// The error is a shape the rewrite does not handle.
-pub(super) fn rewrite_est(mut est: Value, how: Rewrite<'_>) -> Result<Option<Value>, String> {
+/// The error is a shape the rewrite does not handle. Only a policy that stays is
+/// copied: in a partition most drop out.
+pub(super) fn rewrite_est(est: &Value, how: Rewrite<'_>) -> Result<Option<Value>, String> {
+    let mut all_principals = false;
     if let Some(principal) = how.principal {
-        let scope = est.get_mut("principal").ok_or("a policy without a principal scope")?;
+        let scope = est.get("principal").ok_or("a policy without a principal scope")?;
         match scope.get("op").and_then(Value::as_str) {
             Some("All") => {}
             Some("==") => {
@@ -326,13 +334,13 @@ pub(super) fn rewrite_est(mut est: Value, how: Rewrite<'_>) -> Result<Option<Val
                 if !same {
                     return Ok(None);
                 }
-                *scope = json!({"op": "All"});
+                all_principals = true;
             }
             other => return Err(format!("a `{}` principal scope", other.unwrap_or("?"))),
         }
     }
     if let Some(partition) = how.partition
-        && let Some(server) = scoped_server(&est)
+        && let Some(server) = scoped_server(est)
         && !partition.admits(&server)
     {
         return Ok(None);
@@ -345,6 +353,10 @@ pub(super) fn rewrite_est(mut est: Value, how: Rewrite<'_>) -> Result<Option<Val
     };
     if how.partition == Some(&Partition::FirstParty) && est.get("resource").is_some_and(mcp_scoped) {
         return Ok(None);
+    }
+    let mut est = est.clone();
+    if all_principals && let Some(scope) = est.get_mut("principal") {
+        *scope = json!({"op": "All"});
     }
     // The policy's annotations are text; a record's `annotations`, deeper, is not.
     let annotations = est.as_object_mut().and_then(|policy| policy.shift_remove("annotations"));
@@ -549,7 +561,7 @@ permit (principal, action, resource) when { (true && context.interactive) || (co
 
     fn rewritten_for(est: &Value, servers: &[&str]) -> Option<Value> {
         let partition = Partition::Servers(servers.iter().map(|s| (*s).to_owned()).collect());
-        let mut form = rewrite_est(est.clone(), Rewrite { partition: Some(&partition), ..Rewrite::default() }).unwrap();
+        let mut form = rewrite_est(est, Rewrite { partition: Some(&partition), ..Rewrite::default() }).unwrap();
         if let Some(policy) = form.as_mut().and_then(Value::as_object_mut) {
             policy.shift_remove("annotations");
         }

@@ -17,30 +17,26 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use cedar_policy::{EntityUid, PolicySet};
+use cedar_policy::EntityUid;
 use serde_json::Value;
 
+use super::est::EstSet;
 use super::store::{Merged, literal_server, server_of, single_server_forms};
-use super::{VerifyError, cedar_error};
 
 /// Stands for the server a key is about; no entity id is compared with it.
 const PLACEHOLDER: &str = "\u{0}server";
 
 /// The named servers whose proof is another server's: every class's members but
 /// its first (by name), which is proved in their place.
-pub(super) fn covered(
-    store: &Merged,
-    literals: &HashSet<EntityUid>,
-    sets: &[&PolicySet],
-) -> Result<BTreeSet<String>, VerifyError> {
+pub(super) fn covered(store: &Merged, literals: &HashSet<EntityUid>, sets: &[&EstSet]) -> BTreeSet<String> {
     let mut keys = Keys::default();
     keys.read_store(store, literals);
     for (index, set) in sets.iter().enumerate() {
-        for policy in set.policies() {
-            keys.read_policy(index, policy.to_json().map_err(cedar_error)?);
+        for (_, json) in set.policies() {
+            keys.read_policy(index, json.clone());
         }
     }
-    Ok(keys.covered())
+    keys.covered()
 }
 
 #[derive(Default)]
@@ -202,10 +198,10 @@ mod tests {
     fn covered_in(policy: &CompiledPolicy) -> Vec<String> {
         let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }]).unwrap();
         let properties = properties::all(policy).unwrap();
-        let sets: Vec<&PolicySet> =
-            std::iter::once(policy.unsliced().0).chain(properties.iter().filter_map(|p| p.bound())).collect();
-        let literals = store::literals(sets.iter().copied()).unwrap();
-        covered(&store, &literals, &sets).unwrap().into_iter().collect()
+        let config = EstSet::new(policy.unsliced().0).unwrap();
+        let sets: Vec<&EstSet> = std::iter::once(&config).chain(properties.iter().filter_map(|p| p.bound())).collect();
+        let literals = store::literals(sets.iter().flat_map(|set| set.policies())).unwrap();
+        covered(&store, &literals, &sets).into_iter().collect()
     }
 
     fn with(mut policy: CompiledPolicy, id: &str, text: &str) -> CompiledPolicy {

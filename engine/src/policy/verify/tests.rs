@@ -158,7 +158,7 @@ fn partitions_by_server_miss_nothing() {
     };
     let base = compile(config(&personal, serde_json::json!({})));
     let store = store::pinned(&[store::Source { prefix: "", entities: base.unsliced().1 }]);
-    let literals = store::literals([base.unsliced().0]).unwrap();
+    let literals = store::literals(EstSet::new(base.unsliced().0).unwrap().policies()).unwrap();
     assert!(
         Partition::of_mcp(&store.unwrap(), &literals, &Default::default()).len() >= 3,
         "the config must span several partitions"
@@ -275,8 +275,9 @@ fn a_change_to_one_of_many_servers_alike_is_found() {
     let loaded = HomeConfig::load(&HomeFiles::empty().with_netclaw(text.to_string()), &[]);
     let mut policy = CompiledPolicy::compile(&loaded, ProtectedPaths::new(Path::new("/h/.netclaw"), None)).unwrap();
     let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }]).unwrap();
-    let literals = store::literals([policy.unsliced().0]).unwrap();
-    assert_eq!(symmetry::covered(&store, &literals, &[policy.unsliced().0]).unwrap().len(), 7);
+    let config = EstSet::new(policy.unsliced().0).unwrap();
+    let literals = store::literals(config.policies()).unwrap();
+    assert_eq!(symmetry::covered(&store, &literals, &[&config]).len(), 7);
     assert_eq!(verify(&policy, &mut prover).unwrap().status, Status::Proved);
 
     policy.policies.remove_static(PolicyId::new("team.mcp.s5.t1.deny")).unwrap();

@@ -16,10 +16,11 @@ use serde_json::Value;
 
 use super::cedar_error;
 use super::counterexample::{self, Counterexample};
-use cedar_policy::{PolicySet, RequestEnv};
+use cedar_policy::RequestEnv;
 
+use super::est::EstSet;
 use super::store::{self, Partition, Rewrite, Source};
-use super::{Partitions, Pinned, Prover, VerifyError, env_name, json_backed, prover, union};
+use super::{Partitions, Pinned, Prover, VerifyError, env_name, prover, union};
 use crate::policy::{CompiledPolicy, parse_with_ids};
 
 /// Calls per action and partition shown before moving on: a widening is proved by
@@ -49,9 +50,9 @@ pub fn prove_widening(
         Source { prefix: BEFORE, entities: from.unsliced().1 },
         Source { prefix: "", entities: to.unsliced().1 },
     ])?;
-    let (before, after) = (json_backed(from.unsliced().0)?, json_backed(to.unsliced().0)?);
+    let (before, after) = (EstSet::new(from.unsliced().0)?, EstSet::new(to.unsliced().0)?);
     let sets = [&before, &after];
-    let literals = store::literals(sets)?;
+    let literals = store::literals(sets.iter().flat_map(|set| set.policies()))?;
     let mut partitions = Partitions {
         first_party: Some(Pinned::new(&store, Partition::FirstParty, &sets)?),
         mcp: Partition::of_mcp(&store, &literals, &BTreeSet::new())
@@ -72,8 +73,8 @@ pub fn prove_widening(
 
 /// The widenings on one environment, within one partition of the requests.
 fn widenings_in(
-    (from, from_set): (&CompiledPolicy, &PolicySet),
-    (to, to_set): (&CompiledPolicy, &PolicySet),
+    (from, from_set): (&CompiledPolicy, &EstSet),
+    (to, to_set): (&CompiledPolicy, &EstSet),
     pinned: &mut Pinned,
     prover: &mut Prover,
     env: &RequestEnv,
