@@ -463,12 +463,13 @@ pub(super) struct SingleServerForms {
     pub inside: BTreeMap<String, Option<Value>>,
 }
 
-pub(super) fn single_server_forms(mut est: Value) -> SingleServerForms {
-    if let Some(policy) = est.as_object_mut() {
-        policy.shift_remove("annotations");
-    }
-    let scoped = scoped_server(&est);
-    let (outside, inside) = forms(&est);
+pub(super) fn single_server_forms(est: &Value) -> SingleServerForms {
+    let scoped = scoped_server(est);
+    // The policy's annotations are text and left out; a record's `annotations`, deeper, is not.
+    let (outside, inside) = match est {
+        Value::Object(policy) => object_forms(policy.iter().filter(|(key, _)| *key != "annotations").collect()),
+        other => forms(other),
+    };
     let kept = |server: Option<&str>, form| match &scoped {
         Some(scoped) if Some(scoped.as_str()) != server => None,
         _ => Some(form),
@@ -495,7 +496,12 @@ fn forms(node: &Value) -> Forms {
     if let Some(server) = literal_server(node) {
         return (node.clone(), BTreeMap::from([(server.to_owned(), node.clone())]));
     }
-    joined(map.values().map(forms).collect(), |values| simplified(map.keys().cloned().zip(values).collect()))
+    object_forms(map.iter().collect())
+}
+
+fn object_forms(entries: Vec<(&String, &Value)>) -> Forms {
+    let children = entries.iter().map(|(_, value)| forms(value)).collect();
+    joined(children, |values| simplified(entries.iter().map(|(key, _)| (*key).clone()).zip(values).collect()))
 }
 
 /// A node's forms from its children's: a server's form takes the child's form for
@@ -586,7 +592,7 @@ permit (principal, action, resource) when { (true && context.interactive) || (co
         let set = parse_with_ids(SHAPES).unwrap();
         for policy in set.policies() {
             let est = policy.to_json().unwrap();
-            let forms = single_server_forms(est.clone());
+            let forms = single_server_forms(&est);
             let id = policy.id();
             assert_eq!(forms.outside, rewritten_for(&est, &[]), "{id} outside");
             assert_eq!(forms.outside, rewritten_for(&est, &["zzz"]), "{id} in a server it does not name");

@@ -33,7 +33,7 @@ pub(super) fn covered(store: &Merged, literals: &HashSet<EntityUid>, sets: &[&Es
     keys.read_store(store, literals);
     for (index, set) in sets.iter().enumerate() {
         for (_, json) in set.policies() {
-            keys.read_policy(index, json.clone());
+            keys.read_policy(index, json);
         }
     }
     keys.covered()
@@ -82,7 +82,7 @@ impl Keys {
 
     /// A policy of set `index`: to each server it names, what it is inside that
     /// server's partition and in the partitions of servers it does not name.
-    fn read_policy(&mut self, index: usize, est: Value) {
+    fn read_policy(&mut self, index: usize, est: &Value) {
         let forms = single_server_forms(est);
         let named: Vec<&String> = forms.inside.keys().filter(|server| self.keys.contains_key(*server)).collect();
         if named.is_empty() {
