@@ -5,7 +5,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use netclaw_engine::{
-    Counterexample, EnvVar, Home, ProofCache, ProofStatus, Prover, VerifyError, VerifyReport, verify_policy,
+    Counterexample, EnvVar, Home, ProofCache, ProofQuestion, ProofStatus, Prover, VerifyError, VerifyReport,
+    verify_policy,
 };
 
 use super::policy::compiled;
@@ -22,8 +23,8 @@ pub fn run(home: &Home, env: &[EnvVar], format: Format, timeout: Duration) -> Ex
         Err(err) => return unproved(&err),
     };
     // Always proved here; remembered so that `doctor` on the same set need not prove again.
-    if let Some(cache) = proof_cache() {
-        let _ = cache.remember(&policy, &report, std::time::SystemTime::now());
+    if let Some((cache, question)) = proof_cache().zip(ProofQuestion::of(&policy)) {
+        let _ = cache.remember(&question, &report, std::time::SystemTime::now());
     }
     if let Err(exit) = crate::output::emit(format, &report, |out| write_text(out, &report)) {
         return exit;

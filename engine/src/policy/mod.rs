@@ -44,7 +44,7 @@ pub(crate) use grants::{Grant, GrantRefusal, SessionGrants};
 pub use permissions::{ANY_OTHER_TOOL, AudiencePermissions, Mode};
 pub(crate) use tool_name::{ToolName, canonical};
 pub use verify::{
-    Counterexample, ProofCache, PropertyResult, ProvedWidening, Prover, Remembered, SOLVER_INSTALL,
+    Counterexample, ProofCache, ProofQuestion, PropertyResult, ProvedWidening, Prover, Remembered, SOLVER_INSTALL,
     Status as ProofStatus, VerifyError, VerifyReport, prove_widening, verify,
 };
 
@@ -188,6 +188,9 @@ pub struct CompiledPolicy {
     rulings: std::sync::RwLock<authorize::Rulings>,
     /// The Slack channel ACL's answers, likewise.
     channel_answers: std::sync::RwLock<authorize::ChannelAnswers>,
+    /// [`CompiledPolicy::digest`], made once: the doctor, the proof cache and the
+    /// daemon each ask, and on a large home it hashes megabytes.
+    digest: std::sync::OnceLock<String>,
 }
 
 fn cedar<E: std::fmt::Display>(err: E) -> CompileError {
@@ -260,6 +263,7 @@ impl CompiledPolicy {
             memo: std::sync::RwLock::default(),
             rulings: std::sync::RwLock::default(),
             channel_answers: std::sync::RwLock::default(),
+            digest: std::sync::OnceLock::new(),
         })
     }
 
@@ -293,6 +297,10 @@ impl CompiledPolicy {
     /// as deterministic as the formatted one and costs nothing to produce (formatting a
     /// large set takes longer than compiling it).
     pub fn digest(&self) -> String {
+        self.digest.get_or_init(|| self.hashed()).clone()
+    }
+
+    fn hashed(&self) -> String {
         use sha2::Digest;
         /// Serialised straight into the hash: the inputs of a large home (thousands of
         /// approvals) are not copied into one more document first.

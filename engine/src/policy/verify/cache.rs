@@ -33,6 +33,19 @@ pub struct ProofCache {
     dir: PathBuf,
 }
 
+/// What a report answers: everything it depends on, hashed ([`question`]). Named
+/// once per proof: the recall that misses and the remembering that follows ask the
+/// same question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProofQuestion(String);
+
+impl ProofQuestion {
+    /// `None` when a property cannot be built (nothing is then recalled or kept).
+    pub fn of(policy: &CompiledPolicy) -> Option<Self> {
+        question(policy).map(Self)
+    }
+}
+
 /// A report proved before, for exactly this question.
 #[derive(Debug, Clone)]
 pub struct Remembered {
@@ -70,9 +83,8 @@ impl ProofCache {
         }
     }
 
-    /// The report for `policy`'s question, if this cache holds one it can trust.
-    pub fn recall(&self, policy: &CompiledPolicy) -> Option<Remembered> {
-        let question = question(policy)?;
+    /// The report for `question`, if this cache holds one it can trust.
+    pub fn recall(&self, ProofQuestion(question): &ProofQuestion) -> Option<Remembered> {
         if !private(&self.dir) {
             return None;
         }
@@ -82,16 +94,20 @@ impl ProofCache {
         }
         let entry: Entry = serde_json::from_slice(&fs::read(&path).ok()?).ok()?;
         let decided = matches!(entry.report.status, Status::Proved | Status::Failed);
-        (entry.question == question && decided)
+        (entry.question == *question && decided)
             .then_some(Remembered { report: entry.report, proved_at: entry.proved_at })
     }
 
-    /// Keeps `report` for `policy`'s question; an undecided one is not kept.
-    pub fn remember(&self, policy: &CompiledPolicy, report: &VerifyReport, now: SystemTime) -> std::io::Result<()> {
+    /// Keeps `report` as the answer to `question`; an undecided one is not kept.
+    pub fn remember(
+        &self,
+        ProofQuestion(question): &ProofQuestion,
+        report: &VerifyReport,
+        now: SystemTime,
+    ) -> std::io::Result<()> {
         if report.status == Status::Undecided {
             return Ok(());
         }
-        let question = question(policy).ok_or_else(|| std::io::Error::other("the question cannot be named"))?;
         fs::create_dir_all(&self.dir)?;
         // Never through a link, nor into another user's directory (a chmod follows links).
         let meta = fs::symlink_metadata(&self.dir)?;

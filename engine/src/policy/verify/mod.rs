@@ -30,7 +30,7 @@ use cedar_policy_symcc::{CompiledPolicySet, SymEnv};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use cache::{ProofCache, Remembered};
+pub use cache::{ProofCache, ProofQuestion, Remembered};
 pub use counterexample::Counterexample;
 pub use prover::{Prover, SOLVER_INSTALL};
 pub use widening::{ProvedWidening, prove_widening};
