@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use cedar_policy::{ActionConstraint, EntityUid, PolicySet, Request, RequestEnv};
+use cedar_policy::{ActionConstraint, Effect, EntityUid, PolicySet, Request, RequestEnv};
 use serde_json::Value;
 
 use super::cedar_error;
@@ -175,9 +175,19 @@ fn bounded(id: &str, title: &str, envs: &'static [&'static str], condition: &str
 /// The permit of every request that meets all of `conditions` (Cedar requires each
 /// clause of a policy). Written as text: Cedar reads a deep condition (hundreds of
 /// servers) from JSON in time growing with its depth, ten times longer than from text.
+///
+/// Conditions that closed the permit and began another policy would make the bound,
+/// and every joint bound it is part of, allow more than its clauses say: such a
+/// bound is an error, never a weaker proof.
 fn bound(id: &str, conditions: &str) -> Result<PolicySet, VerifyError> {
-    parse_with_ids(&format!("@id(\"verify.bound.{id}\")\npermit (principal, action, resource)\n{conditions};"))
-        .map_err(cedar_error)
+    let set =
+        parse_with_ids(&format!("@id(\"verify.bound.{id}\")\npermit (principal, action, resource)\n{conditions};"))
+            .map_err(cedar_error)?;
+    let permits = set.policies().filter(|p| p.effect() == Effect::Permit).count();
+    if permits != 1 || set.policies().count() != 1 || set.templates().next().is_some() {
+        return Err(VerifyError::Cedar(format!("the bound `{id}` is not one permit")));
+    }
+    Ok(set)
 }
 
 impl Bound {
@@ -546,7 +556,7 @@ mod tests {
     use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, Policy, PolicyId, PolicySet, Request};
     use serde_json::json;
 
-    use super::{CompiledPolicy, all, bound, env_name, error_shape, joints};
+    use super::{CompiledPolicy, VerifyError, all, bound, env_name, error_shape, joints};
 
     /// What the joint question rests on: a permit with several clauses allows what
     /// each clause alone would, together.
@@ -570,6 +580,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A condition that ends the permit early cannot widen a bound, nor a joint one.
+    #[test]
+    fn a_bound_is_one_permit_or_an_error() {
+        assert!(bound("ok", "when { context.a } unless { context.b }").is_ok());
+        let widened = "when { context.a };\n@id(\"more\") permit (principal, action, resource) when { true }";
+        assert!(
+            matches!(bound("widened", widened), Err(VerifyError::Cedar(message)) if message.contains("not one permit"))
+        );
+        let forbid = "when { context.a };\n@id(\"less\") forbid (principal, action, resource)";
+        assert!(bound("forbid", forbid).is_err());
     }
 
     /// One question per environment for the properties that bound the config's own

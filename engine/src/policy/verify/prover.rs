@@ -13,8 +13,7 @@ use serde_json::json;
 use tokio::process::Command;
 use tokio::runtime::Runtime;
 
-use super::VerifyError;
-use super::cedar_error;
+use super::{VerifyError, cedar_error, env_name};
 
 /// How to install the solver, for the message that says it is missing.
 pub const SOLVER_INSTALL: &str = "install cvc5 (Debian/Ubuntu: `sudo apt-get install cvc5`; Homebrew: `brew install cvc5`) or set CVC5=/path/to/cvc5";
@@ -181,7 +180,20 @@ fn verification_schema() -> Result<Schema, VerifyError> {
         return Err(VerifyError::Cedar(format!("the schema no longer declares `{RUNTIME}`")));
     }
     let text = text.replace(RUNTIME, "entity McpTool in [Group, McpServer];");
-    Schema::from_cedarschema_str(&text).map(|(schema, _)| schema).map_err(cedar_error)
+    let (schema, _) = Schema::from_cedarschema_str(&text).map_err(cedar_error)?;
+    distinct_env_names(&schema)?;
+    Ok(schema)
+}
+
+/// Results, compiled sets and joint proofs are keyed by [`env_name`] (action and
+/// resource type): two environments under one name, as a second principal type
+/// would make, would let a proof of one stand for the other.
+fn distinct_env_names(schema: &Schema) -> Result<(), VerifyError> {
+    let mut names = std::collections::HashSet::new();
+    match schema.request_envs().map(|env| env_name(&env)).find(|name| !names.insert(name.clone())) {
+        Some(name) => Err(VerifyError::Cedar(format!("two request environments are both named `{name}`"))),
+        None => Ok(()),
+    }
 }
 
 /// Any well-typed request of `env`: symcc reads only its types when pinning a store.
@@ -210,4 +222,26 @@ fn locate() -> Option<PathBuf> {
         return Some(PathBuf::from(path)).filter(|p| p.is_file());
     }
     std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join("cvc5")).find(|p| p.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+    use cedar_policy::Schema;
+
+    use super::{distinct_env_names, verification_schema};
+
+    #[test]
+    fn netclaw_names_each_request_environment_once() {
+        assert!(verification_schema().is_ok());
+    }
+
+    #[test]
+    fn two_principal_types_for_one_action_are_refused() {
+        let text = "entity A; entity B; entity R; action \"a\" appliesTo { principal: [A, B], resource: [R] };";
+        let (schema, _) = Schema::from_cedarschema_str(text).unwrap();
+        let refused = distinct_env_names(&schema).unwrap_err();
+        assert!(refused.to_string().contains("`a/R`"), "{refused}");
+    }
 }
