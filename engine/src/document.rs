@@ -3,16 +3,23 @@
 //!
 //! `serde_json` decides validity (strict JSON, a depth limit, line/column on syntax
 //! errors); `jsonc-parser` then supplies the byte range of every key and value, which
-//! `serde_json::Value` does not keep. The span pass also catches duplicate keys, which
-//! `serde_json` silently resolves to the last one — in a security file that hides
-//! which setting is in force.
+//! `serde_json::Value` does not keep. Duplicate keys, which `serde_json` silently
+//! resolves to the last one (in a security file that hides which setting is in force),
+//! are noticed while the value is built, and reported from the span pass.
+//!
+//! The span pass runs only when a position is first asked for, or to place a
+//! duplicate: a clean file nobody points into (a store of ten thousand approvals) is
+//! never indexed, which was most of the time and memory of reading it.
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use jsonc_parser::ast::{ObjectPropName, Value as Node};
 use jsonc_parser::common::Ranged;
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
-use serde_json::Value;
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
 
 use crate::diagnostic::{Diagnostic, Location, Problem};
 use crate::json_pointer;
@@ -28,10 +35,18 @@ pub(crate) struct JsonDocument {
     /// Home-relative file name, used in every location this document produces.
     pub file: String,
     pub value: Value,
-    spans: HashMap<String, Span>,
-    line_starts: Vec<usize>,
+    /// Made on first use (see the module's doc).
+    index: OnceLock<Index>,
     text: String,
     duplicates: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Index {
+    spans: HashMap<String, Span>,
+    line_starts: Vec<usize>,
+    /// Each repeated key's pointer and name.
+    duplicates: Vec<(String, String)>,
 }
 
 impl JsonDocument {
@@ -42,7 +57,13 @@ impl JsonDocument {
             let location = Location { line: Some(1), column: Some(1), ..Location::file(file) };
             return Err(Diagnostic::error(location, Problem::ByteOrderMark));
         }
-        let value: Value = serde_json::from_str(&text).map_err(|err| {
+        let repeated = Cell::new(false);
+        let mut deserializer = serde_json::Deserializer::from_str(&text);
+        let parsed = Noting(&repeated).deserialize(&mut deserializer).and_then(|value| {
+            deserializer.end()?;
+            Ok(value)
+        });
+        let value = parsed.map_err(|err| {
             let location = Location {
                 line: u32::try_from(err.line()).ok(),
                 // serde_json says column 0 at the start of a line (e.g. at EOF).
@@ -51,15 +72,14 @@ impl JsonDocument {
             };
             Diagnostic::error(location, Problem::InvalidJson { message: syntax_message(&err) })
         })?;
-        let mut document = Self {
-            file: file.to_owned(),
-            value,
-            spans: HashMap::new(),
-            line_starts: line_starts(&text),
-            text,
-            duplicates: Vec::new(),
-        };
-        document.index_spans();
+        let mut document = Self { file: file.to_owned(), value, index: OnceLock::new(), text, duplicates: Vec::new() };
+        if repeated.get() {
+            let found = document.index().duplicates.clone();
+            document.duplicates = found
+                .into_iter()
+                .map(|(pointer, key)| Diagnostic::error(document.locate_key(&pointer), Problem::DuplicateKey { key }))
+                .collect();
+        }
         Ok(document)
     }
 
@@ -79,7 +99,7 @@ impl JsonDocument {
     }
 
     fn location(&self, pointer: &str, key: bool) -> Location {
-        let offset = self.spans.get(pointer).map(|span| match (key, span.key_start) {
+        let offset = self.index().spans.get(pointer).map(|span| match (key, span.key_start) {
             (true, Some(start)) => start,
             _ => span.value_start,
         });
@@ -88,34 +108,100 @@ impl JsonDocument {
     }
 
     fn line_column(&self, offset: usize) -> (u32, u32) {
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let start = line.checked_sub(1).and_then(|i| self.line_starts.get(i)).copied().unwrap_or(0);
+        let line_starts = &self.index().line_starts;
+        let line = line_starts.partition_point(|&start| start <= offset);
+        let start = line.checked_sub(1).and_then(|i| line_starts.get(i)).copied().unwrap_or(0);
         let column = self.text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
         (to_u32(line), to_u32(column))
     }
 
-    fn index_spans(&mut self) {
-        let options = ParseOptions {
-            allow_comments: false,
-            allow_loose_object_property_names: false,
-            allow_trailing_commas: false,
-            ..ParseOptions::default()
-        };
-        // serde_json accepted the text, so this strict parse succeeds; if it ever did
-        // not, positions are merely absent — never wrong.
-        let Ok(parsed) = parse_to_ast(&self.text, &CollectOptions::default(), &options) else {
-            return;
-        };
-        if let Some(root) = parsed.value {
-            let mut spans = HashMap::new();
-            let mut duplicates = Vec::new();
-            walk(&root, String::new(), None, &mut spans, &mut duplicates);
-            self.spans = spans;
-            self.duplicates = duplicates
-                .into_iter()
-                .map(|(pointer, key)| Diagnostic::error(self.locate_key(&pointer), Problem::DuplicateKey { key }))
-                .collect();
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| index(&self.text))
+    }
+}
+
+fn index(text: &str) -> Index {
+    let options = ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        ..ParseOptions::default()
+    };
+    let mut index = Index { line_starts: line_starts(text), ..Index::default() };
+    // serde_json accepted the text, so this strict parse succeeds; if it ever did
+    // not, positions are merely absent — never wrong.
+    if let Ok(jsonc_parser::ParseResult { value: Some(root), .. }) =
+        parse_to_ast(text, &CollectOptions::default(), &options)
+    {
+        walk(&root, String::new(), None, &mut index.spans, &mut index.duplicates);
+    }
+    index
+}
+
+/// Builds the `Value` serde_json's own `Deserialize` would (a repeated key keeps its
+/// first place and its last value), and sets the cell when an object repeats a key.
+struct Noting<'a>(&'a Cell<bool>);
+
+impl<'de> DeserializeSeed<'de> for Noting<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Noting<'_> {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(Noting(self.0))? {
+            items.push(item);
         }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(Noting(self.0))?;
+            if object.insert(key, value).is_some() {
+                self.0.set(true);
+            }
+        }
+        Ok(Value::Object(object))
     }
 }
 
@@ -214,6 +300,59 @@ mod tests {
         let d = doc("{\"Slack\": {\"Enabled\": false, \"Enabled\": true}}");
         assert_eq!(d.duplicate_keys().len(), 1);
         assert_eq!(d.duplicate_keys().first().map(|d| d.location.pointer.as_str()), Some("/Slack/Enabled"));
+    }
+
+    /// Nested, in arrays, and spelled with an escape: the same key twice all the same.
+    #[test]
+    fn duplicate_keys_are_reported_wherever_they_are() {
+        let d = doc("{\"a\": [{\"k\": 1}, {\"k\": 1, \"\\u006b\": 2}], \"b\": {\"c\": {\"x\": 1, \"x\": 1}}}");
+        let pointers: Vec<&str> = d.duplicate_keys().iter().map(|d| d.location.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/a/1/k", "/b/c/x"]);
+        assert_eq!(d.duplicate_keys().first().and_then(|d| d.location.column), Some(19));
+    }
+
+    /// The loader and every check read `value`: it must be serde_json's, to the number.
+    #[test]
+    fn the_value_and_the_errors_are_serde_jsons_own() {
+        let texts = [
+            "{\"b\": 1, \"a\": [true, null, -0, 0.5, -7, 18446744073709551615, -9223372036854775808]}",
+            "[1e308, 1.7976931348623157e308, 5e-324, 123456789012345678901234567890, -1.5E+3]",
+            "{\"k\": \"\\u00e9\\n\\\"\\ud83d\\ude00\", \"k\": {\"z\": [], \"y\": {}}, \"a\": \"\"}",
+            "\"just a string\"",
+            "1e400",
+            "{\"a\": 1} trailing",
+            "{\"a\": \"\\ud800\"}",
+            "[1, 2,]",
+            "",
+        ];
+        for text in texts {
+            let ours = JsonDocument::parse("f.json", text.to_owned());
+            let theirs = serde_json::from_str::<Value>(text);
+            match (ours, theirs) {
+                (Ok(ours), Ok(theirs)) => {
+                    assert_eq!(ours.value, theirs, "{text}");
+                    assert_eq!(serde_json::to_string(&ours.value).ok(), serde_json::to_string(&theirs).ok(), "{text}");
+                }
+                (Err(ours), Err(theirs)) => {
+                    let line = u32::try_from(theirs.line()).ok();
+                    assert_eq!(ours.location.line, line, "{text}");
+                    assert_eq!(
+                        ours.problem.to_string(),
+                        Problem::InvalidJson { message: syntax_message(&theirs) }.to_string()
+                    );
+                }
+                (ours, theirs) => panic!("{text}: {ours:?} against {theirs:?}"),
+            }
+        }
+    }
+
+    /// A store of ten thousand approvals that nobody points into is never indexed.
+    #[test]
+    fn positions_are_found_only_when_asked_for() {
+        let d = doc("{\"a\": {\"b\": 1}}");
+        assert!(d.index.get().is_none());
+        assert_eq!(d.locate("/a/b").column, Some(13));
+        assert!(d.index.get().is_some());
     }
 
     #[test]
