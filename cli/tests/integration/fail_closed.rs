@@ -340,6 +340,22 @@ fn an_oversized_config_file_is_refused() {
     assert_refused(&home, &[], "file-too-large", "config/netclaw.json", "");
 }
 
+/// 12. A key written twice hides which value is in force: refused wherever it is,
+///     however it is spelled.
+#[test]
+fn a_key_written_twice_is_refused() {
+    let home = Home::new(&personal());
+    let twice = r#"{"Security": {"DeploymentPosture": "Personal", "Deployment\u0050osture": "Public"}}"#;
+    home.write("config/netclaw.json", twice);
+    assert_refused(&home, &[], "duplicate-key", "config/netclaw.json", "/Security/DeploymentPosture");
+    let home = Home::new(&personal());
+    let approvals = shell_approval("git status", json!(["git", "status"]), "exact");
+    let twice = approvals.replacen(r#""version":3"#, r#""version":3,"audiences":{},"version":3"#, 1);
+    assert_ne!(twice, approvals, "the fixture's spelling changed");
+    home.write("config/tool-approvals.json", &twice);
+    assert_refused(&home, &[], "duplicate-key", "config/tool-approvals.json", "/version");
+}
+
 /// REFERENCE: a Slack request without a user id is a channel-ACL denial, not a
 /// malformed request; a DM channel's own `ChannelAudiences` entry beats `dm`.
 #[test]
