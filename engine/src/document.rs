@@ -11,7 +11,7 @@
 //! duplicate: a clean file nobody points into (a store of ten thousand approvals) is
 //! never indexed, which was most of the time and memory of reading it.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -57,7 +57,7 @@ impl JsonDocument {
             let location = Location { line: Some(1), column: Some(1), ..Location::file(file) };
             return Err(Diagnostic::error(location, Problem::ByteOrderMark));
         }
-        let repeated = Cell::new(false);
+        let repeated = RefCell::new(None);
         let mut deserializer = serde_json::Deserializer::from_str(&text);
         let parsed = Noting(&repeated).deserialize(&mut deserializer).and_then(|value| {
             deserializer.end()?;
@@ -73,12 +73,16 @@ impl JsonDocument {
             Diagnostic::error(location, Problem::InvalidJson { message: syntax_message(&err) })
         })?;
         let mut document = Self { file: file.to_owned(), value, index: OnceLock::new(), text, duplicates: Vec::new() };
-        if repeated.get() {
+        if let Some(key) = repeated.into_inner() {
             let found = document.index().duplicates.clone();
             document.duplicates = found
                 .into_iter()
                 .map(|(pointer, key)| Diagnostic::error(document.locate_key(&pointer), Problem::DuplicateKey { key }))
                 .collect();
+            // Were the span pass ever to miss what serde_json saw, the file is still refused.
+            if document.duplicates.is_empty() {
+                document.duplicates.push(Diagnostic::error(Location::file(file), Problem::DuplicateKey { key }));
+            }
         }
         Ok(document)
     }
@@ -139,8 +143,8 @@ fn index(text: &str) -> Index {
 }
 
 /// Builds the `Value` serde_json's own `Deserialize` would (a repeated key keeps its
-/// first place and its last value), and sets the cell when an object repeats a key.
-struct Noting<'a>(&'a Cell<bool>);
+/// first place and its last value), and keeps the first key an object repeats.
+struct Noting<'a>(&'a RefCell<Option<String>>);
 
 impl<'de> DeserializeSeed<'de> for Noting<'_> {
     type Value = Value;
@@ -197,8 +201,14 @@ impl<'de> Visitor<'de> for Noting<'_> {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             let value = map.next_value_seed(Noting(self.0))?;
-            if object.insert(key, value).is_some() {
-                self.0.set(true);
+            match object.entry(key) {
+                serde_json::map::Entry::Vacant(entry) => {
+                    entry.insert(value);
+                }
+                serde_json::map::Entry::Occupied(mut entry) => {
+                    self.0.borrow_mut().get_or_insert_with(|| entry.key().clone());
+                    entry.insert(value);
+                }
             }
         }
         Ok(Value::Object(object))
