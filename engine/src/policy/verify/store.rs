@@ -521,13 +521,19 @@ fn joined(children: Vec<Forms>, build: impl Fn(Vec<Value>) -> Value) -> Forms {
     (build(children.into_iter().map(|(outside, _)| outside).collect()), inside)
 }
 
-/// The server an MCP server or tool literal (`{"type": …, "id": …}`) names, if not
-/// `""`: a server's whole id, a tool's part before the first `/`.
+/// The server an MCP server or tool literal (`{"type": …, "id": …}`) names (see
+/// [`server_named`]).
 pub(super) fn literal_server(literal: &Value) -> Option<&str> {
-    let id = literal.get("id")?.as_str()?;
-    let server = match literal.get("type")?.as_str()? {
-        "Netclaw::McpServer" => id,
-        "Netclaw::McpTool" => server_of(id),
+    let kind = literal.get("type")?.as_str()?.strip_prefix("Netclaw::")?;
+    server_named(kind, literal.get("id")?.as_str()?)
+}
+
+/// The server an entity of type `kind` (`McpServer`, `McpTool`) and id `id` names, if
+/// not `""`: a server's whole id, a tool's part before the first `/`.
+pub(super) fn server_named<'a>(kind: &str, id: &'a str) -> Option<&'a str> {
+    let server = match kind {
+        "McpServer" => id,
+        "McpTool" => server_of(id),
         _ => return None,
     };
     (!server.is_empty()).then_some(server)

@@ -21,7 +21,7 @@ use cedar_policy::EntityUid;
 use serde_json::Value;
 
 use super::est::EstSet;
-use super::store::{Merged, literal_server, server_of, single_server_forms};
+use super::store::{Merged, literal_server, server_named, single_server_forms};
 
 /// Stands for the server a key is about; no entity id is compared with it.
 const PLACEHOLDER: &str = "\u{0}server";
@@ -149,12 +149,7 @@ fn anonymise(node: &mut Value, server: Option<&str>, anonymous: &mut bool) {
 
 /// The server of an MCP server or tool entity, if it names one (not `""`).
 fn mcp_server(uid: &EntityUid) -> Option<&str> {
-    let server = match uid.type_name().basename() {
-        "McpServer" => uid.id().unescaped(),
-        "McpTool" => server_of(uid.id().unescaped()),
-        _ => return None,
-    };
-    (!server.is_empty()).then_some(server)
+    server_named(uid.type_name().basename(), uid.id().unescaped())
 }
 
 /// An entity of `server` (itself or a tool) as text, with the placeholder for its name.
