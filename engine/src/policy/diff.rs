@@ -193,8 +193,9 @@ fn input_changes(from: &CompiledPolicy, to: &CompiledPolicy) -> Vec<Change> {
         policy
             .inputs
             .iter()
-            .filter(|e| e.pointer("/uid/type").and_then(Value::as_str) == Some(&format!("Netclaw::{kind}")))
-            .map(|e| (input_key(kind, e), e.get("attrs").cloned().unwrap_or_default()))
+            .filter(|e| e.entity_type().strip_prefix("Netclaw::") == Some(kind))
+            .map(super::inputs::InputEntity::value)
+            .map(|e| (input_key(kind, &e), e.get("attrs").cloned().unwrap_or_default()))
             .collect()
     };
     for (kind, removal_widens) in [("HardDenyRule", true), ("PersistedApproval", false)] {

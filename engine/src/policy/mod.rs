@@ -24,7 +24,7 @@ use cedar_policy::{
     Authorizer, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Schema, ValidationMode,
     Validator,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::config::{ApprovalEntry, Audience, EffectiveConfig, HomeConfig, NetclawConfig, ToolApprovals};
 use crate::decision::Layer;
@@ -166,7 +166,7 @@ pub struct CompiledPolicy {
     /// The entity declarations, kept to render entities.json on demand.
     entity_decls: Vec<generate::EntityDecl>,
     /// What decides outside Cedar, as entities for entities.json only (see `inputs`).
-    inputs: Vec<Value>,
+    inputs: Vec<inputs::InputEntity>,
     policies: PolicySet,
     entities: Entities,
     records: HashMap<String, PolicyRecord>,
@@ -212,7 +212,7 @@ impl CompiledPolicy {
         approvals: &ToolApprovals,
         hard_deny: HardDenyRules,
         paths: ProtectedPaths,
-        inputs: Vec<Value>,
+        inputs: Vec<inputs::InputEntity>,
     ) -> Result<Self, CompileError> {
         let generated = generate::generate(config, paths.user_home());
         let texts: Vec<String> = generated.policies.iter().map(generate::GeneratedPolicy::text).collect();
@@ -284,11 +284,8 @@ impl CompiledPolicy {
     /// entities.json: the entities Cedar decides with, then the inputs decided on
     /// outside it.
     pub fn entities_json(&self) -> Value {
-        let mut all = entities_json(&self.entity_decls);
-        if let Value::Array(entities) = &mut all {
-            entities.extend(self.inputs.iter().cloned());
-        }
-        all
+        let declared = self.entity_decls.iter().map(|decl| serde_json::to_value(decl).unwrap_or_default());
+        Value::Array(declared.chain(self.inputs.iter().map(inputs::InputEntity::value)).collect())
     }
 
     /// The SHA-256 of the policy text the authorizer loads and of the entities it
@@ -318,7 +315,7 @@ impl CompiledPolicy {
         hashing.0.update(STATIC_POLICIES.as_bytes());
         hashing.0.update(self.generated_text.as_bytes());
         // Writing into a hash cannot fail.
-        let _ = serde_json::to_writer(&mut hashing, &entities_json(&self.entity_decls));
+        let _ = serde_json::to_writer(&mut hashing, &self.entity_decls);
         let _ = serde_json::to_writer(&mut hashing, &self.inputs);
         hashing.0.finalize().iter().fold("sha256:".to_owned(), |mut hex, byte| {
             hex.push_str(&format!("{byte:02x}"));
@@ -455,14 +452,6 @@ fn build_entities(decls: &[generate::EntityDecl]) -> Result<Entities, CompileErr
         entities.push(Entity::new_no_attrs(uid(decl.entity_type, &decl.id)?, parents));
     }
     Entities::from_entities(entities, None).map_err(cedar)
-}
-
-fn entities_json(decls: &[generate::EntityDecl]) -> Value {
-    let entity = |decl: &generate::EntityDecl| {
-        let parents: Vec<Value> = decl.parents.iter().map(|g| json!({"type": "Netclaw::Group", "id": g})).collect();
-        json!({"uid": {"type": format!("Netclaw::{}", decl.entity_type), "id": decl.id}, "attrs": {}, "parents": parents})
-    };
-    Value::Array(decls.iter().map(entity).collect())
 }
 
 #[cfg(test)]

@@ -237,6 +237,34 @@ pub(super) struct EntityDecl {
     pub parents: BTreeSet<String>,
 }
 
+/// As entities.json writes it. Serialised straight from the declaration: a large
+/// home declares thousands, and a JSON value of each is only written out again.
+impl serde::Serialize for EntityDecl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Uid<'a> {
+            #[serde(rename = "type")]
+            entity_type: std::borrow::Cow<'a, str>,
+            id: &'a str,
+        }
+        #[derive(serde::Serialize)]
+        struct NoAttributes {}
+        #[derive(serde::Serialize)]
+        struct Entity<'a> {
+            uid: Uid<'a>,
+            attrs: NoAttributes,
+            parents: Vec<Uid<'a>>,
+        }
+        let group = |id| Uid { entity_type: "Netclaw::Group".into(), id };
+        Entity {
+            uid: Uid { entity_type: format!("Netclaw::{}", self.entity_type).into(), id: &self.id },
+            attrs: NoAttributes {},
+            parents: self.parents.iter().map(|g| group(g)).collect(),
+        }
+        .serialize(serializer)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub(super) struct Generated {
     pub policies: Vec<GeneratedPolicy>,
