@@ -155,15 +155,24 @@ impl HomeFiles {
     pub fn read(home: &Home) -> Self {
         let home_problem =
             not_a_directory(home.root(), ".").or_else(|| not_a_directory(&home.path(CONFIG_DIR), CONFIG_DIR));
-        Self {
-            home_problem,
-            netclaw: read_file(home, NETCLAW_JSON),
-            secrets: read_file(home, SECRETS_JSON),
-            tool_approvals: read_file(home, TOOL_APPROVALS_JSON),
-            hard_deny_overrides: read_file(home, HARD_DENY_OVERRIDES_JSON),
-            webhooks: read_webhooks(home),
-            keys: Arc::new(Keyring::read(home)),
-        }
+        // A large home has a thousand route files: they are read while the rest is.
+        std::thread::scope(|scope| {
+            let webhooks = scope.spawn(|| read_webhooks(home));
+            let files = Self {
+                home_problem,
+                netclaw: read_file(home, NETCLAW_JSON),
+                secrets: read_file(home, SECRETS_JSON),
+                tool_approvals: read_file(home, TOOL_APPROVALS_JSON),
+                hard_deny_overrides: read_file(home, HARD_DENY_OVERRIDES_JSON),
+                webhooks: WebhookDir::Missing,
+                keys: Arc::new(Keyring::read(home)),
+            };
+            let webhooks = webhooks.join().unwrap_or_else(|_| {
+                let problem = Problem::Unreadable { reason: "listing the routes failed".to_owned() };
+                WebhookDir::Failed(Diagnostic::error(Location::file(WEBHOOKS_DIR), problem))
+            });
+            Self { webhooks, ..files }
+        })
     }
 }
 

@@ -66,9 +66,9 @@ pub use home::{Home, HomeFiles};
 pub use paths::ProtectedPaths;
 pub use policy::{
     ANY_OTHER_TOOL, Action, AudiencePermissions, CEDAR_SCHEMA, ChangeKind, CompileError, CompiledPolicy,
-    Counterexample, Mode, PolicyDiff, ProofCache, ProofQuestion, ProofStatus, PropertyResult, ProvedWidening, Prover,
-    Question, Remembered, SOLVER_INSTALL, VerifyError, VerifyReport, diff as diff_policies, prove_widening,
-    verify as verify_policy,
+    Counterexample, Invariants, Mode, PolicyDiff, ProofCache, ProofQuestion, ProofStatus, PropertyResult,
+    ProvedWidening, Prover, Question, Remembered, SOLVER_INSTALL, VerifyError, VerifyReport, diff as diff_policies,
+    prove_widening, verify as verify_policy,
 };
 pub use reason::ReasonCode;
 pub use redaction::{MASK as REDACTION_MASK, RedactStats, redact, redact_stream};

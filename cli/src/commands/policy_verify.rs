@@ -5,8 +5,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use netclaw_engine::{
-    Counterexample, EnvVar, Home, ProofCache, ProofQuestion, ProofStatus, Prover, VerifyError, VerifyReport,
-    verify_policy,
+    Counterexample, EnvVar, Home, Invariants, ProofCache, ProofStatus, Prover, VerifyError, VerifyReport,
 };
 
 use super::policy::compiled;
@@ -18,12 +17,16 @@ pub fn run(home: &Home, env: &[EnvVar], format: Format, timeout: Duration) -> Ex
         Ok(policy) => policy,
         Err(exit) => return exit,
     };
-    let report = match Prover::start(timeout).and_then(|mut prover| verify_policy(&policy, &mut prover)) {
+    let invariants = match Invariants::of(&policy) {
+        Ok(invariants) => invariants,
+        Err(err) => return unproved(&err),
+    };
+    let report = match Prover::start(timeout).and_then(|mut prover| invariants.prove(&mut prover)) {
         Ok(report) => report,
         Err(err) => return unproved(&err),
     };
     // Always proved here; remembered so that `doctor` on the same set need not prove again.
-    if let Some((cache, question)) = proof_cache().zip(ProofQuestion::of(&policy)) {
+    if let Some((cache, question)) = proof_cache().zip(invariants.question()) {
         let _ = cache.remember(&question, &report, std::time::SystemTime::now());
     }
     if let Err(exit) = crate::output::emit(format, &report, |out| write_text(out, &report)) {

@@ -91,15 +91,23 @@ impl HomeConfig {
                 webhook_routes: WebhookRoutes { routes: Vec::new(), diagnostics: vec![problem.clone()] },
             };
         }
-        // Route files are many and independent of the rest: they load on the other core.
+        // The approval store (one large document) and the route files (many small
+        // ones) are independent of the rest and of each other: each loads on a thread
+        // of its own, so neither waits for the config and the cores share the work.
         std::thread::scope(|scope| {
+            let approvals = scope.spawn(|| load_approvals(&files.tool_approvals));
             let routes = scope.spawn(|| load_routes(&files.webhooks, &files.keys));
             let config = load_effective(&files.netclaw, &files.secrets, env).map(|mut config| {
                 config.config.slack.unseal(&files.keys);
                 config
             });
-            let tool_approvals = load_approvals(&files.tool_approvals);
             let hard_deny_overrides = load_overrides(&files.hard_deny_overrides);
+            let tool_approvals = approvals.join().unwrap_or_else(|_| {
+                Err(vec![Diagnostic::error(
+                    Location::file(TOOL_APPROVALS_JSON),
+                    Problem::Unreadable { reason: "loading the approval store failed".to_owned() },
+                )])
+            });
             let webhook_routes = routes.join().unwrap_or_else(|_| WebhookRoutes {
                 routes: Vec::new(),
                 diagnostics: vec![Diagnostic::error(

@@ -44,8 +44,8 @@ pub(crate) use grants::{Grant, GrantRefusal, SessionGrants};
 pub use permissions::{ANY_OTHER_TOOL, AudiencePermissions, Mode};
 pub(crate) use tool_name::{ToolName, canonical};
 pub use verify::{
-    Counterexample, ProofCache, ProofQuestion, PropertyResult, ProvedWidening, Prover, Remembered, SOLVER_INSTALL,
-    Status as ProofStatus, VerifyError, VerifyReport, prove_widening, verify,
+    Counterexample, Invariants, ProofCache, ProofQuestion, PropertyResult, ProvedWidening, Prover, Remembered,
+    SOLVER_INSTALL, Status as ProofStatus, VerifyError, VerifyReport, prove_widening, verify,
 };
 
 /// The Cedar schema, as shipped in `policies/`.
@@ -218,25 +218,7 @@ impl CompiledPolicy {
         let texts: Vec<String> = generated.policies.iter().map(generate::GeneratedPolicy::text).collect();
         let generated_text = texts.join("\n");
         let (schema, _) = Schema::from_cedarschema_str(CEDAR_SCHEMA).map_err(cedar)?;
-        // Compile time is the hot-reload latency of every config change. Strict
-        // validation is per policy, so the set is parsed and validated in two parts, one
-        // per core; the worker also builds the entities (Cedar computes their transitive
-        // closure, about as long as parsing 40% of the policies), so it parses less.
-        let (first, second) = texts.split_at(texts.len() * 3 / 10);
-        let (first, second, entities) = std::thread::scope(|scope| {
-            let worker =
-                scope.spawn(|| (build_entities(&generated.entities), parse_and_validate(&first.join("\n"), &schema)));
-            let second = parse_and_validate(&format!("{STATIC_POLICIES}\n{}", second.join("\n")), &schema);
-            let (entities, first) = worker.join().unwrap_or_else(|_| {
-                let failed = || CompileError::Cedar("validating the policies failed".into());
-                (Err(failed()), Err(failed()))
-            });
-            (first, second, entities)
-        });
-        let (mut policies, entities) = (second?, entities?);
-        for policy in first?.policies() {
-            policies.add(policy.clone()).map_err(cedar)?;
-        }
+        let (policies, entities) = parse_in_parallel(&texts, &schema, || build_entities(&generated.entities))?;
         let placements: slices::Placements =
             generated.policies.iter().map(|p| (p.id.clone(), (p.slice.clone(), p.gate()))).collect();
         let slices = slices::Slices::build(&policies, &placements, &group_kinds(&generated.entities))
@@ -358,6 +340,54 @@ fn index_approvals(approvals: &ToolApprovals) -> HashMap<(Audience, String), Vec
 }
 
 /// Parses, names and strictly validates the policy set.
+/// The static policies and `texts`, parsed and strictly validated, in that order, and
+/// what `other_work` returns.
+///
+/// Compile time is the hot-reload latency of every config change. Validation is per
+/// policy, so the set is parsed in chunks that two threads take in turn; the second
+/// thread first does `other_work` (building the entities: Cedar computes their
+/// transitive closure, as long as parsing half the set), then takes chunks too. Which
+/// share each ends up with depends on the home and the machine, not on a ratio fixed here.
+fn parse_in_parallel<T: Send>(
+    texts: &[String],
+    schema: &Schema,
+    other_work: impl FnOnce() -> Result<T, CompileError> + Send,
+) -> Result<(PolicySet, T), CompileError> {
+    const CHUNKS: usize = 16;
+    let chunks: Vec<String> = std::iter::once(STATIC_POLICIES.to_owned())
+        .chain(texts.chunks(texts.len().div_ceil(CHUNKS).max(1)).map(|chunk| chunk.join("\n")))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let parse_next = || {
+        let mut parsed = Vec::new();
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(chunk) = chunks.get(index) else { break parsed };
+            parsed.push((index, parse_and_validate(chunk, schema)));
+        }
+    };
+    let (mut parsed, other) = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| (other_work(), parse_next()));
+        let mine = parse_next();
+        let failed = || CompileError::Cedar("validating the policies failed".into());
+        let (other, theirs) = worker.join().unwrap_or_else(|_| (Err(failed()), Vec::new()));
+        (mine.into_iter().chain(theirs).collect::<Vec<_>>(), other)
+    });
+    let other = other?;
+    // Every chunk, in order: a chunk lost would be policies (forbids among them) missing.
+    parsed.sort_by_key(|(index, _)| *index);
+    if parsed.len() != chunks.len() {
+        return Err(CompileError::Cedar("a part of the policy set was not parsed".into()));
+    }
+    let mut policies = PolicySet::new();
+    for (_, set) in parsed {
+        for policy in set?.policies() {
+            policies.add(policy.clone()).map_err(cedar)?;
+        }
+    }
+    Ok((policies, other))
+}
+
 fn parse_and_validate(text: &str, schema: &Schema) -> Result<PolicySet, CompileError> {
     let policies = parse_with_ids(text)?;
     let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
@@ -472,5 +502,42 @@ mod tests {
             "a typo in @layer"
         );
         assert!(records_of_static(&policy("netclaw.unknown", "approval_gate")).is_err(), "an unknown static policy");
+    }
+
+    const INVOKE: &str = "action == Netclaw::Action::\"invoke\"";
+
+    /// `count` policies that validate, named `p0`, `p1`, …
+    fn numbered(count: usize) -> Vec<String> {
+        (0..count)
+            .map(|n| {
+                format!("@id(\"p{n}\")\nforbid (principal, {INVOKE}, resource) when {{ context.hardDeny.operation }};")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_set_parsed_in_chunks_is_the_set_parsed_whole_in_order() {
+        let (schema, _) = Schema::from_cedarschema_str(CEDAR_SCHEMA).unwrap();
+        for count in [0, 1, 15, 16, 17, 100] {
+            let texts = numbered(count);
+            let (parsed, other) = parse_in_parallel(&texts, &schema, || Ok(7)).unwrap();
+            let whole = parse_with_ids(&format!("{STATIC_POLICIES}\n{}", texts.join("\n"))).unwrap();
+            let ids = |set: &PolicySet| set.policies().map(|p| p.id().to_string()).collect::<Vec<_>>();
+            assert_eq!(ids(&parsed), ids(&whole), "{count} policies");
+            assert_eq!(other, 7);
+        }
+    }
+
+    #[test]
+    fn one_invalid_policy_in_any_chunk_fails_the_whole_set() {
+        let (schema, _) = Schema::from_cedarschema_str(CEDAR_SCHEMA).unwrap();
+        for bad in [0, 40, 99] {
+            let mut texts = numbered(100);
+            texts[bad] =
+                format!("@id(\"p{bad}\")\nforbid (principal, {INVOKE}, resource) when {{ context.noSuchField }};");
+            assert!(parse_in_parallel(&texts, &schema, || Ok(())).is_err(), "policy {bad}");
+        }
+        let failed = parse_in_parallel(&numbered(3), &schema, || Err::<(), _>(CompileError::Cedar("entities".into())));
+        assert!(failed.is_err(), "the other work's failure is the compile's");
     }
 }

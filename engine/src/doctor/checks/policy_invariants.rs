@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::doctor::{Check, CheckOutcome, DoctorContext, Finding, FindingSeverity};
 use crate::policy::{
-    CompiledPolicy, ProofQuestion, ProofStatus, PropertyResult, Prover, Remembered, SOLVER_INSTALL, VerifyError, verify,
+    CompiledPolicy, Invariants, ProofStatus, PropertyResult, Prover, Remembered, SOLVER_INSTALL, VerifyError,
 };
 
 /// Per solver query: the example homes prove in well under a second each.
@@ -34,14 +34,18 @@ impl Check for PolicyInvariants {
         let Ok(policy) = context.compiled() else {
             return CheckOutcome::note("skipped: the policies do not compile (see Policy Compile)");
         };
+        let invariants = match Invariants::of(policy) {
+            Ok(invariants) => invariants,
+            Err(err) => return unproved(&err),
+        };
         // Named once: a recall that misses is followed by remembering the answer.
-        let cache = context.proof_cache.as_ref().zip(ProofQuestion::of(policy));
+        let cache = context.proof_cache.as_ref().zip(invariants.question());
         if let Some(Remembered { report, proved_at }) =
             cache.as_ref().and_then(|(cache, question)| cache.recall(question))
         {
             return outcome(policy, &report.properties, &format!("cvc5, remembered from {proved_at}"));
         }
-        match Prover::start(TIMEOUT).and_then(|mut prover| verify(policy, &mut prover)) {
+        match Prover::start(TIMEOUT).and_then(|mut prover| invariants.prove(&mut prover)) {
             Ok(report) => {
                 // Not remembering only costs the next run its time.
                 let _ = cache.map(|(cache, question)| cache.remember(&question, &report, context.now));

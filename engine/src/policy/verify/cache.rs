@@ -40,9 +40,10 @@ pub struct ProofCache {
 pub struct ProofQuestion(String);
 
 impl ProofQuestion {
-    /// `None` when a property cannot be built (nothing is then recalled or kept).
-    pub fn of(policy: &CompiledPolicy) -> Option<Self> {
-        question(policy).map(Self)
+    /// The question `properties` of `policy` answer; `None` when this build's identity
+    /// is unknown (nothing is then recalled or kept).
+    pub(super) fn of(policy: &CompiledPolicy, properties: &[Property]) -> Option<Self> {
+        question(policy, properties).map(Self)
     }
 }
 
@@ -135,8 +136,8 @@ fn private(path: &Path) -> bool {
 /// The SHA-256 of everything a report depends on: the prover that ran (this build of
 /// netclaw), the compiled set's digest (policy text and entities), every policy
 /// actually in the set (it may differ from the generated text when a caller changed
-/// it) and every property with its bound. `None` when a property cannot be built.
-fn question(policy: &CompiledPolicy) -> Option<String> {
+/// it) and every property with its bound.
+fn question(policy: &CompiledPolicy, properties: &[Property]) -> Option<String> {
     let mut hash = Sha256::new();
     hash.update(FORMAT);
     hash.update(env!("CARGO_PKG_VERSION"));
@@ -147,8 +148,8 @@ fn question(policy: &CompiledPolicy) -> Option<String> {
     for (id, text) in policies {
         hash.update(format!("{}:{id}{}:{text}", id.len(), text.len()));
     }
-    for property in super::properties::all(policy).ok()? {
-        hash.update(Property::fingerprint(&property));
+    for property in properties {
+        hash.update(Property::fingerprint(property));
     }
     Some(hash.finalize().iter().map(|byte| format!("{byte:02x}")).collect())
 }

@@ -107,69 +107,106 @@ pub struct PropertyResult {
     pub elapsed_ms: u64,
 }
 
-/// Proves every invariant on `policy`.
-///
-/// The partitions are proved one at a time by this thread (with `prover`) and a
-/// second one with its own cvc5, each taking the next partition neither has taken,
-/// so both cores work however unequal the partitions are. Results are joined in
-/// partition order whichever thread proved them.
+/// Proves every invariant on `policy` ([`Invariants::prove`]).
 pub fn verify(policy: &CompiledPolicy, prover: &mut Prover) -> Result<VerifyReport, VerifyError> {
-    let started = Instant::now();
-    let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }])?;
-    let properties = properties::all(policy)?;
-    let joints = properties::joints(&properties, &prover.envs())?;
-    let config = EstSet::new(policy.unsliced().0)?;
-    let sets: Vec<&EstSet> =
-        std::iter::once(&config).chain(properties.iter().filter_map(properties::Property::bound)).collect();
-    let literals = store::literals(sets.iter().flat_map(|set| set.policies()))?;
-    // The MCP partitions are made by the thread that first needs them while the
-    // other proves the first-party one: keying the servers is a tenth of a proof.
-    let mcp = OnceLock::new();
-    let partition = |index: usize| -> Result<Option<Partition>, VerifyError> {
-        let Some(index) = index.checked_sub(1) else { return Ok(Some(Partition::FirstParty)) };
-        let mcp = mcp.get_or_init(|| {
-            let covered = symmetry::covered(&store, &literals, &sets);
-            Ok(Partition::of_mcp(&store, &literals, &covered))
-        });
-        mcp.as_ref().map(|mcp| mcp.get(index).cloned()).map_err(Clone::clone)
-    };
-    let next = AtomicUsize::new(0);
-    // Each thread pins the partitions it takes: rewriting the sets for one is work.
-    let prove_next = |prover: &mut Prover| {
-        prover::on_deep_stack(|| {
-            let mut proved = Vec::new();
-            loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(partition) = partition(index)? else { break };
-                let pinned = Pinned::new(&store, partition, &sets)?;
-                let mut one = Partitions::of_one(pinned);
-                proved.push((index, prove_all((policy, &config), (&properties, &joints), &mut one, prover)?));
-            }
-            Ok(proved)
-        })
-    };
-    let mut second = prover.sibling()?;
-    let (mine, theirs) = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| prove_next(&mut second));
-        let mine = prove_next(prover);
-        let theirs = worker.join().unwrap_or_else(|_| Err(VerifyError::Solver("a prover thread panicked".into())));
-        (mine, theirs)
-    });
-    let mut proved = mine?;
-    proved.extend(theirs?);
-    proved.sort_by_key(|(index, _)| *index);
-    let mut proved = proved.into_iter().map(|(_, results)| results);
-    let mut results = proved.next().unwrap_or_default();
-    for other in proved {
-        for (result, other) in results.iter_mut().zip(other) {
-            result.absorb(other);
-        }
+    Invariants::of(policy)?.prove(prover)
+}
+
+/// The invariants of one compiled set, built once: the proof cache's question and the
+/// proof itself both need them, and on a large home building them takes as long as
+/// one of the solver's queries.
+pub struct Invariants<'p> {
+    policy: &'p CompiledPolicy,
+    properties: Vec<properties::Property>,
+}
+
+impl std::fmt::Debug for Invariants<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invariants").field("properties", &self.properties.len()).finish_non_exhaustive()
     }
-    let status = [Status::Failed, Status::Undecided]
-        .into_iter()
-        .find(|status| results.iter().any(|r| r.status == *status))
-        .unwrap_or(Status::Proved);
-    Ok(VerifyReport { status, properties: results, elapsed_ms: millis(started) })
+}
+
+impl<'p> Invariants<'p> {
+    pub fn of(policy: &'p CompiledPolicy) -> Result<Self, VerifyError> {
+        Ok(Self { policy, properties: properties::all(policy)? })
+    }
+
+    /// What a proof of these invariants answers, for the proof cache.
+    pub fn question(&self) -> Option<ProofQuestion> {
+        ProofQuestion::of(self.policy, &self.properties)
+    }
+
+    /// Proves every invariant.
+    ///
+    /// The partitions are proved one at a time by this thread (with `prover`) and a
+    /// second one with its own cvc5, each taking the next partition neither has taken,
+    /// so both cores work however unequal the partitions are. Results are joined in
+    /// partition order whichever thread proved them.
+    pub fn prove(&self, prover: &mut Prover) -> Result<VerifyReport, VerifyError> {
+        let (policy, properties) = (self.policy, self.properties.as_slice());
+        let started = Instant::now();
+        // Pinning the store and reading the set as JSON are independent, and each takes
+        // about a query's time: the store is pinned on the other core when it is free.
+        let (store, config) = std::thread::scope(|scope| {
+            let store = scope.spawn(|| store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }]));
+            let config = EstSet::new(policy.unsliced().0);
+            let panicked = || Err(VerifyError::Solver("pinning the entity store panicked".into()));
+            (store.join().unwrap_or_else(|_| panicked()), config)
+        });
+        let (store, config) = (store?, config?);
+        let joints = properties::joints(properties, &prover.envs())?;
+        let sets: Vec<&EstSet> =
+            std::iter::once(&config).chain(properties.iter().filter_map(properties::Property::bound)).collect();
+        let literals = store::literals(sets.iter().flat_map(|set| set.policies()))?;
+        // The MCP partitions are made by the thread that first needs them while the
+        // other proves the first-party one: keying the servers is a tenth of a proof.
+        let mcp = OnceLock::new();
+        let partition = |index: usize| -> Result<Option<Partition>, VerifyError> {
+            let Some(index) = index.checked_sub(1) else { return Ok(Some(Partition::FirstParty)) };
+            let mcp = mcp.get_or_init(|| {
+                let covered = symmetry::covered(&store, &literals, &sets);
+                Ok(Partition::of_mcp(&store, &literals, &covered))
+            });
+            mcp.as_ref().map(|mcp| mcp.get(index).cloned()).map_err(Clone::clone)
+        };
+        let next = AtomicUsize::new(0);
+        // Each thread pins the partitions it takes: rewriting the sets for one is work.
+        let prove_next = |prover: &mut Prover| {
+            prover::on_deep_stack(|| {
+                let mut proved = Vec::new();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(partition) = partition(index)? else { break };
+                    let pinned = Pinned::new(&store, partition, &sets)?;
+                    let mut one = Partitions::of_one(pinned);
+                    proved.push((index, prove_all((policy, &config), (properties, &joints), &mut one, prover)?));
+                }
+                Ok(proved)
+            })
+        };
+        let mut second = prover.sibling()?;
+        let (mine, theirs) = std::thread::scope(|scope| {
+            let worker = scope.spawn(|| prove_next(&mut second));
+            let mine = prove_next(prover);
+            let theirs = worker.join().unwrap_or_else(|_| Err(VerifyError::Solver("a prover thread panicked".into())));
+            (mine, theirs)
+        });
+        let mut proved = mine?;
+        proved.extend(theirs?);
+        proved.sort_by_key(|(index, _)| *index);
+        let mut proved = proved.into_iter().map(|(_, results)| results);
+        let mut results = proved.next().unwrap_or_default();
+        for other in proved {
+            for (result, other) in results.iter_mut().zip(other) {
+                result.absorb(other);
+            }
+        }
+        let status = [Status::Failed, Status::Undecided]
+            .into_iter()
+            .find(|status| results.iter().any(|r| r.status == *status))
+            .unwrap_or(Status::Proved);
+        Ok(VerifyReport { status, properties: results, elapsed_ms: millis(started) })
+    }
 }
 
 fn prove_all(
