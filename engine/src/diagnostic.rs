@@ -198,6 +198,12 @@ impl Diagnostic {
         Self { severity: Severity::Warning, location, problem: Box::new(problem) }
     }
 
+    /// `file` could not be read or loaded (a thread doing it panicked): an error, so
+    /// what depends on the file is refused rather than left out.
+    pub(crate) fn unreadable(file: &str, reason: &str) -> Self {
+        Self::error(Location::file(file), Problem::Unreadable { reason: reason.to_owned() })
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -168,8 +168,7 @@ impl HomeFiles {
                 keys: Arc::new(Keyring::read(home)),
             };
             let webhooks = webhooks.join().unwrap_or_else(|_| {
-                let problem = Problem::Unreadable { reason: "listing the routes failed".to_owned() };
-                WebhookDir::Failed(Diagnostic::error(Location::file(WEBHOOKS_DIR), problem))
+                WebhookDir::Failed(Diagnostic::unreadable(WEBHOOKS_DIR, "listing the routes failed"))
             });
             Self { webhooks, ..files }
         })

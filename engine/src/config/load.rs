@@ -103,17 +103,11 @@ impl HomeConfig {
             });
             let hard_deny_overrides = load_overrides(&files.hard_deny_overrides);
             let tool_approvals = approvals.join().unwrap_or_else(|_| {
-                Err(vec![Diagnostic::error(
-                    Location::file(TOOL_APPROVALS_JSON),
-                    Problem::Unreadable { reason: "loading the approval store failed".to_owned() },
-                )])
+                Err(vec![Diagnostic::unreadable(TOOL_APPROVALS_JSON, "loading the approval store failed")])
             });
             let webhook_routes = routes.join().unwrap_or_else(|_| WebhookRoutes {
                 routes: Vec::new(),
-                diagnostics: vec![Diagnostic::error(
-                    Location::file(WEBHOOKS_DIR),
-                    Problem::Unreadable { reason: "loading the routes failed".to_owned() },
-                )],
+                diagnostics: vec![Diagnostic::unreadable(WEBHOOKS_DIR, "loading the routes failed")],
             });
             Self { home_problem: None, config, tool_approvals, hard_deny_overrides, webhook_routes }
         })

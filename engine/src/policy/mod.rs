@@ -339,7 +339,6 @@ fn index_approvals(approvals: &ToolApprovals) -> HashMap<(Audience, String), Vec
     index
 }
 
-/// Parses, names and strictly validates the policy set.
 /// The static policies and `texts`, parsed and strictly validated, in that order, and
 /// what `other_work` returns.
 ///
@@ -388,6 +387,7 @@ fn parse_in_parallel<T: Send>(
     Ok((policies, other))
 }
 
+/// Parses, names and strictly validates a policy set.
 fn parse_and_validate(text: &str, schema: &Schema) -> Result<PolicySet, CompileError> {
     let policies = parse_with_ids(text)?;
     let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
