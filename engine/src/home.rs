@@ -243,18 +243,18 @@ fn read_webhooks(home: &Home) -> WebhookDir {
         }
         Err(err) => return failed(Problem::Unreadable { reason: io_reason(&err) }),
     };
-    let mut out = Vec::new();
+    let mut names = Vec::new();
     for entry in entries {
-        let entry = match entry {
-            Ok(entry) => entry,
+        match entry {
+            Ok(entry) => names.push(entry.file_name().to_string_lossy().into_owned()),
             Err(err) => return failed(Problem::Unreadable { reason: io_reason(&err) }),
-        };
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let read = read_file(home, &format!("{WEBHOOKS_DIR}/{name}"));
-        out.push(DirEntry { name, read });
+        }
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    WebhookDir::Entries(out)
+    names.sort();
+    // A large home has a thousand route files: each core reads half.
+    let read =
+        |name: &String| DirEntry { name: name.clone(), read: read_file(home, &format!("{WEBHOOKS_DIR}/{name}")) };
+    WebhookDir::Entries(crate::cores::on_both_cores(&names, read))
 }
 
 /// A path as the path of a URI: bytes other than unreserved ones and `/`

@@ -19,6 +19,7 @@
 mod approvals;
 mod audit;
 mod config;
+mod cores;
 mod daemon;
 mod decision;
 mod diagnostic;

@@ -26,6 +26,7 @@ pub fn run(home: &Home, env: &[EnvVar], args: &DoctorArgs) -> Exit {
         approval_max_age_days: Some(args.approval_max_age),
         now: None,
         proof_cache: super::policy_verify::proof_cache(),
+        exits_after: true,
     };
     let paths = super::compiled::protected_paths(home);
     let report = match diagnose(home, env, &paths, &options) {

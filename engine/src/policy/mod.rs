@@ -26,7 +26,7 @@ use cedar_policy::{
 };
 use serde_json::Value;
 
-use crate::config::{ApprovalEntry, Audience, EffectiveConfig, HomeConfig, NetclawConfig, ToolApprovals};
+use crate::config::{ApprovalEntry, Audience, HomeConfig, NetclawConfig, ToolApprovals};
 use crate::decision::Layer;
 use crate::diagnostic::Diagnostic;
 use crate::hard_deny::HardDenyRules;
@@ -203,26 +203,30 @@ impl CompiledPolicy {
         let config = home.config.as_ref().map_err(|d| CompileError::InvalidConfig(d.clone()))?;
         let hard_deny = HardDenyRules::from_home(home).map_err(CompileError::InvalidConfig)?;
         let approvals = home.tool_approvals.as_ref().map_err(|d| CompileError::ApprovalStore(d.clone()))?;
-        let inputs = inputs::input_entities(&config.config, approvals, &hard_deny, &home.webhook_routes.routes);
-        Self::from_parts(config, approvals, hard_deny, paths, inputs)
-    }
-
-    fn from_parts(
-        config: &EffectiveConfig,
-        approvals: &ToolApprovals,
-        hard_deny: HardDenyRules,
-        paths: ProtectedPaths,
-        inputs: Vec<inputs::InputEntity>,
-    ) -> Result<Self, CompileError> {
-        let generated = generate::generate(config, paths.user_home());
-        let texts: Vec<String> = generated.policies.iter().map(generate::GeneratedPolicy::text).collect();
+        // Only the parse keeps both cores busy. Before and after it, the approval store
+        // (thousands of entries on a large home) is made into inputs, then indexed, on
+        // the second core while this one generates the policies, then slices them.
+        let ((generated, texts), (inputs, schema)) = std::thread::scope(|scope| {
+            let routes = &home.webhook_routes.routes;
+            let other = scope.spawn(|| {
+                let inputs = inputs::input_entities(&config.config, approvals, &hard_deny, routes);
+                (inputs, Schema::from_cedarschema_str(CEDAR_SCHEMA).map(|(schema, _)| schema))
+            });
+            let generated = generate::generate(config, paths.user_home());
+            let texts: Vec<String> = generated.policies.iter().map(generate::GeneratedPolicy::text).collect();
+            ((generated, texts), joined(other))
+        });
+        let schema = schema.map_err(cedar)?;
         let generated_text = texts.join("\n");
-        let (schema, _) = Schema::from_cedarschema_str(CEDAR_SCHEMA).map_err(cedar)?;
         let (policies, entities) = parse_in_parallel(&texts, &schema, || build_entities(&generated.entities))?;
         let placements: slices::Placements =
             generated.policies.iter().map(|p| (p.id.clone(), (p.slice.clone(), p.gate()))).collect();
-        let slices = slices::Slices::build(&policies, &placements, &group_kinds(&generated.entities))
-            .map_err(CompileError::Cedar)?;
+        let (slices, approvals) = std::thread::scope(|scope| {
+            let index = scope.spawn(|| index_approvals(approvals));
+            let slices = slices::Slices::build(&policies, &placements, &group_kinds(&generated.entities));
+            (slices, joined(index))
+        });
+        let slices = slices.map_err(CompileError::Cedar)?;
         let uids = authorize::Uids::new().map_err(cedar)?;
         let contexts = authorize::Contexts::build(&uids, servers_of(&generated.entities)).map_err(cedar)?;
         let mut records = static_records()?;
@@ -239,7 +243,7 @@ impl CompiledPolicy {
             contexts,
             uids,
             config: config.config.clone(),
-            approvals: index_approvals(approvals),
+            approvals,
             hard_deny,
             paths,
             memo: std::sync::RwLock::default(),
@@ -321,6 +325,12 @@ impl CompiledPolicy {
     pub fn record(&self, id: &str) -> Option<&PolicyRecord> {
         self.records.get(id)
     }
+}
+
+/// What a scoped thread returned; its panic, had it one, goes on here as it would have
+/// had the work not been moved to another thread.
+fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 fn index_approvals(approvals: &ToolApprovals) -> HashMap<(Audience, String), Vec<(String, ApprovalEntry)>> {

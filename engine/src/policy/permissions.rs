@@ -10,6 +10,7 @@ use super::authorize::CallClass;
 use super::tool_name::ToolName;
 use super::{CompiledPolicy, PolicyKind, Rule};
 use crate::config::Audience;
+use crate::cores::on_both_cores;
 use crate::decision::{AuthorizeRequest, Decision, Effect, Layer};
 use crate::reason::ReasonCode;
 
@@ -171,18 +172,6 @@ impl CompiledPolicy {
         let allowed = !tools.iter().all(server_denied);
         ServerPermissions { server: server.to_owned(), allowed, tools }
     }
-}
-
-/// `f` of each item, in order, half of them on a second thread.
-fn on_both_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let (first, second) = items.split_at(items.len() / 2);
-    let map = |part: &[T]| part.iter().map(&f).collect::<Vec<R>>();
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| map(second));
-        let mut all = map(first);
-        all.extend(other.join().unwrap_or_else(|_| map(second)));
-        all
-    })
 }
 
 /// The approval mode a probe's decision shows; `None` when the tool is not granted.

@@ -175,13 +175,17 @@ impl<'s> SchemaNode<'s> {
 
     /// The canonical spelling of `value` if it names one of this schema's enum values.
     pub(crate) fn canonical_enum_value(self, value: &str) -> Option<&'s str> {
-        let values = self.enum_strings();
-        values.iter().find(|v| **v == value).or_else(|| values.iter().find(|v| v.eq_ignore_ascii_case(value))).copied()
+        canonical_in(&self.enum_strings(), value)
     }
 
     fn suggest_enum(self, value: &str) -> Option<String> {
         did_you_mean(value, self.enum_strings())
     }
+}
+
+/// The spelling among `values` of `value`: as written, else matched ignoring case.
+fn canonical_in<'s>(values: &[&'s str], value: &str) -> Option<&'s str> {
+    values.iter().find(|v| **v == value).or_else(|| values.iter().find(|v| v.eq_ignore_ascii_case(value))).copied()
 }
 
 /// A document rewritten into its schema's spelling.
@@ -221,20 +225,26 @@ struct Walker<'a, 's> {
     out: &'a mut Shaped,
     /// Schema lookups by node (its address) and key: a store of thousands of entries
     /// asks the same few questions of the same few nodes, and each answer walks the
-    /// node's `anyOf` branches.
-    children: HashMap<(usize, String), Option<(String, SchemaNode<'s>)>>,
+    /// node's `anyOf` branches. Looked up by the key as it is, without a copy: there
+    /// are tens of thousands of lookups.
+    children: HashMap<usize, HashMap<String, Option<(String, SchemaNode<'s>)>>>,
     enums: HashMap<usize, Vec<&'s str>>,
 }
 
 impl<'s> Walker<'_, 's> {
     fn child(&mut self, schema: SchemaNode<'s>, key: &str) -> Option<(String, SchemaNode<'s>)> {
         let id = std::ptr::from_ref(schema.node) as usize;
-        self.children.entry((id, key.to_owned())).or_insert_with(|| schema.child(key)).clone()
+        let known = self.children.entry(id).or_default();
+        if let Some(child) = known.get(key) {
+            return child.clone();
+        }
+        known.entry(key.to_owned()).or_insert_with(|| schema.child(key)).clone()
     }
 
-    fn enum_strings(&mut self, schema: SchemaNode<'s>) -> Vec<&'s str> {
+    /// The schema's enum values, read once per schema node.
+    fn enum_strings(&mut self, schema: SchemaNode<'s>) -> &[&'s str] {
         let id = std::ptr::from_ref(schema.node) as usize;
-        self.enums.entry(id).or_insert_with(|| schema.enum_strings()).clone()
+        self.enums.entry(id).or_insert_with(|| schema.enum_strings())
     }
 
     fn node(&mut self, value: &Value, schema: SchemaNode<'s>, canonical: &str, original: &str, root: bool) -> Value {
@@ -304,9 +314,10 @@ impl<'s> Walker<'_, 's> {
         if allowed.is_empty() {
             return text.to_owned();
         }
-        if let Some(value) = schema.canonical_enum_value(text) {
+        if let Some(value) = canonical_in(allowed, text) {
             return value.to_owned();
         }
+        let allowed = allowed.to_vec();
         let masked = self.mask_values || schema.is_write_only();
         self.out.diagnostics.push(Diagnostic::error(
             self.document.locate(original),

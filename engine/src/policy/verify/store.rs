@@ -12,7 +12,7 @@
 //! The pinned store also records what the policies cannot check: a named MCP tool's
 //! server (as its parent), and which tools are named at all.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use cedar_policy::{Entities, Entity, EntityUid, Policy, PolicySet};
 use serde_json::{Value, json};
@@ -41,17 +41,19 @@ const TOOLS_PER_PARTITION: usize = 250;
 pub(super) enum Partition {
     /// Requests for first-party tools and Slack: no MCP tool is in the store.
     FirstParty,
-    /// Requests whose server is one of these named servers.
-    Servers(BTreeSet<String>),
-    /// Requests whose server the config never names.
-    Unnamed(BTreeSet<String>),
+    /// Requests whose server is one of `servers` (named servers) and, with
+    /// `also_unnamed` (every server the config names), those whose server is none of
+    /// them: a server the config never names has no tool in the store, so it adds
+    /// nothing to the problem, and proving it on its own cost every query again.
+    Mcp { servers: BTreeSet<String>, also_unnamed: Option<BTreeSet<String>> },
 }
 
 impl Partition {
-    /// The MCP partitions of a store: named servers in chunks, then the rest. A chunk
-    /// is sized by the tools its store keeps: those a policy names (`literals`), and
-    /// one of each kind of the others. The `covered` servers are in no chunk: another
-    /// server's proof is theirs ([`super::symmetry`]).
+    /// The MCP partitions of a store: named servers in chunks, the last of which also
+    /// takes every server the config does not name. A chunk is sized by the tools its
+    /// store keeps: those a policy names (`literals`), and one of each kind of the
+    /// others. The `covered` servers are in no chunk: another server's proof is
+    /// theirs ([`super::symmetry`]).
     pub(super) fn of_mcp(store: &Merged, literals: &HashSet<EntityUid>, covered: &BTreeSet<String>) -> Vec<Partition> {
         let mut kinds: BTreeMap<String, HashSet<Vec<String>>> = BTreeMap::new();
         for (uid, parents) in store.iter() {
@@ -67,30 +69,33 @@ impl Partition {
             }
         }
         let tools: BTreeMap<String, usize> = kinds.into_iter().map(|(server, kinds)| (server, kinds.len())).collect();
-        let mut partitions = Vec::new();
-        let mut chunk = BTreeSet::new();
+        let mut chunks = vec![BTreeSet::new()];
         let mut size = 0;
         for (server, count) in tools.iter().filter(|(server, _)| !covered.contains(*server)) {
-            if !chunk.is_empty() && size + count > TOOLS_PER_PARTITION {
-                partitions.push(Partition::Servers(std::mem::take(&mut chunk)));
+            if chunks.last().is_some_and(|chunk| !chunk.is_empty()) && size + count > TOOLS_PER_PARTITION {
+                chunks.push(BTreeSet::new());
                 size = 0;
             }
-            chunk.insert(server.clone());
+            chunks.last_mut().map(|chunk| chunk.insert(server.clone()));
             size += count;
         }
-        if !chunk.is_empty() {
-            partitions.push(Partition::Servers(chunk));
-        }
-        partitions.push(Partition::Unnamed(tools.into_keys().collect()));
-        partitions
+        let last = chunks.len() - 1;
+        let named: BTreeSet<String> = tools.into_keys().collect();
+        let also_unnamed = |index| (index == last).then(|| named.clone());
+        chunks
+            .into_iter()
+            .enumerate()
+            .map(|(index, servers)| Partition::Mcp { servers, also_unnamed: also_unnamed(index) })
+            .collect()
     }
 
     /// Whether a request of this partition can come with `server`.
     fn admits(&self, server: &str) -> bool {
         match self {
             Partition::FirstParty => true,
-            Partition::Servers(servers) => servers.contains(server),
-            Partition::Unnamed(named) => !named.contains(server),
+            Partition::Mcp { servers, also_unnamed } => {
+                servers.contains(server) || also_unnamed.as_ref().is_some_and(|named| !named.contains(server))
+            }
         }
     }
 
@@ -98,11 +103,11 @@ impl Partition {
     pub(super) fn precondition(&self) -> Option<&'static str> {
         match self {
             Partition::FirstParty => None,
-            Partition::Servers(_) => Some(
+            Partition::Mcp { also_unnamed: None, .. } => Some(
                 "@id(\"verify.partition\")\nforbid (principal, action, resource) unless { context.server in Netclaw::Group::\"verify.partition\" };",
             ),
-            Partition::Unnamed(_) => Some(
-                "@id(\"verify.partition\")\nforbid (principal, action, resource) when { context.server in Netclaw::Group::\"verify.named_servers\" };",
+            Partition::Mcp { also_unnamed: Some(_), .. } => Some(
+                "@id(\"verify.partition\")\nforbid (principal, action, resource) unless { context.server in Netclaw::Group::\"verify.partition\" || !(context.server in Netclaw::Group::\"verify.named_servers\") };",
             ),
         }
     }
@@ -115,28 +120,27 @@ impl Partition {
         let mut kept: BTreeMap<EntityUid, HashSet<EntityUid>> = BTreeMap::new();
         let mut servers = BTreeSet::new();
         for (this, parents) in store.iter() {
-            let (this, parents) = (this.clone(), parents.clone());
-            match this.type_name().basename() {
+            let kept_here = match this.type_name().basename() {
                 "McpTool" => {
                     let server = server_of(this.id().unescaped());
-                    servers.insert(server.to_owned());
-                    if *self != Partition::FirstParty && self.admits(server) {
-                        kept.insert(this, parents);
-                    }
+                    servers.insert(server);
+                    *self != Partition::FirstParty && self.admits(server)
                 }
                 "McpServer" => {
-                    servers.insert(this.id().unescaped().to_owned());
-                    kept.insert(this, parents);
+                    servers.insert(this.id().unescaped());
+                    true
                 }
-                _ => {
-                    kept.insert(this, parents);
-                }
+                _ => true,
+            };
+            // Only what stays is copied: a partition keeps a fraction of the tools.
+            if kept_here {
+                kept.insert(this.clone(), parents.clone());
             }
         }
         for server in servers.into_iter().filter(|s| !s.is_empty()) {
-            let slot = kept.entry(uid("McpServer", &server)?).or_default();
+            let slot = kept.entry(uid("McpServer", server)?).or_default();
             slot.insert(named.clone());
-            if matches!(self, Partition::Servers(chunk) if chunk.contains(&server)) {
+            if matches!(self, Partition::Mcp { servers, .. } if servers.contains(server)) {
                 slot.insert(partition.clone());
             }
         }
@@ -248,6 +252,8 @@ impl Merged {
 pub(super) fn pinned(sources: &[Source<'_>]) -> Result<Merged, VerifyError> {
     let mut parents: BTreeMap<EntityUid, HashSet<EntityUid>> = BTreeMap::new();
     let named = uid("Group", NAMED_TOOLS)?;
+    // Made once per server, not once per tool (4,000 on a large home).
+    let mut servers: HashMap<String, EntityUid> = HashMap::new();
     for source in sources {
         for entity in source.entities.iter() {
             let original = entity.uid();
@@ -260,7 +266,12 @@ pub(super) fn pinned(sources: &[Source<'_>]) -> Result<Merged, VerifyError> {
                 slot.insert(renamed(ancestor, source.prefix)?);
             }
             if original.type_name().basename() == "McpTool" {
-                slot.insert(uid("McpServer", server_of(original.id().unescaped()))?);
+                let server = server_of(original.id().unescaped());
+                let server = match servers.get(server) {
+                    Some(uid) => uid.clone(),
+                    None => servers.entry(server.to_owned()).or_insert(uid("McpServer", server)?).clone(),
+                };
+                slot.insert(server);
                 slot.insert(named.clone());
             }
         }
@@ -483,6 +494,11 @@ pub(super) fn single_server_forms(est: &Value) -> SingleServerForms {
 /// `node` rewritten for a partition of no server, and for each server whose literal
 /// it holds, for that server's own.
 fn forms(node: &Value) -> Forms {
+    // Most of a policy names no server and holds no constant to fold: it reads the
+    // same in every partition, and is copied whole rather than rebuilt node by node.
+    if !partition_dependent(node) {
+        return (node.clone(), BTreeMap::new());
+    }
     let Value::Object(map) = node else {
         let Value::Array(items) = node else { return (node.clone(), BTreeMap::new()) };
         return joined(items.iter().map(forms).collect(), Value::Array);
@@ -502,6 +518,21 @@ fn forms(node: &Value) -> Forms {
 fn object_forms(entries: Vec<(&String, &Value)>) -> Forms {
     let children = entries.iter().map(|(_, value)| forms(value)).collect();
     joined(children, |values| simplified(entries.iter().map(|(key, _)| (*key).clone()).zip(values).collect()))
+}
+
+/// Whether a partition's rewrite can change `node`: it holds an MCP server or tool
+/// literal (a comparison with one folds to `false` outside its partition) or a
+/// boolean constant ([`simplified`] folds those).
+fn partition_dependent(node: &Value) -> bool {
+    match node {
+        Value::Object(map) => {
+            let mcp =
+                matches!(map.get("type").and_then(Value::as_str), Some("Netclaw::McpTool" | "Netclaw::McpServer"));
+            mcp || map.get("Value").is_some_and(Value::is_boolean) || map.values().any(partition_dependent)
+        }
+        Value::Array(items) => items.iter().any(partition_dependent),
+        _ => false,
+    }
 }
 
 /// A node's forms from its children's: a server's form takes the child's form for
@@ -572,7 +603,8 @@ permit (principal, action, resource) when { (true && context.interactive) || (co
 "#;
 
     fn rewritten_for(est: &Value, servers: &[&str]) -> Option<Value> {
-        let partition = Partition::Servers(servers.iter().map(|s| (*s).to_owned()).collect());
+        let partition =
+            Partition::Mcp { servers: servers.iter().map(|s| (*s).to_owned()).collect(), also_unnamed: None };
         let mut form = rewrite_est(est, Rewrite { partition: Some(&partition), ..Rewrite::default() }).unwrap();
         if let Some(policy) = form.as_mut().and_then(Value::as_object_mut) {
             policy.shift_remove("annotations");

@@ -15,13 +15,13 @@
 //! naming any other server after the partition's rewrite (a literal in a set, say),
 //! or a store entity under another server, keeps the servers it names apart.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use cedar_policy::EntityUid;
 use serde_json::Value;
 
 use super::est::EstSet;
-use super::store::{Merged, literal_server, server_named, single_server_forms};
+use super::store::{Merged, SingleServerForms, literal_server, server_named, single_server_forms};
 
 /// Stands for the server a key is about; no entity id is compared with it.
 const PLACEHOLDER: &str = "\u{0}server";
@@ -54,19 +54,22 @@ impl Keys {
     /// server's (the store never has one) keeps both apart.
     fn read_store(&mut self, store: &Merged, literals: &HashSet<EntityUid>) {
         let mut kinds: BTreeSet<(String, String)> = BTreeSet::new();
+        // Thousands of tools sit in a handful of groups: each group is written once.
+        let mut written: HashMap<&EntityUid, String> = HashMap::new();
         for (uid, parents) in store.iter() {
-            let own = mcp_server(uid);
+            let Some(own) = mcp_server(uid) else {
+                // Not a server's entity: only an ancestor of a server's matters.
+                self.apart.extend(parents.iter().filter_map(mcp_server).map(str::to_owned));
+                continue;
+            };
             let mut ancestors = Vec::new();
             for ancestor in parents {
-                match (mcp_server(ancestor), own) {
-                    (Some(theirs), Some(own)) if theirs == own => ancestors.push(anonymised(ancestor, own)),
-                    (Some(theirs), _) => {
-                        self.apart.extend([Some(theirs), own].into_iter().flatten().map(str::to_owned));
-                    }
-                    (None, _) => ancestors.push(ancestor.to_string()),
+                match mcp_server(ancestor) {
+                    Some(theirs) if theirs == own => ancestors.push(anonymised(ancestor, own)),
+                    Some(theirs) => self.apart.extend([theirs, own].map(str::to_owned)),
+                    None => ancestors.push(written.entry(ancestor).or_insert_with(|| ancestor.to_string()).clone()),
                 }
             }
-            let Some(own) = own else { continue };
             ancestors.sort();
             if uid.type_name().basename() == "McpTool" && !literals.contains(uid) {
                 kinds.insert((own.to_owned(), format!("a tool in {ancestors:?}")));
@@ -83,22 +86,21 @@ impl Keys {
     /// A policy of set `index`: to each server it names, what it is inside that
     /// server's partition and in the partitions of servers it does not name.
     fn read_policy(&mut self, index: usize, est: &Value) {
-        let forms = single_server_forms(est);
-        let named: Vec<&String> = forms.inside.keys().filter(|server| self.keys.contains_key(*server)).collect();
-        if named.is_empty() {
+        let SingleServerForms { outside, mut inside } = single_server_forms(est);
+        inside.retain(|server, _| self.keys.contains_key(server));
+        if inside.is_empty() {
             return;
         }
-        let outside = text(forms.outside.as_ref(), None);
-        let inside: Option<Vec<(&String, String)>> = named
-            .iter()
-            .map(|server| text(forms.inside.get(*server).and_then(Option::as_ref), Some(server)).map(|t| (*server, t)))
-            .collect();
+        let named: Vec<String> = inside.keys().cloned().collect();
+        let outside = text(outside, None);
+        let inside: Option<Vec<(String, String)>> =
+            inside.into_iter().map(|(server, form)| text(form, Some(&server)).map(|t| (server, t))).collect();
         let (Some(outside), Some(inside)) = (outside, inside) else {
-            self.apart.extend(named.into_iter().cloned());
+            self.apart.extend(named);
             return;
         };
         for (server, text) in inside {
-            let key = self.keys.entry(server.clone()).or_default();
+            let key = self.keys.entry(server).or_default();
             key.push(format!("set {index} inside {text}"));
             key.push(format!("set {index} outside {outside}"));
         }
@@ -119,9 +121,8 @@ impl Keys {
 
 /// A policy's form (`None`: dropped out) as text, with `server` anonymised; `None`
 /// if it names another server.
-fn text(form: Option<&Value>, server: Option<&str>) -> Option<String> {
-    let Some(form) = form else { return Some("dropped".to_owned()) };
-    let mut form = form.clone();
+fn text(form: Option<Value>, server: Option<&str>) -> Option<String> {
+    let Some(mut form) = form else { return Some("dropped".to_owned()) };
     let mut anonymous = true;
     anonymise(&mut form, server, &mut anonymous);
     anonymous.then(|| form.to_string())

@@ -1,0 +1,15 @@
+//! Independent work shared by the two cores netclaw is built to run on.
+
+/// `f` of each item, in order, half of them on a second thread. Should that thread
+/// fail, its half is done again on this one (a panic in `f` then panics here, as it
+/// would have had no thread been used).
+pub(crate) fn on_both_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let (first, second) = items.split_at(items.len() / 2);
+    let map = |part: &[T]| part.iter().map(&f).collect::<Vec<R>>();
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| map(second));
+        let mut all = map(first);
+        all.extend(other.join().unwrap_or_else(|_| map(second)));
+        all
+    })
+}
