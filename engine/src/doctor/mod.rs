@@ -158,6 +158,11 @@ pub(crate) trait Check: Sync {
     /// netclaw's display name (`Config Schema`), also accepted by `--only`.
     fn name(&self) -> &'static str;
     fn run(&self, context: &DoctorContext<'_>) -> CheckOutcome;
+    /// Whether the check reads the compiled policy set, and so waits while it compiles.
+    /// Only the order checks run in depends on it.
+    fn reads_policies(&self) -> bool {
+        false
+    }
 }
 
 /// Every check, in the order they run and print.
@@ -322,13 +327,14 @@ pub(crate) fn run(
 }
 
 /// Each check's outcome, in order. Two threads each take the next check no one has
-/// taken: most wait for the compiled set, and the large ones (grants, approvals,
-/// proofs) then overlap. The proofs go first: when they must be made they are the
-/// longest check, and the others fill the other core. A check that panics panics
-/// here, as it would alone.
+/// taken. The proofs go first: when they must be made they are the longest check, and
+/// they start the compile. The checks that do not read the compiled set go next, on
+/// the other core while the set compiles; those that do follow, and the large ones
+/// (grants, approvals) overlap the proofs. A check that panics panics here, as it
+/// would alone.
 fn run_all(checks: &[&dyn Check], context: &DoctorContext<'_>) -> Vec<CheckOutcome> {
     let mut queue = checks.to_vec();
-    queue.sort_by_key(|check| check.id() != checks::PolicyInvariants.id());
+    queue.sort_by_key(|check| (check.id() != checks::PolicyInvariants.id(), check.reads_policies()));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();

@@ -18,6 +18,10 @@ impl Check for PolicyCompile {
         "Policy Compile"
     }
 
+    fn reads_policies(&self) -> bool {
+        true
+    }
+
     fn run(&self, context: &DoctorContext<'_>) -> CheckOutcome {
         let failed = |err: &CompileError| {
             let finding = Finding::error(err.code(), Location::file(""), err.to_string())

@@ -27,6 +27,10 @@ impl Check for PolicyInvariants {
         "Policy Invariants"
     }
 
+    fn reads_policies(&self) -> bool {
+        true
+    }
+
     fn run(&self, context: &DoctorContext<'_>) -> CheckOutcome {
         if context.config.config.is_err() {
             return CheckOutcome::skipped();

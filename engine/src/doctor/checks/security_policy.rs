@@ -26,6 +26,10 @@ impl Check for SecurityPolicy {
         "Security Policy"
     }
 
+    fn reads_policies(&self) -> bool {
+        true
+    }
+
     fn run(&self, context: &DoctorContext<'_>) -> CheckOutcome {
         let Ok(config) = &context.config.config else {
             return CheckOutcome::skipped();

@@ -24,6 +24,10 @@ impl Check for ToolApprovalsCheck {
         "Tool Approvals"
     }
 
+    fn reads_policies(&self) -> bool {
+        true
+    }
+
     fn run(&self, context: &DoctorContext<'_>) -> CheckOutcome {
         let approvals = match &context.config.tool_approvals {
             Ok(approvals) => approvals,

@@ -37,6 +37,10 @@ impl Check for ToolAudienceProfiles {
         "Tool Audience Profiles"
     }
 
+    fn reads_policies(&self) -> bool {
+        true
+    }
+
     fn run(&self, context: &DoctorContext<'_>) -> CheckOutcome {
         let Ok(config) = &context.config.config else {
             return CheckOutcome::skipped();
