@@ -137,17 +137,15 @@ fn private(path: &Path) -> bool {
 /// netclaw), the compiled set's digest (policy text and entities), every policy
 /// actually in the set (it may differ from the generated text when a caller changed
 /// it) and every property with its bound.
+/// The set is named by its digest: the hash of the text it is parsed from and of
+/// the entities, so the parsed policies (a function of that text and of the build,
+/// which is named too) need not be hashed again one by one.
 fn question(policy: &CompiledPolicy, properties: &[Property]) -> Option<String> {
     let mut hash = Sha256::new();
     hash.update(FORMAT);
     hash.update(env!("CARGO_PKG_VERSION"));
     hash.update(build_identity()?);
     hash.update(policy.digest());
-    let mut policies: Vec<_> = policy.unsliced().0.policies().map(|p| (p.id().to_string(), p.to_string())).collect();
-    policies.sort();
-    for (id, text) in policies {
-        hash.update(format!("{}:{id}{}:{text}", id.len(), text.len()));
-    }
     for property in properties {
         hash.update(Property::fingerprint(property));
     }
