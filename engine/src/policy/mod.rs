@@ -167,6 +167,8 @@ pub struct CompiledPolicy {
     entity_decls: Vec<generate::EntityDecl>,
     /// What decides outside Cedar, as entities for entities.json only (see `inputs`).
     inputs: Vec<inputs::InputEntity>,
+    /// Always the parse of the static policies and `generated_text`, which
+    /// [`CompiledPolicy::digest`] hashes: the proof cache names a set by its digest.
     policies: PolicySet,
     entities: Entities,
     records: HashMap<String, PolicyRecord>,
