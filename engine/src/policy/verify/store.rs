@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use cedar_policy::{Entities, Entity, EntityUid, Policy, PolicySet};
+use cedar_policy::{Entities, Entity, EntityTypeName, EntityUid, Policy, PolicySet};
 use serde_json::{Value, json};
 
 use super::est::EstSet;
@@ -55,20 +55,26 @@ impl Partition {
     /// others. The `covered` servers are in no chunk: another server's proof is
     /// theirs ([`super::symmetry`]).
     pub(super) fn of_mcp(store: &Merged, literals: &HashSet<EntityUid>, covered: &BTreeSet<String>) -> Vec<Partition> {
-        let mut kinds: BTreeMap<String, HashSet<Vec<String>>> = BTreeMap::new();
+        // Per server, its named tools and the kinds of the others.
+        let mut kept: BTreeMap<&str, (usize, HashSet<Kind<'_>>)> = BTreeMap::new();
         for (uid, parents) in store.iter() {
             match uid.type_name().basename() {
                 "McpTool" => {
-                    let kind = if literals.contains(uid) { vec![uid.to_string()] } else { kind_of(uid, parents) };
-                    kinds.entry(server_of(uid.id().unescaped()).to_owned()).or_default().insert(kind);
+                    let (named, kinds) = kept.entry(server_of(uid.id().unescaped())).or_default();
+                    if literals.contains(uid) {
+                        *named += 1;
+                    } else {
+                        kinds.insert(kind_of(uid, parents));
+                    }
                 }
                 "McpServer" if !uid.id().unescaped().is_empty() => {
-                    kinds.entry(uid.id().unescaped().to_owned()).or_default();
+                    kept.entry(uid.id().unescaped()).or_default();
                 }
                 _ => {}
             }
         }
-        let tools: BTreeMap<String, usize> = kinds.into_iter().map(|(server, kinds)| (server, kinds.len())).collect();
+        let tools: BTreeMap<String, usize> =
+            kept.into_iter().map(|(server, (named, kinds))| (server.to_owned(), named + kinds.len())).collect();
         let mut chunks = vec![BTreeSet::new()];
         let mut size = 0;
         for (server, count) in tools.iter().filter(|(server, _)| !covered.contains(*server)) {
@@ -167,30 +173,38 @@ fn quotient(
     kept: BTreeMap<EntityUid, HashSet<EntityUid>>,
     literals: &HashSet<EntityUid>,
 ) -> Result<Quotient, VerifyError> {
-    let parents_of_kept: HashSet<EntityUid> = kept.values().flatten().cloned().collect();
+    let parents_of_kept: HashSet<&EntityUid> = kept.values().flatten().collect();
     let mut kinds = HashSet::new();
     let mut written_out = HashSet::new();
-    let mut entities = Vec::with_capacity(kept.len());
-    for (uid, parents) in kept {
+    for (uid, parents) in &kept {
         let collapsible = matches!(uid.type_name().basename(), "McpTool" | "McpServer")
-            && !literals.contains(&uid)
-            && !parents_of_kept.contains(&uid);
-        if collapsible && !kinds.insert(kind_of(&uid, &parents)) {
-            written_out.insert(uid);
-            continue;
+            && !literals.contains(uid)
+            && !parents_of_kept.contains(uid);
+        if collapsible && !kinds.insert(kind_of(uid, parents)) {
+            written_out.insert(uid.clone());
         }
-        entities.push(Entity::new_no_attrs(uid, parents));
     }
+    let entities = kept
+        .into_iter()
+        .filter(|(uid, _)| !written_out.contains(uid))
+        .map(|(uid, parents)| Entity::new_no_attrs(uid, parents));
     let entities = Entities::from_entities(entities, None).map_err(cedar_error)?;
     Ok(Quotient { entities, written_out })
 }
 
 /// What the policies can tell about an entity they do not name: its type and ancestors.
-fn kind_of(uid: &EntityUid, ancestors: &HashSet<EntityUid>) -> Vec<String> {
-    let mut kind: Vec<String> = ancestors.iter().map(ToString::to_string).collect();
-    kind.sort();
-    kind.push(uid.type_name().to_string());
-    kind
+fn kind_of<'a>(uid: &'a EntityUid, ancestors: &'a HashSet<EntityUid>) -> Kind<'a> {
+    let mut ancestors: Vec<&EntityUid> = ancestors.iter().collect();
+    ancestors.sort_unstable();
+    Kind { kind: uid.type_name(), ancestors }
+}
+
+/// An entity's type and its ancestors, sorted. Compared as they are, not as text:
+/// thousands of tools share a handful of kinds.
+#[derive(PartialEq, Eq, Hash)]
+struct Kind<'a> {
+    kind: &'a EntityTypeName,
+    ancestors: Vec<&'a EntityUid>,
 }
 
 /// The entity types a request reaches: its principal and resource, the server in
@@ -539,12 +553,17 @@ fn partition_dependent(node: &Value) -> bool {
 /// that server where the child has one, its form outside elsewhere.
 type Forms = (Value, BTreeMap<String, Value>);
 
-fn joined(children: Vec<Forms>, build: impl Fn(Vec<Value>) -> Value) -> Forms {
+///
+/// A child's form for a server is moved up, not copied: a policy naming every server
+/// (a bound on a 200-server allowlist) would otherwise copy each server's form once
+/// per level of its `||` tree.
+fn joined(mut children: Vec<Forms>, build: impl Fn(Vec<Value>) -> Value) -> Forms {
     let servers: BTreeSet<String> = children.iter().flat_map(|(_, inside)| inside.keys().cloned()).collect();
     let inside = servers
         .into_iter()
         .map(|server| {
-            let values = children.iter().map(|(outside, inside)| inside.get(&server).unwrap_or(outside).clone());
+            let values =
+                children.iter_mut().map(|(outside, inside)| inside.remove(&server).unwrap_or_else(|| outside.clone()));
             let form = build(values.collect());
             (server, form)
         })

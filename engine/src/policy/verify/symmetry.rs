@@ -53,7 +53,7 @@ impl Keys {
     /// store keeps them ([`super::store`]): one of each. An entity under another
     /// server's (the store never has one) keeps both apart.
     fn read_store(&mut self, store: &Merged, literals: &HashSet<EntityUid>) {
-        let mut kinds: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut kinds: HashSet<(&str, Vec<String>)> = HashSet::new();
         // Thousands of tools sit in a handful of groups: each group is written once.
         let mut written: HashMap<&EntityUid, String> = HashMap::new();
         for (uid, parents) in store.iter() {
@@ -72,14 +72,14 @@ impl Keys {
             }
             ancestors.sort();
             if uid.type_name().basename() == "McpTool" && !literals.contains(uid) {
-                kinds.insert((own.to_owned(), format!("a tool in {ancestors:?}")));
+                kinds.insert((own, ancestors));
             } else {
                 let entry = format!("entity {} in {ancestors:?}", anonymised(uid, own));
                 self.keys.entry(own.to_owned()).or_default().push(entry);
             }
         }
-        for (server, kind) in kinds {
-            self.keys.entry(server).or_default().push(kind);
+        for (server, ancestors) in kinds {
+            self.keys.entry(server.to_owned()).or_default().push(format!("a tool in {ancestors:?}"));
         }
     }
 
