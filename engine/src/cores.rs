@@ -13,3 +13,10 @@ pub(crate) fn on_both_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R +
         all
     })
 }
+
+/// Frees `value` on a thread of its own: a caller need not wait for a large
+/// structure to be freed before it can answer.
+pub(crate) fn discard<T: Send + 'static>(value: T) {
+    // If no thread can be started, the value is freed here, as it would have been.
+    let _ = std::thread::Builder::new().name("discard".into()).spawn(move || drop(value));
+}
