@@ -128,7 +128,13 @@ impl std::fmt::Debug for Invariants<'_> {
 
 impl<'p> Invariants<'p> {
     pub fn of(policy: &'p CompiledPolicy) -> Result<Self, VerifyError> {
-        Ok(Self { policy, properties: properties::all(policy)? })
+        // The set's digest, which the question names, hashes the whole entity store
+        // (10 ms on a large home): it is made on the other core meanwhile.
+        let properties = std::thread::scope(|scope| {
+            scope.spawn(|| policy.digest());
+            properties::all(policy)
+        })?;
+        Ok(Self { policy, properties })
     }
 
     /// What a proof of these invariants answers, for the proof cache.
@@ -145,19 +151,26 @@ impl<'p> Invariants<'p> {
     pub fn prove(&self, prover: &mut Prover) -> Result<VerifyReport, VerifyError> {
         let (policy, properties) = (self.policy, self.properties.as_slice());
         let started = Instant::now();
-        // Pinning the store and reading the set as JSON are independent, and each takes
-        // about a query's time: the store is pinned on the other core when it is free.
-        let (store, config) = std::thread::scope(|scope| {
-            let store = scope.spawn(|| store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }]));
-            let config = EstSet::new(policy.unsliced().0);
+        // Pinning the store and the joint questions, and reading the set as JSON and
+        // its literals, are independent, and each takes about a query's time: the
+        // first two are made on the other core when it is free.
+        let envs = prover.envs();
+        let (pinned, read) = std::thread::scope(|scope| {
+            let pinned = scope.spawn(|| {
+                let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }])?;
+                Ok((store, properties::joints(properties, &envs)?))
+            });
+            let read = EstSet::new(policy.unsliced().0).and_then(|config| {
+                let bounds = properties.iter().filter_map(properties::Property::bound);
+                let literals = store::literals(std::iter::once(&config).chain(bounds).flat_map(EstSet::policies))?;
+                Ok((config, literals))
+            });
             let panicked = || Err(VerifyError::Solver("pinning the entity store panicked".into()));
-            (store.join().unwrap_or_else(|_| panicked()), config)
+            (pinned.join().unwrap_or_else(|_| panicked()), read)
         });
-        let (store, config) = (store?, config?);
-        let joints = properties::joints(properties, &prover.envs())?;
+        let ((store, joints), (config, literals)) = (pinned?, read?);
         let sets: Vec<&EstSet> =
             std::iter::once(&config).chain(properties.iter().filter_map(properties::Property::bound)).collect();
-        let literals = store::literals(sets.iter().flat_map(|set| set.policies()))?;
         // The MCP partitions are made by the thread that first needs them while the
         // other proves the first-party one: keying the servers is a tenth of a proof.
         let mcp = OnceLock::new();
