@@ -38,7 +38,15 @@ impl Check for PolicyInvariants {
         let Ok(policy) = context.compiled() else {
             return CheckOutcome::note("skipped: the policies do not compile (see Policy Compile)");
         };
-        let invariants = match Invariants::of(policy) {
+        // The solver starts while the invariants are made: a recalled proof then
+        // leaves it unused, which costs the second core a process start.
+        let (invariants, prover) = std::thread::scope(|scope| {
+            let prover = scope.spawn(|| Prover::start(TIMEOUT));
+            let invariants = Invariants::of(policy);
+            let panicked = || Err(VerifyError::Solver("starting the solver panicked".into()));
+            (invariants, prover.join().unwrap_or_else(|_| panicked()))
+        });
+        let invariants = match invariants {
             Ok(invariants) => invariants,
             Err(err) => return unproved(&err),
         };
@@ -49,7 +57,7 @@ impl Check for PolicyInvariants {
         {
             return outcome(policy, &report.properties, &format!("cvc5, remembered from {proved_at}"));
         }
-        match Prover::start(TIMEOUT).and_then(|mut prover| invariants.prove(&mut prover)) {
+        match prover.and_then(|mut prover| invariants.prove(&mut prover)) {
             Ok(report) => {
                 // Not remembering only costs the next run its time.
                 let _ = cache.map(|(cache, question)| cache.remember(&question, &report, context.now));
