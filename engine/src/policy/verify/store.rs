@@ -549,10 +549,12 @@ fn partition_dependent(node: &Value) -> bool {
     }
 }
 
-/// A node's forms from its children's: a server's form takes the child's form for
-/// that server where the child has one, its form outside elsewhere.
+/// A node's form outside the partitions of the servers it names, and its form inside
+/// each one's.
 type Forms = (Value, BTreeMap<String, Value>);
 
+/// A node's forms from its children's: a server's form takes the child's form for
+/// that server where the child has one, its form outside elsewhere.
 ///
 /// A child's form for a server is moved up, not copied: a policy naming every server
 /// (a bound on a 200-server allowlist) would otherwise copy each server's form once
