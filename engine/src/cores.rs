@@ -16,7 +16,11 @@ pub(crate) fn on_both_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R +
 
 /// Frees `value` on a thread of its own: a caller need not wait for a large
 /// structure to be freed before it can answer.
+///
+/// The thread's stack is as deep as a prover's: symcc's terms nest one level per
+/// policy, and freeing them recurses as deep (1 GiB reserved, touched only as used).
 pub(crate) fn discard<T: Send + 'static>(value: T) {
+    const STACK: usize = 1 << 30;
     // If no thread can be started, the value is freed here, as it would have been.
-    let _ = std::thread::Builder::new().name("discard".into()).spawn(move || drop(value));
+    let _ = std::thread::Builder::new().name("discard".into()).stack_size(STACK).spawn(move || drop(value));
 }

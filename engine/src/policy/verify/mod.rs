@@ -165,7 +165,8 @@ impl<'p> Invariants<'p> {
                 let literals = store::literals(std::iter::once(&config).chain(bounds).flat_map(EstSet::policies))?;
                 Ok((config, literals))
             });
-            let panicked = || Err(VerifyError::Solver("pinning the entity store panicked".into()));
+            let panicked =
+                || Err(VerifyError::Solver("pinning the entity store or making the joint questions panicked".into()));
             (pinned.join().unwrap_or_else(|_| panicked()), read)
         });
         let ((store, joints), (config, literals)) = (pinned?, read?);
