@@ -161,8 +161,7 @@ impl<'p> Invariants<'p> {
                 Ok((store, properties::joints(properties, &envs)?))
             });
             let read = EstSet::new(policy.unsliced().0).and_then(|config| {
-                let bounds = properties.iter().filter_map(properties::Property::bound);
-                let literals = store::literals(std::iter::once(&config).chain(bounds).flat_map(EstSet::policies))?;
+                let literals = store::literals(sets(&config, properties).into_iter().flat_map(EstSet::policies))?;
                 Ok((config, literals))
             });
             let panicked =
@@ -170,8 +169,7 @@ impl<'p> Invariants<'p> {
             (pinned.join().unwrap_or_else(|_| panicked()), read)
         });
         let ((store, joints), (config, literals)) = (pinned?, read?);
-        let sets: Vec<&EstSet> =
-            std::iter::once(&config).chain(properties.iter().filter_map(properties::Property::bound)).collect();
+        let sets = sets(&config, properties);
         // The MCP partitions are made by the thread that first needs them while the
         // other proves the first-party one: keying the servers is a tenth of a proof.
         let mcp = OnceLock::new();
@@ -225,6 +223,12 @@ impl<'p> Invariants<'p> {
             .unwrap_or(Status::Proved);
         Ok(VerifyReport { status, properties: results, elapsed_ms: millis(started) })
     }
+}
+
+/// Every set a proof rewrites over a partition's store: the config's own and each
+/// property's bound.
+fn sets<'a>(config: &'a EstSet, properties: &'a [properties::Property]) -> Vec<&'a EstSet> {
+    std::iter::once(config).chain(properties.iter().filter_map(properties::Property::bound)).collect()
 }
 
 fn prove_all(

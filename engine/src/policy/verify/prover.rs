@@ -150,12 +150,11 @@ thread_local! {
     static DEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// `work` on a new thread with a 1 GiB stack (reserved, not committed until used).
+/// `work` on a new thread with a [`crate::cores::DEEP_STACK`].
 fn spawn_deep<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, String> {
-    const STACK: usize = 1 << 30;
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
-            .stack_size(STACK)
+            .stack_size(crate::cores::DEEP_STACK)
             .spawn_scoped(scope, || {
                 DEEP.set(true);
                 work()

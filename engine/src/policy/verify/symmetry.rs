@@ -195,7 +195,7 @@ mod tests {
         let store = store::pinned(&[store::Source { prefix: "", entities: policy.unsliced().1 }]).unwrap();
         let properties = properties::all(policy).unwrap();
         let config = EstSet::new(policy.unsliced().0).unwrap();
-        let sets: Vec<&EstSet> = std::iter::once(&config).chain(properties.iter().filter_map(|p| p.bound())).collect();
+        let sets = super::super::sets(&config, &properties);
         let literals = store::literals(sets.iter().flat_map(|set| set.policies())).unwrap();
         covered(&store, &literals, &sets).into_iter().collect()
     }
