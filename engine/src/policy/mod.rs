@@ -455,13 +455,6 @@ fn generated_record(policy: &generate::GeneratedPolicy) -> PolicyRecord {
     }
 }
 
-fn uid(entity_type: &str, id: &str) -> Result<EntityUid, CompileError> {
-    let name = EntityTypeName::from_str(&format!("Netclaw::{entity_type}")).map_err(cedar)?;
-    Ok(EntityUid::from_type_name_and_id(name, EntityId::new(id)))
-}
-
-/// Built without schema checks: every entity type comes from the generator's fixed
-/// list, and the `cedar` CLI cross-check loads entities.json with the schema.
 /// Every MCP server the entities name, and "" (first-party tools).
 fn servers_of(decls: &[generate::EntityDecl]) -> impl Iterator<Item = &str> {
     let named = decls.iter().filter_map(|decl| match decl.entity_type {
@@ -487,7 +480,22 @@ fn group_kinds(decls: &[generate::EntityDecl]) -> HashMap<String, u8> {
     kinds
 }
 
+/// Built without schema checks: every entity type comes from the generator's fixed
+/// list, and the `cedar` CLI cross-check loads entities.json with the schema.
 fn build_entities(decls: &[generate::EntityDecl]) -> Result<Entities, CompileError> {
+    // Cedar parses a type name with its whole grammar: each type is parsed once, not
+    // once per entity and parent (on a large home that was most of the compile).
+    let mut types: HashMap<&str, EntityTypeName> = HashMap::new();
+    let mut uid = |entity_type: &'static str, id: &str| -> Result<EntityUid, CompileError> {
+        let name = match types.entry(entity_type) {
+            std::collections::hash_map::Entry::Occupied(known) => known.get().clone(),
+            std::collections::hash_map::Entry::Vacant(new) => {
+                let name = EntityTypeName::from_str(&format!("Netclaw::{entity_type}")).map_err(cedar)?;
+                new.insert(name).clone()
+            }
+        };
+        Ok(EntityUid::from_type_name_and_id(name, EntityId::new(id)))
+    };
     let mut entities = Vec::with_capacity(decls.len());
     for decl in decls {
         let parents: HashSet<EntityUid> = decl.parents.iter().map(|g| uid("Group", g)).collect::<Result<_, _>>()?;
