@@ -122,9 +122,12 @@ struct Prepared {
 }
 
 fn prepare(text: &str, file: &str, schema: SchemaId, mask_values: bool) -> Result<Prepared, Vec<Diagnostic>> {
-    let document = JsonDocument::parse(file, text.to_owned()).map_err(|d| vec![d])?;
+    let mut document = JsonDocument::parse(file, text.to_owned()).map_err(|d| vec![d])?;
     let compiled = schema.compiled();
-    let shaped = shape(&document, compiled.root(), mask_values);
+    // The shaped value takes the parsed one's place: the document is kept to locate
+    // pointers, which it does from its text.
+    let value = std::mem::take(&mut document.value);
+    let shaped = shape(&document, value, compiled.root(), mask_values);
     let mut diagnostics = document.duplicate_keys().to_vec();
     diagnostics.extend(shaped.diagnostics.iter().cloned());
     diagnostics.extend(validate(compiled, &shaped, |p| document.locate(&shaped.original_pointer(p))));

@@ -92,13 +92,19 @@ impl<'s> SchemaNode<'s> {
 
     /// The schema of a key of this object, and the key in the schema's spelling.
     pub(crate) fn child(self, key: &str) -> Option<(String, SchemaNode<'s>)> {
+        self.child_name(key).map(|(name, schema)| (name.unwrap_or(key).to_owned(), schema))
+    }
+
+    /// As [`SchemaNode::child`], with the name `None` where the key is not a property
+    /// the schema names (it is then spelled as written).
+    fn child_name(self, key: &str) -> Child<'s> {
         let properties = self.properties();
         let exact = properties.iter().find(|(name, _)| *name == key);
         let folded = || properties.iter().find(|(name, _)| name.eq_ignore_ascii_case(key));
         if let Some((name, schema)) = exact.or_else(folded) {
-            return Some(((*name).to_owned(), *schema));
+            return Some((Some(*name), *schema));
         }
-        self.additional().map(|schema| (key.to_owned(), schema))
+        self.additional().map(|schema| (None, schema))
     }
 
     pub(crate) fn property_names(self) -> Vec<&'s str> {
@@ -208,127 +214,179 @@ impl Shaped {
     }
 }
 
-/// Rewrites `document` into `schema`'s spelling. With `mask_values`, no value of the
-/// document appears in any diagnostic (used for `secrets.json`).
-pub(crate) fn shape(document: &JsonDocument, schema: SchemaNode<'_>, mask_values: bool) -> Shaped {
+/// Rewrites `value`, `document`'s own, into `schema`'s spelling. With `mask_values`,
+/// no value of the document appears in any diagnostic (used for `secrets.json`).
+///
+/// The value is taken, not borrowed: its strings and keys move into the result, and a
+/// store of ten thousand approvals is not copied string by string.
+pub(crate) fn shape(document: &JsonDocument, value: Value, schema: SchemaNode<'_>, mask_values: bool) -> Shaped {
     let mut shaped = Shaped::default();
-    let mut walker =
-        Walker { document, mask_values, out: &mut shaped, children: HashMap::new(), enums: HashMap::new() };
-    let value = walker.node(&document.value, schema, "", "", true);
+    let mut walker = Walker {
+        document,
+        mask_values,
+        out: &mut shaped,
+        children: HashMap::new(),
+        items: HashMap::new(),
+        enums: HashMap::new(),
+    };
+    let value = walker.node(value, schema, &Place::ROOT);
     shaped.value = value;
     shaped
+}
+
+/// Where the walk is, as a chain of tokens up to the root, in the schema's spelling
+/// and the file's. Pointers are joined only when one is needed (a diagnostic, a
+/// respelled key): most of a large file's tens of thousands of nodes need none.
+struct Place<'p> {
+    up: Option<(&'p Place<'p>, Token<'p>)>,
+    /// Whether this token or one above it is spelled otherwise than the schema does.
+    respelled: bool,
+}
+
+struct Token<'p> {
+    canonical: &'p str,
+    original: &'p str,
+}
+
+impl<'p> Place<'p> {
+    const ROOT: Place<'static> = Place { up: None, respelled: false };
+
+    fn below(&'p self, canonical: &'p str, original: &'p str) -> Self {
+        Self { up: Some((self, Token { canonical, original })), respelled: self.respelled || canonical != original }
+    }
+
+    fn canonical(&self) -> String {
+        self.pointer(|token| token.canonical)
+    }
+
+    fn original(&self) -> String {
+        self.pointer(|token| token.original)
+    }
+
+    fn pointer(&self, spelling: fn(&Token<'p>) -> &'p str) -> String {
+        let mut tokens = Vec::new();
+        let mut place = self;
+        while let Some((parent, token)) = &place.up {
+            tokens.push(spelling(token));
+            place = parent;
+        }
+        tokens.iter().rev().fold(String::new(), |pointer, token| json_pointer::join(&pointer, token))
+    }
 }
 
 struct Walker<'a, 's> {
     document: &'a JsonDocument,
     mask_values: bool,
     out: &'a mut Shaped,
-    /// Schema lookups by node (its address) and key: a store of thousands of entries
-    /// asks the same few questions of the same few nodes, and each answer walks the
-    /// node's `anyOf` branches. Looked up by the key as it is, without a copy: there
-    /// are tens of thousands of lookups.
-    children: HashMap<usize, HashMap<String, Option<(String, SchemaNode<'s>)>>>,
+    /// Schema lookups by node (its address): a store of thousands of entries asks the
+    /// same few questions of the same few nodes, and each answer walks the node's
+    /// `anyOf` branches.
+    children: HashMap<usize, HashMap<String, Child<'s>>>,
+    items: HashMap<usize, SchemaNode<'s>>,
     enums: HashMap<usize, Vec<&'s str>>,
 }
 
+/// A key's schema and its name in the schema's spelling: `None` when the key is not
+/// allowed, and the name `None` when it is spelled as written.
+type Child<'s> = Option<(Option<&'s str>, SchemaNode<'s>)>;
+
+fn id(schema: SchemaNode<'_>) -> usize {
+    std::ptr::from_ref(schema.node) as usize
+}
+
 impl<'s> Walker<'_, 's> {
-    fn child(&mut self, schema: SchemaNode<'s>, key: &str) -> Option<(String, SchemaNode<'s>)> {
-        let id = std::ptr::from_ref(schema.node) as usize;
-        let known = self.children.entry(id).or_default();
+    fn child(&mut self, schema: SchemaNode<'s>, key: &str) -> Child<'s> {
+        let known = self.children.entry(id(schema)).or_default();
         if let Some(child) = known.get(key) {
-            return child.clone();
+            return *child;
         }
-        known.entry(key.to_owned()).or_insert_with(|| schema.child(key)).clone()
+        let child = schema.child_name(key);
+        *known.entry(key.to_owned()).or_insert(child)
+    }
+
+    fn items(&mut self, schema: SchemaNode<'s>) -> SchemaNode<'s> {
+        *self.items.entry(id(schema)).or_insert_with(|| schema.items())
     }
 
     /// The schema's enum values, read once per schema node.
     fn enum_strings(&mut self, schema: SchemaNode<'s>) -> &[&'s str] {
-        let id = std::ptr::from_ref(schema.node) as usize;
-        self.enums.entry(id).or_insert_with(|| schema.enum_strings())
+        self.enums.entry(id(schema)).or_insert_with(|| schema.enum_strings())
     }
 
-    fn node(&mut self, value: &Value, schema: SchemaNode<'s>, canonical: &str, original: &str, root: bool) -> Value {
+    fn node(&mut self, value: Value, schema: SchemaNode<'s>, place: &Place<'_>) -> Value {
         // Only respellings: `original_pointer` reads a missing entry as "as spelled",
         // and a large home has tens of thousands of nodes spelled canonically.
-        if canonical != original {
-            self.out.original.insert(canonical.to_owned(), original.to_owned());
+        if place.respelled {
+            self.out.original.insert(place.canonical(), place.original());
         }
         match value {
-            Value::Object(object) => Value::Object(self.object(object, schema, canonical, original, root)),
+            Value::Object(object) => Value::Object(self.object(object, schema, place)),
             Value::Array(items) => {
-                let item_schema = schema.items();
-                let shaped = items.iter().enumerate().map(|(i, item)| {
+                let item_schema = self.items(schema);
+                let shaped = items.into_iter().enumerate().map(|(i, item)| {
                     let token = i.to_string();
-                    let c = json_pointer::join(canonical, &token);
-                    let o = json_pointer::join(original, &token);
-                    self.node(item, item_schema, &c, &o, false)
+                    self.node(item, item_schema, &place.below(&token, &token))
                 });
                 Value::Array(shaped.collect())
             }
-            Value::String(text) => Value::String(self.string(text, schema, canonical, original)),
-            other => other.clone(),
+            Value::String(text) => Value::String(self.string(text, schema, place)),
+            other => other,
         }
     }
 
-    fn object(
-        &mut self,
-        object: &Map<String, Value>,
-        schema: SchemaNode<'s>,
-        canonical: &str,
-        original: &str,
-        root: bool,
-    ) -> Map<String, Value> {
+    fn object(&mut self, object: Map<String, Value>, schema: SchemaNode<'s>, place: &Place<'_>) -> Map<String, Value> {
         let mut out = Map::new();
         for (key, value) in object {
-            let original_child = json_pointer::join(original, key);
             // Editors add `$schema` for completion; it is not configuration.
-            if root && key == "$schema" {
+            if place.up.is_none() && key == "$schema" {
                 continue;
             }
-            let Some((name, child_schema)) = self.child(schema, key) else {
-                let suggestion = did_you_mean(key, schema.property_names());
+            let Some((name, child_schema)) = self.child(schema, &key) else {
+                let suggestion = did_you_mean(&key, schema.property_names());
                 if let Some(meant) = &suggestion {
-                    self.out.misspelled.insert((canonical.to_owned(), meant.clone()));
+                    self.out.misspelled.insert((place.canonical(), meant.clone()));
                 }
-                let location = self.document.locate_key(&original_child);
-                self.out
-                    .diagnostics
-                    .push(Diagnostic::error(location, Problem::UnknownKey { key: key.clone(), suggestion }));
+                let location = self.document.locate_key(&place.below(&key, &key).original());
+                self.out.diagnostics.push(Diagnostic::error(location, Problem::UnknownKey { key, suggestion }));
                 continue;
             };
-            let canonical_child = json_pointer::join(canonical, &name);
-            if out.contains_key(&name) {
-                let location = self.document.locate_key(&original_child);
-                self.out.diagnostics.push(Diagnostic::error(location, Problem::DuplicateKey { key: key.clone() }));
-                self.out.explained.insert(canonical_child);
+            let name = name.unwrap_or(&key);
+            if out.contains_key(name) {
+                let child = place.below(name, &key);
+                self.out.diagnostics.push(Diagnostic::error(
+                    self.document.locate_key(&child.original()),
+                    Problem::DuplicateKey { key: key.clone() },
+                ));
+                self.out.explained.insert(child.canonical());
                 continue;
             }
-            let shaped = self.node(value, child_schema, &canonical_child, &original_child, false);
+            let shaped = self.node(value, child_schema, &place.below(name, &key));
+            let name = if name == key { key } else { name.to_owned() };
             out.insert(name, shaped);
         }
         out
     }
 
-    fn string(&mut self, text: &str, schema: SchemaNode<'s>, canonical: &str, original: &str) -> String {
+    fn string(&mut self, text: String, schema: SchemaNode<'s>, place: &Place<'_>) -> String {
         let allowed = self.enum_strings(schema);
         if allowed.is_empty() {
-            return text.to_owned();
+            return text;
         }
-        if let Some(value) = canonical_in(allowed, text) {
+        if let Some(value) = canonical_in(allowed, &text) {
             return value.to_owned();
         }
         let allowed = allowed.to_vec();
         let masked = self.mask_values || schema.is_write_only();
         self.out.diagnostics.push(Diagnostic::error(
-            self.document.locate(original),
+            self.document.locate(&place.original()),
             Problem::InvalidEnumValue {
-                value: (!masked).then(|| text.to_owned()),
+                value: (!masked).then(|| text.clone()),
                 allowed: allowed.iter().map(|a| (*a).to_owned()).collect(),
-                suggestion: if masked { None } else { schema.suggest_enum(text) },
+                suggestion: if masked { None } else { schema.suggest_enum(&text) },
             },
         ));
-        self.out.explained.insert(canonical.to_owned());
-        text.to_owned()
+        self.out.explained.insert(place.canonical());
+        text
     }
 }
 
@@ -345,7 +403,8 @@ mod tests {
             "properties": {
                 "Security": {"$ref": "#/$defs/Security"},
                 "Overrides": {"type": "object", "additionalProperties": {"$ref": "#/$defs/Mode"}},
-                "Kind": {"$ref": "#/$defs/Kind"}
+                "Kind": {"$ref": "#/$defs/Kind"},
+                "Rules": {"type": "array", "items": {"$ref": "#/$defs/Security"}}
             },
             "$defs": {
                 "Security": {
@@ -368,7 +427,8 @@ mod tests {
         let Ok(document) = JsonDocument::parse("config/netclaw.json", text.to_owned()) else {
             unreachable!("fixture parses")
         };
-        shape(&document, SchemaNode::root(&schema), mask)
+        let value = document.value.clone();
+        shape(&document, value, SchemaNode::root(&schema), mask)
     }
 
     #[test]
@@ -433,6 +493,23 @@ mod tests {
             s.diagnostics.iter().map(|d| d.location.pointer.as_str()).collect::<Vec<_>>(),
             vec!["/Security/$schema"]
         );
+    }
+
+    /// Pointers are joined only when needed, from each level's two spellings: deep in
+    /// arrays and maps, with tokens that must be escaped, each spelling stays its own.
+    #[test]
+    fn deep_pointers_keep_each_spelling() {
+        let s = shaped(
+            r#"{"rules": [{}, {"shellexecutionmode": "sandboxonly", "tokn": "x"}], "overrides": {"a/b~c": "nope"}}"#,
+            false,
+        );
+        assert_eq!(s.value["Rules"][1]["ShellExecutionMode"], "SandboxOnly");
+        assert_eq!(s.original_pointer("/Rules/1/ShellExecutionMode"), "/rules/1/shellexecutionmode");
+        assert_eq!(s.original_pointer("/Rules/0"), "/rules/0");
+        assert!(s.misspelled.contains(&("/Rules/1".to_owned(), "Token".to_owned())));
+        assert!(s.explained.contains("/Overrides/a~1b~0c"));
+        let pointers: Vec<&str> = s.diagnostics.iter().map(|d| d.location.pointer.as_str()).collect();
+        assert_eq!(pointers, vec!["/rules/1/tokn", "/overrides/a~1b~0c"]);
     }
 
     #[test]
