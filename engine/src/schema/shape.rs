@@ -32,6 +32,12 @@ impl<'s> SchemaNode<'s> {
         Self { root, node: root }
     }
 
+    /// The node's address: one key for the same node however it was reached, for
+    /// walks that remember what they asked of it.
+    pub(crate) fn id(self) -> usize {
+        std::ptr::from_ref(self.node) as usize
+    }
+
     fn with(self, node: &'s Value) -> Self {
         Self { root: self.root, node }
     }
@@ -290,13 +296,9 @@ struct Walker<'a, 's> {
 /// allowed, and the name `None` when it is spelled as written.
 type Child<'s> = Option<(Option<&'s str>, SchemaNode<'s>)>;
 
-fn id(schema: SchemaNode<'_>) -> usize {
-    std::ptr::from_ref(schema.node) as usize
-}
-
 impl<'s> Walker<'_, 's> {
     fn child(&mut self, schema: SchemaNode<'s>, key: &str) -> Child<'s> {
-        let known = self.children.entry(id(schema)).or_default();
+        let known = self.children.entry(schema.id()).or_default();
         if let Some(child) = known.get(key) {
             return *child;
         }
@@ -305,12 +307,12 @@ impl<'s> Walker<'_, 's> {
     }
 
     fn items(&mut self, schema: SchemaNode<'s>) -> SchemaNode<'s> {
-        *self.items.entry(id(schema)).or_insert_with(|| schema.items())
+        *self.items.entry(schema.id()).or_insert_with(|| schema.items())
     }
 
     /// The schema's enum values, read once per schema node.
     fn enum_strings(&mut self, schema: SchemaNode<'s>) -> &[&'s str] {
-        self.enums.entry(id(schema)).or_insert_with(|| schema.enum_strings())
+        self.enums.entry(schema.id()).or_insert_with(|| schema.enum_strings())
     }
 
     fn node(&mut self, value: Value, schema: SchemaNode<'s>, place: &Place<'_>) -> Value {

@@ -5,6 +5,9 @@
 //! itself is a failure, because that file is meant to be read, diffed and reviewed.
 //! Messages name keys, never values.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use crate::config::{EffectiveConfig, Source};
 use crate::diagnostic::Location;
 use crate::doctor::modes::Guarded;
@@ -48,7 +51,7 @@ impl Check for SecretsJson {
         let (misplaced, moves): (Vec<Finding>, Vec<Option<Fix>>) = credentials_in_config(context).into_iter().unzip();
         findings.extend(misplaced);
         fixes.extend(moves.into_iter().flatten());
-        let stored = secret_leaves(context).len();
+        let stored = context.config.config.as_ref().map_or(0, |config| stored(config).count());
         let clean = match stored {
             0 => "no credentials in the config files".to_owned(),
             n => format!("{n} credential(s) in secrets.json, encrypted, file and keys private"),
@@ -89,15 +92,18 @@ fn key_tree(context: &DoctorContext<'_>) -> Vec<(String, bool)> {
     out
 }
 
-/// The canonical pointers of the values `secrets.json` sets, with their sources.
-fn secret_leaves(context: &DoctorContext<'_>) -> Vec<(String, Source)> {
-    let Ok(config) = &context.config.config else { return Vec::new() };
-    config
-        .provenance
-        .iter()
-        .filter(|(_, source)| matches!(source, Source::File { file, .. } if file == SECRETS_JSON))
-        .map(|(pointer, source)| (pointer.to_owned(), source.clone()))
-        .collect()
+/// The canonical pointers of the values `secrets.json` sets.
+fn stored(config: &EffectiveConfig) -> impl Iterator<Item = &str> {
+    config.provenance.iter().filter_map(|(pointer, source)| match source {
+        Source::File { file, .. } if file == SECRETS_JSON => Some(pointer),
+        _ => None,
+    })
+}
+
+/// The strings `secrets.json` sets, by canonical pointer. Filtered by source first:
+/// the provenance also holds every leaf of a large `netclaw.json`.
+fn stored_strings(config: &EffectiveConfig) -> impl Iterator<Item = (&str, &str)> {
+    stored(config).filter_map(|pointer| Some((pointer, config.value.pointer(pointer)?.as_str()?)))
 }
 
 /// Plaintext values in `secrets.json`, each with the fix that encrypts it when the
@@ -105,10 +111,8 @@ fn secret_leaves(context: &DoctorContext<'_>) -> Vec<(String, Source)> {
 fn plaintext_secrets(context: &DoctorContext<'_>, config: &EffectiveConfig) -> Vec<(Finding, Option<Fix>)> {
     let has_key = context.files.keys.sealing_key().is_some();
     let mut out = Vec::new();
-    for (pointer, source) in config.provenance.iter() {
-        let Source::File { file, .. } = source else { continue };
-        let Some(text) = config.value.pointer(pointer).and_then(|v| v.as_str()) else { continue };
-        if file != SECRETS_JSON || text.is_empty() || is_sealed(text) {
+    for (pointer, text) in stored_strings(config) {
+        if text.is_empty() || is_sealed(text) {
             continue;
         }
         let message = format!("`{}` is stored in plaintext", json_pointer::dotted(pointer));
@@ -146,12 +150,7 @@ fn unloaded_secrets(context: &DoctorContext<'_>) -> Vec<Finding> {
 /// needs them (Slack, a signature check) cannot work.
 fn undecryptable(context: &DoctorContext<'_>, config: &EffectiveConfig) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (pointer, source) in config.provenance.iter() {
-        let Source::File { file, .. } = source else { continue };
-        let Some(text) = config.value.pointer(pointer).and_then(|v| v.as_str()) else { continue };
-        if file != SECRETS_JSON || !is_sealed(text) {
-            continue;
-        }
+    for (pointer, text) in stored_strings(config).filter(|(_, text)| is_sealed(text)) {
         let Err(err) = open(&context.files.keys, &label(CONFIG_SCOPE, pointer), text) else { continue };
         let code = if err == UnsealError::NoKey { "encrypted-without-key" } else { "secret-does-not-decrypt" };
         let message = format!("`{}` {err}: netclaw cannot use it", json_pointer::dotted(pointer));
@@ -170,47 +169,120 @@ fn credentials_in_config(context: &DoctorContext<'_>) -> Vec<(Finding, Option<Fi
     let FileRead::Text(text) = &context.files.netclaw else { return Vec::new() };
     let Ok(document) = JsonDocument::parse(NETCLAW_JSON, text.clone()) else { return Vec::new() };
     let schema = SchemaId::Netclaw.compiled();
-    let mut strings = Vec::new();
-    schema_strings(&document.value, Some(schema.root()), String::new(), &mut strings);
+    let mut walk = Credentials::default();
+    walk.value(&document.value, Some((schema.root(), false)));
     let mut out = Vec::new();
-    for (pointer, value, write_only) in strings {
+    for (pointer, credential) in walk.found {
         let key = json_pointer::dotted(&pointer);
-        if write_only {
-            let message = format!("`{key}` is a credential written in netclaw.json");
-            let finding = Finding::error("credential-in-config", document.locate(&pointer), message).with_help(
-                "move it to secrets.json (`netclaw doctor --fix` does), then rotate it if netclaw.json was ever shared",
-            );
-            out.push((finding, Some(Fix::MoveToSecrets { pointer })));
-        } else if let Some(shape) = redaction::shape_of(value) {
-            let message = format!("`{key}` holds what looks like {shape}");
-            let finding = Finding::error("credential-shaped-value", document.locate(&pointer), message)
-                .with_help("remove it from netclaw.json and rotate it; credentials belong in secrets.json");
-            out.push((finding, None));
+        let location = document.locate(&pointer);
+        match credential {
+            Credential::Key => {
+                let message = format!("`{key}` is a credential written in netclaw.json");
+                let finding = Finding::error("credential-in-config", location, message).with_help(
+                    "move it to secrets.json (`netclaw doctor --fix` does), then rotate it if netclaw.json was ever shared",
+                );
+                out.push((finding, Some(Fix::MoveToSecrets { pointer })));
+            }
+            Credential::Shaped(shape) => {
+                let message = format!("`{key}` holds what looks like {shape}");
+                let finding = Finding::error("credential-shaped-value", location, message)
+                    .with_help("remove it from netclaw.json and rotate it; credentials belong in secrets.json");
+                out.push((finding, None));
+            }
         }
     }
     out
 }
 
-/// Every string in `value` with its pointer and whether the schema marks it a
-/// credential, found in one walk of document and schema together (a large config has
-/// thousands of strings; resolving each pointer from the root costs a step per token).
-fn schema_strings<'v>(
-    value: &'v serde_json::Value,
-    node: Option<SchemaNode<'_>>,
-    pointer: String,
-    out: &mut Vec<(String, &'v str, bool)>,
-) {
-    if let serde_json::Value::String(text) = value {
-        return out.push((pointer, text, node.is_some_and(SchemaNode::is_write_only)));
-    }
-    let mut descend = |token: &str, child: &'v serde_json::Value| {
-        schema_strings(child, node.and_then(|n| n.step(token)), json_pointer::join(&pointer, token), out);
-    };
-    match value {
-        serde_json::Value::Object(object) => object.iter().for_each(|(key, child)| descend(key, child)),
-        serde_json::Value::Array(items) => {
-            items.iter().enumerate().for_each(|(i, child)| descend(&i.to_string(), child))
+enum Credential {
+    /// Under a key the schema marks write-only.
+    Key,
+    /// Shaped like a token of this kind.
+    Shaped(&'static str),
+}
+
+/// A walk of a document and its schema together, collecting the credentials in it.
+/// A large config has thousands of strings, most in lists that share a schema node:
+/// each step of the schema is taken once per node and token, and a string's pointer
+/// is joined only when it is a credential.
+#[derive(Default)]
+struct Credentials<'v, 's> {
+    /// Each schema node's (by address) children: their schema and whether it is
+    /// write-only.
+    steps: HashMap<usize, HashMap<String, Option<(SchemaNode<'s>, bool)>>>,
+    path: Vec<Cow<'v, str>>,
+    found: Vec<(String, Credential)>,
+}
+
+impl<'v, 's> Credentials<'v, 's> {
+    fn value(&mut self, value: &'v serde_json::Value, node: Option<(SchemaNode<'s>, bool)>) {
+        match value {
+            serde_json::Value::String(text) => {
+                let credential = match node {
+                    Some((_, true)) => Some(Credential::Key),
+                    _ => redaction::shape_of(text).map(Credential::Shaped),
+                };
+                if let Some(credential) = credential {
+                    let pointer =
+                        self.path.iter().fold(String::new(), |pointer, token| json_pointer::join(&pointer, token));
+                    self.found.push((pointer, credential));
+                }
+            }
+            serde_json::Value::Object(object) => {
+                object.iter().for_each(|(key, child)| self.descend(Cow::Borrowed(key), child, node));
+            }
+            serde_json::Value::Array(items) => {
+                items.iter().enumerate().for_each(|(i, child)| self.descend(Cow::Owned(i.to_string()), child, node));
+            }
+            _ => {}
         }
-        _ => {}
+    }
+
+    fn descend(&mut self, token: Cow<'v, str>, child: &'v serde_json::Value, node: Option<(SchemaNode<'s>, bool)>) {
+        let next = node.and_then(|(node, _)| self.step(node, &token));
+        self.path.push(token);
+        self.value(child, next);
+        self.path.pop();
+    }
+
+    fn step(&mut self, node: SchemaNode<'s>, token: &str) -> Option<(SchemaNode<'s>, bool)> {
+        let known = self.steps.entry(node.id()).or_default();
+        if let Some(step) = known.get(token) {
+            return *step;
+        }
+        let step = node.step(token).map(|child| (child, child.is_write_only()));
+        *known.entry(token.to_owned()).or_insert(step)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A credential is found at any depth, in lists and under keys that must be
+    /// escaped, and pointed at as the file spells it.
+    #[test]
+    fn credentials_are_found_at_any_depth_with_their_pointers() {
+        let url = "https://bot:hunter2hunter2@example.com/hook";
+        let value = serde_json::json!({
+            "Slack": {"BotToken": "xoxb-000000000000-fixture-not-real", "AllowedChannelIds": ["C0123ABCDEF", url]},
+            "Tools": {"AudienceProfiles": {"Team": {"McpServerToolGrants": {"a/b~c": ["read", url]}}}}
+        });
+        let schema = SchemaId::Netclaw.compiled();
+        let mut walk = Credentials::default();
+        walk.value(&value, Some((schema.root(), false)));
+        let found: Vec<(&str, bool)> = walk
+            .found
+            .iter()
+            .map(|(pointer, credential)| (pointer.as_str(), matches!(credential, Credential::Key)))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("/Slack/BotToken", true),
+                ("/Slack/AllowedChannelIds/1", false),
+                ("/Tools/AudienceProfiles/Team/McpServerToolGrants/a~1b~0c/1", false)
+            ]
+        );
     }
 }
