@@ -81,15 +81,29 @@ pub(crate) struct WebhookRoutes {
 
 impl HomeConfig {
     pub fn load(files: &HomeFiles, env: &[EnvVar]) -> Self {
+        Self::load_and(files, env, |_| ()).0
+    }
+
+    /// Loads the home and, once its config has loaded, runs `meanwhile` on it while
+    /// the approval store may still be loading: on a large home the store takes twice
+    /// as long as the config, and a core would wait for it.
+    pub(crate) fn load_and<T>(
+        files: &HomeFiles,
+        env: &[EnvVar],
+        meanwhile: impl FnOnce(&Checked<EffectiveConfig>) -> T,
+    ) -> (Self, T) {
         if let Some(problem) = &files.home_problem {
             let errors = vec![problem.clone()];
-            return Self {
+            let config = Err(errors.clone());
+            let done = meanwhile(&config);
+            let home = Self {
                 home_problem: Some(problem.clone()),
-                config: Err(errors.clone()),
+                config,
                 tool_approvals: Err(errors.clone()),
                 hard_deny_overrides: Err(errors),
                 webhook_routes: WebhookRoutes { routes: Vec::new(), diagnostics: vec![problem.clone()] },
             };
+            return (home, done);
         }
         // The approval store (one large document) and the route files (many small
         // ones) are independent of the rest and of each other: each loads on a thread
@@ -102,6 +116,7 @@ impl HomeConfig {
                 config
             });
             let hard_deny_overrides = load_overrides(&files.hard_deny_overrides);
+            let done = meanwhile(&config);
             let tool_approvals = approvals.join().unwrap_or_else(|_| {
                 Err(vec![Diagnostic::unreadable(TOOL_APPROVALS_JSON, "loading the approval store failed")])
             });
@@ -109,7 +124,7 @@ impl HomeConfig {
                 routes: Vec::new(),
                 diagnostics: vec![Diagnostic::unreadable(WEBHOOKS_DIR, "loading the routes failed")],
             });
-            Self { home_problem: None, config, tool_approvals, hard_deny_overrides, webhook_routes }
+            (Self { home_problem: None, config, tool_approvals, hard_deny_overrides, webhook_routes }, done)
         })
     }
 }

@@ -11,14 +11,14 @@ mod modes;
 pub(crate) mod output;
 mod report;
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::config::Audience;
 use crate::config::HomeConfig;
 use crate::home::{Home, HomeFiles};
 use crate::paths::ProtectedPaths;
-use crate::policy::{CompileError, CompiledPolicy, Mode};
+use crate::policy::{CompileError, CompiledPolicy, Mode, PolicyDraft};
 
 pub use fix::FixError;
 pub(crate) use fix::{Fix, apply as apply_fixes, safe as safe_fixes};
@@ -38,6 +38,8 @@ pub(crate) struct DoctorContext<'a> {
     /// Compiled on first use and shared: several checks read the policy set, and the
     /// answers they report must be the authorizer's own.
     compiled: OnceLock<Result<CompiledPolicy, CompileError>>,
+    /// The policy set drafted while the home loaded, if it was: the compile finishes it.
+    draft: Mutex<Option<Result<PolicyDraft, CompileError>>>,
     /// The authorizer's answers for an interactive caller, by audience and tool:
     /// several checks ask about the same tools.
     tool_modes: std::sync::Mutex<std::collections::HashMap<(Audience, String), Option<Mode>>>,
@@ -56,6 +58,7 @@ impl<'a> DoctorContext<'a> {
             config,
             paths,
             compiled: OnceLock::new(),
+            draft: Mutex::new(None),
             tool_modes: Default::default(),
             now: SystemTime::now(),
             approval_max_age_days: DEFAULT_APPROVAL_MAX_AGE_DAYS,
@@ -93,7 +96,11 @@ impl<'a> DoctorContext<'a> {
 
     /// The policy set this home compiles to, as the authorizer would build it.
     pub(crate) fn compiled(&self) -> &Result<CompiledPolicy, CompileError> {
-        self.compiled.get_or_init(|| CompiledPolicy::compile(self.config, self.paths.clone()))
+        self.compiled.get_or_init(|| {
+            let drafted = self.draft.lock().ok().and_then(|mut draft| draft.take());
+            let draft = drafted.unwrap_or_else(|| PolicyDraft::of(&self.config.config, self.paths));
+            CompiledPolicy::finish(draft, self.config, self.paths.clone())
+        })
     }
 }
 
@@ -159,7 +166,8 @@ pub(crate) trait Check: Sync {
     fn name(&self) -> &'static str;
     fn run(&self, context: &DoctorContext<'_>) -> CheckOutcome;
     /// Whether the check reads the compiled policy set, and so waits while it compiles.
-    /// Only the order checks run in depends on it.
+    /// The order checks run in depends on it, and whether the set is drafted while the
+    /// home loads.
     fn reads_policies(&self) -> bool {
         false
     }
@@ -263,10 +271,15 @@ fn read_and_run(
     paths: &ProtectedPaths,
     options: &DoctorOptions,
 ) -> Result<(Vec<CheckReport>, Vec<Fix>), DoctorError> {
+    let selected = selected(options)?;
     let files = HomeFiles::read(home);
-    let config = HomeConfig::load(&files, env);
-    let context = DoctorContext::new(home, &files, &config, paths).with(options);
-    let ran = run(&context, options);
+    // Most of the compile needs only the config, which loads well before the
+    // approval store: it is drafted meanwhile, if a check will read the set.
+    let drafts = selected.iter().any(|check| check.reads_policies());
+    let (config, draft) = HomeConfig::load_and(&files, env, |config| drafts.then(|| PolicyDraft::of(config, paths)));
+    let mut context = DoctorContext::new(home, &files, &config, paths).with(options);
+    context.draft = Mutex::new(draft);
+    let ran = run(&context, &selected, options);
     let state = (context.compiled.into_inner(), config, files);
     if options.exits_after {
         // Reclaimed with the process, in one go.
@@ -276,25 +289,27 @@ fn read_and_run(
         // than most checks take to run.
         crate::cores::discard(state);
     }
-    ran
+    Ok(ran)
 }
 
-/// Runs the checks `options` selects: those `only` names (by id or name), or all of
-/// them, but those `skip` names.
-pub(crate) fn run(
-    context: &DoctorContext<'_>,
-    options: &DoctorOptions,
-) -> Result<(Vec<CheckReport>, Vec<Fix>), DoctorError> {
+/// The checks `options` selects: those `only` names (by id or name), or all of them,
+/// but those `skip` names.
+fn selected(options: &DoctorOptions) -> Result<Vec<&'static dyn Check>, DoctorError> {
     let skipped = named(&options.skip)?;
     let mut selected = if options.only.is_empty() { CHECKS.to_vec() } else { named(&options.only)? };
     selected.retain(|check| !skipped.iter().any(|s| s.id() == check.id()));
     if selected.is_empty() {
         return Err(DoctorError::NoChecks);
     }
+    Ok(selected)
+}
+
+/// Runs the `selected` checks.
+fn run(context: &DoctorContext<'_>, selected: &[&dyn Check], options: &DoctorOptions) -> (Vec<CheckReport>, Vec<Fix>) {
     let mut fixes = Vec::new();
     let reports = selected
         .iter()
-        .zip(run_all(&selected, context))
+        .zip(run_all(selected, context))
         .map(|(check, mut outcome)| {
             outcome.findings = outcome.findings.into_iter().map(Finding::scrubbed).collect();
             outcome.message = crate::redaction::redact(&outcome.message).into_owned();
@@ -317,7 +332,7 @@ pub(crate) fn run(
             }
         })
         .collect();
-    Ok((reports, fixes))
+    (reports, fixes)
 }
 
 /// Each check's outcome, in order. Two threads each take the next check no one has

@@ -26,7 +26,7 @@ use cedar_policy::{
 };
 use serde_json::Value;
 
-use crate::config::{ApprovalEntry, Audience, HomeConfig, NetclawConfig, ToolApprovals};
+use crate::config::{ApprovalEntry, Audience, Checked, EffectiveConfig, HomeConfig, NetclawConfig, ToolApprovals};
 use crate::decision::Layer;
 use crate::diagnostic::Diagnostic;
 use crate::hard_deny::HardDenyRules;
@@ -195,6 +195,35 @@ pub struct CompiledPolicy {
     digest: std::sync::OnceLock<String>,
 }
 
+/// What the config alone compiles to: the generated policies, parsed and strictly
+/// validated, their entities and slices. This is most of a compile. The approval
+/// store, the largest file of a large home and the last to load, is needed only to
+/// finish it ([`CompiledPolicy::finish`]), so a caller that loads the store on
+/// another thread can draft meanwhile ([`HomeConfig::load_and`]).
+#[derive(Debug)]
+pub(crate) struct PolicyDraft {
+    generated: generate::Generated,
+    generated_text: String,
+    policies: PolicySet,
+    entities: Entities,
+    slices: slices::Slices,
+}
+
+impl PolicyDraft {
+    pub(crate) fn of(config: &Checked<EffectiveConfig>, paths: &ProtectedPaths) -> Result<Self, CompileError> {
+        let config = config.as_ref().map_err(|d| CompileError::InvalidConfig(d.clone()))?;
+        let generated = generate::generate(config, paths.user_home());
+        let texts: Vec<String> = generated.policies.iter().map(generate::GeneratedPolicy::text).collect();
+        let (schema, _) = Schema::from_cedarschema_str(CEDAR_SCHEMA).map_err(cedar)?;
+        let (policies, entities) = parse_in_parallel(&texts, &schema, || build_entities(&generated.entities))?;
+        let placements: slices::Placements =
+            generated.policies.iter().map(|p| (p.id.clone(), (p.slice.clone(), p.gate()))).collect();
+        let slices = slices::Slices::build(&policies, &placements, &group_kinds(&generated.entities))
+            .map_err(CompileError::Cedar)?;
+        Ok(Self { generated_text: texts.join("\n"), generated, policies, entities, slices })
+    }
+}
+
 fn cedar<E: std::fmt::Display>(err: E) -> CompileError {
     CompileError::Cedar(err.to_string())
 }
@@ -202,33 +231,29 @@ fn cedar<E: std::fmt::Display>(err: E) -> CompileError {
 impl CompiledPolicy {
     /// Compiles a loaded home. `paths` says where the protected paths are.
     pub fn compile(home: &HomeConfig, paths: ProtectedPaths) -> Result<Self, CompileError> {
+        Self::finish(PolicyDraft::of(&home.config, &paths), home, paths)
+    }
+
+    /// Finishes `draft`, which must be of `home`'s own config, with the rest of `home`:
+    /// its hard-deny rules, approval store and routes. Errors come in the order a
+    /// reader fixes them: the config, the hard-deny rules, the approval store, and only
+    /// then the generated set.
+    pub(crate) fn finish(
+        draft: Result<PolicyDraft, CompileError>,
+        home: &HomeConfig,
+        paths: ProtectedPaths,
+    ) -> Result<Self, CompileError> {
         let config = home.config.as_ref().map_err(|d| CompileError::InvalidConfig(d.clone()))?;
         let hard_deny = HardDenyRules::from_home(home).map_err(CompileError::InvalidConfig)?;
         let approvals = home.tool_approvals.as_ref().map_err(|d| CompileError::ApprovalStore(d.clone()))?;
-        // Only the parse keeps both cores busy. Before and after it, the approval store
-        // (thousands of entries on a large home) is made into inputs, then indexed, on
-        // the second core while this one generates the policies, then slices them.
-        let ((generated, texts), (inputs, schema)) = std::thread::scope(|scope| {
-            let routes = &home.webhook_routes.routes;
-            let other = scope.spawn(|| {
-                let inputs = inputs::input_entities(&config.config, approvals, &hard_deny, routes);
-                (inputs, Schema::from_cedarschema_str(CEDAR_SCHEMA).map(|(schema, _)| schema))
-            });
-            let generated = generate::generate(config, paths.user_home());
-            let texts: Vec<String> = generated.policies.iter().map(generate::GeneratedPolicy::text).collect();
-            ((generated, texts), joined(other))
-        });
-        let schema = schema.map_err(cedar)?;
-        let generated_text = texts.join("\n");
-        let (policies, entities) = parse_in_parallel(&texts, &schema, || build_entities(&generated.entities))?;
-        let placements: slices::Placements =
-            generated.policies.iter().map(|p| (p.id.clone(), (p.slice.clone(), p.gate()))).collect();
-        let (slices, approvals) = std::thread::scope(|scope| {
+        let PolicyDraft { generated, generated_text, policies, entities, slices } = draft?;
+        // The approval store (thousands of entries on a large home) is made into
+        // inputs on one core and indexed on the other.
+        let (inputs, approvals) = std::thread::scope(|scope| {
             let index = scope.spawn(|| index_approvals(approvals));
-            let slices = slices::Slices::build(&policies, &placements, &group_kinds(&generated.entities));
-            (slices, joined(index))
+            let routes = &home.webhook_routes.routes;
+            (inputs::input_entities(&config.config, approvals, &hard_deny, routes), joined(index))
         });
-        let slices = slices.map_err(CompileError::Cedar)?;
         let uids = authorize::Uids::new().map_err(cedar)?;
         let contexts = authorize::Contexts::build(&uids, servers_of(&generated.entities)).map_err(cedar)?;
         let mut records = static_records()?;
@@ -507,6 +532,30 @@ fn build_entities(decls: &[generate::EntityDecl]) -> Result<Entities, CompileErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::home::HomeFiles;
+
+    /// The doctor drafts the set while the home loads: finished, the draft must be the
+    /// set `compile` makes of the loaded home, and a broken store must still be the
+    /// error, not a draft of the config alone.
+    #[test]
+    fn a_set_drafted_while_the_home_loads_is_the_compiled_set() {
+        let config = r#"{"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {"Team": {
+            "AllowedMcpServers": ["alpha"], "McpServerToolGrants": {"alpha": ["read"]}}}}}"#;
+        let approvals = r#"{"version": 3, "audiences": {"team": {"alpha/read": [
+            {"verb": "alpha/read", "directory": null, "createdAt": "2026-11-01T00:00:00Z"}]}}}"#;
+        let paths = ProtectedPaths::new(std::path::Path::new("/h/.netclaw"), None);
+        let files = HomeFiles::empty().with_netclaw(config).with_tool_approvals(approvals);
+        let (home, draft) = HomeConfig::load_and(&files, &[], |config| PolicyDraft::of(config, &paths));
+        let finished = CompiledPolicy::finish(draft, &home, paths.clone()).map(|p| p.digest());
+        let compiled = CompiledPolicy::compile(&home, paths.clone()).map(|p| p.digest());
+        assert!(matches!((&finished, &compiled), (Ok(a), Ok(b)) if a == b), "{finished:?} {compiled:?}");
+
+        let files = files.with_tool_approvals(r#"{"version": 2}"#);
+        let (home, draft) = HomeConfig::load_and(&files, &[], |config| PolicyDraft::of(config, &paths));
+        assert!(draft.is_ok(), "the config alone drafts");
+        let finished = CompiledPolicy::finish(draft, &home, paths);
+        assert!(matches!(finished, Err(CompileError::ApprovalStore(_))), "{finished:?}");
+    }
 
     #[test]
     fn static_policy_annotations_are_read_strictly() {
