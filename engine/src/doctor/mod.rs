@@ -98,8 +98,8 @@ impl<'a> DoctorContext<'a> {
     pub(crate) fn compiled(&self) -> &Result<CompiledPolicy, CompileError> {
         self.compiled.get_or_init(|| {
             let drafted = self.draft.lock().ok().and_then(|mut draft| draft.take());
-            let draft = drafted.unwrap_or_else(|| PolicyDraft::of(&self.config.config, self.paths));
-            CompiledPolicy::finish(draft, self.config, self.paths.clone())
+            let draft = || drafted.unwrap_or_else(|| PolicyDraft::of(&self.config.config, self.paths));
+            CompiledPolicy::finish(draft, self.config)
         })
     }
 }
@@ -280,7 +280,7 @@ fn read_and_run(
     let mut context = DoctorContext::new(home, &files, &config, paths).with(options);
     context.draft = Mutex::new(draft);
     let ran = run(&context, &selected, options);
-    let state = (context.compiled.into_inner(), config, files);
+    let state = (context.compiled.into_inner(), context.draft, config, files);
     if options.exits_after {
         // Reclaimed with the process, in one go.
         std::mem::forget(state);

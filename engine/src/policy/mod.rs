@@ -207,6 +207,8 @@ pub(crate) struct PolicyDraft {
     policies: PolicySet,
     entities: Entities,
     slices: slices::Slices,
+    /// The paths it was generated for, which the finished set keeps.
+    paths: ProtectedPaths,
 }
 
 impl PolicyDraft {
@@ -220,7 +222,7 @@ impl PolicyDraft {
             generated.policies.iter().map(|p| (p.id.clone(), (p.slice.clone(), p.gate()))).collect();
         let slices = slices::Slices::build(&policies, &placements, &group_kinds(&generated.entities))
             .map_err(CompileError::Cedar)?;
-        Ok(Self { generated_text: texts.join("\n"), generated, policies, entities, slices })
+        Ok(Self { generated_text: texts.join("\n"), generated, policies, entities, slices, paths: paths.clone() })
     }
 }
 
@@ -231,22 +233,22 @@ fn cedar<E: std::fmt::Display>(err: E) -> CompileError {
 impl CompiledPolicy {
     /// Compiles a loaded home. `paths` says where the protected paths are.
     pub fn compile(home: &HomeConfig, paths: ProtectedPaths) -> Result<Self, CompileError> {
-        Self::finish(PolicyDraft::of(&home.config, &paths), home, paths)
+        Self::finish(|| PolicyDraft::of(&home.config, &paths), home)
     }
 
-    /// Finishes `draft`, which must be of `home`'s own config, with the rest of `home`:
-    /// its hard-deny rules, approval store and routes. Errors come in the order a
-    /// reader fixes them: the config, the hard-deny rules, the approval store, and only
-    /// then the generated set.
+    /// Finishes the draft of `home`'s own config, made or taken by `draft`, with the
+    /// rest of `home`: its hard-deny rules, approval store and routes. Those are
+    /// checked first, so a broken store fails before a draft is made, and errors come
+    /// in the order a reader fixes them: the config, the hard-deny rules, the approval
+    /// store, and only then the generated set.
     pub(crate) fn finish(
-        draft: Result<PolicyDraft, CompileError>,
+        draft: impl FnOnce() -> Result<PolicyDraft, CompileError>,
         home: &HomeConfig,
-        paths: ProtectedPaths,
     ) -> Result<Self, CompileError> {
         let config = home.config.as_ref().map_err(|d| CompileError::InvalidConfig(d.clone()))?;
         let hard_deny = HardDenyRules::from_home(home).map_err(CompileError::InvalidConfig)?;
         let approvals = home.tool_approvals.as_ref().map_err(|d| CompileError::ApprovalStore(d.clone()))?;
-        let PolicyDraft { generated, generated_text, policies, entities, slices } = draft?;
+        let PolicyDraft { generated, generated_text, policies, entities, slices, paths } = draft()?;
         // The approval store (thousands of entries on a large home) is made into
         // inputs on one core and indexed on the other.
         let (inputs, approvals) = std::thread::scope(|scope| {
@@ -509,7 +511,7 @@ fn group_kinds(decls: &[generate::EntityDecl]) -> HashMap<String, u8> {
 /// list, and the `cedar` CLI cross-check loads entities.json with the schema.
 fn build_entities(decls: &[generate::EntityDecl]) -> Result<Entities, CompileError> {
     // Cedar parses a type name with its whole grammar: each type is parsed once, not
-    // once per entity and parent (on a large home that was most of the compile).
+    // once per entity and parent (on a large home that was most of building them).
     let mut types: HashMap<&str, EntityTypeName> = HashMap::new();
     let mut uid = |entity_type: &'static str, id: &str| -> Result<EntityUid, CompileError> {
         let name = match types.entry(entity_type) {
@@ -536,7 +538,7 @@ mod tests {
 
     /// The doctor drafts the set while the home loads: finished, the draft must be the
     /// set `compile` makes of the loaded home, and a broken store must still be the
-    /// error, not a draft of the config alone.
+    /// error (found before any draft is asked for), not a draft of the config alone.
     #[test]
     fn a_set_drafted_while_the_home_loads_is_the_compiled_set() {
         let config = r#"{"Security": {"DeploymentPosture": "Team"}, "Tools": {"AudienceProfiles": {"Team": {
@@ -546,15 +548,23 @@ mod tests {
         let paths = ProtectedPaths::new(std::path::Path::new("/h/.netclaw"), None);
         let files = HomeFiles::empty().with_netclaw(config).with_tool_approvals(approvals);
         let (home, draft) = HomeConfig::load_and(&files, &[], |config| PolicyDraft::of(config, &paths));
-        let finished = CompiledPolicy::finish(draft, &home, paths.clone()).map(|p| p.digest());
+        let finished = CompiledPolicy::finish(|| draft, &home).map(|p| p.digest());
         let compiled = CompiledPolicy::compile(&home, paths.clone()).map(|p| p.digest());
         assert!(matches!((&finished, &compiled), (Ok(a), Ok(b)) if a == b), "{finished:?} {compiled:?}");
 
         let files = files.with_tool_approvals(r#"{"version": 2}"#);
         let (home, draft) = HomeConfig::load_and(&files, &[], |config| PolicyDraft::of(config, &paths));
         assert!(draft.is_ok(), "the config alone drafts");
-        let finished = CompiledPolicy::finish(draft, &home, paths);
+        let mut drafted = false;
+        let finished = CompiledPolicy::finish(
+            || {
+                drafted = true;
+                draft
+            },
+            &home,
+        );
         assert!(matches!(finished, Err(CompileError::ApprovalStore(_))), "{finished:?}");
+        assert!(!drafted, "a broken store fails before the draft is asked for");
     }
 
     #[test]
