@@ -16,6 +16,11 @@ pub(crate) fn join(pointer: &str, token: &str) -> String {
     joined
 }
 
+/// The pointer of `tokens` (unescaped), from the root: the inverse of [`tokens`].
+pub(crate) fn from_tokens<T: AsRef<str>>(tokens: impl IntoIterator<Item = T>) -> String {
+    tokens.into_iter().fold(String::new(), |pointer, token| join(&pointer, token.as_ref()))
+}
+
 /// The unescaped reference tokens of `pointer` (`""` has none).
 pub(crate) fn tokens(pointer: &str) -> Vec<String> {
     pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect()
@@ -122,6 +127,8 @@ mod tests {
         let p = join(&join("", "ToolOverrides"), "notion/delete~page");
         assert_eq!(p, "/ToolOverrides/notion~1delete~0page");
         assert_eq!(tokens(&p), vec!["ToolOverrides", "notion/delete~page"]);
+        assert_eq!(from_tokens(tokens(&p)), p);
+        assert_eq!(from_tokens([""; 0]), "");
     }
 
     #[test]

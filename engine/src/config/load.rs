@@ -360,9 +360,8 @@ fn load_approvals(read: &FileRead) -> Checked<ToolApprovals> {
             for (index, entry) in entries.iter().enumerate() {
                 let index = index.to_string();
                 let at = |field: &str| {
-                    let pointer = [audience.key(), tool.as_str(), index.as_str(), field]
-                        .iter()
-                        .fold("/audiences".to_owned(), |pointer, token| json_pointer::join(&pointer, token));
+                    let pointer =
+                        json_pointer::from_tokens(["audiences", audience.key(), tool.as_str(), index.as_str(), field]);
                     prepared.document.locate(&prepared.shaped.original_pointer(&pointer))
                 };
                 // A relative directory covers nothing now and reads as a grant; a later

@@ -15,7 +15,7 @@ use schemars::Schema;
 use serde_json::Value;
 
 pub(crate) use shape::shape;
-pub(crate) use shape::{SchemaNode, Shaped};
+pub(crate) use shape::{ByKey, SchemaNode, Shaped};
 pub(crate) use validate::validate;
 
 /// Every published schema.

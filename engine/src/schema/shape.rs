@@ -34,7 +34,7 @@ impl<'s> SchemaNode<'s> {
 
     /// The node's address: one key for the same node however it was reached, for
     /// walks that remember what they asked of it.
-    pub(crate) fn id(self) -> usize {
+    fn id(self) -> usize {
         std::ptr::from_ref(self.node) as usize
     }
 
@@ -231,7 +231,7 @@ pub(crate) fn shape(document: &JsonDocument, value: Value, schema: SchemaNode<'_
         document,
         mask_values,
         out: &mut shaped,
-        children: HashMap::new(),
+        children: ByKey::default(),
         items: HashMap::new(),
         enums: HashMap::new(),
     };
@@ -276,7 +276,30 @@ impl<'p> Place<'p> {
             tokens.push(spelling(token));
             place = parent;
         }
-        tokens.iter().rev().fold(String::new(), |pointer, token| json_pointer::join(&pointer, token))
+        json_pointer::from_tokens(tokens.into_iter().rev())
+    }
+}
+
+/// Answers about a schema node's keys, remembered by node and key: a large document
+/// asks the same few nodes the same questions thousands of times, and each answer
+/// walks the node's `anyOf` branches. Looked up by the key as it is, without a copy.
+#[derive(Debug)]
+pub(crate) struct ByKey<T>(HashMap<usize, HashMap<String, T>>);
+
+impl<T> Default for ByKey<T> {
+    fn default() -> Self {
+        Self(HashMap::new())
+    }
+}
+
+impl<T: Copy> ByKey<T> {
+    /// The remembered answer for `key` of `node`, else `answer()`, remembered.
+    pub(crate) fn get_or(&mut self, node: SchemaNode<'_>, key: &str, answer: impl FnOnce() -> T) -> T {
+        let known = self.0.entry(node.id()).or_default();
+        if let Some(known) = known.get(key) {
+            return *known;
+        }
+        *known.entry(key.to_owned()).or_insert_with(answer)
     }
 }
 
@@ -284,10 +307,8 @@ struct Walker<'a, 's> {
     document: &'a JsonDocument,
     mask_values: bool,
     out: &'a mut Shaped,
-    /// Schema lookups by node (its address): a store of thousands of entries asks the
-    /// same few questions of the same few nodes, and each answer walks the node's
-    /// `anyOf` branches.
-    children: HashMap<usize, HashMap<String, Child<'s>>>,
+    /// Schema lookups by node (its address), as [`ByKey`].
+    children: ByKey<Child<'s>>,
     items: HashMap<usize, SchemaNode<'s>>,
     enums: HashMap<usize, Vec<&'s str>>,
 }
@@ -298,12 +319,7 @@ type Child<'s> = Option<(Option<&'s str>, SchemaNode<'s>)>;
 
 impl<'s> Walker<'_, 's> {
     fn child(&mut self, schema: SchemaNode<'s>, key: &str) -> Child<'s> {
-        let known = self.children.entry(schema.id()).or_default();
-        if let Some(child) = known.get(key) {
-            return *child;
-        }
-        let child = schema.child_name(key);
-        *known.entry(key.to_owned()).or_insert(child)
+        self.children.get_or(schema, key, || schema.child_name(key))
     }
 
     fn items(&mut self, schema: SchemaNode<'s>) -> SchemaNode<'s> {

@@ -6,7 +6,6 @@
 //! Messages name keys, never values.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crate::config::{EffectiveConfig, Source};
 use crate::diagnostic::Location;
@@ -16,7 +15,7 @@ use crate::document::JsonDocument;
 use crate::home::{FileRead, KEYS_DIR, NETCLAW_JSON, SECRETS_JSON};
 use crate::json_pointer;
 use crate::redaction;
-use crate::schema::{SchemaId, SchemaNode};
+use crate::schema::{ByKey, SchemaId, SchemaNode};
 use crate::secrets::{CONFIG_SCOPE, UnsealError, is_sealed, label, open};
 
 const SECRETS_FILE: Guarded =
@@ -207,9 +206,8 @@ enum Credential {
 /// is joined only when it is a credential.
 #[derive(Default)]
 struct Credentials<'v, 's> {
-    /// Each schema node's (by address) children: their schema and whether it is
-    /// write-only.
-    steps: HashMap<usize, HashMap<String, Option<(SchemaNode<'s>, bool)>>>,
+    /// Each schema node's children: their schema and whether it is write-only.
+    steps: ByKey<Option<(SchemaNode<'s>, bool)>>,
     path: Vec<Cow<'v, str>>,
     found: Vec<(String, Credential)>,
 }
@@ -223,9 +221,7 @@ impl<'v, 's> Credentials<'v, 's> {
                     _ => redaction::shape_of(text).map(Credential::Shaped),
                 };
                 if let Some(credential) = credential {
-                    let pointer =
-                        self.path.iter().fold(String::new(), |pointer, token| json_pointer::join(&pointer, token));
-                    self.found.push((pointer, credential));
+                    self.found.push((json_pointer::from_tokens(&self.path), credential));
                 }
             }
             serde_json::Value::Object(object) => {
@@ -246,12 +242,7 @@ impl<'v, 's> Credentials<'v, 's> {
     }
 
     fn step(&mut self, node: SchemaNode<'s>, token: &str) -> Option<(SchemaNode<'s>, bool)> {
-        let known = self.steps.entry(node.id()).or_default();
-        if let Some(step) = known.get(token) {
-            return *step;
-        }
-        let step = node.step(token).map(|child| (child, child.is_write_only()));
-        *known.entry(token.to_owned()).or_insert(step)
+        self.steps.get_or(node, token, || node.step(token).map(|child| (child, child.is_write_only())))
     }
 }
 
