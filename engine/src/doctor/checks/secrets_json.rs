@@ -255,9 +255,11 @@ mod tests {
     #[test]
     fn credentials_are_found_at_any_depth_with_their_pointers() {
         let url = "https://bot:hunter2hunter2@example.com/hook";
+        // netclaw reads keys in any case: `slack.bottoken` is the credential key too.
         let value = serde_json::json!({
             "Slack": {"BotToken": "xoxb-000000000000-fixture-not-real", "AllowedChannelIds": ["C0123ABCDEF", url]},
-            "Tools": {"AudienceProfiles": {"Team": {"McpServerToolGrants": {"a/b~c": ["read", url]}}}}
+            "Tools": {"AudienceProfiles": {"Team": {"McpServerToolGrants": {"a/b~c": ["read", url]}}}},
+            "slack": {"bottoken": "not-token-shaped"}
         });
         let schema = SchemaId::Netclaw.compiled();
         let mut walk = Credentials::default();
@@ -272,7 +274,8 @@ mod tests {
             vec![
                 ("/Slack/BotToken", true),
                 ("/Slack/AllowedChannelIds/1", false),
-                ("/Tools/AudienceProfiles/Team/McpServerToolGrants/a~1b~0c/1", false)
+                ("/Tools/AudienceProfiles/Team/McpServerToolGrants/a~1b~0c/1", false),
+                ("/slack/bottoken", true)
             ]
         );
     }
